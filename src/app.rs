@@ -1,0 +1,73 @@
+//! `media-lab run`: take the single-instance lock, migrate, start everything, and shut down in order
+//! on SIGTERM or SIGINT.
+
+use crate::config::Config;
+use crate::db::Store;
+use crate::error::{Error, Result};
+use crate::listener::{self, Listener};
+use std::fs::{File, TryLockError};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+pub fn run(config: Arc<Config>) -> Result<ExitCode> {
+    if config.telegram_bot_token.is_none() {
+        return Err(Error::Config {
+            var: "TELEGRAM_BOT_TOKEN",
+            msg: "is required by `run` (get one from @BotFather)".into(),
+        });
+    }
+    // Taken before migrating, so two instances never migrate at once. Held until the process exits.
+    let _lock = lock_instance(&config.database_path)?;
+    let store = Arc::new(Store::open(&config.database_path)?);
+    tracing::info!(database = %config.database_path.display(), "database ready");
+
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_name("media-lab")
+        .build()
+        .map_err(|e| Error::io("starting the async runtime", e))?;
+    let listener = Listener::start(
+        config.webhook_listen,
+        listener::Context {
+            store: store.clone(),
+        },
+    )?;
+    runtime.block_on(shutdown_signal())?;
+    tracing::info!("shutting down");
+    listener.stop();
+    tracing::info!("stopped");
+    Ok(ExitCode::SUCCESS)
+}
+
+/// An exclusive advisory lock (flock) on `<database>.lock`, from std's `File::try_lock`: the kernel
+/// drops it when the process dies, even on kill -9, so a crash never leaves a stale lock behind.
+fn lock_instance(database: &Path) -> Result<File> {
+    let mut name = database.as_os_str().to_owned();
+    name.push(".lock");
+    let path = PathBuf::from(name);
+    let file = File::options()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(|e| Error::io(format!("opening the lock file {}", path.display()), e))?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(TryLockError::WouldBlock) => Err(Error::Locked(path)),
+        Err(TryLockError::Error(e)) => Err(Error::io(format!("locking {}", path.display()), e)),
+    }
+}
+
+async fn shutdown_signal() -> Result<()> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut term = signal(SignalKind::terminate())
+        .map_err(|e| Error::io("installing the SIGTERM handler", e))?;
+    let mut int = signal(SignalKind::interrupt())
+        .map_err(|e| Error::io("installing the SIGINT handler", e))?;
+    tokio::select! {
+        _ = term.recv() => tracing::info!("SIGTERM received"),
+        _ = int.recv() => tracing::info!("SIGINT received"),
+    }
+    Ok(())
+}

@@ -1,0 +1,220 @@
+//! The money rules (SPEC §4). Every change of a balance or of free operations happens here, inside one
+//! `BEGIN IMMEDIATE` transaction that also appends its ledger row with a unique idempotency key. The
+//! bot, the listener, the workers and the CLI call these functions; none of them writes billing SQL.
+
+mod operations;
+mod promo;
+mod topup;
+
+pub use operations::{Finish, Reservation, Reserve};
+pub use promo::{CodeRefusal, Redeemed, STANDARD_CODES, normalize_code};
+pub use topup::{NewPayment, PaymentUpdate};
+
+use crate::config::Config;
+use crate::db::{self, Store, ledger};
+use crate::error::{Error, Result};
+use crate::model::{Mode, User};
+use crate::money::{Kopecks, MAX_AMOUNT};
+use rusqlite::Connection;
+use std::sync::Arc;
+
+/// Who a Telegram update came from, as far as billing cares.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Profile<'a> {
+    pub username: Option<&'a str>,
+    pub language_code: Option<&'a str>,
+}
+
+#[derive(Clone)]
+pub struct Billing {
+    store: Arc<Store>,
+    config: Arc<Config>,
+}
+
+impl Billing {
+    pub fn new(store: Arc<Store>, config: Arc<Config>) -> Billing {
+        Billing { store, config }
+    }
+
+    pub fn store(&self) -> &Arc<Store> {
+        &self.store
+    }
+
+    pub fn price(&self, mode: Mode) -> Kopecks {
+        self.config.price(mode)
+    }
+
+    pub fn user(&self, telegram_id: i64) -> Result<Option<User>> {
+        self.store.read(|c| db::users::get(c, telegram_id))
+    }
+
+    /// The user, created on first contact with FREE_OPERATIONS_COUNT free operations (granted through
+    /// the ledger). A known user's username and language are refreshed when `profile` is given.
+    pub fn ensure_user(&self, telegram_id: i64, profile: Option<Profile<'_>>) -> Result<User> {
+        check_user_id(telegram_id)?;
+        // Most calls come from known users: answer them from a reader without taking the write lock.
+        if let Some(user) = self.user(telegram_id)? {
+            let unchanged = profile.is_none_or(|p| {
+                p.username == user.username.as_deref()
+                    && p.language_code == user.language_code.as_deref()
+            });
+            if unchanged {
+                return Ok(user);
+            }
+        }
+        self.store
+            .write(|tx| self.ensure_user_in(tx, telegram_id, profile))
+    }
+
+    fn ensure_user_in(
+        &self,
+        tx: &Connection,
+        telegram_id: i64,
+        profile: Option<Profile<'_>>,
+    ) -> Result<User> {
+        let now = db::now();
+        let p = profile.unwrap_or_default();
+        match db::users::get(tx, telegram_id)? {
+            Some(_) if profile.is_some() => {
+                db::users::update_profile(tx, telegram_id, p.username, p.language_code)?;
+            }
+            Some(_) => {}
+            None => {
+                db::users::insert(tx, telegram_id, p.username, p.language_code, now)?;
+                ledger::append(
+                    tx,
+                    &ledger::Entry {
+                        telegram_id,
+                        kind: ledger::Kind::Signup,
+                        amount: Kopecks::ZERO,
+                        free_ops: i64::from(self.config.free_operations_count),
+                        key: &format!("signup:{telegram_id}"),
+                        operation_id: None,
+                        payment_id: None,
+                        reason: Some("free operations for a new user"),
+                    },
+                    now,
+                )?;
+            }
+        }
+        must_get_user(tx, telegram_id)
+    }
+
+    /// A manual adjustment by the operator: positive credits, negative debits, never below zero.
+    /// `key` makes a retried adjustment apply once (the CLI generates a fresh one per invocation).
+    pub fn adjust(
+        &self,
+        telegram_id: i64,
+        delta: Kopecks,
+        reason: &str,
+        key: &str,
+    ) -> Result<User> {
+        if delta.0 == 0 || delta.0.abs() > MAX_AMOUNT.0 {
+            return Err(Error::invalid(format!(
+                "the amount must be non-zero and at most {MAX_AMOUNT} roubles either way"
+            )));
+        }
+        if reason.trim().is_empty() {
+            return Err(Error::invalid("a reason is required for the ledger"));
+        }
+        self.store.write(|tx| {
+            let user = self.ensure_user_in(tx, telegram_id, None)?;
+            if user.balance.0 + delta.0 < 0 {
+                return Err(Error::invalid(format!(
+                    "the balance of {telegram_id} is {} ₽; debiting {} ₽ would take it below zero",
+                    user.balance,
+                    Kopecks(-delta.0)
+                )));
+            }
+            ledger::append(
+                tx,
+                &ledger::Entry {
+                    telegram_id,
+                    kind: ledger::Kind::Adjustment,
+                    amount: delta,
+                    free_ops: 0,
+                    key: &format!("adjustment:{key}"),
+                    operation_id: None,
+                    payment_id: None,
+                    reason: Some(reason.trim()),
+                },
+                db::now(),
+            )?;
+            must_get_user(tx, telegram_id)
+        })
+    }
+
+    /// Grants or revokes free access (the seed's "variant 2"), creating the user if needed. A change
+    /// is recorded as a zero-amount ledger row; setting what is already set records nothing.
+    pub fn set_free_access(&self, telegram_id: i64, on: bool, reason: &str) -> Result<User> {
+        self.store.write(|tx| {
+            let user = self.ensure_user_in(tx, telegram_id, None)?;
+            if user.has_free_access != on {
+                set_free_access_in(tx, telegram_id, on, reason)?;
+            }
+            must_get_user(tx, telegram_id)
+        })
+    }
+
+    /// Every breach of the books and of the file itself; empty when all is well.
+    pub fn audit(&self) -> Result<Vec<String>> {
+        self.store.read(|c| {
+            let mut out = Vec::new();
+            let mut stmt = c.prepare("PRAGMA integrity_check")?;
+            for row in stmt.query_map([], |r| r.get::<_, String>(0))? {
+                let row = row?;
+                if row != "ok" {
+                    out.push(format!("integrity: {row}"));
+                }
+            }
+            let mut stmt = c.prepare("PRAGMA foreign_key_check")?;
+            for row in stmt.query_map([], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, Option<i64>>(1)?))
+            })? {
+                let (table, rowid) = row?;
+                out.push(format!(
+                    "foreign key: {table} row {rowid:?} points at nothing"
+                ));
+            }
+            out.extend(ledger::breaches(c)?);
+            Ok(out)
+        })
+    }
+}
+
+fn set_free_access_in(tx: &Connection, telegram_id: i64, on: bool, reason: &str) -> Result<()> {
+    db::users::set_free_access(tx, telegram_id, on)?;
+    let key = crate::ids::random_id("free-access:")?;
+    ledger::append(
+        tx,
+        &ledger::Entry {
+            telegram_id,
+            kind: ledger::Kind::FreeAccess,
+            amount: Kopecks::ZERO,
+            free_ops: 0,
+            key: &key,
+            operation_id: None,
+            payment_id: None,
+            reason: Some(&format!(
+                "{}: {reason}",
+                if on { "granted" } else { "revoked" }
+            )),
+        },
+        db::now(),
+    )?;
+    Ok(())
+}
+
+fn must_get_user(conn: &Connection, telegram_id: i64) -> Result<User> {
+    db::users::get(conn, telegram_id)?.ok_or_else(|| Error::NotFound(format!("user {telegram_id}")))
+}
+
+/// Telegram user ids are positive; anything else is a typo, not a user.
+pub fn check_user_id(telegram_id: i64) -> Result<()> {
+    if telegram_id <= 0 {
+        return Err(Error::invalid(format!(
+            "{telegram_id} is not a Telegram user id"
+        )));
+    }
+    Ok(())
+}

@@ -1,0 +1,146 @@
+//! Paying for an operation: reserve (with its job), then settle on success or refund on failure.
+
+use super::{Billing, must_get_user};
+use crate::db::{self, jobs::NewJob, ledger, operations::Status};
+use crate::error::{Error, Result};
+use crate::model::{Mode, PaidWith};
+use crate::money::Kopecks;
+
+/// A charge taken: the operation and its queued job exist.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Reservation {
+    pub operation_id: i64,
+    pub job_id: i64,
+    pub paid_with: PaidWith,
+    /// Kopecks taken from the balance (zero unless paid with the balance).
+    pub price: Kopecks,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reserve {
+    Reserved(Reservation),
+    /// Nothing was written; the user needs to top up.
+    Insufficient {
+        price: Kopecks,
+        balance: Kopecks,
+    },
+}
+
+/// What settle or refund found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Finish {
+    /// This call moved the operation; for a refund, `returned` is the money given back (zero when a
+    /// free operation or nothing was returned) and `free_operation` whether a free operation was.
+    Done {
+        returned: Kopecks,
+        free_operation: bool,
+    },
+    AlreadySettled,
+    AlreadyRefunded,
+}
+
+impl Billing {
+    /// Pays for one operation in `mode`, in the order free access → one free operation → the balance,
+    /// and queues its job, all in one transaction. Not enough of anything → `Insufficient` and nothing
+    /// written.
+    pub fn reserve(&self, telegram_id: i64, mode: Mode, job: &NewJob) -> Result<Reserve> {
+        let price = self.price(mode);
+        self.store.write(|tx| {
+            let user = must_get_user(tx, telegram_id)?;
+            let (paid_with, taken, free_ops) = if user.has_free_access {
+                (PaidWith::FreeAccess, Kopecks::ZERO, 0)
+            } else if user.free_operations_left > 0 {
+                (PaidWith::FreeOperation, Kopecks::ZERO, -1)
+            } else if user.balance >= price {
+                (PaidWith::Balance, price, 0)
+            } else {
+                return Ok(Reserve::Insufficient {
+                    price,
+                    balance: user.balance,
+                });
+            };
+            let now = db::now();
+            let operation_id =
+                db::operations::insert(tx, telegram_id, mode, paid_with, taken, now)?;
+            ledger::append(
+                tx,
+                &ledger::Entry {
+                    telegram_id,
+                    kind: ledger::Kind::Charge,
+                    amount: Kopecks(-taken.0),
+                    free_ops,
+                    key: &format!("operation:{operation_id}:charge"),
+                    operation_id: Some(operation_id),
+                    payment_id: None,
+                    reason: Some(mode.as_str()),
+                },
+                now,
+            )?;
+            let job_id =
+                db::jobs::insert(tx, Some(operation_id), telegram_id, mode.as_str(), job, now)?;
+            Ok(Reserve::Reserved(Reservation {
+                operation_id,
+                job_id,
+                paid_with,
+                price: taken,
+            }))
+        })
+    }
+
+    /// The job succeeded: the charge stands. At most once, and never after a refund.
+    pub fn settle(&self, operation_id: i64) -> Result<Finish> {
+        self.store.write(|tx| {
+            if db::operations::finish(tx, operation_id, Status::Settled, None, db::now())? {
+                return Ok(Finish::Done {
+                    returned: Kopecks::ZERO,
+                    free_operation: false,
+                });
+            }
+            already(tx, operation_id)
+        })
+    }
+
+    /// The job failed: give back exactly what the charge took (the money or the free operation), once,
+    /// and never after a settle.
+    pub fn refund(&self, operation_id: i64, reason: &str) -> Result<Finish> {
+        self.store.write(|tx| {
+            let now = db::now();
+            if !db::operations::finish(tx, operation_id, Status::Refunded, Some(reason), now)? {
+                return already(tx, operation_id);
+            }
+            let op = db::operations::get(tx, operation_id)?
+                .ok_or_else(|| Error::NotFound(format!("operation {operation_id}")))?;
+            let free_operation = op.paid_with == PaidWith::FreeOperation;
+            ledger::append(
+                tx,
+                &ledger::Entry {
+                    telegram_id: op.telegram_id,
+                    kind: ledger::Kind::Refund,
+                    amount: op.price,
+                    free_ops: i64::from(free_operation),
+                    key: &format!("operation:{operation_id}:refund"),
+                    operation_id: Some(operation_id),
+                    payment_id: None,
+                    reason: Some(reason),
+                },
+                now,
+            )?;
+            Ok(Finish::Done {
+                returned: op.price,
+                free_operation,
+            })
+        })
+    }
+}
+
+fn already(tx: &rusqlite::Connection, operation_id: i64) -> Result<Finish> {
+    match db::operations::get(tx, operation_id)?.map(|o| o.status) {
+        Some(Status::Settled) => Ok(Finish::AlreadySettled),
+        Some(Status::Refunded) => Ok(Finish::AlreadyRefunded),
+        // finish() only fails to move a charged operation when it is not charged any more.
+        Some(Status::Charged) => Err(Error::Database(format!(
+            "operation {operation_id} is charged but could not be finished"
+        ))),
+        None => Err(Error::NotFound(format!("operation {operation_id}"))),
+    }
+}

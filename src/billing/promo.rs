@@ -1,0 +1,207 @@
+//! Promo codes: discount codes for the next top-up, and generation codes (free access, bonus free
+//! operations).
+
+use super::{Billing, must_get_user, set_free_access_in};
+use crate::db::{self, ledger, promo};
+use crate::error::{Error, Result};
+use crate::model::{PromoCode, PromoKind, User};
+use crate::money::Kopecks;
+use rusqlite::Connection;
+
+/// The codes `promo init` creates (the seed's `scripts/init_discount_codes.py`).
+pub const STANDARD_CODES: &[(&str, PromoKind, Option<i64>)] = &[
+    ("WELCOME10", PromoKind::Percent(10), None),
+    ("SAVE20", PromoKind::Percent(20), None),
+    ("BONUS30", PromoKind::Percent(30), None),
+    ("MEGA50", PromoKind::Percent(50), None),
+    // One use: it serves the owner and is not an open door.
+    ("FREE_ACCESS", PromoKind::FreeAccess, Some(1)),
+];
+
+/// Why a code was not accepted; the bot turns each into a sentence.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CodeRefusal {
+    Unknown,
+    Disabled,
+    Expired,
+    UsedUp,
+    AlreadyUsed,
+    /// A generation code entered for a top-up, or a discount code entered for generations.
+    WrongKind,
+}
+
+/// What a generation code gave.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Redeemed {
+    FreeAccess(User),
+    BonusOps { added: u32, user: User },
+}
+
+/// Codes are compared in upper case without surrounding space; only letters, digits, `_` and `-`.
+pub fn normalize_code(text: &str) -> Result<String> {
+    let code = text.trim().to_uppercase();
+    let ok = !code.is_empty()
+        && code.len() <= 64
+        && code
+            .bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_' || b == b'-');
+    if ok {
+        Ok(code)
+    } else {
+        Err(Error::invalid(format!(
+            "{:?} is not a promo code (letters, digits, _ and -, up to 64)",
+            text.trim()
+        )))
+    }
+}
+
+impl Billing {
+    /// Creates the standard codes that do not exist yet; returns each code with whether it was created.
+    pub fn init_promo_codes(&self) -> Result<Vec<(&'static str, bool)>> {
+        self.store.write(|tx| {
+            let now = db::now();
+            STANDARD_CODES
+                .iter()
+                .map(|(code, kind, max_uses)| {
+                    let created = promo::insert(
+                        tx,
+                        &PromoCode {
+                            code: (*code).to_string(),
+                            kind: *kind,
+                            max_uses: *max_uses,
+                            used_count: 0,
+                            expires_at: None,
+                            is_active: true,
+                        },
+                        now,
+                    )?;
+                    Ok((*code, created))
+                })
+                .collect()
+        })
+    }
+
+    pub fn add_promo_code(&self, code: &PromoCode) -> Result<()> {
+        let created = self.store.write(|tx| promo::insert(tx, code, db::now()))?;
+        if created {
+            Ok(())
+        } else {
+            Err(Error::invalid(format!(
+                "the code {} already exists",
+                code.code
+            )))
+        }
+    }
+
+    pub fn promo_codes(&self) -> Result<Vec<PromoCode>> {
+        self.store.read(promo::list)
+    }
+
+    pub fn disable_promo_code(&self, code: &str) -> Result<()> {
+        let code = normalize_code(code)?;
+        if self.store.write(|tx| promo::set_active(tx, &code, false))? {
+            Ok(())
+        } else {
+            Err(Error::NotFound(format!("promo code {code}")))
+        }
+    }
+
+    /// Applies a discount code to the user's next top-up. The code is checked now and again when the
+    /// payment is created; its use is recorded only when that payment succeeds.
+    pub fn apply_discount_code(
+        &self,
+        telegram_id: i64,
+        text: &str,
+    ) -> Result<Result<PromoCode, CodeRefusal>> {
+        let Ok(code) = normalize_code(text) else {
+            return Ok(Err(CodeRefusal::Unknown));
+        };
+        self.store.write(|tx| {
+            must_get_user(tx, telegram_id)?;
+            let found = match usable(tx, telegram_id, &code)? {
+                Ok(found) => found,
+                Err(refusal) => return Ok(Err(refusal)),
+            };
+            if !matches!(found.kind, PromoKind::Percent(_)) {
+                return Ok(Err(CodeRefusal::WrongKind));
+            }
+            db::users::set_pending_discount_code(tx, telegram_id, Some(&found.code))?;
+            Ok(Ok(found))
+        })
+    }
+
+    /// Redeems a generation code: free access, or bonus free operations through the ledger.
+    pub fn redeem_generation_code(
+        &self,
+        telegram_id: i64,
+        text: &str,
+    ) -> Result<Result<Redeemed, CodeRefusal>> {
+        let Ok(code) = normalize_code(text) else {
+            return Ok(Err(CodeRefusal::Unknown));
+        };
+        self.store.write(|tx| {
+            must_get_user(tx, telegram_id)?;
+            let found = match usable(tx, telegram_id, &code)? {
+                Ok(found) => found,
+                Err(refusal) => return Ok(Err(refusal)),
+            };
+            let now = db::now();
+            let redeemed = match found.kind {
+                PromoKind::Percent(_) => return Ok(Err(CodeRefusal::WrongKind)),
+                PromoKind::FreeAccess => {
+                    promo::record_use(tx, telegram_id, &code, None, now)?;
+                    if !must_get_user(tx, telegram_id)?.has_free_access {
+                        set_free_access_in(tx, telegram_id, true, &format!("code {code}"))?;
+                    }
+                    Redeemed::FreeAccess(must_get_user(tx, telegram_id)?)
+                }
+                PromoKind::BonusOps(n) => {
+                    promo::record_use(tx, telegram_id, &code, None, now)?;
+                    ledger::append(
+                        tx,
+                        &ledger::Entry {
+                            telegram_id,
+                            kind: ledger::Kind::Promo,
+                            amount: Kopecks::ZERO,
+                            free_ops: i64::from(n),
+                            key: &format!("promo:{telegram_id}:{code}"),
+                            operation_id: None,
+                            payment_id: None,
+                            reason: Some(&code),
+                        },
+                        now,
+                    )?;
+                    Redeemed::BonusOps {
+                        added: n,
+                        user: must_get_user(tx, telegram_id)?,
+                    }
+                }
+            };
+            Ok(Ok(redeemed))
+        })
+    }
+}
+
+/// The code if this user may use it now: it exists, is active, has not expired, is under its max
+/// uses, and this user has not used it.
+pub(super) fn usable(
+    conn: &Connection,
+    telegram_id: i64,
+    code: &str,
+) -> Result<Result<PromoCode, CodeRefusal>> {
+    let Some(found) = promo::get(conn, code)? else {
+        return Ok(Err(CodeRefusal::Unknown));
+    };
+    let refusal = if !found.is_active {
+        Some(CodeRefusal::Disabled)
+    } else if found.expires_at.is_some_and(|at| db::now() >= at) {
+        Some(CodeRefusal::Expired)
+    } else if found.max_uses.is_some_and(|max| found.used_count >= max) {
+        Some(CodeRefusal::UsedUp)
+    } else if promo::has_used(conn, telegram_id, code)? {
+        Some(CodeRefusal::AlreadyUsed)
+    } else {
+        None
+    };
+    Ok(refusal.map_or(Ok(found), Err))
+}

@@ -1,0 +1,194 @@
+//! Top-ups: the payment draft (with any discount) and crediting it exactly once on YooKassa's word.
+
+use super::promo::{CodeRefusal, usable};
+use super::{Billing, must_get_user};
+use crate::db::{self, ledger, payments::Payment, promo};
+use crate::error::{Error, Result};
+use crate::model::PromoKind;
+use crate::money::{Kopecks, discounted};
+
+/// The smallest and largest top-up a user may ask for.
+pub const MIN_TOPUP: Kopecks = Kopecks(100);
+pub const MAX_TOPUP: Kopecks = Kopecks(10_000_000);
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewPayment {
+    pub payment: Payment,
+    /// The user's pending discount code, if it stopped being valid since it was applied (and so was not
+    /// used for this payment).
+    pub dropped_code: Option<(String, CodeRefusal)>,
+}
+
+/// What applying YooKassa's view of a payment did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PaymentUpdate {
+    /// Not one of ours.
+    Unknown,
+    /// Already succeeded, canceled or mismatched: nothing changes any more.
+    AlreadyFinal {
+        status: String,
+    },
+    /// Credited now, exactly once.
+    Credited {
+        telegram_id: i64,
+        amount: Kopecks,
+        balance: Kopecks,
+    },
+    /// YooKassa says it succeeded with another amount or currency than we asked: not credited.
+    Mismatch {
+        expected: Kopecks,
+        got: Kopecks,
+        currency: String,
+    },
+    Canceled {
+        telegram_id: i64,
+    },
+    /// Still pending (or waiting for capture).
+    Pending {
+        status: String,
+    },
+}
+
+impl Billing {
+    /// Records a new top-up of `amount` (what will be credited). The payer is charged the amount less
+    /// the user's pending discount code, if it is still valid. The caller then creates it at YooKassa.
+    pub fn create_payment(&self, telegram_id: i64, amount: Kopecks) -> Result<NewPayment> {
+        if amount < MIN_TOPUP || amount > MAX_TOPUP {
+            return Err(Error::invalid(format!(
+                "a top-up must be from {MIN_TOPUP} to {MAX_TOPUP} roubles"
+            )));
+        }
+        let id = crate::ids::random_id("mlp-")?;
+        self.store.write(|tx| {
+            let user = must_get_user(tx, telegram_id)?;
+            let mut dropped_code = None;
+            let mut percent = 0;
+            if let Some(code) = user.pending_discount_code.as_deref() {
+                match usable(tx, telegram_id, code)? {
+                    Ok(found) => {
+                        if let PromoKind::Percent(p) = found.kind {
+                            percent = p;
+                        }
+                    }
+                    Err(refusal) => {
+                        db::users::set_pending_discount_code(tx, telegram_id, None)?;
+                        dropped_code = Some((code.to_string(), refusal));
+                    }
+                }
+            }
+            let payment = Payment {
+                id: id.clone(),
+                telegram_id,
+                amount,
+                charge_amount: discounted(amount, percent),
+                currency: self.config.yookassa_currency.clone(),
+                discount_code: if percent > 0 {
+                    user.pending_discount_code.clone()
+                } else {
+                    None
+                },
+                discount_percent: percent,
+                yookassa_id: None,
+                confirmation_url: None,
+                status: "created".into(),
+                created_at: db::now(),
+            };
+            db::payments::insert(tx, &payment, payment.created_at)?;
+            Ok(NewPayment {
+                payment,
+                dropped_code,
+            })
+        })
+    }
+
+    /// Applies what the YooKassa API (never a notification body) says about our payment `payment_id`:
+    /// `status`, and the `paid` amount in `currency`. A success is credited once, with the full amount
+    /// of the top-up; a final status never moves back.
+    pub fn apply_payment_status(
+        &self,
+        payment_id: &str,
+        status: &str,
+        paid: Kopecks,
+        currency: &str,
+    ) -> Result<PaymentUpdate> {
+        self.store.write(|tx| {
+            let Some(payment) = db::payments::get(tx, payment_id)? else {
+                return Ok(PaymentUpdate::Unknown);
+            };
+            if payment.is_final() {
+                return Ok(PaymentUpdate::AlreadyFinal {
+                    status: payment.status,
+                });
+            }
+            let now = db::now();
+            match status {
+                "succeeded" if paid != payment.charge_amount || currency != payment.currency => {
+                    db::payments::set_status(tx, payment_id, "mismatch", now)?;
+                    Ok(PaymentUpdate::Mismatch {
+                        expected: payment.charge_amount,
+                        got: paid,
+                        currency: currency.to_string(),
+                    })
+                }
+                "succeeded" => {
+                    db::payments::set_status(tx, payment_id, "succeeded", now)?;
+                    let telegram_id = payment.telegram_id;
+                    ledger::append(
+                        tx,
+                        &ledger::Entry {
+                            telegram_id,
+                            kind: ledger::Kind::Topup,
+                            amount: payment.amount,
+                            free_ops: 0,
+                            key: &format!("payment:{payment_id}"),
+                            operation_id: None,
+                            payment_id: Some(payment_id),
+                            reason: payment.discount_code.as_deref(),
+                        },
+                        now,
+                    )?;
+                    if let Some(code) = payment.discount_code.as_deref() {
+                        promo::record_use(tx, telegram_id, code, Some(payment_id), now)?;
+                    }
+                    let user = must_get_user(tx, telegram_id)?;
+                    if user.pending_discount_code.is_some()
+                        && user.pending_discount_code == payment.discount_code
+                    {
+                        db::users::set_pending_discount_code(tx, telegram_id, None)?;
+                    }
+                    db::notices::insert(
+                        tx,
+                        telegram_id,
+                        "topup_credited",
+                        &serde_json::json!({
+                            "payment_id": payment_id,
+                            "amount": payment.amount.to_decimal(),
+                            "balance": user.balance.to_decimal(),
+                        }),
+                        now,
+                    )?;
+                    Ok(PaymentUpdate::Credited {
+                        telegram_id,
+                        amount: payment.amount,
+                        balance: user.balance,
+                    })
+                }
+                "canceled" => {
+                    db::payments::set_status(tx, payment_id, "canceled", now)?;
+                    Ok(PaymentUpdate::Canceled {
+                        telegram_id: payment.telegram_id,
+                    })
+                }
+                "pending" | "waiting_for_capture" => {
+                    if payment.status != status {
+                        db::payments::set_status(tx, payment_id, status, now)?;
+                    }
+                    Ok(PaymentUpdate::Pending {
+                        status: status.to_string(),
+                    })
+                }
+                other => Err(Error::invalid(format!("unknown payment status {other:?}"))),
+            }
+        })
+    }
+}

@@ -1,0 +1,87 @@
+//! IP networks for YOOKASSA_TRUSTED_IPS and TRUSTED_PROXIES.
+
+use std::fmt;
+use std::net::IpAddr;
+
+/// An IPv4 or IPv6 network, `185.71.76.0/27` or a single address.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cidr {
+    addr: IpAddr,
+    prefix: u8,
+}
+
+impl Cidr {
+    pub fn parse(text: &str) -> Result<Cidr, String> {
+        let text = text.trim();
+        let (addr, prefix) = match text.split_once('/') {
+            Some((a, p)) => (a, Some(p)),
+            None => (text, None),
+        };
+        let addr: IpAddr = addr
+            .parse()
+            .map_err(|_| format!("{text:?} is not an IP address or network"))?;
+        let max = if addr.is_ipv4() { 32 } else { 128 };
+        let prefix = match prefix {
+            None => max,
+            Some(p) => p
+                .parse::<u8>()
+                .ok()
+                .filter(|p| *p <= max)
+                .ok_or_else(|| format!("{text:?} has a bad prefix length (0–{max})"))?,
+        };
+        Ok(Cidr { addr, prefix })
+    }
+
+    /// Whether `ip` lies in this network. IPv4-mapped IPv6 peers (`::ffff:1.2.3.4`, as a dual-stack
+    /// socket reports them) are compared as IPv4.
+    pub fn contains(&self, ip: IpAddr) -> bool {
+        match (self.addr, ip.to_canonical()) {
+            (IpAddr::V4(net), IpAddr::V4(ip)) => {
+                let mask = u32::MAX
+                    .checked_shl(32 - u32::from(self.prefix))
+                    .unwrap_or(0);
+                u32::from(net) & mask == u32::from(ip) & mask
+            }
+            (IpAddr::V6(net), IpAddr::V6(ip)) => {
+                let mask = u128::MAX
+                    .checked_shl(128 - u32::from(self.prefix))
+                    .unwrap_or(0);
+                u128::from(net) & mask == u128::from(ip) & mask
+            }
+            _ => false,
+        }
+    }
+}
+
+impl fmt::Display for Cidr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}", self.addr, self.prefix)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn matches_networks() {
+        let net = Cidr::parse("185.71.76.0/27").expect("valid");
+        assert!(net.contains("185.71.76.31".parse().expect("ip")));
+        assert!(!net.contains("185.71.76.32".parse().expect("ip")));
+        assert!(net.contains("::ffff:185.71.76.1".parse().expect("ip")));
+        let one = Cidr::parse("77.75.156.11").expect("valid");
+        assert!(one.contains("77.75.156.11".parse().expect("ip")));
+        assert!(!one.contains("77.75.156.12".parse().expect("ip")));
+        let v6 = Cidr::parse("2a02:5180::/32").expect("valid");
+        assert!(v6.contains("2a02:5180:1::5".parse().expect("ip")));
+        assert!(!v6.contains("2a02:5181::1".parse().expect("ip")));
+        assert!(
+            Cidr::parse("0.0.0.0/0")
+                .expect("valid")
+                .contains("8.8.8.8".parse().expect("ip"))
+        );
+        for bad in ["", "1.2.3.4/33", "example.com", "1.2.3/24", "::/129"] {
+            assert!(Cidr::parse(bad).is_err(), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,437 @@
+//! The command line: `run` and the admin verbs beside it. Each body loads what it needs, calls the
+//! billing core, and prints for a person (or JSON where asked).
+
+use crate::billing::{Billing, check_user_id, normalize_code};
+use crate::config::Config;
+use crate::db::{self, Store};
+use crate::error::{Error, Result};
+use crate::model::{PromoCode, PromoKind, User};
+use crate::money::Kopecks;
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "media-lab",
+    version,
+    about = "Telegram bot for paid AI image work: fal.ai jobs, YooKassa top-ups, one SQLite file"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Migrate, take the single-instance lock, and run the bot, listener and workers until SIGTERM
+    Run,
+    /// Apply the embedded database migrations and print what was applied
+    Migrate,
+    /// Promo codes: discounts on top-ups, free access, bonus free operations
+    #[command(subcommand)]
+    Promo(PromoCommand),
+    /// Look at and adjust one user
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Write a consistent copy of the database to DEST, safe while `run` is running
+    Backup { dest: PathBuf },
+    /// Check the configuration, the database and the books; exit non-zero if anything is wrong
+    Check,
+    /// Users, payments, revenue and operations
+    Stats {
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PromoCommand {
+    /// Create the standard codes (WELCOME10, SAVE20, BONUS30, MEGA50, FREE_ACCESS); safe to repeat
+    Init,
+    /// Create a new code
+    Add(PromoAdd),
+    /// All codes with their use counts
+    List,
+    /// Switch a code off
+    Disable { code: String },
+}
+
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("kind").required(true).multiple(false)))]
+pub struct PromoAdd {
+    pub code: String,
+    /// Percent off the user's next top-up (1–99); the full amount is credited
+    #[arg(long, group = "kind", value_parser = clap::value_parser!(u8).range(1..=99))]
+    pub percent: Option<u8>,
+    /// The code gives free access to every paid mode
+    #[arg(long, group = "kind")]
+    pub free_access: bool,
+    /// The code adds N free operations
+    #[arg(long, group = "kind", value_name = "N", value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub bonus_ops: Option<u32>,
+    /// How many users may use it (unlimited when absent)
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(i64).range(1..))]
+    pub max_uses: Option<i64>,
+    /// Last day the code works (UTC)
+    #[arg(long, value_name = "YYYY-MM-DD")]
+    pub expires: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Show one user
+    Show {
+        id: i64,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Give a user free access to every paid mode (creates the user if needed)
+    GrantFreeAccess { id: i64 },
+    /// Take free access away
+    RevokeFreeAccess { id: i64 },
+    /// Credit (or, with a negative AMOUNT, debit) a balance in roubles; recorded in the ledger
+    #[command(allow_negative_numbers = true)]
+    Credit {
+        id: i64,
+        amount: String,
+        #[arg(long)]
+        reason: String,
+    },
+}
+
+/// Runs one parsed command line. Errors come back to `main`, which prints them.
+pub fn execute(cli: Cli) -> Result<ExitCode> {
+    let config = Arc::new(Config::from_env()?);
+    crate::logging::init(&config);
+    match cli.command {
+        Command::Run => crate::app::run(config),
+        Command::Migrate => {
+            let store = Store::open_unmigrated(&config.database_path)?;
+            let applied = store.migrate()?;
+            if applied.is_empty() {
+                println!("{}: schema is up to date", config.database_path.display());
+            } else {
+                for name in applied {
+                    println!("applied {name}");
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Promo(cmd) => promo(&billing(&config)?, cmd),
+        Command::User(cmd) => user(&billing(&config)?, cmd),
+        Command::Backup { dest } => {
+            let store = Store::open(&config.database_path)?;
+            store.backup(&dest)?;
+            println!("backup written to {}", dest.display());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Check => check(&config),
+        Command::Stats { json } => stats(&billing(&config)?, json),
+    }
+}
+
+fn billing(config: &Arc<Config>) -> Result<Billing> {
+    let store = Arc::new(Store::open(&config.database_path)?);
+    Ok(Billing::new(store, config.clone()))
+}
+
+fn promo(billing: &Billing, cmd: PromoCommand) -> Result<ExitCode> {
+    match cmd {
+        PromoCommand::Init => {
+            for (code, created) in billing.init_promo_codes()? {
+                println!("{code}: {}", if created { "created" } else { "exists" });
+            }
+        }
+        PromoCommand::Add(add) => {
+            let kind = match (add.percent, add.free_access, add.bonus_ops) {
+                (Some(p), _, _) => PromoKind::Percent(p),
+                (_, true, _) => PromoKind::FreeAccess,
+                (_, _, Some(n)) => PromoKind::BonusOps(n),
+                _ => {
+                    return Err(Error::invalid(
+                        "give one of --percent, --free-access, --bonus-ops",
+                    ));
+                }
+            };
+            let expires_at = add.expires.as_deref().map(expiry_from_date).transpose()?;
+            let code = PromoCode {
+                code: normalize_code(&add.code)?,
+                kind,
+                max_uses: add.max_uses,
+                used_count: 0,
+                expires_at,
+                is_active: true,
+            };
+            billing.add_promo_code(&code)?;
+            println!("created {}", describe_code(&code));
+        }
+        PromoCommand::List => {
+            let codes = billing.promo_codes()?;
+            if codes.is_empty() {
+                println!("no promo codes yet; `media-lab promo init` creates the standard ones");
+            }
+            for code in codes {
+                println!("{}", describe_code(&code));
+            }
+        }
+        PromoCommand::Disable { code } => {
+            billing.disable_promo_code(&code)?;
+            println!("{} disabled", code.trim().to_uppercase());
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn describe_code(c: &PromoCode) -> String {
+    let what = match c.kind {
+        PromoKind::Percent(p) => format!("{p}% off a top-up"),
+        PromoKind::FreeAccess => "free access".into(),
+        PromoKind::BonusOps(n) => format!("{n} free operations"),
+    };
+    let uses = match c.max_uses {
+        Some(max) => format!("used {}/{max}", c.used_count),
+        None => format!("used {}", c.used_count),
+    };
+    let expires = c
+        .expires_at
+        .map(|at| format!(", expires after {}", date_of(at - 1)))
+        .unwrap_or_default();
+    let state = if c.is_active { "" } else { ", disabled" };
+    format!("{:<16} {what}, {uses}{expires}{state}", c.code)
+}
+
+fn user(billing: &Billing, cmd: UserCommand) -> Result<ExitCode> {
+    let shown = match cmd {
+        UserCommand::Show { id, json } => {
+            check_user_id(id)?;
+            let user = billing
+                .user(id)?
+                .ok_or_else(|| Error::NotFound(format!("user {id}")))?;
+            if json {
+                println!("{}", user_json(&user));
+                return Ok(ExitCode::SUCCESS);
+            }
+            user
+        }
+        UserCommand::GrantFreeAccess { id } => {
+            billing.set_free_access(id, true, "by the operator")?
+        }
+        UserCommand::RevokeFreeAccess { id } => {
+            billing.set_free_access(id, false, "by the operator")?
+        }
+        UserCommand::Credit { id, amount, reason } => {
+            let delta = Kopecks::parse_roubles(&amount, true).map_err(Error::invalid)?;
+            let key = crate::ids::random_id("cli-")?;
+            billing.adjust(id, delta, &reason, &key)?
+        }
+    };
+    print_user(&shown);
+    Ok(ExitCode::SUCCESS)
+}
+
+fn user_json(u: &User) -> serde_json::Value {
+    serde_json::json!({
+        "telegram_id": u.telegram_id,
+        "balance": u.balance.to_decimal(),
+        "free_operations_left": u.free_operations_left,
+        "has_free_access": u.has_free_access,
+        "username": u.username,
+        "language_code": u.language_code,
+        "pending_discount_code": u.pending_discount_code,
+        "created_at": u.created_at,
+    })
+}
+
+fn print_user(u: &User) {
+    println!(
+        "user {}{}",
+        u.telegram_id,
+        u.username
+            .as_deref()
+            .map(|n| format!(" (@{n})"))
+            .unwrap_or_default()
+    );
+    println!("  balance:          {} ₽", u.balance);
+    println!("  free operations:  {}", u.free_operations_left);
+    println!(
+        "  free access:      {}",
+        if u.has_free_access { "yes" } else { "no" }
+    );
+    if let Some(code) = &u.pending_discount_code {
+        println!("  discount code:    {code} (for the next top-up)");
+    }
+    println!("  first seen:       {}", date_of(u.created_at));
+}
+
+fn check(config: &Arc<Config>) -> Result<ExitCode> {
+    let mut failed = false;
+    println!("configuration:");
+    for (name, value) in config.summary() {
+        println!("  {name:<22} {value}");
+    }
+    let warn = |what: &str| println!("WARN  {what}");
+    if config.telegram_bot_token.is_none() {
+        warn("TELEGRAM_BOT_TOKEN is not set: `run` needs it (get one from @BotFather)");
+    }
+    if config.yookassa.is_none() {
+        warn(
+            "YOOKASSA_SHOP_ID / YOOKASSA_SECRET_KEY are not set: the bot will say payments are not configured",
+        );
+    } else if config.yookassa_return_url.is_none() {
+        warn("YOOKASSA_RETURN_URL is not set: payers are not sent back to the bot after paying");
+    }
+    match config.yookassa_webhook_url.as_deref() {
+        None => warn(
+            "YOOKASSA_WEBHOOK_URL is not set: top-ups are credited by the reconciler (about a minute late)",
+        ),
+        Some(url) if !url.starts_with("https://") => {
+            warn("YOOKASSA_WEBHOOK_URL is not https://: YooKassa only posts to HTTPS")
+        }
+        Some(_) => {}
+    }
+    if config.fal_key.is_none() {
+        warn("FAL_KEY is not set: paid modes will say they are unavailable");
+    }
+    let billing = match billing(config) {
+        Ok(b) => b,
+        Err(e) => {
+            println!("FAIL  database {}: {e}", config.database_path.display());
+            return Ok(ExitCode::FAILURE);
+        }
+    };
+    let breaches = billing.audit()?;
+    if breaches.is_empty() {
+        println!(
+            "OK    database {}: integrity, foreign keys and the books hold",
+            config.database_path.display()
+        );
+    } else {
+        failed = true;
+        for b in &breaches {
+            println!("FAIL  {b}");
+        }
+    }
+    Ok(if failed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn stats(billing: &Billing, json: bool) -> Result<ExitCode> {
+    let s = billing.store().read(db::stats::collect)?;
+    if json {
+        let mut v = serde_json::to_value(&s).map_err(|e| Error::Database(e.to_string()))?;
+        v["revenue"] = Kopecks(s.revenue_kopecks).to_decimal().into();
+        v["credited"] = Kopecks(s.credited_kopecks).to_decimal().into();
+        v["balances"] = Kopecks(s.balances_kopecks).to_decimal().into();
+        println!("{v}");
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!(
+        "users:            {} ({} with free access)",
+        s.users, s.users_with_free_access
+    );
+    println!("balances:         {} ₽", Kopecks(s.balances_kopecks));
+    println!(
+        "revenue:          {} ₽ paid, {} ₽ credited",
+        Kopecks(s.revenue_kopecks),
+        Kopecks(s.credited_kopecks)
+    );
+    println!("payments:");
+    for p in &s.payments {
+        println!(
+            "  {:<20} {:>6}  {} ₽",
+            p.status,
+            p.count,
+            Kopecks(p.amount_kopecks)
+        );
+    }
+    println!("operations:");
+    for o in &s.operations {
+        println!("  {:<10} {:<9} {:>6}", o.mode, o.status, o.count);
+    }
+    println!("jobs in flight:   {}", s.jobs_in_flight);
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `--expires 2026-12-31` means the code works through that day (UTC): it expires at the next midnight.
+fn expiry_from_date(text: &str) -> Result<i64> {
+    let bad = || Error::invalid(format!("--expires {text:?}: expected a date as YYYY-MM-DD"));
+    let mut parts = text.trim().splitn(3, '-');
+    let mut next = |len: usize| {
+        parts
+            .next()
+            .filter(|p| p.len() == len && p.bytes().all(|b| b.is_ascii_digit()))
+            .and_then(|p| p.parse::<i64>().ok())
+    };
+    let (y, m, d) = (
+        next(4).ok_or_else(bad)?,
+        next(2).ok_or_else(bad)?,
+        next(2).ok_or_else(bad)?,
+    );
+    let days_in_month = match m {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 => 29,
+        2 => 28,
+        _ => return Err(bad()),
+    };
+    if d < 1 || d > days_in_month {
+        return Err(bad());
+    }
+    Ok((days_from_civil(y, m, d) + 1) * 86_400)
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
+fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// The UTC date of a unix time, YYYY-MM-DD.
+pub fn date_of(unix: i64) -> String {
+    let z = unix.div_euclid(86_400) + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_round_trip() {
+        assert_eq!(expiry_from_date("1970-01-01").expect("valid"), 86_400);
+        assert_eq!(
+            date_of(expiry_from_date("2026-12-31").expect("valid") - 1),
+            "2026-12-31"
+        );
+        assert_eq!(
+            date_of(expiry_from_date("2024-02-29").expect("valid") - 1),
+            "2024-02-29"
+        );
+        for bad in [
+            "2025-02-29",
+            "2026-13-01",
+            "2026-1-1",
+            "tomorrow",
+            "2026-12-00",
+        ] {
+            assert!(expiry_from_date(bad).is_err(), "{bad}");
+        }
+    }
+}

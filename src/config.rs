@@ -1,0 +1,702 @@
+//! Configuration from the environment plus an optional `.env` in the working directory (the
+//! environment wins). Everything is parsed and validated once, before anything starts; the result is
+//! passed around as `Arc<Config>`.
+
+use crate::cidr::Cidr;
+use crate::error::{Error, Result};
+use crate::model::Mode;
+use crate::money::Kopecks;
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+/// YooKassa's published notification sources.
+pub const YOOKASSA_PUBLISHED_IPS: &str = "185.71.76.0/27,185.71.77.0/27,77.75.153.0/25,77.75.156.11,77.75.156.35,77.75.154.128/25,2a02:5180::/32";
+
+/// A value that must never reach a log line or an error message.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Secret(value.into())
+    }
+    /// The value itself, for the one place that sends it (an auth header, a URL path).
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+/// YooKassa settings; present only when both the shop id and the secret key are set.
+#[derive(Debug, Clone)]
+pub struct YooKassa {
+    pub shop_id: String,
+    pub secret_key: Secret,
+}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub telegram_bot_token: Option<Secret>,
+    pub telegram_api_url: String,
+    pub database_path: PathBuf,
+    pub price_per_operation: Kopecks,
+    prices: BTreeMap<Mode, Kopecks>,
+    pub free_operations_count: u32,
+    pub topup_amounts: Vec<Kopecks>,
+    pub yookassa: Option<YooKassa>,
+    pub yookassa_return_url: Option<String>,
+    pub yookassa_currency: String,
+    pub yookassa_webhook_url: Option<String>,
+    pub yookassa_api_url: String,
+    pub yookassa_trusted_ips: Vec<Cidr>,
+    pub trusted_proxies: Vec<Cidr>,
+    pub fal_key: Option<Secret>,
+    pub fal_queue_url: String,
+    fal_models: BTreeMap<Mode, String>,
+    pub webhook_listen: SocketAddr,
+    pub admin_telegram_ids: Vec<i64>,
+    pub worker_concurrency: usize,
+    pub job_timeout_secs: u64,
+    pub rust_log: String,
+    pub log_format: LogFormat,
+}
+
+impl Config {
+    /// Reads the process environment and `./.env`.
+    pub fn from_env() -> Result<Config> {
+        let dotenv = match std::fs::read_to_string(".env") {
+            Ok(text) => parse_dotenv(&text)?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => HashMap::new(),
+            Err(e) => return Err(Error::io("reading .env", e)),
+        };
+        Config::from_lookup(|name| {
+            std::env::var(name)
+                .ok()
+                .or_else(|| dotenv.get(name).cloned())
+        })
+    }
+
+    /// Builds the configuration from any lookup (the environment, or a map in tests).
+    /// An empty value counts as unset, as in a template where `NAME=` was left blank.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Config> {
+        let env = Env { lookup: &lookup };
+        let price_per_operation = env.price("PRICE_PER_OPERATION")?.unwrap_or(Kopecks(1000));
+        let mut prices = BTreeMap::new();
+        let mut fal_models = BTreeMap::new();
+        for mode in Mode::ALL {
+            let var = price_var(mode);
+            prices.insert(mode, env.price(var)?.unwrap_or(price_per_operation));
+            let var = model_var(mode);
+            let model = match env.get(var) {
+                Some(m) => validate_endpoint(var, &m)?,
+                None => mode.default_endpoint().to_string(),
+            };
+            fal_models.insert(mode, model);
+        }
+        let yookassa = match (
+            env.get("YOOKASSA_SHOP_ID"),
+            env.secret("YOOKASSA_SECRET_KEY")?,
+        ) {
+            (Some(shop_id), Some(secret_key)) => {
+                if !shop_id.bytes().all(|b| b.is_ascii_digit()) {
+                    return Err(bad(
+                        "YOOKASSA_SHOP_ID",
+                        "must be the numeric shop id from the YooKassa dashboard",
+                    ));
+                }
+                Some(YooKassa {
+                    shop_id,
+                    secret_key,
+                })
+            }
+            (None, None) => None,
+            (Some(_), None) => {
+                return Err(bad(
+                    "YOOKASSA_SECRET_KEY",
+                    "is required when YOOKASSA_SHOP_ID is set",
+                ));
+            }
+            (None, Some(_)) => {
+                return Err(bad(
+                    "YOOKASSA_SHOP_ID",
+                    "is required when YOOKASSA_SECRET_KEY is set",
+                ));
+            }
+        };
+        let currency = env.get("YOOKASSA_CURRENCY").unwrap_or_else(|| "RUB".into());
+        if currency.len() != 3 || !currency.bytes().all(|b| b.is_ascii_uppercase()) {
+            return Err(bad(
+                "YOOKASSA_CURRENCY",
+                "must be a three-letter ISO 4217 code such as RUB",
+            ));
+        }
+        let log_format = match env.get("LOG_FORMAT").as_deref() {
+            None | Some("text") => LogFormat::Text,
+            Some("json") => LogFormat::Json,
+            Some(_) => return Err(bad("LOG_FORMAT", "must be text or json")),
+        };
+        let rust_log = env.get("RUST_LOG").unwrap_or_else(|| "info".into());
+        if rust_log
+            .parse::<tracing_subscriber::filter::Targets>()
+            .is_err()
+        {
+            return Err(bad(
+                "RUST_LOG",
+                "is not a log filter (examples: info, media_lab=debug,warn)",
+            ));
+        }
+        let topup_amounts = match env.get("TOPUP_AMOUNTS") {
+            None => [100, 300, 500, 1000]
+                .into_iter()
+                .map(|r| Kopecks(r * 100))
+                .collect(),
+            Some(list) => parse_topups(&list)?,
+        };
+        Ok(Config {
+            telegram_bot_token: env.secret("TELEGRAM_BOT_TOKEN")?,
+            telegram_api_url: env.url("TELEGRAM_API_URL", "https://api.telegram.org")?,
+            database_path: database_path(
+                &env.get("DATABASE_URL")
+                    .unwrap_or_else(|| "sqlite:///./media_lab.db".into()),
+            )?,
+            price_per_operation,
+            prices,
+            free_operations_count: env.number("FREE_OPERATIONS_COUNT", 4, 0, 1_000_000)?,
+            topup_amounts,
+            yookassa,
+            yookassa_return_url: env.optional_url("YOOKASSA_RETURN_URL")?,
+            yookassa_currency: currency,
+            yookassa_webhook_url: env.optional_url("YOOKASSA_WEBHOOK_URL")?,
+            yookassa_api_url: env.url("YOOKASSA_API_URL", "https://api.yookassa.ru/v3")?,
+            yookassa_trusted_ips: env.cidrs("YOOKASSA_TRUSTED_IPS", YOOKASSA_PUBLISHED_IPS)?,
+            trusted_proxies: env.cidrs("TRUSTED_PROXIES", "")?,
+            fal_key: env.secret("FAL_KEY")?,
+            fal_queue_url: env.url("FAL_QUEUE_URL", "https://queue.fal.run")?,
+            fal_models,
+            webhook_listen: {
+                let text = env
+                    .get("WEBHOOK_LISTEN")
+                    .unwrap_or_else(|| "127.0.0.1:8080".into());
+                text.parse().map_err(|_| {
+                    bad(
+                        "WEBHOOK_LISTEN",
+                        format!("{text:?} is not an address:port such as 127.0.0.1:8080"),
+                    )
+                })?
+            },
+            admin_telegram_ids: match env.get("ADMIN_TELEGRAM_IDS") {
+                None => Vec::new(),
+                Some(list) => list
+                    .split(',')
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .map(|s| {
+                        s.parse::<i64>().ok().filter(|id| *id > 0).ok_or_else(|| {
+                            bad(
+                                "ADMIN_TELEGRAM_IDS",
+                                format!("{s:?} is not a Telegram user id"),
+                            )
+                        })
+                    })
+                    .collect::<Result<_>>()?,
+            },
+            worker_concurrency: env.number("WORKER_CONCURRENCY", 4, 1, 64)? as usize,
+            job_timeout_secs: u64::from(env.number("JOB_TIMEOUT_SECS", 600, 10, 86_400)?),
+            rust_log,
+            log_format,
+        })
+    }
+
+    /// The price of one operation in `mode`.
+    pub fn price(&self, mode: Mode) -> Kopecks {
+        self.prices
+            .get(&mode)
+            .copied()
+            .unwrap_or(self.price_per_operation)
+    }
+
+    /// The fal.ai endpoint of `mode`.
+    pub fn fal_model(&self, mode: Mode) -> &str {
+        self.fal_models
+            .get(&mode)
+            .map(String::as_str)
+            .unwrap_or(mode.default_endpoint())
+    }
+
+    pub fn is_admin(&self, telegram_id: i64) -> bool {
+        self.admin_telegram_ids.contains(&telegram_id)
+    }
+
+    /// Every setting as `check` prints it: secrets masked, unset optional ones marked.
+    pub fn summary(&self) -> Vec<(String, String)> {
+        let masked = |s: &Option<Secret>| match s {
+            Some(s) => format!("set ({} characters, hidden)", s.expose().chars().count()),
+            None => "(not set)".into(),
+        };
+        let opt = |s: &Option<String>| s.clone().unwrap_or_else(|| "(not set)".into());
+        let list = |v: &[Cidr]| {
+            if v.is_empty() {
+                "(none)".to_string()
+            } else {
+                v.iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(",")
+            }
+        };
+        let mut rows = vec![
+            (
+                "TELEGRAM_BOT_TOKEN".into(),
+                masked(&self.telegram_bot_token),
+            ),
+            ("TELEGRAM_API_URL".into(), self.telegram_api_url.clone()),
+            (
+                "DATABASE_URL".into(),
+                self.database_path.display().to_string(),
+            ),
+            (
+                "PRICE_PER_OPERATION".into(),
+                self.price_per_operation.to_string(),
+            ),
+        ];
+        for mode in Mode::ALL {
+            rows.push((price_var(mode).into(), self.price(mode).to_string()));
+        }
+        rows.extend([
+            (
+                "FREE_OPERATIONS_COUNT".into(),
+                self.free_operations_count.to_string(),
+            ),
+            (
+                "TOPUP_AMOUNTS".into(),
+                self.topup_amounts
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(","),
+            ),
+            (
+                "YOOKASSA_SHOP_ID".into(),
+                opt(&self.yookassa.as_ref().map(|y| y.shop_id.clone())),
+            ),
+            (
+                "YOOKASSA_SECRET_KEY".into(),
+                masked(&self.yookassa.as_ref().map(|y| y.secret_key.clone())),
+            ),
+            ("YOOKASSA_RETURN_URL".into(), opt(&self.yookassa_return_url)),
+            ("YOOKASSA_CURRENCY".into(), self.yookassa_currency.clone()),
+            (
+                "YOOKASSA_WEBHOOK_URL".into(),
+                opt(&self.yookassa_webhook_url),
+            ),
+            ("YOOKASSA_API_URL".into(), self.yookassa_api_url.clone()),
+            (
+                "YOOKASSA_TRUSTED_IPS".into(),
+                list(&self.yookassa_trusted_ips),
+            ),
+            ("TRUSTED_PROXIES".into(), list(&self.trusted_proxies)),
+            ("FAL_KEY".into(), masked(&self.fal_key)),
+            ("FAL_QUEUE_URL".into(), self.fal_queue_url.clone()),
+        ]);
+        for mode in Mode::ALL {
+            rows.push((model_var(mode).into(), self.fal_model(mode).to_string()));
+        }
+        rows.extend([
+            ("WEBHOOK_LISTEN".into(), self.webhook_listen.to_string()),
+            (
+                "ADMIN_TELEGRAM_IDS".into(),
+                if self.admin_telegram_ids.is_empty() {
+                    "(none)".into()
+                } else {
+                    self.admin_telegram_ids
+                        .iter()
+                        .map(ToString::to_string)
+                        .collect::<Vec<_>>()
+                        .join(",")
+                },
+            ),
+            (
+                "WORKER_CONCURRENCY".into(),
+                self.worker_concurrency.to_string(),
+            ),
+            ("JOB_TIMEOUT_SECS".into(), self.job_timeout_secs.to_string()),
+            ("RUST_LOG".into(), self.rust_log.clone()),
+            (
+                "LOG_FORMAT".into(),
+                match self.log_format {
+                    LogFormat::Text => "text".into(),
+                    LogFormat::Json => "json".into(),
+                },
+            ),
+        ]);
+        rows
+    }
+}
+
+fn price_var(mode: Mode) -> &'static str {
+    match mode {
+        Mode::Generate => "PRICE_GENERATE",
+        Mode::Edit => "PRICE_EDIT",
+        Mode::Merge => "PRICE_MERGE",
+        Mode::FaceSwap => "PRICE_FACE_SWAP",
+        Mode::Retouch => "PRICE_RETOUCH",
+        Mode::Upscale => "PRICE_UPSCALE",
+    }
+}
+
+fn model_var(mode: Mode) -> &'static str {
+    match mode {
+        Mode::Generate => "FAL_MODEL_GENERATE",
+        Mode::Edit => "FAL_MODEL_EDIT",
+        Mode::Merge => "FAL_MODEL_MERGE",
+        Mode::FaceSwap => "FAL_MODEL_FACE_SWAP",
+        Mode::Retouch => "FAL_MODEL_RETOUCH",
+        Mode::Upscale => "FAL_MODEL_UPSCALE",
+    }
+}
+
+fn bad(var: &'static str, msg: impl Into<String>) -> Error {
+    Error::Config {
+        var,
+        msg: msg.into(),
+    }
+}
+
+struct Env<'a> {
+    lookup: &'a dyn Fn(&str) -> Option<String>,
+}
+
+impl Env<'_> {
+    fn get(&self, name: &str) -> Option<String> {
+        (self.lookup)(name)
+            .map(|v| v.trim().to_string())
+            .filter(|v| !v.is_empty())
+    }
+
+    /// A secret from NAME or from the file named by NAME_FILE (for Docker and systemd credentials).
+    fn secret(&self, name: &'static str) -> Result<Option<Secret>> {
+        let file_var = format!("{name}_FILE");
+        match (self.get(name), self.get(&file_var)) {
+            (Some(_), Some(_)) => Err(bad(
+                name,
+                format!("set either {name} or {file_var}, not both"),
+            )),
+            (Some(v), None) => Ok(Some(Secret(v))),
+            (None, Some(path)) => {
+                let text = std::fs::read_to_string(&path).map_err(|e| {
+                    bad(
+                        name,
+                        format!("cannot read the file {path:?} named by {file_var}: {e}"),
+                    )
+                })?;
+                let value = text.trim();
+                if value.is_empty() {
+                    return Err(bad(
+                        name,
+                        format!("the file {path:?} named by {file_var} is empty"),
+                    ));
+                }
+                Ok(Some(Secret(value.to_string())))
+            }
+            (None, None) => Ok(None),
+        }
+    }
+
+    fn number(&self, name: &'static str, default: u32, min: u32, max: u32) -> Result<u32> {
+        let Some(text) = self.get(name) else {
+            return Ok(default);
+        };
+        let n: u32 = text.parse().map_err(|_| {
+            bad(
+                name,
+                format!("{text:?} is not a whole number from {min} to {max}"),
+            )
+        })?;
+        if n < min || n > max {
+            return Err(bad(
+                name,
+                format!("{n} is out of range; use a whole number from {min} to {max}"),
+            ));
+        }
+        Ok(n)
+    }
+
+    fn price(&self, name: &'static str) -> Result<Option<Kopecks>> {
+        self.get(name)
+            .map(|text| parse_price(name, &text))
+            .transpose()
+    }
+
+    fn url(&self, name: &'static str, default: &str) -> Result<String> {
+        Ok(self
+            .optional_url(name)?
+            .unwrap_or_else(|| default.to_string()))
+    }
+
+    fn optional_url(&self, name: &'static str) -> Result<Option<String>> {
+        let Some(text) = self.get(name) else {
+            return Ok(None);
+        };
+        let rest = text
+            .strip_prefix("https://")
+            .or_else(|| text.strip_prefix("http://"))
+            .ok_or_else(|| bad(name, "must be an http:// or https:// URL"))?;
+        if rest.is_empty() || rest.starts_with('/') || text.contains(char::is_whitespace) {
+            return Err(bad(name, "must be an http:// or https:// URL with a host"));
+        }
+        Ok(Some(text.trim_end_matches('/').to_string()))
+    }
+
+    fn cidrs(&self, name: &'static str, default: &str) -> Result<Vec<Cidr>> {
+        let text = self.get(name).unwrap_or_else(|| default.to_string());
+        text.split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(|s| Cidr::parse(s).map_err(|e| bad(name, e)))
+            .collect()
+    }
+}
+
+fn parse_price(name: &'static str, text: &str) -> Result<Kopecks> {
+    let k = Kopecks::parse_roubles(text, false).map_err(|e| bad(name, e))?;
+    if !k.is_positive() {
+        return Err(bad(name, "must be more than 0"));
+    }
+    Ok(k)
+}
+
+fn parse_topups(list: &str) -> Result<Vec<Kopecks>> {
+    const VAR: &str = "TOPUP_AMOUNTS";
+    let amounts: Vec<Kopecks> = list
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| parse_price(VAR, s))
+        .collect::<Result<_>>()?;
+    if amounts.is_empty() || amounts.len() > 8 {
+        return Err(bad(
+            VAR,
+            "needs from 1 to 8 comma-separated amounts in roubles",
+        ));
+    }
+    if amounts.iter().any(|a| a.0 < 100) {
+        return Err(bad(
+            VAR,
+            "each amount must be at least 1 rouble (YooKassa's minimum)",
+        ));
+    }
+    Ok(amounts)
+}
+
+fn validate_endpoint(var: &'static str, text: &str) -> Result<String> {
+    let ok = !text.starts_with('/')
+        && !text.contains("://")
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"/-_.".contains(&b));
+    if ok {
+        Ok(text.to_string())
+    } else {
+        Err(bad(
+            var,
+            "must be a fal.ai endpoint id such as fal-ai/flux/schnell",
+        ))
+    }
+}
+
+/// The database file named by DATABASE_URL: `sqlite:///relative`, `sqlite:////absolute` or a plain path.
+pub fn database_path(url: &str) -> Result<PathBuf> {
+    const VAR: &str = "DATABASE_URL";
+    if let Some(rest) = url.strip_prefix("sqlite://") {
+        // sqlite:///relative → "/relative" after the prefix; one more slash makes it absolute.
+        let path = rest.strip_prefix('/').ok_or_else(|| {
+            bad(
+                VAR,
+                "write sqlite:///relative/path or sqlite:////absolute/path",
+            )
+        })?;
+        return checked_path(path);
+    }
+    if let Some((scheme, _)) = url.split_once("://") {
+        // Only the scheme is echoed: the rest of such a URL may hold a password.
+        return Err(bad(
+            VAR,
+            format!(
+                "{scheme}:// is not supported; media-lab keeps everything in one SQLite file \
+                 (sqlite:///relative/path, sqlite:////absolute/path or a plain path)"
+            ),
+        ));
+    }
+    if url.starts_with("sqlite:") {
+        return Err(bad(
+            VAR,
+            "in-memory or URI-style SQLite names are not supported; name a file",
+        ));
+    }
+    checked_path(url)
+}
+
+fn checked_path(path: &str) -> Result<PathBuf> {
+    if path.is_empty() || path.ends_with('/') || path.contains('?') {
+        return Err(bad("DATABASE_URL", "must name a database file"));
+    }
+    Ok(Path::new(path).to_path_buf())
+}
+
+/// Parses a `.env` file: `NAME=value` lines, `#` comments, optional `export `, values optionally in
+/// single or double quotes.
+pub fn parse_dotenv(text: &str) -> Result<HashMap<String, String>> {
+    let mut map = HashMap::new();
+    for (n, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let line = line.strip_prefix("export ").unwrap_or(line);
+        let Some((name, value)) = line.split_once('=') else {
+            return Err(Error::invalid(format!(
+                ".env line {}: expected NAME=value",
+                n + 1
+            )));
+        };
+        let name = name.trim();
+        if name.is_empty() || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+            return Err(Error::invalid(format!(
+                ".env line {}: {name:?} is not a variable name",
+                n + 1
+            )));
+        }
+        let value = value.trim();
+        let value = match value.as_bytes().first() {
+            Some(q @ (b'"' | b'\'')) => {
+                let q = *q as char;
+                let inner = &value[1..];
+                let end = inner.find(q).ok_or_else(|| {
+                    Error::invalid(format!(".env line {}: the quote is not closed", n + 1))
+                })?;
+                inner[..end].to_string()
+            }
+            _ => match value.find(" #") {
+                Some(i) => value[..i].trim_end().to_string(),
+                None => value.to_string(),
+            },
+        };
+        map.insert(name.to_string(), value);
+    }
+    Ok(map)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(vars: &[(&str, &str)]) -> Result<Config> {
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Config::from_lookup(|name| map.get(name).cloned())
+    }
+
+    #[test]
+    fn defaults_need_nothing() {
+        let c = config(&[]).expect("defaults are valid");
+        assert_eq!(c.price(Mode::Upscale), Kopecks(1000));
+        assert_eq!(c.free_operations_count, 4);
+        assert_eq!(c.database_path, PathBuf::from("./media_lab.db"));
+        assert_eq!(c.yookassa_trusted_ips.len(), 7);
+        assert!(c.yookassa.is_none());
+    }
+
+    #[test]
+    fn per_mode_prices_fall_back_to_the_common_price() {
+        let c = config(&[("PRICE_PER_OPERATION", "12.5"), ("PRICE_UPSCALE", "30")]).expect("valid");
+        assert_eq!(c.price(Mode::Generate), Kopecks(1250));
+        assert_eq!(c.price(Mode::Upscale), Kopecks(3000));
+    }
+
+    #[test]
+    fn database_urls() {
+        assert_eq!(
+            database_path("sqlite:///./x.db").expect("ok"),
+            PathBuf::from("./x.db")
+        );
+        assert_eq!(
+            database_path("sqlite:///data/x.db").expect("ok"),
+            PathBuf::from("data/x.db")
+        );
+        assert_eq!(
+            database_path("sqlite:////var/lib/x.db").expect("ok"),
+            PathBuf::from("/var/lib/x.db")
+        );
+        assert_eq!(
+            database_path("/var/lib/x.db").expect("ok"),
+            PathBuf::from("/var/lib/x.db")
+        );
+        let err = database_path("postgresql://user:hunter2@localhost/db").expect_err("refused");
+        assert!(err.to_string().contains("postgresql://"));
+        assert!(!err.to_string().contains("hunter2"));
+        assert!(database_path("sqlite::memory:").is_err());
+    }
+
+    #[test]
+    fn bad_values_name_their_variable() {
+        for var in [
+            "PRICE_PER_OPERATION",
+            "FREE_OPERATIONS_COUNT",
+            "WORKER_CONCURRENCY",
+            "JOB_TIMEOUT_SECS",
+            "PRICE_MERGE",
+            "TOPUP_AMOUNTS",
+        ] {
+            for value in ["ten", "-1", "1.234"] {
+                let err = config(&[(var, value)]).expect_err("refused");
+                assert!(err.to_string().starts_with(var), "{var}={value}: {err}");
+            }
+        }
+    }
+
+    #[test]
+    fn secrets_come_from_files_and_never_print() {
+        let dir = std::env::temp_dir().join(format!("media-lab-secret-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let file = dir.join("token");
+        std::fs::write(&file, "123:SECRET-TOKEN\n").expect("write");
+        let c =
+            config(&[("TELEGRAM_BOT_TOKEN_FILE", file.to_str().expect("utf-8"))]).expect("valid");
+        assert_eq!(
+            c.telegram_bot_token.as_ref().map(Secret::expose),
+            Some("123:SECRET-TOKEN")
+        );
+        let dump = format!("{c:?} {:?}", c.summary());
+        assert!(!dump.contains("SECRET-TOKEN"));
+        let both =
+            config(&[("FAL_KEY", "a"), ("FAL_KEY_FILE", "/nonexistent")]).expect_err("refused");
+        assert!(both.to_string().starts_with("FAL_KEY"));
+        std::fs::remove_dir_all(dir).expect("cleanup");
+    }
+
+    #[test]
+    fn dotenv_forms() {
+        let map = parse_dotenv("# c\n\nexport A=1\nB = \"two words\" \nC='x#y'\nD=v # note\n")
+            .expect("valid");
+        assert_eq!(map["A"], "1");
+        assert_eq!(map["B"], "two words");
+        assert_eq!(map["C"], "x#y");
+        assert_eq!(map["D"], "v");
+        assert!(parse_dotenv("JUSTTEXT\n").is_err());
+    }
+}

@@ -1,0 +1,162 @@
+//! `ledger`: the append-only record of every money and free-operation movement.
+
+use crate::error::Result;
+use crate::money::Kopecks;
+use rusqlite::{Connection, params};
+
+/// Why a ledger row exists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    Signup,
+    Topup,
+    Charge,
+    Refund,
+    Adjustment,
+    Promo,
+    FreeAccess,
+}
+
+impl Kind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Kind::Signup => "signup",
+            Kind::Topup => "topup",
+            Kind::Charge => "charge",
+            Kind::Refund => "refund",
+            Kind::Adjustment => "adjustment",
+            Kind::Promo => "promo",
+            Kind::FreeAccess => "free_access",
+        }
+    }
+}
+
+/// One row to append.
+#[derive(Debug, Clone)]
+pub struct Entry<'a> {
+    pub telegram_id: i64,
+    pub kind: Kind,
+    pub amount: Kopecks,
+    pub free_ops: i64,
+    pub key: &'a str,
+    pub operation_id: Option<i64>,
+    pub payment_id: Option<&'a str>,
+    pub reason: Option<&'a str>,
+}
+
+/// Appends `entry` and applies its deltas to the user's cached balance and free operations, or does
+/// nothing at all when a row with the same idempotency key exists. Returns whether it was appended.
+pub fn append(conn: &Connection, entry: &Entry<'_>, now: i64) -> Result<bool> {
+    let inserted = conn.execute(
+        "INSERT INTO ledger (telegram_id, kind, amount, free_ops, idempotency_key, operation_id, payment_id,
+                             reason, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+         ON CONFLICT (idempotency_key) DO NOTHING",
+        params![
+            entry.telegram_id,
+            entry.kind.as_str(),
+            entry.amount.0,
+            entry.free_ops,
+            entry.key,
+            entry.operation_id,
+            entry.payment_id,
+            entry.reason,
+            now
+        ],
+    )?;
+    if inserted == 0 {
+        return Ok(false);
+    }
+    super::users::apply_deltas(conn, entry.telegram_id, entry.amount.0, entry.free_ops, now)?;
+    Ok(true)
+}
+
+/// A ledger row as history shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Row {
+    pub kind: String,
+    pub amount: Kopecks,
+    pub free_ops: i64,
+    pub reason: Option<String>,
+    pub created_at: i64,
+}
+
+pub fn recent(conn: &Connection, telegram_id: i64, limit: u32) -> Result<Vec<Row>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT kind, amount, free_ops, reason, created_at FROM ledger
+          WHERE telegram_id = ?1 ORDER BY id DESC LIMIT ?2",
+    )?;
+    let rows = stmt.query_map(params![telegram_id, limit], |r| {
+        Ok(Row {
+            kind: r.get(0)?,
+            amount: Kopecks(r.get(1)?),
+            free_ops: r.get(2)?,
+            reason: r.get(3)?,
+            created_at: r.get(4)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Every breach of the books' invariants (SPEC §4), one sentence each. Empty means the books hold.
+pub fn breaches(conn: &Connection) -> Result<Vec<String>> {
+    // Each query returns one sentence per offending row.
+    const CHECKS: &[&str] = &[
+        "SELECT 'user ' || u.telegram_id || ': balance ' || b.kopecks || ' kopecks but the ledger sums to '
+                || coalesce(l.s, 0)
+           FROM users u JOIN balances b ON b.telegram_id = u.telegram_id
+           LEFT JOIN (SELECT telegram_id, sum(amount) s FROM ledger GROUP BY telegram_id) l
+             ON l.telegram_id = u.telegram_id
+          WHERE b.kopecks != coalesce(l.s, 0)",
+        "SELECT 'user ' || u.telegram_id || ': ' || u.free_operations_left
+                || ' free operations but the ledger sums to ' || coalesce(l.s, 0)
+           FROM users u
+           LEFT JOIN (SELECT telegram_id, sum(free_ops) s FROM ledger GROUP BY telegram_id) l
+             ON l.telegram_id = u.telegram_id
+          WHERE u.free_operations_left != coalesce(l.s, 0)",
+        "SELECT 'user ' || telegram_id || ': negative balance ' || kopecks FROM balances WHERE kopecks < 0",
+        "SELECT 'user ' || telegram_id || ': negative free operations' FROM users WHERE free_operations_left < 0",
+        "SELECT 'user ' || telegram_id || ': no balance row' FROM users
+          WHERE telegram_id NOT IN (SELECT telegram_id FROM balances)",
+        // A payment is credited at most once, only when succeeded, and exactly its amount.
+        "SELECT 'payment ' || payment_id || ': credited ' || count(*) || ' times'
+           FROM ledger WHERE kind = 'topup' GROUP BY payment_id HAVING count(*) > 1",
+        "SELECT 'payment ' || p.id || ': credited ' || l.amount || ' but its amount is ' || p.amount
+                || ' and its status ' || p.status
+           FROM ledger l JOIN payments p ON p.id = l.payment_id
+          WHERE l.kind = 'topup' AND (l.amount != p.amount OR p.status != 'succeeded'
+                OR l.telegram_id != p.telegram_id)",
+        "SELECT 'payment ' || id || ': succeeded but never credited' FROM payments
+          WHERE status = 'succeeded' AND id NOT IN (SELECT payment_id FROM ledger
+                                                     WHERE kind = 'topup' AND payment_id IS NOT NULL)",
+        "SELECT 'payment ' || id || ': YooKassa reported an amount different from ours; not credited, \
+                needs a look' FROM payments WHERE status = 'mismatch'",
+        // An operation is charged exactly once, refunded at most once, never both settled and refunded,
+        // and a refund returns exactly what the charge took.
+        "SELECT 'operation ' || o.id || ': ' || count(l.id) || ' charge rows'
+           FROM operations o LEFT JOIN ledger l ON l.operation_id = o.id AND l.kind = 'charge'
+          GROUP BY o.id HAVING count(l.id) != 1",
+        "SELECT 'operation ' || operation_id || ': refunded ' || count(*) || ' times'
+           FROM ledger WHERE kind = 'refund' GROUP BY operation_id HAVING count(*) > 1",
+        "SELECT 'operation ' || o.id || ': status ' || o.status || ' with ' || count(l.id) || ' refund rows'
+           FROM operations o LEFT JOIN ledger l ON l.operation_id = o.id AND l.kind = 'refund'
+          GROUP BY o.id HAVING (o.status = 'refunded') != (count(l.id) = 1)",
+        "SELECT 'operation ' || o.id || ': refund does not mirror its charge'
+           FROM operations o
+           JOIN ledger c ON c.operation_id = o.id AND c.kind = 'charge'
+           JOIN ledger r ON r.operation_id = o.id AND r.kind = 'refund'
+          WHERE r.amount != -c.amount OR r.free_ops != -c.free_ops OR r.telegram_id != c.telegram_id",
+        "SELECT 'operation ' || o.id || ': charge does not match its price or payer'
+           FROM operations o JOIN ledger c ON c.operation_id = o.id AND c.kind = 'charge'
+          WHERE c.amount != -o.price OR c.telegram_id != o.telegram_id
+             OR c.free_ops != (CASE o.paid_with WHEN 'free_operation' THEN -1 ELSE 0 END)",
+    ];
+    let mut out = Vec::new();
+    for sql in CHECKS {
+        let mut stmt = conn.prepare(sql)?;
+        let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
+        for row in rows {
+            out.push(row?);
+        }
+    }
+    Ok(out)
+}

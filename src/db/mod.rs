@@ -1,0 +1,211 @@
+//! The one place that opens SQLite. `Store` owns the writer connection (every write is a
+//! `BEGIN IMMEDIATE` transaction on it) and a few reader connections; the submodules hold the
+//! queries, grouped by table, and return plain types. Only billing and the edges' thin wrappers call them.
+
+pub mod jobs;
+pub mod ledger;
+pub mod notices;
+pub mod operations;
+pub mod payments;
+pub mod promo;
+pub mod stats;
+pub mod users;
+
+use crate::error::{Error, Result};
+use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard};
+use std::time::Duration;
+
+mod embedded {
+    refinery::embed_migrations!("migrations");
+}
+
+/// How long a writer waits for another process's transaction (an admin command beside `run`).
+const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+/// Reader connections kept open for reuse.
+const MAX_IDLE_READERS: usize = 4;
+
+pub struct Store {
+    path: PathBuf,
+    writer: Mutex<Connection>,
+    readers: Mutex<Vec<Connection>>,
+}
+
+impl Store {
+    /// Opens (creating if needed) the database file and applies any pending migrations.
+    /// A database written by a newer media-lab is refused before anything touches it.
+    pub fn open(path: &Path) -> Result<Store> {
+        let store = Store::open_unmigrated(path)?;
+        store.migrate()?;
+        Ok(store)
+    }
+
+    /// Opens the file with the pragmas but applies nothing (for `migrate`, which reports what it applied).
+    pub fn open_unmigrated(path: &Path) -> Result<Store> {
+        if let Some(dir) = path
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty() && !d.is_dir())
+        {
+            return Err(Error::Database(format!(
+                "the directory {} of the database does not exist; create it or change DATABASE_URL",
+                dir.display()
+            )));
+        }
+        let writer = connect(path)?;
+        Ok(Store {
+            path: path.to_path_buf(),
+            writer: Mutex::new(writer),
+            readers: Mutex::new(Vec::new()),
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Applies the embedded migrations not yet applied and returns their names ("V1__init").
+    pub fn migrate(&self) -> Result<Vec<String>> {
+        let mut conn = lock(&self.writer);
+        refuse_newer_schema(&conn)?;
+        let report = embedded::migrations::runner()
+            .set_abort_divergent(true)
+            .run(&mut *conn)?;
+        Ok(report
+            .applied_migrations()
+            .iter()
+            .map(|m| format!("V{}__{}", m.version(), m.name()))
+            .collect())
+    }
+
+    /// Runs `f` in one `BEGIN IMMEDIATE` transaction on the writer connection and commits it.
+    /// An error from `f` rolls everything back.
+    pub fn write<T>(&self, f: impl FnOnce(&Transaction<'_>) -> Result<T>) -> Result<T> {
+        let mut conn = lock(&self.writer);
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let value = f(&tx)?;
+        tx.commit()?;
+        Ok(value)
+    }
+
+    /// Runs `f` on a reader connection. WAL lets readers see the last commit without waiting for writers.
+    pub fn read<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
+        let conn = match lock(&self.readers).pop() {
+            Some(conn) => conn,
+            None => connect(&self.path)?,
+        };
+        let value = f(&conn);
+        let mut idle = lock(&self.readers);
+        if idle.len() < MAX_IDLE_READERS {
+            idle.push(conn);
+        }
+        value
+    }
+
+    /// A consistent copy of the whole database at `dest`, taken with SQLite's online backup API while
+    /// other connections (a running bot) keep writing. Written to a temporary file and renamed, so
+    /// `dest` is either absent or complete.
+    pub fn backup(&self, dest: &Path) -> Result<()> {
+        if dest.exists() {
+            return Err(Error::invalid(format!(
+                "{} already exists; choose a new file name",
+                dest.display()
+            )));
+        }
+        let tmp = dest.with_extension("partial");
+        let result = (|| {
+            let conn = connect(&self.path)?;
+            let mut target = Connection::open(&tmp)?;
+            {
+                let backup = rusqlite::backup::Backup::new(&conn, &mut target)?;
+                // One step of -1 pages copies everything under one read transaction: a single
+                // snapshot, which WAL mode lets writers keep committing beside.
+                loop {
+                    match backup.step(-1)? {
+                        rusqlite::backup::StepResult::Done => break,
+                        _ => std::thread::sleep(Duration::from_millis(50)),
+                    }
+                }
+            }
+            let check: String = target.query_row("PRAGMA integrity_check", [], |r| r.get(0))?;
+            if check != "ok" {
+                return Err(Error::Database(format!(
+                    "the copy failed its integrity check: {check}"
+                )));
+            }
+            target.pragma_update(None, "journal_mode", "DELETE")?;
+            drop(target);
+            std::fs::rename(&tmp, dest)
+                .map_err(|e| Error::io(format!("renaming to {}", dest.display()), e))
+        })();
+        if result.is_err() {
+            let _ = std::fs::remove_file(&tmp);
+        }
+        result
+    }
+}
+
+fn connect(path: &Path) -> Result<Connection> {
+    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE
+        | OpenFlags::SQLITE_OPEN_CREATE
+        | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let conn = Connection::open_with_flags(path, flags)
+        .map_err(|e| Error::Database(format!("cannot open {}: {e}", path.display())))?;
+    conn.busy_timeout(BUSY_TIMEOUT)?;
+    let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
+    if mode != "wal" {
+        return Err(Error::Database(format!(
+            "{} could not be switched to WAL mode (got {mode}); is it on a network filesystem?",
+            path.display()
+        )));
+    }
+    // FULL: a committed top-up must survive a power cut, not only a crash of the process.
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    Ok(conn)
+}
+
+/// refinery records applied versions in `refinery_schema_history`; a version above every embedded
+/// migration means a newer media-lab wrote this file, and this binary must not touch it.
+fn refuse_newer_schema(conn: &Connection) -> Result<()> {
+    let has_history: bool = conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'refinery_schema_history')",
+        [],
+        |r| r.get(0),
+    )?;
+    if !has_history {
+        return Ok(());
+    }
+    let applied: Option<i64> = conn.query_row(
+        "SELECT max(version) FROM refinery_schema_history",
+        [],
+        |r| r.get(0),
+    )?;
+    let known = embedded::migrations::runner()
+        .get_migrations()
+        .iter()
+        .map(|m| i64::from(m.version()))
+        .max()
+        .unwrap_or(0);
+    match applied {
+        Some(v) if v > known => Err(Error::Database(format!(
+            "this database has schema version {v}, newer than this binary knows ({known}); \
+             run the newer media-lab, or restore a backup made for this version"
+        ))),
+        _ => Ok(()),
+    }
+}
+
+/// A poisoned lock only means a panic happened while it was held; the transaction it guarded was
+/// rolled back when the panic dropped it, so the connection is still sound.
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Seconds since the Unix epoch.
+pub fn now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
+}

@@ -1,0 +1,105 @@
+//! `operations`: one paid operation each, with what paid for it and whether it settled or was refunded.
+
+use crate::error::{Error, Result};
+use crate::model::{Mode, PaidWith};
+use crate::money::Kopecks;
+use rusqlite::{Connection, OptionalExtension, params};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    Charged,
+    Settled,
+    Refunded,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Charged => "charged",
+            Status::Settled => "settled",
+            Status::Refunded => "refunded",
+        }
+    }
+
+    fn parse(s: &str) -> rusqlite::Result<Status> {
+        match s {
+            "charged" => Ok(Status::Charged),
+            "settled" => Ok(Status::Settled),
+            "refunded" => Ok(Status::Refunded),
+            other => Err(bad_value(other)),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Operation {
+    pub id: i64,
+    pub telegram_id: i64,
+    pub mode: Mode,
+    pub paid_with: PaidWith,
+    pub price: Kopecks,
+    pub status: Status,
+}
+
+fn bad_value(s: &str) -> rusqlite::Error {
+    rusqlite::Error::FromSqlConversionFailure(
+        0,
+        rusqlite::types::Type::Text,
+        format!("unexpected value {s:?}").into(),
+    )
+}
+
+pub fn insert(
+    conn: &Connection,
+    telegram_id: i64,
+    mode: Mode,
+    paid_with: PaidWith,
+    price: Kopecks,
+    now: i64,
+) -> Result<i64> {
+    conn.execute(
+        "INSERT INTO operations (telegram_id, mode, paid_with, price, status, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, 'charged', ?5, ?5)",
+        params![telegram_id, mode.as_str(), paid_with.as_str(), price.0, now],
+    )?;
+    Ok(conn.last_insert_rowid())
+}
+
+pub fn get(conn: &Connection, id: i64) -> Result<Option<Operation>> {
+    conn.query_row(
+        "SELECT id, telegram_id, mode, paid_with, price, status FROM operations WHERE id = ?1",
+        [id],
+        |r| {
+            let mode: String = r.get(2)?;
+            let paid_with: String = r.get(3)?;
+            let status: String = r.get(5)?;
+            Ok(Operation {
+                id: r.get(0)?,
+                telegram_id: r.get(1)?,
+                mode: mode.parse().map_err(|_| bad_value(&mode))?,
+                paid_with: PaidWith::parse(&paid_with).ok_or_else(|| bad_value(&paid_with))?,
+                price: Kopecks(r.get(4)?),
+                status: Status::parse(&status)?,
+            })
+        },
+    )
+    .optional()
+    .map_err(Error::from)
+}
+
+/// Moves a charged operation to `to`. Returns false when it was no longer `charged` (already settled or
+/// refunded), which is what makes settle and refund each happen at most once and never both.
+pub fn finish(
+    conn: &Connection,
+    id: i64,
+    to: Status,
+    reason: Option<&str>,
+    now: i64,
+) -> Result<bool> {
+    let changed = conn.execute(
+        "UPDATE operations SET status = ?2, refund_reason = ?3, updated_at = ?4
+          WHERE id = ?1 AND status = 'charged'",
+        params![id, to.as_str(), reason, now],
+    )?;
+    Ok(changed == 1)
+}

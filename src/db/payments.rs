@@ -1,0 +1,124 @@
+//! `payments`: top-ups, from our draft to YooKassa's final word.
+
+use crate::error::Result;
+use crate::money::Kopecks;
+use rusqlite::{Connection, OptionalExtension, Row, params};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Payment {
+    /// Ours; the Idempotence-Key sent to YooKassa.
+    pub id: String,
+    pub telegram_id: i64,
+    /// What is credited on success.
+    pub amount: Kopecks,
+    /// What the payer pays (the amount less any discount).
+    pub charge_amount: Kopecks,
+    pub currency: String,
+    pub discount_code: Option<String>,
+    pub discount_percent: u8,
+    pub yookassa_id: Option<String>,
+    pub confirmation_url: Option<String>,
+    pub status: String,
+    pub created_at: i64,
+}
+
+impl Payment {
+    /// succeeded, canceled and mismatch never change again.
+    pub fn is_final(&self) -> bool {
+        matches!(self.status.as_str(), "succeeded" | "canceled" | "mismatch")
+    }
+}
+
+const SELECT: &str =
+    "SELECT id, telegram_id, amount, charge_amount, currency, discount_code, discount_percent,
+        yookassa_id, confirmation_url, status, created_at FROM payments";
+
+fn from_row(r: &Row<'_>) -> rusqlite::Result<Payment> {
+    Ok(Payment {
+        id: r.get(0)?,
+        telegram_id: r.get(1)?,
+        amount: Kopecks(r.get(2)?),
+        charge_amount: Kopecks(r.get(3)?),
+        currency: r.get(4)?,
+        discount_code: r.get(5)?,
+        discount_percent: r.get(6)?,
+        yookassa_id: r.get(7)?,
+        confirmation_url: r.get(8)?,
+        status: r.get(9)?,
+        created_at: r.get(10)?,
+    })
+}
+
+pub fn insert(conn: &Connection, p: &Payment, now: i64) -> Result<()> {
+    conn.execute(
+        "INSERT INTO payments (id, telegram_id, amount, charge_amount, currency, discount_code, discount_percent,
+                               status, created_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9)",
+        params![
+            p.id,
+            p.telegram_id,
+            p.amount.0,
+            p.charge_amount.0,
+            p.currency,
+            p.discount_code,
+            p.discount_percent,
+            p.status,
+            now
+        ],
+    )?;
+    Ok(())
+}
+
+pub fn get(conn: &Connection, id: &str) -> Result<Option<Payment>> {
+    Ok(conn
+        .query_row(&format!("{SELECT} WHERE id = ?1"), [id], from_row)
+        .optional()?)
+}
+
+pub fn by_yookassa_id(conn: &Connection, yookassa_id: &str) -> Result<Option<Payment>> {
+    Ok(conn
+        .query_row(
+            &format!("{SELECT} WHERE yookassa_id = ?1"),
+            [yookassa_id],
+            from_row,
+        )
+        .optional()?)
+}
+
+/// Moves a payment that is not final yet to `status`; false when it already was final, so a final
+/// status never moves back.
+pub fn set_status(conn: &Connection, id: &str, status: &str, now: i64) -> Result<bool> {
+    Ok(conn.execute(
+        "UPDATE payments SET status = ?2, updated_at = ?3,
+                next_check_at = CASE WHEN ?2 IN ('succeeded', 'canceled', 'mismatch') THEN NULL ELSE next_check_at END
+          WHERE id = ?1 AND status NOT IN ('succeeded', 'canceled', 'mismatch')",
+        params![id, status, now],
+    )? == 1)
+}
+
+/// Records YooKassa's id and confirmation URL for our payment once it is created there.
+pub fn set_created(
+    conn: &Connection,
+    id: &str,
+    yookassa_id: &str,
+    confirmation_url: Option<&str>,
+    status: &str,
+    next_check_at: i64,
+    now: i64,
+) -> Result<()> {
+    conn.execute(
+        "UPDATE payments SET yookassa_id = ?2, confirmation_url = ?3, status = ?4, next_check_at = ?5,
+                updated_at = ?6
+          WHERE id = ?1 AND status = 'created'",
+        params![id, yookassa_id, confirmation_url, status, next_check_at, now],
+    )?;
+    Ok(())
+}
+
+pub fn recent(conn: &Connection, telegram_id: i64, limit: u32) -> Result<Vec<Payment>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "{SELECT} WHERE telegram_id = ?1 ORDER BY created_at DESC, rowid DESC LIMIT ?2"
+    ))?;
+    let rows = stmt.query_map(params![telegram_id, limit], from_row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}

@@ -1,0 +1,90 @@
+//! `discount_codes` and `user_discount_codes`.
+
+use crate::error::Result;
+use crate::model::{PromoCode, PromoKind};
+use rusqlite::{Connection, OptionalExtension, Row, params};
+
+const SELECT: &str = "SELECT code, kind, discount_percent, bonus_ops, max_uses, used_count, expires_at, is_active FROM discount_codes";
+
+fn from_row(r: &Row<'_>) -> rusqlite::Result<PromoCode> {
+    let kind: String = r.get(1)?;
+    let kind = match kind.as_str() {
+        "percent" => PromoKind::Percent(r.get(2)?),
+        "bonus_ops" => PromoKind::BonusOps(r.get(3)?),
+        _ => PromoKind::FreeAccess,
+    };
+    Ok(PromoCode {
+        code: r.get(0)?,
+        kind,
+        max_uses: r.get(4)?,
+        used_count: r.get(5)?,
+        expires_at: r.get(6)?,
+        is_active: r.get(7)?,
+    })
+}
+
+/// Inserts a code; returns false (and changes nothing) when the code exists.
+pub fn insert(conn: &Connection, code: &PromoCode, now: i64) -> Result<bool> {
+    let (kind, percent, bonus) = match code.kind {
+        PromoKind::Percent(p) => ("percent", Some(p), None),
+        PromoKind::FreeAccess => ("free_access", None, None),
+        PromoKind::BonusOps(n) => ("bonus_ops", None, Some(n)),
+    };
+    let n = conn.execute(
+        "INSERT INTO discount_codes (code, kind, discount_percent, bonus_ops, max_uses, used_count, expires_at,
+                                     is_active, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, 0, ?6, ?7, ?8) ON CONFLICT (code) DO NOTHING",
+        params![code.code, kind, percent, bonus, code.max_uses, code.expires_at, code.is_active, now],
+    )?;
+    Ok(n == 1)
+}
+
+pub fn get(conn: &Connection, code: &str) -> Result<Option<PromoCode>> {
+    Ok(conn
+        .query_row(&format!("{SELECT} WHERE code = ?1"), [code], from_row)
+        .optional()?)
+}
+
+pub fn list(conn: &Connection) -> Result<Vec<PromoCode>> {
+    let mut stmt = conn.prepare(&format!("{SELECT} ORDER BY code"))?;
+    let rows = stmt.query_map([], from_row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Switches a code on or off; false when there is no such code.
+pub fn set_active(conn: &Connection, code: &str, active: bool) -> Result<bool> {
+    Ok(conn.execute(
+        "UPDATE discount_codes SET is_active = ?2 WHERE code = ?1",
+        params![code, active],
+    )? == 1)
+}
+
+pub fn has_used(conn: &Connection, telegram_id: i64, code: &str) -> Result<bool> {
+    Ok(conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM user_discount_codes WHERE telegram_id = ?1 AND code = ?2)",
+        params![telegram_id, code],
+        |r| r.get(0),
+    )?)
+}
+
+/// Records that the user used the code (once per user) and counts it; false when already recorded.
+pub fn record_use(
+    conn: &Connection,
+    telegram_id: i64,
+    code: &str,
+    payment_id: Option<&str>,
+    now: i64,
+) -> Result<bool> {
+    let n = conn.execute(
+        "INSERT INTO user_discount_codes (telegram_id, code, payment_id, used_at) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (telegram_id, code) DO NOTHING",
+        params![telegram_id, code, payment_id, now],
+    )?;
+    if n == 1 {
+        conn.execute(
+            "UPDATE discount_codes SET used_count = used_count + 1 WHERE code = ?1",
+            [code],
+        )?;
+    }
+    Ok(n == 1)
+}

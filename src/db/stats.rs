@@ -1,0 +1,76 @@
+//! Aggregates for `stats`, `/stats` and `/metrics`.
+
+use crate::error::Result;
+use rusqlite::Connection;
+use serde::Serialize;
+
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
+pub struct Stats {
+    pub users: i64,
+    pub users_with_free_access: i64,
+    /// Sum of all balances, kopecks.
+    pub balances_kopecks: i64,
+    pub payments: Vec<PaymentRow>,
+    /// What payers paid for succeeded payments, kopecks.
+    pub revenue_kopecks: i64,
+    /// What was credited for them, kopecks.
+    pub credited_kopecks: i64,
+    pub operations: Vec<OperationRow>,
+    pub jobs_in_flight: i64,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct PaymentRow {
+    pub status: String,
+    pub count: i64,
+    pub amount_kopecks: i64,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct OperationRow {
+    pub mode: String,
+    pub status: String,
+    pub count: i64,
+}
+
+pub fn collect(conn: &Connection) -> Result<Stats> {
+    let one = |sql: &str| conn.query_row(sql, [], |r| r.get::<_, i64>(0));
+    let mut stmt = conn.prepare(
+        "SELECT status, count(*), coalesce(sum(amount), 0) FROM payments GROUP BY status ORDER BY status",
+    )?;
+    let payments = stmt
+        .query_map([], |r| {
+            Ok(PaymentRow {
+                status: r.get(0)?,
+                count: r.get(1)?,
+                amount_kopecks: r.get(2)?,
+            })
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut stmt = conn.prepare(
+        "SELECT mode, status, count(*) FROM operations GROUP BY mode, status ORDER BY mode, status",
+    )?;
+    let operations = stmt
+        .query_map([], |r| {
+            Ok(OperationRow {
+                mode: r.get(0)?,
+                status: r.get(1)?,
+                count: r.get(2)?,
+            })
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(Stats {
+        users: one("SELECT count(*) FROM users")?,
+        users_with_free_access: one("SELECT count(*) FROM users WHERE has_free_access")?,
+        balances_kopecks: one("SELECT coalesce(sum(kopecks), 0) FROM balances")?,
+        payments,
+        revenue_kopecks: one(
+            "SELECT coalesce(sum(charge_amount), 0) FROM payments WHERE status = 'succeeded'",
+        )?,
+        credited_kopecks: one("SELECT coalesce(sum(amount), 0) FROM ledger WHERE kind = 'topup'")?,
+        operations,
+        jobs_in_flight: one(
+            "SELECT count(*) FROM jobs WHERE status IN ('queued', 'running', 'submitted')",
+        )?,
+    })
+}

@@ -1,0 +1,112 @@
+//! `users` and `balances`.
+
+use crate::error::Result;
+use crate::model::User;
+use crate::money::Kopecks;
+use rusqlite::{Connection, OptionalExtension, Row, params};
+
+const SELECT: &str =
+    "SELECT u.telegram_id, u.username, u.language_code, b.kopecks, u.free_operations_left,
+        u.has_free_access, u.pending_discount_code, u.created_at
+    FROM users u JOIN balances b ON b.telegram_id = u.telegram_id";
+
+fn from_row(r: &Row<'_>) -> rusqlite::Result<User> {
+    Ok(User {
+        telegram_id: r.get(0)?,
+        username: r.get(1)?,
+        language_code: r.get(2)?,
+        balance: Kopecks(r.get(3)?),
+        free_operations_left: r.get(4)?,
+        has_free_access: r.get(5)?,
+        pending_discount_code: r.get(6)?,
+        created_at: r.get(7)?,
+    })
+}
+
+pub fn get(conn: &Connection, telegram_id: i64) -> Result<Option<User>> {
+    Ok(conn
+        .query_row(
+            &format!("{SELECT} WHERE u.telegram_id = ?1"),
+            [telegram_id],
+            from_row,
+        )
+        .optional()?)
+}
+
+/// Creates the user with a zero balance and no free operations; the caller grants those through the
+/// ledger so that the caches always equal the ledger sums.
+pub fn insert(
+    conn: &Connection,
+    telegram_id: i64,
+    username: Option<&str>,
+    language_code: Option<&str>,
+    now: i64,
+) -> Result<()> {
+    conn.execute(
+        "INSERT INTO users (telegram_id, username, language_code, created_at) VALUES (?1, ?2, ?3, ?4)",
+        params![telegram_id, username, language_code, now],
+    )?;
+    conn.execute(
+        "INSERT INTO balances (telegram_id, kopecks, updated_at) VALUES (?1, 0, ?2)",
+        params![telegram_id, now],
+    )?;
+    Ok(())
+}
+
+pub fn update_profile(
+    conn: &Connection,
+    telegram_id: i64,
+    username: Option<&str>,
+    language_code: Option<&str>,
+) -> Result<()> {
+    conn.execute(
+        "UPDATE users SET username = ?2, language_code = ?3 WHERE telegram_id = ?1
+           AND (username IS NOT ?2 OR language_code IS NOT ?3)",
+        params![telegram_id, username, language_code],
+    )?;
+    Ok(())
+}
+
+pub fn set_free_access(conn: &Connection, telegram_id: i64, on: bool) -> Result<()> {
+    conn.execute(
+        "UPDATE users SET has_free_access = ?2 WHERE telegram_id = ?1",
+        params![telegram_id, on],
+    )?;
+    Ok(())
+}
+
+pub fn set_pending_discount_code(
+    conn: &Connection,
+    telegram_id: i64,
+    code: Option<&str>,
+) -> Result<()> {
+    conn.execute(
+        "UPDATE users SET pending_discount_code = ?2 WHERE telegram_id = ?1",
+        params![telegram_id, code],
+    )?;
+    Ok(())
+}
+
+/// Applies ledger deltas to the cached balance and free operations. Only `ledger::append` calls this,
+/// right after inserting the row that justifies it. The CHECK constraints refuse a negative result.
+pub(super) fn apply_deltas(
+    conn: &Connection,
+    telegram_id: i64,
+    amount: i64,
+    free_ops: i64,
+    now: i64,
+) -> Result<()> {
+    if amount != 0 {
+        conn.execute(
+            "UPDATE balances SET kopecks = kopecks + ?2, updated_at = ?3 WHERE telegram_id = ?1",
+            params![telegram_id, amount, now],
+        )?;
+    }
+    if free_ops != 0 {
+        conn.execute(
+            "UPDATE users SET free_operations_left = free_operations_left + ?2 WHERE telegram_id = ?1",
+            params![telegram_id, free_ops],
+        )?;
+    }
+    Ok(())
+}

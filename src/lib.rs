@@ -1,0 +1,17 @@
+//! media-lab: a self-hosted Telegram bot for paid AI image work, in one binary with one SQLite file.
+//!
+//! The edges (`cli`, `app`, `listener`) are thin; the money rules live in `billing`, and `db` is the
+//! only code that speaks SQL.
+
+pub mod app;
+pub mod billing;
+pub mod cidr;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod ids;
+pub mod listener;
+pub mod logging;
+pub mod model;
+pub mod money;

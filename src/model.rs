@@ -1,0 +1,143 @@
+//! Plain types shared by the storage gateway, the billing rules and the edges.
+
+use crate::money::Kopecks;
+use std::fmt;
+use std::str::FromStr;
+
+/// A paid mode. "Add text" is free and drawn locally, so it is not one of these.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Mode {
+    Generate,
+    Edit,
+    Merge,
+    FaceSwap,
+    Retouch,
+    Upscale,
+}
+
+impl Mode {
+    pub const ALL: [Mode; 6] = [
+        Mode::Generate,
+        Mode::Edit,
+        Mode::Merge,
+        Mode::FaceSwap,
+        Mode::Retouch,
+        Mode::Upscale,
+    ];
+
+    /// The name stored in the database and printed by `stats`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Mode::Generate => "generate",
+            Mode::Edit => "edit",
+            Mode::Merge => "merge",
+            Mode::FaceSwap => "face_swap",
+            Mode::Retouch => "retouch",
+            Mode::Upscale => "upscale",
+        }
+    }
+
+    /// The suffix of its PRICE_… and FAL_MODEL_… variables.
+    pub fn env_suffix(self) -> &'static str {
+        match self {
+            Mode::Generate => "GENERATE",
+            Mode::Edit => "EDIT",
+            Mode::Merge => "MERGE",
+            Mode::FaceSwap => "FACE_SWAP",
+            Mode::Retouch => "RETOUCH",
+            Mode::Upscale => "UPSCALE",
+        }
+    }
+
+    /// The fal.ai endpoint used when FAL_MODEL_<MODE> is not set.
+    pub fn default_endpoint(self) -> &'static str {
+        match self {
+            Mode::Generate => "fal-ai/flux/schnell",
+            Mode::Edit => "fal-ai/flux-pro/kontext",
+            Mode::Merge => "fal-ai/nano-banana/edit",
+            Mode::FaceSwap => "fal-ai/face-swap",
+            Mode::Retouch => "fal-ai/retoucher",
+            Mode::Upscale => "fal-ai/seedvr/upscale/image",
+        }
+    }
+}
+
+impl fmt::Display for Mode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Mode {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        Mode::ALL
+            .into_iter()
+            .find(|m| m.as_str() == s)
+            .ok_or_else(|| format!("unknown mode {s:?}"))
+    }
+}
+
+/// What paid for an operation, in the order billing tries them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PaidWith {
+    FreeAccess,
+    FreeOperation,
+    Balance,
+}
+
+impl PaidWith {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PaidWith::FreeAccess => "free_access",
+            PaidWith::FreeOperation => "free_operation",
+            PaidWith::Balance => "balance",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<PaidWith> {
+        match s {
+            "free_access" => Some(PaidWith::FreeAccess),
+            "free_operation" => Some(PaidWith::FreeOperation),
+            "balance" => Some(PaidWith::Balance),
+            _ => None,
+        }
+    }
+}
+
+/// One user as billing sees them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct User {
+    pub telegram_id: i64,
+    pub username: Option<String>,
+    pub language_code: Option<String>,
+    pub balance: Kopecks,
+    pub free_operations_left: i64,
+    pub has_free_access: bool,
+    /// A discount code applied in the payment menu, waiting for the next top-up.
+    pub pending_discount_code: Option<String>,
+    pub created_at: i64,
+}
+
+/// What a promo code does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PromoKind {
+    /// Percent off the next top-up (paid amount), the full amount credited.
+    Percent(u8),
+    /// Sets free access.
+    FreeAccess,
+    /// Adds free operations.
+    BonusOps(u32),
+}
+
+/// A promo code with its limits and use count.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PromoCode {
+    pub code: String,
+    pub kind: PromoKind,
+    pub max_uses: Option<i64>,
+    pub used_count: i64,
+    /// Unix time from which the code no longer works.
+    pub expires_at: Option<i64>,
+    pub is_active: bool,
+}
