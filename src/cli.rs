@@ -301,6 +301,9 @@ fn check(config: &Arc<Config>) -> Result<ExitCode> {
             return Ok(ExitCode::FAILURE);
         }
     };
+    for item in billing.attention()? {
+        warn(&item);
+    }
     let breaches = billing.audit()?;
     if breaches.is_empty() {
         println!(

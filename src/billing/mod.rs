@@ -156,6 +156,11 @@ impl Billing {
         })
     }
 
+    /// What needs the operator's eye without being a breach (see `ledger::attention`).
+    pub fn attention(&self) -> Result<Vec<String>> {
+        self.store.read(ledger::attention)
+    }
+
     /// Every breach of the books and of the file itself; empty when all is well.
     pub fn audit(&self) -> Result<Vec<String>> {
         self.store.read(|c| {

@@ -1,0 +1,162 @@
+//! Many writers at once, each on its own connection to the same file (as the bot, the workers and an
+//! admin command are): SQLite's `BEGIN IMMEDIATE` must keep every money rule.
+
+mod common;
+
+use common::Scratch;
+use media_lab::billing::{Billing, Finish, PaymentUpdate, Reserve};
+use media_lab::config::Config;
+use media_lab::db::{Store, jobs::NewJob};
+use media_lab::model::Mode;
+use media_lab::money::Kopecks;
+use std::collections::HashMap;
+use std::sync::{Arc, Barrier};
+
+const THREADS: usize = 8;
+
+/// A billing core on its own connection.
+fn billing(dir: &Scratch) -> Billing {
+    let vars: HashMap<&str, &str> = [
+        ("PRICE_PER_OPERATION", "10"),
+        ("FREE_OPERATIONS_COUNT", "0"),
+    ]
+    .into();
+    let config =
+        Arc::new(Config::from_lookup(|k| vars.get(k).map(|v| v.to_string())).expect("config"));
+    Billing::new(Arc::new(Store::open(&dir.db()).expect("store")), config)
+}
+
+fn job() -> NewJob {
+    NewJob {
+        chat_id: 1,
+        input: "{}".into(),
+        deadline_at: i64::MAX,
+    }
+}
+
+/// Runs `f(thread index, billing)` on THREADS threads released together; returns their results.
+fn at_once<T: Send + 'static>(
+    dir: &Scratch,
+    f: impl Fn(usize, Billing) -> T + Send + Sync + 'static,
+) -> Vec<T> {
+    let f = Arc::new(f);
+    let barrier = Arc::new(Barrier::new(THREADS));
+    let handles: Vec<_> = (0..THREADS)
+        .map(|i| {
+            let (f, barrier, b) = (f.clone(), barrier.clone(), billing(dir));
+            std::thread::spawn(move || {
+                barrier.wait();
+                f(i, b)
+            })
+        })
+        .collect();
+    handles
+        .into_iter()
+        .map(|h| h.join().expect("thread"))
+        .collect()
+}
+
+#[test]
+fn concurrent_reserves_never_overdraw() {
+    let dir = Scratch::new("conc-reserve");
+    let setup = billing(&dir);
+    setup
+        .adjust(7, Kopecks(9_550), "seed", "seed")
+        .expect("seed balance");
+    let results = at_once(&dir, |_, b| {
+        (0..5)
+            .map(
+                |_| match b.reserve(7, Mode::Generate, &job()).expect("reserve") {
+                    Reserve::Reserved(r) => Some(r.operation_id),
+                    Reserve::Insufficient { balance, .. } => {
+                        assert!(balance < Kopecks(1_000));
+                        None
+                    }
+                },
+            )
+            .collect::<Vec<_>>()
+    });
+    let ops: Vec<i64> = results.into_iter().flatten().flatten().collect();
+    // floor(95.50 / 10) reservations succeed, out of 40 attempts.
+    assert_eq!(ops.len(), 9);
+    let user = setup.user(7).expect("read").expect("user");
+    assert_eq!(user.balance, Kopecks(550));
+    assert!(setup.audit().expect("audit").is_empty());
+}
+
+#[test]
+fn racing_settles_and_refunds_finish_each_operation_once() {
+    let dir = Scratch::new("conc-finish");
+    let setup = billing(&dir);
+    setup
+        .adjust(8, Kopecks(100_000), "seed", "seed")
+        .expect("seed balance");
+    let ops: Vec<i64> = (0..20)
+        .map(
+            |_| match setup.reserve(8, Mode::Edit, &job()).expect("reserve") {
+                Reserve::Reserved(r) => r.operation_id,
+                other => panic!("{other:?}"),
+            },
+        )
+        .collect();
+    let ops = Arc::new(ops);
+    let results = at_once(&dir, move |i, b| {
+        ops.iter()
+            .map(|op| {
+                let got = if i % 2 == 0 {
+                    b.settle(*op)
+                } else {
+                    b.refund(*op, "race")
+                };
+                matches!(got.expect("finish"), Finish::Done { .. })
+            })
+            .collect::<Vec<bool>>()
+    });
+    for op in 0..20 {
+        let winners = results.iter().filter(|r| r[op]).count();
+        assert_eq!(winners, 1, "operation {op} finished {winners} times");
+    }
+    assert!(setup.audit().expect("audit").is_empty());
+    let refunded = results
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| i % 2 == 1)
+        .map(|(_, r)| r.iter().filter(|w| **w).count())
+        .sum::<usize>();
+    let user = setup.user(8).expect("read").expect("user");
+    assert_eq!(
+        user.balance,
+        Kopecks(100_000 - 20 * 1_000 + refunded as i64 * 1_000)
+    );
+}
+
+#[test]
+fn duplicate_success_reports_credit_once() {
+    let dir = Scratch::new("conc-credit");
+    let setup = billing(&dir);
+    setup.ensure_user(9, None).expect("user");
+    let payment = setup
+        .create_payment(9, Kopecks(10_000))
+        .expect("payment")
+        .payment;
+    let id = payment.id.clone();
+    let results = at_once(&dir, move |_, b| {
+        (0..6)
+            .map(|_| {
+                b.apply_payment_status(&id, "succeeded", Kopecks(10_000), "RUB")
+                    .expect("apply")
+            })
+            .collect::<Vec<_>>()
+    });
+    let credited = results
+        .iter()
+        .flatten()
+        .filter(|u| matches!(u, PaymentUpdate::Credited { .. }))
+        .count();
+    assert_eq!(credited, 1);
+    assert_eq!(
+        setup.user(9).expect("read").expect("user").balance,
+        Kopecks(10_000)
+    );
+    assert!(setup.audit().expect("audit").is_empty());
+}

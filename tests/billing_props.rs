@@ -1,0 +1,476 @@
+//! Property test: random sequences of every billing operation, run against the real billing core on a
+//! real SQLite file and against a plain in-memory model of the rules. After every step the users'
+//! balances, free operations and free access agree with the model, and `audit` finds no breach.
+
+mod common;
+
+use common::Scratch;
+use media_lab::billing::{Billing, CodeRefusal, Finish, PaymentUpdate, Redeemed, Reserve};
+use media_lab::config::Config;
+use media_lab::db::{Store, jobs::NewJob};
+use media_lab::model::{Mode, PaidWith, PromoCode, PromoKind};
+use media_lab::money::{Kopecks, discounted};
+use proptest::prelude::*;
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+const USERS: i64 = 4;
+const FREE_OPS: i64 = 2;
+
+#[derive(Debug, Clone)]
+enum Step {
+    Ensure(i64),
+    Adjust(i64, i64),
+    Reserve(i64, usize),
+    Settle(usize),
+    Refund(usize),
+    CreatePayment(i64, i64),
+    PaymentStatus(usize, &'static str, bool),
+    Discount(i64, usize),
+    Redeem(i64, usize),
+    FreeAccess(i64, bool),
+}
+
+const CODES: &[&str] = &[
+    "WELCOME10",
+    "MEGA50",
+    "LIMITED25",
+    "FREE_ACCESS",
+    "VIP",
+    "GIFT3",
+    "NOPE",
+];
+
+fn step() -> impl Strategy<Value = Step> {
+    let user = 1..=USERS;
+    prop_oneof![
+        1 => user.clone().prop_map(Step::Ensure),
+        1 => (user.clone(), prop_oneof![-3000i64..-1, 1i64..5000]).prop_map(|(u, d)| Step::Adjust(u, d)),
+        3 => (user.clone(), 0..Mode::ALL.len()).prop_map(|(u, m)| Step::Reserve(u, m)),
+        2 => any::<usize>().prop_map(Step::Settle),
+        2 => any::<usize>().prop_map(Step::Refund),
+        1 => (user.clone(), prop_oneof![Just(10_000i64), Just(5_050), Just(101), Just(30_000)])
+            .prop_map(|(u, a)| Step::CreatePayment(u, a)),
+        2 => (any::<usize>(), prop_oneof![Just("succeeded"), Just("canceled"), Just("pending")], any::<bool>())
+            .prop_map(|(p, s, t)| Step::PaymentStatus(p, s, t)),
+        1 => (user.clone(), 0..CODES.len()).prop_map(|(u, c)| Step::Discount(u, c)),
+        1 => (user.clone(), 0..CODES.len()).prop_map(|(u, c)| Step::Redeem(u, c)),
+        1 => (user, any::<bool>()).prop_map(|(u, on)| Step::FreeAccess(u, on)),
+    ]
+}
+
+#[derive(Debug, Default, Clone)]
+struct MUser {
+    balance: i64,
+    free_ops: i64,
+    free_access: bool,
+    pending: Option<String>,
+    used: HashSet<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum OpState {
+    Charged,
+    Settled,
+    Refunded,
+}
+
+#[derive(Debug)]
+struct MOp {
+    id: i64,
+    user: i64,
+    paid_with: PaidWith,
+    price: i64,
+    state: OpState,
+}
+
+#[derive(Debug)]
+struct MPay {
+    id: String,
+    user: i64,
+    amount: i64,
+    charge: i64,
+    code: Option<String>,
+    final_: bool,
+}
+
+struct MCode {
+    kind: PromoKind,
+    max: Option<i64>,
+    used: i64,
+}
+
+struct Model {
+    users: HashMap<i64, MUser>,
+    ops: Vec<MOp>,
+    pays: Vec<MPay>,
+    codes: HashMap<&'static str, MCode>,
+}
+
+impl Model {
+    fn usable(&self, user: i64, code: &str) -> Result<&MCode, CodeRefusal> {
+        let c = self.codes.get(code).ok_or(CodeRefusal::Unknown)?;
+        if c.max.is_some_and(|m| c.used >= m) {
+            Err(CodeRefusal::UsedUp)
+        } else if self.users[&user].used.contains(code) {
+            Err(CodeRefusal::AlreadyUsed)
+        } else {
+            Ok(c)
+        }
+    }
+
+    fn record_use(&mut self, user: i64, code: &str) {
+        if self
+            .users
+            .get_mut(&user)
+            .expect("user")
+            .used
+            .insert(code.to_string())
+        {
+            if let Some(c) = self.codes.get_mut(code) {
+                c.used += 1;
+            }
+        }
+    }
+
+    fn ensure(&mut self, user: i64) {
+        self.users.entry(user).or_insert(MUser {
+            free_ops: FREE_OPS,
+            ..MUser::default()
+        });
+    }
+}
+
+fn price(mode: Mode) -> i64 {
+    if mode == Mode::Upscale { 2550 } else { 1000 }
+}
+
+fn setup(dir: &Scratch) -> (Billing, Model) {
+    let vars: HashMap<&str, &str> = [
+        ("PRICE_PER_OPERATION", "10"),
+        ("PRICE_UPSCALE", "25.50"),
+        ("FREE_OPERATIONS_COUNT", "2"),
+    ]
+    .into();
+    let config =
+        Arc::new(Config::from_lookup(|k| vars.get(k).map(|v| v.to_string())).expect("config"));
+    let store = Arc::new(Store::open(&dir.db()).expect("store"));
+    let billing = Billing::new(store, config);
+    billing.init_promo_codes().expect("init codes");
+    let extra = [
+        ("LIMITED25", PromoKind::Percent(25), Some(2)),
+        ("VIP", PromoKind::FreeAccess, Some(2)),
+        ("GIFT3", PromoKind::BonusOps(3), Some(3)),
+    ];
+    for (code, kind, max_uses) in extra {
+        billing
+            .add_promo_code(&PromoCode {
+                code: code.into(),
+                kind,
+                max_uses,
+                used_count: 0,
+                expires_at: None,
+                is_active: true,
+            })
+            .expect("add code");
+    }
+    let mut codes = HashMap::new();
+    for (code, kind, max) in media_lab::billing::STANDARD_CODES
+        .iter()
+        .copied()
+        .chain(extra)
+    {
+        codes.insert(code, MCode { kind, max, used: 0 });
+    }
+    (
+        billing,
+        Model {
+            users: HashMap::new(),
+            ops: Vec::new(),
+            pays: Vec::new(),
+            codes,
+        },
+    )
+}
+
+fn job() -> NewJob {
+    NewJob {
+        chat_id: 1,
+        input: "{}".into(),
+        deadline_at: i64::MAX,
+    }
+}
+
+/// Applies one step to both sides and checks that they agree on its outcome.
+fn apply(billing: &Billing, m: &mut Model, step: &Step) {
+    match *step {
+        Step::Ensure(u) => {
+            billing.ensure_user(u, None).expect("ensure");
+            m.ensure(u);
+        }
+        Step::Adjust(u, delta) => {
+            let key = media_lab::ids::random_id("prop-").expect("id");
+            let result = billing.adjust(u, Kopecks(delta), "prop", &key);
+            let before = m.users.get(&u).map_or(0, |mu| mu.balance);
+            if before + delta < 0 {
+                // Refused as a whole: not even the user is created.
+                assert!(result.is_err(), "debit below zero accepted");
+            } else {
+                result.expect("adjust");
+                m.ensure(u);
+                m.users.get_mut(&u).expect("user").balance += delta;
+            }
+        }
+        Step::Reserve(u, mode) => {
+            let mode = Mode::ALL[mode];
+            let result = billing.reserve(u, mode, &job());
+            let Some(mu) = m.users.get_mut(&u) else {
+                assert!(result.is_err(), "reserve for an unknown user");
+                return;
+            };
+            let expected = if mu.free_access {
+                Some((PaidWith::FreeAccess, 0))
+            } else if mu.free_ops > 0 {
+                mu.free_ops -= 1;
+                Some((PaidWith::FreeOperation, 0))
+            } else if mu.balance >= price(mode) {
+                mu.balance -= price(mode);
+                Some((PaidWith::Balance, price(mode)))
+            } else {
+                None
+            };
+            match (result.expect("reserve"), expected) {
+                (Reserve::Reserved(r), Some((paid_with, price))) => {
+                    assert_eq!((r.paid_with, r.price), (paid_with, Kopecks(price)));
+                    m.ops.push(MOp {
+                        id: r.operation_id,
+                        user: u,
+                        paid_with,
+                        price,
+                        state: OpState::Charged,
+                    });
+                }
+                (Reserve::Insufficient { price: p, balance }, None) => {
+                    assert_eq!((p, balance), (Kopecks(price(mode)), Kopecks(mu.balance)));
+                }
+                (got, want) => panic!("reserve: got {got:?}, model expected {want:?}"),
+            }
+        }
+        Step::Settle(i) | Step::Refund(i) => {
+            if m.ops.is_empty() {
+                return;
+            }
+            let i = i % m.ops.len();
+            let settle = matches!(step, Step::Settle(_));
+            let got = if settle {
+                billing.settle(m.ops[i].id)
+            } else {
+                billing.refund(m.ops[i].id, "prop")
+            }
+            .expect("finish");
+            let op = &mut m.ops[i];
+            let want = match (op.state, settle) {
+                (OpState::Charged, true) => {
+                    op.state = OpState::Settled;
+                    Finish::Done {
+                        returned: Kopecks::ZERO,
+                        free_operation: false,
+                    }
+                }
+                (OpState::Charged, false) => {
+                    op.state = OpState::Refunded;
+                    let mu = m.users.get_mut(&op.user).expect("user");
+                    mu.balance += op.price;
+                    let free = op.paid_with == PaidWith::FreeOperation;
+                    mu.free_ops += i64::from(free);
+                    Finish::Done {
+                        returned: Kopecks(op.price),
+                        free_operation: free,
+                    }
+                }
+                (OpState::Settled, _) => Finish::AlreadySettled,
+                (OpState::Refunded, _) => Finish::AlreadyRefunded,
+            };
+            assert_eq!(got, want);
+        }
+        Step::CreatePayment(u, amount) => {
+            let result = billing.create_payment(u, Kopecks(amount));
+            let Some(mu) = m.users.get(&u) else {
+                assert!(result.is_err());
+                return;
+            };
+            let mut code = None;
+            let mut percent = 0;
+            if let Some(pending) = mu.pending.clone() {
+                match m.usable(u, &pending) {
+                    Ok(MCode {
+                        kind: PromoKind::Percent(p),
+                        ..
+                    }) => {
+                        percent = *p;
+                        code = Some(pending);
+                    }
+                    _ => m.users.get_mut(&u).expect("user").pending = None,
+                }
+            }
+            let p = result.expect("create payment").payment;
+            assert_eq!(p.amount, Kopecks(amount));
+            assert_eq!(p.charge_amount, discounted(Kopecks(amount), percent));
+            assert_eq!(p.discount_code, code);
+            m.pays.push(MPay {
+                id: p.id,
+                user: u,
+                amount,
+                charge: p.charge_amount.0,
+                code,
+                final_: false,
+            });
+        }
+        Step::PaymentStatus(i, status, tamper) => {
+            if m.pays.is_empty() {
+                return;
+            }
+            let i = i % m.pays.len();
+            let paid = m.pays[i].charge + i64::from(tamper);
+            let got = billing
+                .apply_payment_status(&m.pays[i].id, status, Kopecks(paid), "RUB")
+                .expect("status");
+            if m.pays[i].final_ {
+                assert!(matches!(got, PaymentUpdate::AlreadyFinal { .. }), "{got:?}");
+                return;
+            }
+            match (status, tamper) {
+                ("pending", _) => assert!(matches!(got, PaymentUpdate::Pending { .. })),
+                ("canceled", _) => {
+                    assert!(matches!(got, PaymentUpdate::Canceled { .. }));
+                    m.pays[i].final_ = true;
+                }
+                (_, true) => {
+                    assert!(matches!(got, PaymentUpdate::Mismatch { .. }), "{got:?}");
+                    m.pays[i].final_ = true;
+                }
+                _ => {
+                    m.pays[i].final_ = true;
+                    let (user, amount, code) =
+                        (m.pays[i].user, m.pays[i].amount, m.pays[i].code.clone());
+                    let mu = m.users.get_mut(&user).expect("user");
+                    mu.balance += amount;
+                    let balance = mu.balance;
+                    if let Some(code) = code {
+                        if mu.pending.as_deref() == Some(code.as_str()) {
+                            mu.pending = None;
+                        }
+                        m.record_use(user, &code);
+                    }
+                    assert_eq!(
+                        got,
+                        PaymentUpdate::Credited {
+                            telegram_id: user,
+                            amount: Kopecks(amount),
+                            balance: Kopecks(balance)
+                        }
+                    );
+                }
+            }
+        }
+        Step::Discount(u, c) => {
+            let result = billing.apply_discount_code(u, CODES[c]);
+            if !m.users.contains_key(&u) {
+                assert!(result.is_err());
+                return;
+            }
+            let want = match m.usable(u, CODES[c]) {
+                Ok(MCode {
+                    kind: PromoKind::Percent(_),
+                    ..
+                }) => Ok(()),
+                Ok(_) => Err(CodeRefusal::WrongKind),
+                Err(r) => Err(r),
+            };
+            assert_eq!(result.expect("discount").map(|_| ()), want);
+            if want.is_ok() {
+                m.users.get_mut(&u).expect("user").pending = Some(CODES[c].to_string());
+            }
+        }
+        Step::Redeem(u, c) => {
+            let result = billing.redeem_generation_code(u, CODES[c]);
+            if !m.users.contains_key(&u) {
+                assert!(result.is_err());
+                return;
+            }
+            let kind = match m.usable(u, CODES[c]) {
+                Ok(MCode {
+                    kind: PromoKind::Percent(_),
+                    ..
+                }) => Err(CodeRefusal::WrongKind),
+                Ok(code) => Ok(code.kind),
+                Err(r) => Err(r),
+            };
+            let got = result.expect("redeem");
+            match kind {
+                Err(r) => assert_eq!(got, Err(r)),
+                Ok(kind) => {
+                    m.record_use(u, CODES[c]);
+                    let mu = m.users.get_mut(&u).expect("user");
+                    match kind {
+                        PromoKind::FreeAccess => {
+                            mu.free_access = true;
+                            assert!(matches!(got, Ok(Redeemed::FreeAccess(_))), "{got:?}");
+                        }
+                        PromoKind::BonusOps(n) => {
+                            mu.free_ops += i64::from(n);
+                            assert!(
+                                matches!(got, Ok(Redeemed::BonusOps { added, .. }) if added == n),
+                                "{got:?}"
+                            );
+                        }
+                        PromoKind::Percent(_) => unreachable!(),
+                    }
+                }
+            }
+        }
+        Step::FreeAccess(u, on) => {
+            billing.set_free_access(u, on, "prop").expect("free access");
+            m.ensure(u);
+            m.users.get_mut(&u).expect("user").free_access = on;
+        }
+    }
+}
+
+fn agree(billing: &Billing, m: &Model) {
+    for u in 1..=USERS {
+        let got = billing.user(u).expect("user");
+        match (got, m.users.get(&u)) {
+            (None, None) => {}
+            (Some(got), Some(want)) => {
+                assert_eq!(got.balance, Kopecks(want.balance), "balance of {u}");
+                assert_eq!(
+                    got.free_operations_left, want.free_ops,
+                    "free operations of {u}"
+                );
+                assert_eq!(got.has_free_access, want.free_access, "free access of {u}");
+                assert_eq!(
+                    got.pending_discount_code, want.pending,
+                    "pending code of {u}"
+                );
+            }
+            (got, want) => panic!("user {u}: db {got:?}, model {want:?}"),
+        }
+    }
+    let breaches = billing.audit().expect("audit");
+    assert!(breaches.is_empty(), "{breaches:#?}");
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 40, max_shrink_iters: 200, ..ProptestConfig::default() })]
+
+    #[test]
+    fn billing_matches_the_model(steps in proptest::collection::vec(step(), 1..60)) {
+        let dir = Scratch::new("prop");
+        let (billing, mut model) = setup(&dir);
+        for step in &steps {
+            apply(&billing, &mut model, step);
+            agree(&billing, &model);
+        }
+    }
+}
