@@ -120,16 +120,14 @@ impl Model {
     }
 
     fn record_use(&mut self, user: i64, code: &str) {
-        if self
+        let first_use = self
             .users
             .get_mut(&user)
             .expect("user")
             .used
-            .insert(code.to_string())
-        {
-            if let Some(c) = self.codes.get_mut(code) {
-                c.used += 1;
-            }
+            .insert(code.to_string());
+        if let Some(c) = self.codes.get_mut(code).filter(|_| first_use) {
+            c.used += 1;
         }
     }
 
