@@ -1,0 +1,210 @@
+//! Billing throughput with `synchronous=FULL`, against the raw write + fsync rate of the same disk.
+//! Prints figures; asserts nothing about speed. Run: `cargo bench --bench billing`
+//! (BENCH_DIR chooses the directory, default the system temp dir; BENCH_SECS the time per figure).
+
+use media_lab::billing::{Billing, Reserve};
+use media_lab::config::Config;
+use media_lab::db::{self, Store, jobs::NewJob, ledger};
+use media_lab::model::{Mode, PaidWith};
+use media_lab::money::Kopecks;
+use std::collections::HashMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+fn secs() -> Duration {
+    Duration::from_secs_f64(
+        std::env::var("BENCH_SECS")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(3.0),
+    )
+}
+
+fn billing(db: &Path) -> Billing {
+    let vars: HashMap<&str, &str> =
+        [("PRICE_PER_OPERATION", "1"), ("FREE_OPERATIONS_COUNT", "0")].into();
+    let config =
+        Arc::new(Config::from_lookup(|k| vars.get(k).map(|v| v.to_string())).expect("config"));
+    Billing::new(Arc::new(Store::open(db).expect("store")), config)
+}
+
+fn job() -> NewJob {
+    NewJob {
+        chat_id: 1,
+        input: "{\"prompt\":\"a cat\"}".into(),
+        deadline_at: i64::MAX,
+    }
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    sorted[((sorted.len() - 1) as f64 * p).round() as usize]
+}
+
+/// Appends 4 KiB (about one WAL frame) and fdatasyncs it, as often as the disk allows.
+fn raw_fsync_rate(dir: &Path) -> f64 {
+    let path = dir.join("fsync.bin");
+    let mut f = std::fs::File::create(&path).expect("create");
+    let page = [7u8; 4096];
+    let (start, mut n) = (Instant::now(), 0u64);
+    while start.elapsed() < secs() {
+        f.write_all(&page).expect("write");
+        f.sync_data().expect("fsync");
+        n += 1;
+    }
+    let _ = std::fs::remove_file(path);
+    n as f64 / start.elapsed().as_secs_f64()
+}
+
+/// reserve + settle pairs per second from `tasks` threads, and the latency of each pair. With
+/// `shared`, the threads share one `Billing` (one writer connection, as `run` does); otherwise each
+/// has its own connection and SQLite's busy handler arbitrates (as an admin command beside `run`).
+fn reserve_settle(db: &Path, tasks: usize, shared: bool) -> (f64, Vec<Duration>) {
+    let b = billing(db);
+    for t in 0..tasks {
+        b.adjust(
+            100 + t as i64,
+            Kopecks(1_000_000_000),
+            "bench",
+            &format!("bench-{t}-{}", db::now()),
+        )
+        .expect("seed");
+    }
+    let start = Instant::now();
+    let threads: Vec<_> = (0..tasks)
+        .map(|t| {
+            let b = if shared { b.clone() } else { billing(db) };
+            std::thread::spawn(move || {
+                let mut lat = Vec::new();
+                while start.elapsed() < secs() {
+                    let t0 = Instant::now();
+                    let Reserve::Reserved(r) = b
+                        .reserve(100 + t as i64, Mode::Generate, &job())
+                        .expect("reserve")
+                    else {
+                        panic!("seeded balance ran out")
+                    };
+                    b.settle(r.operation_id).expect("settle");
+                    lat.push(t0.elapsed());
+                }
+                lat
+            })
+        })
+        .collect();
+    let mut lat: Vec<Duration> = threads
+        .into_iter()
+        .flat_map(|t| t.join().expect("thread"))
+        .collect();
+    let rate = lat.len() as f64 / start.elapsed().as_secs_f64();
+    lat.sort();
+    (rate, lat)
+}
+
+/// The same writes as reserve + settle, `group` pairs per transaction: what grouping concurrent
+/// commits into one fsync could reach at best.
+fn grouped(db: &Path, group: usize) -> f64 {
+    let b = billing(db);
+    let user = 999;
+    b.adjust(
+        user,
+        Kopecks(1_000_000_000),
+        "bench",
+        &format!("grouped-{group}-{}", db::now()),
+    )
+    .expect("seed");
+    let store = b.store().clone();
+    let (start, mut n) = (Instant::now(), 0usize);
+    while start.elapsed() < secs() {
+        store
+            .write(|tx| {
+                for _ in 0..group {
+                    let now = db::now();
+                    let op = db::operations::insert(
+                        tx,
+                        user,
+                        Mode::Generate,
+                        PaidWith::Balance,
+                        Kopecks(100),
+                        now,
+                    )?;
+                    ledger::append(
+                        tx,
+                        &ledger::Entry {
+                            telegram_id: user,
+                            kind: ledger::Kind::Charge,
+                            amount: Kopecks(-100),
+                            free_ops: 0,
+                            key: &format!("operation:{op}:charge"),
+                            operation_id: Some(op),
+                            payment_id: None,
+                            reason: None,
+                        },
+                        now,
+                    )?;
+                    db::jobs::insert(tx, Some(op), user, "generate", &job(), now)?;
+                    db::operations::finish(tx, op, db::operations::Status::Settled, None, now)?;
+                }
+                Ok(())
+            })
+            .expect("grouped write");
+        n += group;
+    }
+    n as f64 / start.elapsed().as_secs_f64()
+}
+
+fn peak_rss_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .map(str::to_string)
+        })
+        .and_then(|l| l.split_whitespace().nth(1).and_then(|v| v.parse().ok()))
+        .unwrap_or(0)
+}
+
+fn main() {
+    let base = std::env::var_os("BENCH_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(std::env::temp_dir);
+    let dir = base.join(format!("media-lab-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("bench dir");
+    println!(
+        "billing benchmark in {} ({:.0} s per figure)",
+        dir.display(),
+        secs().as_secs_f64()
+    );
+
+    let fsync = raw_fsync_rate(&dir);
+    println!("raw 4 KiB write + fdatasync:        {fsync:>9.0} /s");
+    // Each pair is two commits (reserve, settle), so the ceiling is half the fsync rate.
+    for (tasks, shared, label) in [
+        (1, true, "1 task"),
+        (4, true, "4 tasks, one connection"),
+        (4, false, "4 tasks, 4 connections"),
+    ] {
+        let (rate, lat) = reserve_settle(&dir.join(format!("t{tasks}{shared}.db")), tasks, shared);
+        let ms = |d: Duration| d.as_secs_f64() * 1e3;
+        println!(
+            "reserve + settle, {label:<24} {rate:>6.0} pairs/s = {:>5.0} commits/s, {:.2} of raw fsync; \
+             pair latency p50 {:.2} ms, p99 {:.2} ms, p99.9 {:.2} ms, max {:.1} ms",
+            rate * 2.0,
+            rate * 2.0 / fsync,
+            ms(percentile(&lat, 0.50)),
+            ms(percentile(&lat, 0.99)),
+            ms(percentile(&lat, 0.999)),
+            ms(lat[lat.len() - 1]),
+        );
+    }
+    for group in [1, 4, 16] {
+        let rate = grouped(&dir.join(format!("g{group}.db")), group);
+        println!("same writes, {group:>2} pairs per commit:    {rate:>9.0} pairs/s");
+    }
+    println!(
+        "peak RSS:                            {:>9} KiB",
+        peak_rss_kib()
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
