@@ -1,14 +1,19 @@
 //! `media-lab run`: take the single-instance lock, migrate, start everything, and shut down in order
 //! on SIGTERM or SIGINT.
 
+use crate::billing::Billing;
 use crate::config::Config;
 use crate::db::Store;
 use crate::error::{Error, Result};
 use crate::listener::{self, Listener};
+use crate::metrics::Metrics;
+use crate::payments::Payments;
 use std::fs::{File, TryLockError};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::watch;
 
 pub fn run(config: Arc<Config>) -> Result<ExitCode> {
     if config.telegram_bot_token.is_none() {
@@ -27,15 +32,36 @@ pub fn run(config: Arc<Config>) -> Result<ExitCode> {
         .thread_name("media-lab")
         .build()
         .map_err(|e| Error::io("starting the async runtime", e))?;
+    let metrics = Arc::new(Metrics::default());
+    let billing = Billing::new(store.clone(), config.clone());
+    let payments = Payments::new(billing, config.clone(), metrics.clone())?;
+    if !payments.is_configured() {
+        tracing::warn!("YOOKASSA_SHOP_ID / YOOKASSA_SECRET_KEY not set: payments are off");
+    }
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let processor = runtime.spawn(payments.clone().run(stop_rx.clone()));
     let listener = Listener::start(
         config.webhook_listen,
         listener::Context {
+            config: config.clone(),
             store: store.clone(),
+            payments,
+            metrics,
         },
     )?;
     runtime.block_on(shutdown_signal())?;
     tracing::info!("shutting down");
+    // Ordered: stop taking requests, then let the background tasks finish what they hold.
     listener.stop();
+    let _ = stop_tx.send(true);
+    runtime.block_on(async {
+        if tokio::time::timeout(Duration::from_secs(30), processor)
+            .await
+            .is_err()
+        {
+            tracing::warn!("payment processor did not stop within 30 s");
+        }
+    });
     tracing::info!("stopped");
     Ok(ExitCode::SUCCESS)
 }

@@ -63,6 +63,11 @@ pub struct Config {
     pub yookassa_api_url: String,
     pub yookassa_trusted_ips: Vec<Cidr>,
     pub trusted_proxies: Vec<Cidr>,
+    /// First re-check of a pending payment by the reconciler; the gap doubles up to an hour.
+    pub yookassa_recheck_secs: u32,
+    /// With an email set, payments carry a 54-FZ receipt for that address.
+    pub yookassa_receipt_email: Option<String>,
+    pub yookassa_vat_code: u8,
     pub fal_key: Option<Secret>,
     pub fal_queue_url: String,
     fal_models: BTreeMap<Mode, String>,
@@ -183,6 +188,13 @@ impl Config {
             yookassa_api_url: env.url("YOOKASSA_API_URL", "https://api.yookassa.ru/v3")?,
             yookassa_trusted_ips: env.cidrs("YOOKASSA_TRUSTED_IPS", YOOKASSA_PUBLISHED_IPS)?,
             trusted_proxies: env.cidrs("TRUSTED_PROXIES", "")?,
+            yookassa_recheck_secs: env.number("YOOKASSA_RECHECK_SECS", 60, 1, 3600)?,
+            yookassa_receipt_email: match env.get("YOOKASSA_RECEIPT_EMAIL") {
+                Some(e) if e.contains('@') && !e.contains(char::is_whitespace) => Some(e),
+                Some(_) => return Err(bad("YOOKASSA_RECEIPT_EMAIL", "must be an email address")),
+                None => None,
+            },
+            yookassa_vat_code: env.number("YOOKASSA_VAT_CODE", 1, 1, 6)? as u8,
             fal_key: env.secret("FAL_KEY")?,
             fal_queue_url: env.url("FAL_QUEUE_URL", "https://queue.fal.run")?,
             fal_models,

@@ -26,6 +26,17 @@ pub enum Error {
     )]
     Locked(PathBuf),
 
+    /// A remote service (YooKassa, fal.ai, Telegram) failed or refused. `retryable` says whether the
+    /// same request may succeed later (timeouts, 429, 5xx).
+    #[error("{service}: {message}")]
+    Remote {
+        service: &'static str,
+        status: Option<u16>,
+        code: Option<String>,
+        message: String,
+        retryable: bool,
+    },
+
     #[error("{0} not found")]
     NotFound(String),
 

@@ -13,5 +13,7 @@ pub mod error;
 pub mod ids;
 pub mod listener;
 pub mod logging;
+pub mod metrics;
 pub mod model;
 pub mod money;
+pub mod payments;

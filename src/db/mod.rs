@@ -5,6 +5,7 @@
 pub mod jobs;
 pub mod ledger;
 pub mod notices;
+pub mod notifications;
 pub mod operations;
 pub mod payments;
 pub mod promo;
@@ -200,6 +201,17 @@ fn refuse_newer_schema(conn: &Connection) -> Result<()> {
 /// rolled back when the panic dropped it, so the connection is still sound.
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Runs blocking database work off the async runtime's threads: the one way async code reaches SQLite.
+pub async fn blocking<T, F>(f: F) -> Result<T>
+where
+    T: Send + 'static,
+    F: FnOnce() -> Result<T> + Send + 'static,
+{
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| Error::Database(format!("a database task failed: {e}")))?
 }
 
 /// Seconds since the Unix epoch.

@@ -29,9 +29,9 @@ impl Payment {
     }
 }
 
-const SELECT: &str =
-    "SELECT id, telegram_id, amount, charge_amount, currency, discount_code, discount_percent,
-        yookassa_id, confirmation_url, status, created_at FROM payments";
+const COLUMNS: &str =
+    "id, telegram_id, amount, charge_amount, currency, discount_code, discount_percent,
+        yookassa_id, confirmation_url, status, created_at";
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<Payment> {
     Ok(Payment {
@@ -71,14 +71,18 @@ pub fn insert(conn: &Connection, p: &Payment, now: i64) -> Result<()> {
 
 pub fn get(conn: &Connection, id: &str) -> Result<Option<Payment>> {
     Ok(conn
-        .query_row(&format!("{SELECT} WHERE id = ?1"), [id], from_row)
+        .query_row(
+            &format!("SELECT {COLUMNS} FROM payments WHERE id = ?1"),
+            [id],
+            from_row,
+        )
         .optional()?)
 }
 
 pub fn by_yookassa_id(conn: &Connection, yookassa_id: &str) -> Result<Option<Payment>> {
     Ok(conn
         .query_row(
-            &format!("{SELECT} WHERE yookassa_id = ?1"),
+            &format!("SELECT {COLUMNS} FROM payments WHERE yookassa_id = ?1"),
             [yookassa_id],
             from_row,
         )
@@ -117,8 +121,46 @@ pub fn set_created(
 
 pub fn recent(conn: &Connection, telegram_id: i64, limit: u32) -> Result<Vec<Payment>> {
     let mut stmt = conn.prepare_cached(&format!(
-        "{SELECT} WHERE telegram_id = ?1 ORDER BY created_at DESC, rowid DESC LIMIT ?2"
+        "SELECT {COLUMNS} FROM payments WHERE telegram_id = ?1 ORDER BY created_at DESC, rowid DESC LIMIT ?2"
     ))?;
     let rows = stmt.query_map(params![telegram_id, limit], from_row)?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// A payment the reconciler should ask YooKassa about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Due {
+    pub payment: Payment,
+    pub check_attempts: i64,
+}
+
+/// Non-final payments whose next check is due.
+pub fn due(conn: &Connection, now: i64, limit: u32) -> Result<Vec<Due>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {COLUMNS}, check_attempts FROM payments
+          WHERE next_check_at IS NOT NULL AND next_check_at <= ?1
+            AND status IN ('created', 'pending', 'waiting_for_capture')
+          ORDER BY next_check_at LIMIT ?2"
+    ))?;
+    let rows = stmt.query_map(params![now, limit], |r| {
+        Ok(Due {
+            payment: from_row(r)?,
+            check_attempts: r.get(11)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Schedules the next check (None: stop checking) and counts the attempt.
+pub fn schedule_check(
+    conn: &Connection,
+    id: &str,
+    next_check_at: Option<i64>,
+    now: i64,
+) -> Result<()> {
+    conn.execute(
+        "UPDATE payments SET next_check_at = ?2, check_attempts = check_attempts + 1, updated_at = ?3 WHERE id = ?1",
+        params![id, next_check_at, now],
+    )?;
+    Ok(())
 }

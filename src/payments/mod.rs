@@ -1,0 +1,359 @@
+//! Top-ups through YooKassa: creating the payment, turning notifications into verified credits, and
+//! the reconciler that re-asks about pending payments so a lost notification costs nobody a kopeck.
+
+pub mod notification;
+pub mod yookassa;
+
+use crate::billing::{Billing, CodeRefusal, PaymentUpdate};
+use crate::config::Config;
+use crate::db::{self, blocking, payments::Payment};
+use crate::error::{Error, Result};
+use crate::metrics::Metrics;
+use crate::money::Kopecks;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::{Notify, watch};
+use yookassa::YooKassa;
+
+/// The reconciler gives up on a payment this long after it was created.
+const GIVE_UP_AFTER_SECS: i64 = 24 * 3600;
+/// Longest gap between two checks of one pending payment.
+const MAX_RECHECK_SECS: i64 = 3600;
+/// How often the processor looks for due payments when nothing wakes it.
+const TICK: Duration = Duration::from_secs(5);
+
+/// A top-up created at YooKassa, ready for the payer.
+#[derive(Debug, Clone)]
+pub struct StartedTopup {
+    pub payment: Payment,
+    pub confirmation_url: String,
+    /// A pending discount code that was no longer valid and so was not applied.
+    pub dropped_code: Option<(String, CodeRefusal)>,
+}
+
+#[derive(Clone)]
+pub struct Payments {
+    billing: Billing,
+    config: Arc<Config>,
+    api: Option<Arc<YooKassa>>,
+    metrics: Arc<Metrics>,
+    wake: Arc<Notify>,
+}
+
+impl Payments {
+    pub fn new(billing: Billing, config: Arc<Config>, metrics: Arc<Metrics>) -> Result<Payments> {
+        Ok(Payments {
+            api: YooKassa::from_config(&config)?.map(Arc::new),
+            billing,
+            config,
+            metrics,
+            wake: Arc::new(Notify::new()),
+        })
+    }
+
+    pub fn is_configured(&self) -> bool {
+        self.api.is_some()
+    }
+
+    /// Whether `test: true` notifications can be genuine (the secret key is a test shop's).
+    pub fn is_test_shop(&self) -> bool {
+        self.api.as_ref().is_some_and(|a| a.is_test_shop())
+    }
+
+    /// Wakes the processor after a notification was recorded.
+    pub fn wake(&self) {
+        self.wake.notify_one();
+    }
+
+    /// Records a top-up of `amount` (with the user's discount code, if still valid), creates it at
+    /// YooKassa and returns the confirmation URL for the payer.
+    pub async fn start_topup(
+        &self,
+        telegram_id: i64,
+        amount: Kopecks,
+        return_url: &str,
+    ) -> Result<StartedTopup> {
+        let api = self
+            .api
+            .clone()
+            .ok_or_else(|| Error::invalid("payments are not configured"))?;
+        let billing = self.billing.clone();
+        let new = blocking(move || billing.create_payment(telegram_id, amount)).await?;
+        let body = create_body(&new.payment, return_url, &self.config);
+        let id = new.payment.id.clone();
+        let store = self.billing.store().clone();
+        let created = match api.create_payment(&body, &id).await {
+            Ok(created) => created,
+            Err(e) => {
+                // Retries with the same key are done; the payer never saw a URL, so nobody can pay it.
+                let id = id.clone();
+                blocking(move || {
+                    store.write(|tx| db::payments::set_status(tx, &id, "canceled", db::now()))
+                })
+                .await?;
+                return Err(e);
+            }
+        };
+        let url = created
+            .confirmation
+            .as_ref()
+            .and_then(|c| c.confirmation_url.clone());
+        let (Some(url), Ok(charged)) = (url, created.amount.kopecks()) else {
+            return Err(Error::invalid(
+                "YooKassa created the payment without a confirmation URL or amount",
+            ));
+        };
+        if charged != new.payment.charge_amount {
+            tracing::error!(payment = %id, ours = %new.payment.charge_amount, theirs = %charged, "YooKassa created a payment with another amount");
+        }
+        let recheck = i64::from(self.config.yookassa_recheck_secs);
+        let (yk_id, status, url2) = (created.id.clone(), created.status.clone(), url.clone());
+        let id2 = id.clone();
+        blocking(move || {
+            store.write(|tx| {
+                let now = db::now();
+                db::payments::set_created(
+                    tx,
+                    &id2,
+                    &yk_id,
+                    Some(&url2),
+                    &status,
+                    now + recheck,
+                    now,
+                )
+            })
+        })
+        .await?;
+        tracing::info!(payment = %id, yookassa = %created.id, user = telegram_id, amount = %amount, charged = %charged, "payment created");
+        let mut payment = new.payment;
+        payment.yookassa_id = Some(created.id);
+        payment.confirmation_url = Some(url.clone());
+        Ok(StartedTopup {
+            payment,
+            confirmation_url: url,
+            dropped_code: new.dropped_code,
+        })
+    }
+
+    /// Processes every recorded notification: each payment they name is fetched from the API once
+    /// and its verified status applied. A retryable API failure stops the pass (tried again later).
+    pub async fn process_inbox(&self) -> Result<usize> {
+        let mut done = 0;
+        loop {
+            let store = self.billing.store().clone();
+            let ids =
+                blocking(move || store.read(|c| db::notifications::pending_ids(c, 32))).await?;
+            if ids.is_empty() {
+                return Ok(done);
+            }
+            for yk_id in ids {
+                let store = self.billing.store().clone();
+                let id = yk_id.clone();
+                let up_to =
+                    blocking(move || store.read(|c| db::notifications::latest_id(c, &id))).await?;
+                let outcome = match self.check_payment(&yk_id).await {
+                    Ok(outcome) => outcome,
+                    Err(
+                        e @ Error::Remote {
+                            retryable: true, ..
+                        },
+                    ) => return Err(e),
+                    Err(e) => {
+                        tracing::error!(yookassa = %yk_id, error = %e, "notification could not be verified");
+                        "error"
+                    }
+                };
+                let store = self.billing.store().clone();
+                blocking(move || {
+                    store.write(|tx| {
+                        db::notifications::mark_processed(tx, &yk_id, up_to, outcome, db::now())
+                    })
+                })
+                .await?;
+                done += 1;
+            }
+        }
+    }
+
+    /// Fetches one payment from the API and applies what it says; returns the outcome's label.
+    async fn check_payment(&self, yookassa_id: &str) -> Result<&'static str> {
+        let store = self.billing.store().clone();
+        let id = yookassa_id.to_string();
+        let Some(ours) =
+            blocking(move || store.read(|c| db::payments::by_yookassa_id(c, &id))).await?
+        else {
+            tracing::warn!(yookassa = %yookassa_id, "notification about a payment we never created; ignored");
+            self.metrics
+                .inc("media_lab_payment_checks_total", "unknown");
+            return Ok("unknown");
+        };
+        if ours.is_final() {
+            self.metrics
+                .inc("media_lab_payment_checks_total", "already_final");
+            return Ok("already_final");
+        }
+        let api = self
+            .api
+            .clone()
+            .ok_or_else(|| Error::invalid("payments are not configured"))?;
+        let theirs = match api.get_payment(yookassa_id).await {
+            Ok(p) => p,
+            Err(e) => {
+                self.metrics
+                    .inc("media_lab_payment_checks_total", "api_error");
+                return Err(e);
+            }
+        };
+        if theirs.test && !api.is_test_shop() {
+            tracing::error!(yookassa = %yookassa_id, "the API reports a test payment to a live shop; not credited");
+            self.metrics
+                .inc("media_lab_payment_checks_total", "refused_test");
+            return Ok("refused_test");
+        }
+        let claimed = theirs
+            .metadata
+            .as_ref()
+            .and_then(|m| m.get("payment_id"))
+            .and_then(|v| v.as_str());
+        if claimed.is_some_and(|c| c != ours.id) {
+            tracing::error!(yookassa = %yookassa_id, ours = %ours.id, "the API's metadata names another payment; not credited");
+            self.metrics
+                .inc("media_lab_payment_checks_total", "metadata_mismatch");
+            return Ok("metadata_mismatch");
+        }
+        let paid = theirs.amount.kopecks()?;
+        let (billing, pid, status, currency) = (
+            self.billing.clone(),
+            ours.id.clone(),
+            theirs.status.clone(),
+            theirs.amount.currency.clone(),
+        );
+        let update =
+            blocking(move || billing.apply_payment_status(&pid, &status, paid, &currency)).await?;
+        let label = match &update {
+            PaymentUpdate::Credited {
+                telegram_id,
+                amount,
+                balance,
+            } => {
+                tracing::info!(payment = %ours.id, user = telegram_id, amount = %amount, balance = %balance, "top-up credited");
+                "credited"
+            }
+            PaymentUpdate::Mismatch {
+                expected,
+                got,
+                currency,
+            } => {
+                tracing::error!(payment = %ours.id, yookassa = %yookassa_id, expected = %expected, got = %got, %currency,
+                    "YooKassa reports another amount than we asked; NOT credited, see `media-lab check`");
+                "mismatch"
+            }
+            PaymentUpdate::Canceled { .. } => "canceled",
+            PaymentUpdate::Pending { .. } => "pending",
+            PaymentUpdate::AlreadyFinal { .. } => "already_final",
+            PaymentUpdate::Unknown => "unknown",
+        };
+        self.metrics.inc("media_lab_payment_checks_total", label);
+        Ok(label)
+    }
+
+    /// Re-asks YooKassa about pending payments whose check is due, backing off from
+    /// YOOKASSA_RECHECK_SECS to an hour, and gives up 24 hours after a payment was created.
+    pub async fn reconcile(&self) -> Result<usize> {
+        let store = self.billing.store().clone();
+        let due = blocking(move || store.read(|c| db::payments::due(c, db::now(), 64))).await?;
+        let count = due.len();
+        for d in due {
+            let now = db::now();
+            let next = if now - d.payment.created_at > GIVE_UP_AFTER_SECS {
+                tracing::warn!(payment = %d.payment.id, "still pending after 24 hours; no longer checked");
+                None
+            } else {
+                let gap =
+                    i64::from(self.config.yookassa_recheck_secs) << d.check_attempts.clamp(0, 12);
+                Some(now + gap.min(MAX_RECHECK_SECS))
+            };
+            if let Some(yk_id) = d.payment.yookassa_id.as_deref() {
+                match self.check_payment(yk_id).await {
+                    Ok(_) => {}
+                    Err(e) => {
+                        tracing::warn!(payment = %d.payment.id, error = %e, "reconciler: check failed")
+                    }
+                }
+            }
+            let store = self.billing.store().clone();
+            let id = d.payment.id.clone();
+            // A payment that became final has no next check; set_status cleared it.
+            blocking(move || {
+                store.write(|tx| match db::payments::get(tx, &id)? {
+                    Some(p) if !p.is_final() => {
+                        db::payments::schedule_check(tx, &id, next, db::now())
+                    }
+                    _ => Ok(()),
+                })
+            })
+            .await?;
+        }
+        Ok(count)
+    }
+
+    /// The processor: runs at start (a crash may have left recorded notifications), whenever the
+    /// listener records one, and every few seconds for the reconciler, until shutdown.
+    pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
+        let mut retry = Duration::ZERO;
+        loop {
+            match self.process_inbox().await {
+                Ok(_) => retry = Duration::ZERO,
+                Err(e) => {
+                    retry = (retry * 2).clamp(Duration::from_secs(1), Duration::from_secs(60));
+                    tracing::warn!(error = %e, retry_in = ?retry, "processing notifications failed; will retry");
+                }
+            }
+            if let Err(e) = self.reconcile().await {
+                tracing::warn!(error = %e, "reconciler pass failed");
+            }
+            let wait = if retry.is_zero() { TICK } else { retry };
+            tokio::select! {
+                _ = self.wake.notified() => {}
+                _ = tokio::time::sleep(wait) => {}
+                _ = shutdown.changed() => return,
+            }
+        }
+    }
+}
+
+/// The body of `POST /payments`: what the payer pays, our ids in metadata, and a receipt when
+/// YOOKASSA_RECEIPT_EMAIL is configured (its one item totals exactly the amount paid).
+pub fn create_body(p: &Payment, return_url: &str, config: &Config) -> serde_json::Value {
+    let value = p.charge_amount.to_decimal();
+    let description = if p.discount_percent > 0 {
+        format!(
+            "Пополнение баланса на {} ₽ (скидка {} %)",
+            p.amount, p.discount_percent
+        )
+    } else {
+        format!("Пополнение баланса на {} ₽", p.amount)
+    };
+    let description: String = description.chars().take(128).collect();
+    let mut body = serde_json::json!({
+        "amount": {"value": value, "currency": p.currency},
+        "capture": true,
+        "confirmation": {"type": "redirect", "return_url": return_url},
+        "description": description,
+        "metadata": {"payment_id": p.id, "telegram_id": p.telegram_id.to_string()},
+    });
+    if let Some(email) = &config.yookassa_receipt_email {
+        body["receipt"] = serde_json::json!({
+            "customer": {"email": email},
+            "items": [{
+                "description": description,
+                "quantity": "1.00",
+                "amount": {"value": value, "currency": p.currency},
+                "vat_code": config.yookassa_vat_code,
+                "payment_mode": "full_payment",
+                "payment_subject": "service",
+            }],
+        });
+    }
+    body
+}

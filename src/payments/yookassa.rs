@@ -1,0 +1,241 @@
+//! A small YooKassa API v3 client: create a payment, fetch a payment, check the credentials.
+//! Basic auth with shop id and secret key; every call has a timeout; 429, 5xx and network failures
+//! are retried with backoff and the same Idempotence-Key; other 4xx are not.
+
+use crate::config::{Config, Secret};
+use crate::error::{Error, Result};
+use crate::money::Kopecks;
+use serde::Deserialize;
+use std::time::Duration;
+
+const SERVICE: &str = "YooKassa";
+const TIMEOUT: Duration = Duration::from_secs(20);
+/// Waits before the 2nd, 3rd and 4th attempt.
+const BACKOFF: [Duration; 3] = [
+    Duration::from_millis(300),
+    Duration::from_secs(1),
+    Duration::from_secs(3),
+];
+
+pub struct YooKassa {
+    http: reqwest::Client,
+    base: String,
+    shop_id: String,
+    secret_key: Secret,
+}
+
+/// The parts of YooKassa's payment object we use.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ApiPayment {
+    pub id: String,
+    pub status: String,
+    pub amount: ApiAmount,
+    #[serde(default)]
+    pub confirmation: Option<ApiConfirmation>,
+    #[serde(default)]
+    pub test: bool,
+    #[serde(default)]
+    pub metadata: Option<serde_json::Map<String, serde_json::Value>>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct ApiAmount {
+    pub value: String,
+    pub currency: String,
+}
+
+impl ApiAmount {
+    pub fn kopecks(&self) -> Result<Kopecks> {
+        Kopecks::parse_roubles(&self.value, false)
+            .map_err(|e| remote(None, None, format!("unreadable amount: {e}"), false))
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct ApiConfirmation {
+    #[serde(default)]
+    pub confirmation_url: Option<String>,
+}
+
+/// YooKassa's error body: `{"type":"error","code":…,"description":…,"parameter":…}`.
+#[derive(Debug, Deserialize)]
+struct ApiError {
+    #[serde(default)]
+    code: Option<String>,
+    #[serde(default)]
+    description: Option<String>,
+    #[serde(default)]
+    parameter: Option<String>,
+}
+
+impl YooKassa {
+    /// The client, when YOOKASSA_SHOP_ID and YOOKASSA_SECRET_KEY are set.
+    pub fn from_config(config: &Config) -> Result<Option<YooKassa>> {
+        let Some(creds) = &config.yookassa else {
+            return Ok(None);
+        };
+        let http = reqwest::Client::builder()
+            .timeout(TIMEOUT)
+            .connect_timeout(Duration::from_secs(10))
+            .user_agent(concat!("media-lab/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| {
+                remote(
+                    None,
+                    None,
+                    format!("cannot build the HTTP client: {e}"),
+                    false,
+                )
+            })?;
+        Ok(Some(YooKassa {
+            http,
+            base: config.yookassa_api_url.clone(),
+            shop_id: creds.shop_id.clone(),
+            secret_key: creds.secret_key.clone(),
+        }))
+    }
+
+    /// A test shop's secret key starts with `test_`; only then are `test: true` payments genuine.
+    pub fn is_test_shop(&self) -> bool {
+        self.secret_key.expose().starts_with("test_")
+    }
+
+    /// Creates a payment. `key` is our payment id, reused on every retry, so YooKassa creates it once.
+    pub async fn create_payment(&self, body: &serde_json::Value, key: &str) -> Result<ApiPayment> {
+        let value = self
+            .call(reqwest::Method::POST, "/payments", Some(body), Some(key))
+            .await?;
+        parse(value)
+    }
+
+    /// The payment as YooKassa sees it now: the only source of truth for crediting.
+    pub async fn get_payment(&self, yookassa_id: &str) -> Result<ApiPayment> {
+        if !valid_id(yookassa_id) {
+            return Err(Error::invalid(format!(
+                "{yookassa_id:?} is not a YooKassa payment id"
+            )));
+        }
+        let value = self
+            .call(
+                reqwest::Method::GET,
+                &format!("/payments/{yookassa_id}"),
+                None,
+                None,
+            )
+            .await?;
+        let payment: ApiPayment = parse(value)?;
+        if payment.id != yookassa_id {
+            return Err(remote(
+                None,
+                None,
+                format!("asked for payment {yookassa_id}, got {}", payment.id),
+                false,
+            ));
+        }
+        Ok(payment)
+    }
+
+    /// An authenticated request that changes nothing (`GET /me`), for `check`.
+    pub async fn check_credentials(&self) -> Result<()> {
+        self.call(reqwest::Method::GET, "/me", None, None)
+            .await
+            .map(|_| ())
+    }
+
+    async fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<&serde_json::Value>,
+        key: Option<&str>,
+    ) -> Result<serde_json::Value> {
+        let url = format!("{}{path}", self.base);
+        let mut attempt = 0;
+        loop {
+            let mut req = self
+                .http
+                .request(method.clone(), &url)
+                .basic_auth(&self.shop_id, Some(self.secret_key.expose()));
+            if let Some(key) = key {
+                req = req.header("Idempotence-Key", key);
+            }
+            if let Some(body) = body {
+                req = req.json(body);
+            }
+            let result = match req.send().await {
+                Ok(resp) => read(resp).await,
+                // reqwest's error text names the URL, never the credentials.
+                Err(e) => Err(remote(None, None, format!("request failed: {e}"), true)),
+            };
+            match result {
+                Err(Error::Remote {
+                    retryable: true, ..
+                }) if attempt < BACKOFF.len() => {
+                    tracing::warn!(%path, attempt, error = %result.as_ref().err().map(ToString::to_string).unwrap_or_default(), "YooKassa call failed; retrying");
+                    tokio::time::sleep(BACKOFF[attempt]).await;
+                    attempt += 1;
+                }
+                other => return other,
+            }
+        }
+    }
+}
+
+async fn read(resp: reqwest::Response) -> Result<serde_json::Value> {
+    let status = resp.status();
+    let text = resp.text().await.map_err(|e| {
+        remote(
+            Some(status.as_u16()),
+            None,
+            format!("reading the response failed: {e}"),
+            true,
+        )
+    })?;
+    if status.is_success() {
+        return serde_json::from_str(&text).map_err(|e| {
+            remote(
+                Some(status.as_u16()),
+                None,
+                format!("the response is not JSON: {e}"),
+                false,
+            )
+        });
+    }
+    let err: ApiError = serde_json::from_str(&text).unwrap_or(ApiError {
+        code: None,
+        description: None,
+        parameter: None,
+    });
+    let mut message = format!("HTTP {}", status.as_u16());
+    if let Some(code) = &err.code {
+        message.push_str(&format!(" {code}"));
+    }
+    if let Some(d) = &err.description {
+        message.push_str(&format!(": {d}"));
+    }
+    if let Some(p) = &err.parameter {
+        message.push_str(&format!(" (parameter {p})"));
+    }
+    let retryable = status.as_u16() == 429 || status.is_server_error();
+    Err(remote(Some(status.as_u16()), err.code, message, retryable))
+}
+
+fn parse<T: serde::de::DeserializeOwned>(value: serde_json::Value) -> Result<T> {
+    serde_json::from_value(value)
+        .map_err(|e| remote(None, None, format!("unexpected response: {e}"), false))
+}
+
+fn remote(status: Option<u16>, code: Option<String>, message: String, retryable: bool) -> Error {
+    Error::Remote {
+        service: SERVICE,
+        status,
+        code,
+        message,
+        retryable,
+    }
+}
+
+/// YooKassa payment ids are UUID-like: hex digits and dashes. Checked before one goes into a URL path.
+pub fn valid_id(id: &str) -> bool {
+    !id.is_empty() && id.len() <= 64 && id.bytes().all(|b| b.is_ascii_hexdigit() || b == b'-')
+}
