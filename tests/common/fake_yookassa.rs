@@ -1,0 +1,272 @@
+//! A fake YooKassa API on 127.0.0.1: checks Basic auth, replays a payment for a repeated
+//! Idempotence-Key with the same body, answers 400 for a reused key with another body, injects
+//! failures and delays, and lets the test succeed or cancel payments.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tiny_http::{Header, Response, Server};
+
+pub const SHOP_ID: &str = "123456";
+pub const TEST_KEY: &str = "test_SECRET_key_0123";
+
+#[derive(Debug, Clone)]
+pub struct FakePayment {
+    pub id: String,
+    pub status: String,
+    pub value: String,
+    pub currency: String,
+    pub body: serde_json::Value,
+    pub test: bool,
+}
+
+#[derive(Default)]
+struct State {
+    payments: HashMap<String, FakePayment>,
+    keys: HashMap<String, (serde_json::Value, String)>,
+    fail_next: Vec<u16>,
+    get_delay: Option<Duration>,
+    requests: Vec<(String, String)>,
+    counter: u64,
+}
+
+pub struct FakeYooKassa {
+    pub addr: SocketAddr,
+    state: Arc<Mutex<State>>,
+    stop: Arc<AtomicBool>,
+}
+
+impl FakeYooKassa {
+    pub fn start() -> FakeYooKassa {
+        let server = Arc::new(Server::http("127.0.0.1:0").expect("bind fake YooKassa"));
+        let addr = server.server_addr().to_ip().expect("ip address");
+        let state = Arc::new(Mutex::new(State::default()));
+        let stop = Arc::new(AtomicBool::new(false));
+        for _ in 0..8 {
+            let (server, state, stop) = (server.clone(), state.clone(), stop.clone());
+            std::thread::spawn(move || {
+                while !stop.load(Ordering::Relaxed) {
+                    if let Ok(Some(req)) = server.recv_timeout(Duration::from_millis(100)) {
+                        serve(&state, req);
+                    }
+                }
+            });
+        }
+        FakeYooKassa { addr, state, stop }
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://{}/v3", self.addr)
+    }
+
+    fn with<T>(&self, f: impl FnOnce(&mut State) -> T) -> T {
+        f(&mut self.state.lock().expect("fake state"))
+    }
+
+    pub fn payment(&self, id: &str) -> Option<FakePayment> {
+        self.with(|s| s.payments.get(id).cloned())
+    }
+
+    pub fn payments(&self) -> Vec<FakePayment> {
+        self.with(|s| s.payments.values().cloned().collect())
+    }
+
+    pub fn set_status(&self, id: &str, status: &str) {
+        self.with(|s| s.payments.get_mut(id).expect("known payment").status = status.into());
+    }
+
+    pub fn set_amount(&self, id: &str, value: &str) {
+        self.with(|s| s.payments.get_mut(id).expect("known payment").value = value.into());
+    }
+
+    /// The next requests answer these statuses (429, 500, …) instead of their real answer.
+    pub fn fail_next(&self, statuses: &[u16]) {
+        self.with(|s| s.fail_next = statuses.to_vec());
+    }
+
+    /// GET /payments/{id} waits this long before answering (None: answer at once).
+    pub fn delay_gets(&self, delay: Option<Duration>) {
+        self.with(|s| s.get_delay = delay);
+    }
+
+    /// (method, path) of every request so far.
+    pub fn requests(&self) -> Vec<(String, String)> {
+        self.with(|s| s.requests.clone())
+    }
+
+    pub fn gets_of(&self, id: &str) -> usize {
+        let path = format!("/v3/payments/{id}");
+        self.requests()
+            .iter()
+            .filter(|(m, p)| m == "GET" && *p == path)
+            .count()
+    }
+}
+
+impl Drop for FakeYooKassa {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+    }
+}
+
+fn payment_json(p: &FakePayment) -> serde_json::Value {
+    serde_json::json!({
+        "id": p.id,
+        "status": p.status,
+        "paid": p.status == "succeeded",
+        "amount": {"value": p.value, "currency": p.currency},
+        "confirmation": {"type": "redirect", "confirmation_url": format!("https://yoomoney.example/checkout?orderId={}", p.id)},
+        "created_at": "2026-11-24T10:00:00.000Z",
+        "description": p.body["description"],
+        "metadata": p.body["metadata"],
+        "recipient": {"account_id": SHOP_ID, "gateway_id": "1"},
+        "refundable": false,
+        "test": p.test,
+    })
+}
+
+fn error(status: u16, code: &str, description: &str) -> (u16, serde_json::Value) {
+    (
+        status,
+        serde_json::json!({"type": "error", "id": "err-1", "code": code, "description": description}),
+    )
+}
+
+fn serve(state: &Mutex<State>, mut req: tiny_http::Request) {
+    let method = req.method().to_string();
+    let path = req.url().to_string();
+    let auth = header(&req, "Authorization");
+    let key = header(&req, "Idempotence-Key");
+    let mut raw = Vec::new();
+    let _ = req.as_reader().read_to_end(&mut raw);
+    let delay = {
+        let mut s = state.lock().expect("fake state");
+        s.requests.push((method.clone(), path.clone()));
+        if method == "GET" && path.starts_with("/v3/payments/") {
+            s.get_delay
+        } else {
+            None
+        }
+    };
+    if let Some(d) = delay {
+        std::thread::sleep(d);
+    }
+    let (status, body) = answer(state, &method, &path, auth.as_deref(), key.as_deref(), &raw);
+    let resp = Response::from_string(body.to_string())
+        .with_status_code(status)
+        .with_header(
+            Header::from_bytes(&b"Content-Type"[..], &b"application/json"[..]).expect("header"),
+        );
+    let _ = req.respond(resp);
+}
+
+fn header(req: &tiny_http::Request, name: &'static str) -> Option<String> {
+    req.headers()
+        .iter()
+        .find(|h| h.field.equiv(name))
+        .map(|h| h.value.as_str().to_string())
+}
+
+fn answer(
+    state: &Mutex<State>,
+    method: &str,
+    path: &str,
+    auth: Option<&str>,
+    key: Option<&str>,
+    raw: &[u8],
+) -> (u16, serde_json::Value) {
+    use base64_basic as b64;
+    let mut s = state.lock().expect("fake state");
+    if !s.fail_next.is_empty() {
+        let status = s.fail_next.remove(0);
+        return error(status, "internal_server_error", "injected failure");
+    }
+    let expected = format!("Basic {}", b64::encode(&format!("{SHOP_ID}:{TEST_KEY}")));
+    if auth != Some(expected.as_str()) {
+        return error(401, "invalid_credentials", "Login or password is wrong");
+    }
+    match (method, path) {
+        ("GET", "/v3/me") => (
+            200,
+            serde_json::json!({"account_id": SHOP_ID, "test": true, "status": "enabled"}),
+        ),
+        ("POST", "/v3/payments") => {
+            let Some(key) = key else {
+                return error(400, "invalid_request", "Idempotence-Key header is required");
+            };
+            let Ok(body) = serde_json::from_slice::<serde_json::Value>(raw) else {
+                return error(400, "invalid_request", "Body is not JSON");
+            };
+            if let Some((seen, id)) = s.keys.get(key).cloned() {
+                if seen != body {
+                    return error(
+                        400,
+                        "invalid_request",
+                        "Idempotence key duplicated with another request body",
+                    );
+                }
+                return (200, payment_json(&s.payments[&id]));
+            }
+            let value = body["amount"]["value"].as_str().unwrap_or("").to_string();
+            if body["capture"] != true
+                || body["confirmation"]["type"] != "redirect"
+                || value.is_empty()
+            {
+                return error(
+                    400,
+                    "invalid_request",
+                    "amount, capture or confirmation missing",
+                );
+            }
+            s.counter += 1;
+            let id = format!("2e{:06x}-000f-5000-9000-{:012x}", s.counter, s.counter);
+            let p = FakePayment {
+                id: id.clone(),
+                status: "pending".into(),
+                currency: body["amount"]["currency"]
+                    .as_str()
+                    .unwrap_or("RUB")
+                    .to_string(),
+                value,
+                body: body.clone(),
+                test: true,
+            };
+            s.keys.insert(key.to_string(), (body, id.clone()));
+            s.payments.insert(id.clone(), p);
+            (200, payment_json(&s.payments[&id]))
+        }
+        ("GET", p) if p.starts_with("/v3/payments/") => {
+            let id = &p["/v3/payments/".len()..];
+            match s.payments.get(id) {
+                Some(p) => (200, payment_json(p)),
+                None => error(404, "not_found", "Payment not found"),
+            }
+        }
+        _ => error(404, "not_found", "no such endpoint"),
+    }
+}
+
+/// Standard base64 for the Basic auth header, so the fake needs no dependency.
+mod base64_basic {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+    pub fn encode(text: &str) -> String {
+        let bytes = text.as_bytes();
+        let mut out = String::new();
+        for chunk in bytes.chunks(3) {
+            let n = (u32::from(chunk[0]) << 16)
+                | (u32::from(*chunk.get(1).unwrap_or(&0)) << 8)
+                | u32::from(*chunk.get(2).unwrap_or(&0));
+            for i in 0..4 {
+                if i <= chunk.len() {
+                    out.push(ALPHABET[(n >> (18 - 6 * i) & 63) as usize] as char);
+                } else {
+                    out.push('=');
+                }
+            }
+        }
+        out
+    }
+}
