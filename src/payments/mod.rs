@@ -19,6 +19,8 @@ use yookassa::YooKassa;
 const GIVE_UP_AFTER_SECS: i64 = 24 * 3600;
 /// Longest gap between two checks of one pending payment.
 const MAX_RECHECK_SECS: i64 = 3600;
+/// Payments checked with the API at once while processing notifications.
+const CHECKS_IN_FLIGHT: usize = 8;
 /// How often the processor looks for due payments when nothing wakes it.
 const TICK: Duration = Duration::from_secs(5);
 
@@ -136,43 +138,62 @@ impl Payments {
     }
 
     /// Processes every recorded notification: each payment they name is fetched from the API once
-    /// and its verified status applied. A retryable API failure stops the pass (tried again later).
+    /// and its verified status applied, up to CHECKS_IN_FLIGHT payments at a time. A retryable API
+    /// failure leaves that payment's notifications for the next pass.
     pub async fn process_inbox(&self) -> Result<usize> {
         let mut done = 0;
         loop {
             let store = self.billing.store().clone();
-            let ids =
-                blocking(move || store.read(|c| db::notifications::pending_ids(c, 32))).await?;
+            let ids = blocking(move || {
+                store.read(|c| db::notifications::pending_ids(c, CHECKS_IN_FLIGHT as u32))
+            })
+            .await?;
             if ids.is_empty() {
                 return Ok(done);
             }
+            let mut checks = tokio::task::JoinSet::new();
             for yk_id in ids {
-                let store = self.billing.store().clone();
-                let id = yk_id.clone();
-                let up_to =
-                    blocking(move || store.read(|c| db::notifications::latest_id(c, &id))).await?;
-                let outcome = match self.check_payment(&yk_id).await {
-                    Ok(outcome) => outcome,
-                    Err(
-                        e @ Error::Remote {
-                            retryable: true, ..
-                        },
-                    ) => return Err(e),
-                    Err(e) => {
-                        tracing::error!(yookassa = %yk_id, error = %e, "notification could not be verified");
-                        "error"
-                    }
-                };
-                let store = self.billing.store().clone();
-                blocking(move || {
-                    store.write(|tx| {
-                        db::notifications::mark_processed(tx, &yk_id, up_to, outcome, db::now())
-                    })
-                })
-                .await?;
-                done += 1;
+                let this = self.clone();
+                checks.spawn(async move { this.process_one(yk_id).await });
+            }
+            let mut failure = None;
+            while let Some(joined) = checks.join_next().await {
+                match joined.map_err(|e| Error::Database(format!("a payment check failed: {e}")))? {
+                    Ok(()) => done += 1,
+                    Err(e) => failure = Some(e),
+                }
+            }
+            if let Some(e) = failure {
+                return Err(e);
             }
         }
+    }
+
+    /// Checks the payment one YooKassa id names and marks the notifications received until now as
+    /// processed. Errors that another try could fix are returned and leave them unprocessed.
+    async fn process_one(&self, yk_id: String) -> Result<()> {
+        let store = self.billing.store().clone();
+        let id = yk_id.clone();
+        let up_to = blocking(move || store.read(|c| db::notifications::latest_id(c, &id))).await?;
+        let outcome = match self.check_payment(&yk_id).await {
+            Ok(outcome) => outcome,
+            Err(
+                e @ Error::Remote {
+                    retryable: true, ..
+                },
+            ) => return Err(e),
+            Err(e) => {
+                tracing::error!(yookassa = %yk_id, error = %e, "notification could not be verified");
+                "error"
+            }
+        };
+        let store = self.billing.store().clone();
+        blocking(move || {
+            store.write(|tx| {
+                db::notifications::mark_processed(tx, &yk_id, up_to, outcome, db::now())
+            })
+        })
+        .await
     }
 
     /// Fetches one payment from the API and applies what it says; returns the outcome's label.

@@ -1,0 +1,197 @@
+//! Notifications processed per second end to end — listener → record → fetch from a fake YooKassa →
+//! credit — with 32 concurrent senders, and the latency from sending a notification to its credit
+//! being committed. Run: `cargo bench --bench payments` (BENCH_PAYMENTS sets how many, default 2000).
+
+#[path = "../tests/common/fake_yookassa.rs"]
+#[allow(dead_code)]
+mod fake_yookassa;
+
+use fake_yookassa::{FakeYooKassa, SHOP_ID, TEST_KEY};
+use media_lab::billing::Billing;
+use media_lab::config::Config;
+use media_lab::db::Store;
+use media_lab::metrics::Metrics;
+use media_lab::money::Kopecks;
+use media_lab::payments::Payments;
+use std::collections::HashMap;
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+const SENDERS: usize = 32;
+
+fn post(addr: SocketAddr, body: &str) -> u16 {
+    let mut s = TcpStream::connect(addr).expect("connect");
+    write!(
+        s,
+        "POST /yookassa/webhook HTTP/1.1\r\nHost: x\r\nX-Forwarded-For: 185.71.76.10\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .expect("send");
+    let mut resp = String::new();
+    let _ = s.read_to_string(&mut resp);
+    resp.split(' ')
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0)
+}
+
+fn pct(sorted: &[Duration], p: f64) -> f64 {
+    sorted[((sorted.len() - 1) as f64 * p).round() as usize].as_secs_f64() * 1e3
+}
+
+fn main() {
+    let n: usize = std::env::var("BENCH_PAYMENTS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(2000);
+    let dir = std::env::temp_dir().join(format!("media-lab-bench-pay-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let db = dir.join("media_lab.db");
+    let fake = FakeYooKassa::start();
+    let vars: HashMap<&str, String> = [
+        ("TELEGRAM_BOT_TOKEN", "1:bench".to_string()),
+        ("YOOKASSA_SHOP_ID", SHOP_ID.into()),
+        ("YOOKASSA_SECRET_KEY", TEST_KEY.into()),
+        ("YOOKASSA_API_URL", fake.url()),
+        ("TRUSTED_PROXIES", "127.0.0.1".into()),
+        ("YOOKASSA_RECHECK_SECS", "3600".into()),
+        ("RUST_LOG", "warn".into()),
+    ]
+    .into();
+    let config = Arc::new(Config::from_lookup(|k| vars.get(k).cloned()).expect("config"));
+    let billing = Billing::new(Arc::new(Store::open(&db).expect("store")), config.clone());
+    let payments =
+        Payments::new(billing.clone(), config, Arc::new(Metrics::default())).expect("payments");
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let mut ids = Vec::with_capacity(n);
+    for i in 0..n {
+        let user = 1 + (i % 500) as i64;
+        billing.ensure_user(user, None).expect("user");
+        let started = rt
+            .block_on(payments.start_topup(user, Kopecks(10_000), "https://t.me/b"))
+            .expect("top-up");
+        let yk = started.payment.yookassa_id.expect("id");
+        fake.set_status(&yk, "succeeded");
+        ids.push((started.payment.id, yk));
+    }
+
+    let addr = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("port");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_media-lab"))
+        .arg("run")
+        .env_clear()
+        .envs(vars.iter().map(|(k, v)| (*k, v.as_str())))
+        .env("DATABASE_URL", &db)
+        .env("WEBHOOK_LISTEN", addr.to_string())
+        .spawn()
+        .expect("spawn media-lab");
+    while TcpStream::connect(addr).is_err() {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let rss = |pid: u32| {
+        std::fs::read_to_string(format!("/proc/{pid}/status"))
+            .ok()
+            .and_then(|s| {
+                s.lines()
+                    .find(|l| l.starts_with("VmRSS:"))
+                    .map(str::to_string)
+            })
+            .and_then(|l| {
+                l.split_whitespace()
+                    .nth(1)
+                    .and_then(|v| v.parse::<u64>().ok())
+            })
+            .unwrap_or(0)
+    };
+    let idle_rss = rss(child.id());
+
+    let sent: Arc<Mutex<HashMap<String, Instant>>> = Arc::default();
+    let next = Arc::new(AtomicUsize::new(0));
+    let ids = Arc::new(ids);
+    let start = Instant::now();
+    let mut ack_lat = Vec::new();
+    let senders: Vec<_> = (0..SENDERS)
+        .map(|_| {
+            let (sent, next, ids) = (sent.clone(), next.clone(), ids.clone());
+            std::thread::spawn(move || {
+                let mut lat = Vec::new();
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some((ours, yk)) = ids.get(i) else { return lat };
+                    let body = format!(
+                        r#"{{"type":"notification","event":"payment.succeeded","object":{{"id":"{yk}","status":"succeeded","amount":{{"value":"100.00","currency":"RUB"}},"test":true}}}}"#
+                    );
+                    sent.lock().expect("sent").insert(ours.clone(), Instant::now());
+                    let t0 = Instant::now();
+                    assert_eq!(post(addr, &body), 200);
+                    lat.push(t0.elapsed());
+                }
+            })
+        })
+        .collect();
+
+    // Watch the ledger for credits and note when each one appears.
+    let conn = rusqlite::Connection::open(&db).expect("open");
+    let mut seen = 0usize;
+    let mut last_row = 0i64;
+    let mut e2e = Vec::with_capacity(n);
+    let mut peak_rss = idle_rss;
+    while seen < n {
+        let mut stmt = conn
+            .prepare_cached(
+                "SELECT id, payment_id FROM ledger WHERE kind = 'topup' AND id > ?1 ORDER BY id",
+            )
+            .expect("prepare");
+        let rows: Vec<(i64, String)> = stmt
+            .query_map([last_row], |r| Ok((r.get(0)?, r.get(1)?)))
+            .expect("query")
+            .map(|r| r.expect("row"))
+            .collect();
+        let now = Instant::now();
+        for (row, pid) in rows {
+            last_row = row;
+            seen += 1;
+            if let Some(t) = sent.lock().expect("sent").get(&pid) {
+                e2e.push(now - *t);
+            }
+        }
+        peak_rss = peak_rss.max(rss(child.id()));
+        if start.elapsed() > Duration::from_secs(300) {
+            panic!("only {seen} of {n} credited after 300 s");
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    let elapsed = start.elapsed();
+    for s in senders {
+        ack_lat.extend(s.join().expect("sender"));
+    }
+    ack_lat.sort();
+    e2e.sort();
+    println!("{n} notifications, {SENDERS} concurrent senders");
+    println!(
+        "end to end:     {:>7.0} credited/s ({:.2} s in all)",
+        n as f64 / elapsed.as_secs_f64(),
+        elapsed.as_secs_f64()
+    );
+    println!(
+        "webhook answer: p50 {:.2} ms, p99 {:.2} ms",
+        pct(&ack_lat, 0.5),
+        pct(&ack_lat, 0.99)
+    );
+    println!(
+        "send → credit:  p50 {:.1} ms, p99 {:.1} ms",
+        pct(&e2e, 0.5),
+        pct(&e2e, 0.99)
+    );
+    println!("media-lab RSS:  idle {idle_rss} KiB, peak under load {peak_rss} KiB");
+    let _ = child.kill();
+    let _ = child.wait();
+    let _ = std::fs::remove_dir_all(dir);
+}
