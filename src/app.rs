@@ -34,12 +34,19 @@ pub fn run(config: Arc<Config>) -> Result<ExitCode> {
         .map_err(|e| Error::io("starting the async runtime", e))?;
     let metrics = Arc::new(Metrics::default());
     let billing = Billing::new(store.clone(), config.clone());
-    let payments = Payments::new(billing, config.clone(), metrics.clone())?;
+    let payments = Payments::new(billing.clone(), config.clone(), metrics.clone())?;
     if !payments.is_configured() {
         tracing::warn!("YOOKASSA_SHOP_ID / YOOKASSA_SECRET_KEY not set: payments are off");
     }
     let (stop_tx, stop_rx) = watch::channel(false);
     let processor = runtime.spawn(payments.clone().run(stop_rx.clone()));
+    let bot = runtime.spawn(crate::bot::run(
+        crate::bot::client(&config)?,
+        config.clone(),
+        billing,
+        payments.clone(),
+        stop_rx.clone(),
+    ));
     let listener = Listener::start(
         config.webhook_listen,
         listener::Context {

@@ -4,6 +4,7 @@
 //! only code that speaks SQL.
 
 pub mod app;
+pub mod bot;
 pub mod billing;
 pub mod cidr;
 pub mod cli;
@@ -11,6 +12,7 @@ pub mod config;
 pub mod db;
 pub mod error;
 pub mod ids;
+pub mod jobs;
 pub mod listener;
 pub mod logging;
 pub mod metrics;

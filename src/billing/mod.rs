@@ -8,7 +8,7 @@ mod topup;
 
 pub use operations::{Finish, Reservation, Reserve};
 pub use promo::{CodeRefusal, Redeemed, STANDARD_CODES, normalize_code};
-pub use topup::{NewPayment, PaymentUpdate};
+pub use topup::{MAX_TOPUP, MIN_TOPUP, NewPayment, PaymentUpdate};
 
 use crate::config::Config;
 use crate::db::{self, Store, ledger};

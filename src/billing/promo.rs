@@ -106,6 +106,19 @@ impl Billing {
         }
     }
 
+    /// The user's pending discount code and its percent, if it is still usable.
+    pub fn pending_discount(&self, telegram_id: i64) -> Result<Option<(String, u8)>> {
+        self.store.read(|c| {
+            let Some(code) = db::users::get(c, telegram_id)?.and_then(|u| u.pending_discount_code) else {
+                return Ok(None);
+            };
+            Ok(match usable(c, telegram_id, &code)? {
+                Ok(PromoCode { kind: PromoKind::Percent(p), .. }) => Some((code, p)),
+                _ => None,
+            })
+        })
+    }
+
     /// Applies a discount code to the user's next top-up. The code is checked now and again when the
     /// payment is created; its use is recorded only when that payment succeeds.
     pub fn apply_discount_code(

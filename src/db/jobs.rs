@@ -31,3 +31,12 @@ pub fn insert(
     )?;
     Ok(conn.last_insert_rowid())
 }
+
+/// Remembers the "accepted" message, which the worker edits as the job moves.
+pub fn set_progress_message(conn: &Connection, job_id: i64, message_id: i64) -> Result<()> {
+    conn.execute(
+        "UPDATE jobs SET progress_message_id = ?2 WHERE id = ?1",
+        params![job_id, message_id],
+    )?;
+    Ok(())
+}

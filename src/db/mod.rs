@@ -2,6 +2,7 @@
 //! `BEGIN IMMEDIATE` transaction on it) and a few reader connections; the submodules hold the
 //! queries, grouped by table, and return plain types. Only billing and the edges' thin wrappers call them.
 
+pub mod dialogues;
 pub mod jobs;
 pub mod ledger;
 pub mod notices;

@@ -49,3 +49,14 @@ pub fn mark_sent(conn: &Connection, id: i64, now: i64) -> Result<()> {
     )?;
     Ok(())
 }
+
+/// Counts a failed delivery; after `max_attempts` the notice is given up (marked sent).
+pub fn failed(conn: &Connection, id: i64, max_attempts: i64, now: i64) -> Result<()> {
+    conn.execute(
+        "UPDATE notices SET attempts = attempts + 1,
+                sent_at = CASE WHEN attempts + 1 >= ?2 THEN ?3 ELSE sent_at END
+          WHERE id = ?1",
+        params![id, max_attempts, now],
+    )?;
+    Ok(())
+}

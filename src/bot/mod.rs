@@ -1,0 +1,207 @@
+//! The Telegram bot: long polling against TELEGRAM_API_URL, one `schema()` routing every command,
+//! callback and message, dialogue state kept in our SQLite file.
+
+mod handlers;
+mod keyboards;
+mod notices;
+mod texts;
+
+use crate::billing::Billing;
+use crate::config::Config;
+use crate::db::{self, Store, blocking};
+use crate::error::{Error, Result};
+use crate::payments::Payments;
+use serde::{Deserialize, Serialize};
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::Duration;
+use teloxide::dispatching::dialogue::{Dialogue, Storage};
+use teloxide::dispatching::{HandlerExt, UpdateFilterExt, UpdateHandler};
+use teloxide::prelude::*;
+use teloxide::update_listeners::Polling;
+use teloxide::utils::command::BotCommands;
+use tokio::sync::watch;
+
+pub use notices::deliver_notices;
+
+/// What a chat is in the middle of. Stored as JSON in `dialogues`, so a restart keeps it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum State {
+    #[default]
+    Idle,
+    Generate,
+    Edit { photo: Option<String> },
+    Merge { photos: Vec<String>, group: Option<String> },
+    FaceSwap { face: Option<String> },
+    Retouch,
+    Upscale,
+    AddText { photo: Option<String> },
+    DiscountCode,
+    GenerationCode,
+    CustomAmount,
+}
+
+/// The commands; their doc comments are the command descriptions Telegram shows.
+#[derive(BotCommands, Clone, Debug)]
+#[command(rename_rule = "lowercase")]
+pub enum Command {
+    /// Главное меню
+    Start,
+    /// Баланс и пополнение
+    Balance,
+    /// Что умеет бот
+    Help,
+    /// Отменить текущее действие
+    Cancel,
+    /// (admin) statistics
+    #[command(hide)]
+    Stats,
+    /// (admin) grant free access: /grant ID
+    #[command(hide)]
+    Grant(String),
+    /// (admin) credit a balance: /credit ID AMOUNT
+    #[command(hide)]
+    Credit(String),
+}
+
+/// Everything a handler needs, injected once.
+#[derive(Clone)]
+pub struct Ctx {
+    pub config: Arc<Config>,
+    pub billing: Billing,
+    pub payments: Payments,
+    /// Where YooKassa sends payers back: YOOKASSA_RETURN_URL or the bot's own t.me link.
+    pub return_url: String,
+}
+
+pub type Dlg = Dialogue<State, DialogueStore>;
+type HandlerError = Box<dyn std::error::Error + Send + Sync>;
+type HandlerResult = std::result::Result<(), HandlerError>;
+
+/// Dialogue storage on our own SQLite file (teloxide's would bring a second SQLite and sqlx).
+pub struct DialogueStore(Arc<Store>);
+
+type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
+
+impl Storage<State> for DialogueStore {
+    type Error = Error;
+
+    fn remove_dialogue(self: Arc<Self>, chat_id: ChatId) -> BoxFuture<Result<()>> {
+        Box::pin(async move {
+            let store = self.0.clone();
+            blocking(move || store.write(|tx| db::dialogues::remove(tx, chat_id.0))).await
+        })
+    }
+
+    fn update_dialogue(self: Arc<Self>, chat_id: ChatId, state: State) -> BoxFuture<Result<()>> {
+        Box::pin(async move {
+            let store = self.0.clone();
+            let json = serde_json::to_string(&state).map_err(|e| Error::Database(e.to_string()))?;
+            blocking(move || store.write(|tx| db::dialogues::set(tx, chat_id.0, &json, db::now()))).await
+        })
+    }
+
+    fn get_dialogue(self: Arc<Self>, chat_id: ChatId) -> BoxFuture<Result<Option<State>>> {
+        Box::pin(async move {
+            let store = self.0.clone();
+            let json = blocking(move || store.read(|c| db::dialogues::get(c, chat_id.0))).await?;
+            // A state written by another version that no longer parses is a fresh start, not an error.
+            Ok(json.map(|j| serde_json::from_str(&j).unwrap_or_default()))
+        })
+    }
+}
+
+/// Routes every update: commands first, then messages by dialogue state, then button presses.
+/// Anything else (edited messages, channel posts, …) falls to the dispatcher's default handler.
+pub fn schema() -> UpdateHandler<HandlerError> {
+    let commands = dptree::entry().filter_command::<Command>().endpoint(handlers::on_command);
+    let messages = Update::filter_message()
+        .enter_dialogue::<Message, DialogueStore, State>()
+        .branch(commands)
+        .branch(dptree::endpoint(handlers::on_message));
+    let callbacks = Update::filter_callback_query()
+        .enter_dialogue::<CallbackQuery, DialogueStore, State>()
+        .endpoint(handlers::on_callback);
+    dptree::entry().branch(messages).branch(callbacks)
+}
+
+/// Builds the Bot API client for TELEGRAM_API_URL with our timeouts.
+pub fn client(config: &Config) -> Result<Bot> {
+    let token = config
+        .telegram_bot_token
+        .as_ref()
+        .ok_or_else(|| Error::Config { var: "TELEGRAM_BOT_TOKEN", msg: "is required".into() })?;
+    let url = reqwest::Url::parse(&format!("{}/", config.telegram_api_url))
+        .map_err(|e| Error::Config { var: "TELEGRAM_API_URL", msg: e.to_string() })?;
+    // Long polls wait up to POLL_TIMEOUT on the server; the client waits a little longer.
+    let http = reqwest::Client::builder()
+        .connect_timeout(Duration::from_secs(10))
+        .timeout(POLL_TIMEOUT + Duration::from_secs(20))
+        .build()
+        .map_err(|e| Error::Config { var: "TELEGRAM_API_URL", msg: e.to_string() })?;
+    Ok(Bot::with_client(token.expose(), http).set_api_url(url))
+}
+
+const POLL_TIMEOUT: Duration = Duration::from_secs(25);
+
+/// Runs the bot until `shutdown` flips: waits for Telegram with backoff (never panics when it is
+/// unreachable), then long-polls and dispatches; notices (top-ups credited) are delivered beside it.
+pub async fn run(bot: Bot, config: Arc<Config>, billing: Billing, payments: Payments, mut shutdown: watch::Receiver<bool>) {
+    let mut delay = Duration::from_secs(1);
+    let me = loop {
+        match bot.get_me().await {
+            Ok(me) => break me,
+            Err(e) => {
+                tracing::warn!(error = %e, retry_in = ?delay, "Telegram is not reachable yet");
+                tokio::select! {
+                    _ = tokio::time::sleep(delay) => {}
+                    _ = shutdown.changed() => return,
+                }
+                delay = (delay * 2).min(Duration::from_secs(60));
+            }
+        }
+    };
+    tracing::info!(username = %me.username(), "bot connected");
+    let return_url = config
+        .yookassa_return_url
+        .clone()
+        .unwrap_or_else(|| format!("https://t.me/{}", me.username()));
+    if let Err(e) = bot.set_my_commands(Command::bot_commands()).await {
+        tracing::warn!(error = %e, "could not set the command list");
+    }
+    let store = billing.store().clone();
+    let ctx = Ctx { config, billing: billing.clone(), payments, return_url };
+    let notices = tokio::spawn(deliver_notices(bot.clone(), billing, shutdown.clone()));
+    let mut dispatcher = Dispatcher::builder(bot.clone(), schema())
+        .dependencies(dptree::deps![ctx, Arc::new(DialogueStore(store))])
+        .default_handler(|update| async move {
+            tracing::debug!(id = ?update.id, "update not handled");
+        })
+        .error_handler(Arc::new(|e: HandlerError| {
+            tracing::warn!(error = %e, "handler failed");
+            Box::pin(async {}) as Pin<Box<dyn Future<Output = ()> + Send>>
+        }))
+        .build();
+    let token = dispatcher.shutdown_token();
+    let listener = Polling::builder(bot).timeout(POLL_TIMEOUT).build();
+    let stopper = tokio::spawn(async move {
+        let _ = shutdown.changed().await;
+        // shutdown() refuses while the dispatcher is still starting; once it has stopped, this task
+        // is aborted.
+        loop {
+            match token.shutdown() {
+                Ok(done) => return done.await,
+                Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
+            }
+        }
+    });
+    let errors = teloxide::error_handlers::LoggingErrorHandler::with_custom_text("polling Telegram failed");
+    if let Err(e) = dispatcher.try_dispatch_with_listener(listener, errors).await {
+        tracing::error!(error = %e, "the dispatcher could not start");
+    }
+    stopper.abort();
+    let _ = notices.await;
+    tracing::info!("bot stopped");
+}

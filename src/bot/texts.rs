@@ -1,0 +1,398 @@
+//! Every text the bot says, Russian first, English for users whose language_code is `en`.
+
+use crate::billing::CodeRefusal;
+use crate::model::Mode;
+use crate::money::Kopecks;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lang {
+    Ru,
+    En,
+}
+
+impl Lang {
+    pub fn of(code: Option<&str>) -> Lang {
+        match code {
+            Some(c) if c == "en" || c.starts_with("en-") => Lang::En,
+            _ => Lang::Ru,
+        }
+    }
+}
+
+/// Picks the text for `lang`.
+fn t(lang: Lang, ru: &'static str, en: &'static str) -> &'static str {
+    match lang {
+        Lang::Ru => ru,
+        Lang::En => en,
+    }
+}
+
+pub fn mode_label(lang: Lang, mode: Mode) -> &'static str {
+    match mode {
+        Mode::Generate => t(lang, "🎨 Создать", "🎨 Create"),
+        Mode::Edit => t(lang, "✏️ Редактировать", "✏️ Edit"),
+        Mode::Merge => t(lang, "🔗 Объединить", "🔗 Merge"),
+        Mode::FaceSwap => t(lang, "🔄 Заменить лицо", "🔄 Face swap"),
+        Mode::Retouch => t(lang, "✨ Ретушь", "✨ Retouch"),
+        Mode::Upscale => t(lang, "⬆️ Улучшить", "⬆️ Upscale"),
+    }
+}
+
+pub fn add_text_label(lang: Lang) -> &'static str {
+    t(lang, "📝 Добавить текст", "📝 Add text")
+}
+pub fn pay_label(lang: Lang) -> &'static str {
+    t(lang, "💰 Оплатить / Баланс", "💰 Pay / Balance")
+}
+pub fn topup_label(lang: Lang) -> &'static str {
+    t(lang, "💰 Пополнить", "💰 Top up")
+}
+pub fn gen_code_label(lang: Lang) -> &'static str {
+    t(lang, "🎟️ Промокод для генераций", "🎟️ Generation code")
+}
+pub fn enter_code_label(lang: Lang) -> &'static str {
+    t(lang, "🎟️ Ввести промокод", "🎟️ Enter promo code")
+}
+pub fn custom_amount_label(lang: Lang) -> &'static str {
+    t(lang, "✍️ Другая сумма", "✍️ Other amount")
+}
+pub fn menu_label(lang: Lang) -> &'static str {
+    t(lang, "🏠 Меню", "🏠 Menu")
+}
+
+pub fn greeting(lang: Lang, name: &str, free_ops: i64) -> String {
+    match lang {
+        Lang::Ru => format!(
+            "Привет, {name}! Я превращаю фото и описания в изображения.\n\n\
+             🎁 Бесплатных операций: {free_ops}. «📝 Добавить текст» — всегда бесплатно.\n\n\
+             Выберите, что сделать:"
+        ),
+        Lang::En => format!(
+            "Hi, {name}! I turn photos and prompts into images.\n\n\
+             🎁 Free operations: {free_ops}. \"📝 Add text\" is always free.\n\n\
+             Choose what to do:"
+        ),
+    }
+}
+
+pub fn help(lang: Lang, prices: &str) -> String {
+    match lang {
+        Lang::Ru => format!(
+            "Что я умею:\n\
+             🎨 Создать — картинка по описанию\n\
+             ✏️ Редактировать — фото + что изменить\n\
+             🔗 Объединить — 2–4 фото + что сделать\n\
+             🔄 Заменить лицо — фото лица, затем фото, куда его поставить\n\
+             ✨ Ретушь — фото\n\
+             ⬆️ Улучшить — фото в высоком качестве\n\
+             📝 Добавить текст — фото + текст (бесплатно)\n\n\
+             Цены: {prices}\n\
+             Сначала тратятся бесплатные операции, затем баланс. Если что-то не получится, деньги вернутся.\n\n\
+             /start — меню, /balance — баланс, /cancel — отменить"
+        ),
+        Lang::En => format!(
+            "What I can do:\n\
+             🎨 Create — an image from a description\n\
+             ✏️ Edit — a photo + what to change\n\
+             🔗 Merge — 2–4 photos + what to do\n\
+             🔄 Face swap — a face photo, then the photo to put it on\n\
+             ✨ Retouch — a photo\n\
+             ⬆️ Upscale — a photo in high quality\n\
+             📝 Add text — a photo + text (free)\n\n\
+             Prices: {prices}\n\
+             Free operations are used first, then the balance. If something fails, you get your money back.\n\n\
+             /start — menu, /balance — balance, /cancel — cancel"
+        ),
+    }
+}
+
+pub fn choose_mode(lang: Lang) -> &'static str {
+    t(lang, "Выберите, что сделать:", "Choose what to do:")
+}
+
+pub fn ask_input(lang: Lang, mode: Mode, price: Kopecks) -> String {
+    let ask = match mode {
+        Mode::Generate => t(lang, "Опишите картинку, которую создать.", "Describe the image to create."),
+        Mode::Edit => t(
+            lang,
+            "Пришлите фото, которое нужно изменить (можно сразу с подписью — что сделать).",
+            "Send the photo to edit (a caption can say what to do).",
+        ),
+        Mode::Merge => t(
+            lang,
+            "Пришлите от 2 до 4 фото (альбомом или по одному), затем напишите, что с ними сделать.",
+            "Send 2 to 4 photos (as an album or one by one), then write what to do with them.",
+        ),
+        Mode::FaceSwap => t(lang, "Пришлите фото лица.", "Send the face photo."),
+        Mode::Retouch => t(lang, "Пришлите фото для ретуши.", "Send the photo to retouch."),
+        Mode::Upscale => t(lang, "Пришлите фото, которое нужно улучшить.", "Send the photo to upscale."),
+    };
+    match lang {
+        Lang::Ru => format!("{}\n{ask}\n\nСтоимость: {price} ₽ (или бесплатная операция). /cancel — отмена.", mode_label(lang, mode)),
+        Lang::En => format!("{}\n{ask}\n\nPrice: {price} ₽ (or a free operation). /cancel to cancel.", mode_label(lang, mode)),
+    }
+}
+
+pub fn ask_add_text_photo(lang: Lang) -> &'static str {
+    t(
+        lang,
+        "📝 Пришлите фото, на которое добавить текст (можно сразу с подписью). Это бесплатно.",
+        "📝 Send the photo to put text on (a caption works too). It's free.",
+    )
+}
+pub fn ask_instruction(lang: Lang) -> &'static str {
+    t(lang, "Фото получено. Теперь напишите, что сделать.", "Got the photo. Now write what to do.")
+}
+pub fn ask_text_for_photo(lang: Lang) -> &'static str {
+    t(lang, "Фото получено. Теперь напишите текст.", "Got the photo. Now write the text.")
+}
+pub fn ask_target(lang: Lang) -> &'static str {
+    t(
+        lang,
+        "Лицо получено. Теперь пришлите фото, на которое его поставить.",
+        "Got the face. Now send the photo to put it on.",
+    )
+}
+pub fn merge_got(lang: Lang, n: usize) -> String {
+    match lang {
+        Lang::Ru if n < 2 => format!("Фото {n} из 4 получено. Пришлите ещё хотя бы одно."),
+        Lang::Ru => format!("Фото получено ({n} из 4). Пришлите ещё или напишите, что с ними сделать."),
+        Lang::En if n < 2 => format!("Photo {n} of 4 received. Send at least one more."),
+        Lang::En => format!("Photos received ({n} of 4). Send more or write what to do with them."),
+    }
+}
+pub fn merge_need_more(lang: Lang) -> &'static str {
+    t(lang, "Нужно хотя бы 2 фото. Пришлите ещё.", "At least 2 photos are needed. Send more.")
+}
+pub fn merge_full(lang: Lang) -> &'static str {
+    t(
+        lang,
+        "Уже есть 4 фото — больше не нужно. Напишите, что с ними сделать.",
+        "There are 4 photos already. Write what to do with them.",
+    )
+}
+pub fn need_photo(lang: Lang) -> &'static str {
+    t(lang, "Здесь нужно фото. Пришлите фото или /cancel.", "A photo is needed here. Send one, or /cancel.")
+}
+pub fn need_text(lang: Lang) -> &'static str {
+    t(lang, "Здесь нужен текст. Напишите его или /cancel.", "Text is needed here. Write it, or /cancel.")
+}
+pub fn too_long(lang: Lang, max: usize) -> String {
+    match lang {
+        Lang::Ru => format!("Слишком длинно: до {max} символов, пожалуйста."),
+        Lang::En => format!("Too long: up to {max} characters, please."),
+    }
+}
+pub fn not_understood(lang: Lang) -> &'static str {
+    t(
+        lang,
+        "Я понимаю фото и текст в выбранном режиме. Выберите режим в меню:",
+        "I understand photos and text in a chosen mode. Pick a mode from the menu:",
+    )
+}
+pub fn cancelled(lang: Lang) -> &'static str {
+    t(lang, "Отменено. Выберите, что сделать:", "Cancelled. Choose what to do:")
+}
+pub fn unavailable(lang: Lang) -> &'static str {
+    t(
+        lang,
+        "Этот режим сейчас недоступен: сервис обработки не настроен. Попробуйте позже.",
+        "This mode is unavailable right now: the image service is not configured. Please try later.",
+    )
+}
+pub fn stale_button(lang: Lang) -> &'static str {
+    t(lang, "Эта кнопка устарела.", "This button is outdated.")
+}
+pub fn oops(lang: Lang) -> &'static str {
+    t(
+        lang,
+        "Что-то пошло не так. Ничего не списано — попробуйте ещё раз чуть позже.",
+        "Something went wrong. Nothing was charged — please try again a bit later.",
+    )
+}
+
+pub fn accepted(lang: Lang, paid: &str) -> String {
+    match lang {
+        Lang::Ru => format!("✅ Принято! {paid}\n⏳ Обрабатываю, обычно это занимает до минуты."),
+        Lang::En => format!("✅ Accepted! {paid}\n⏳ Working on it, usually under a minute."),
+    }
+}
+pub fn paid_free_access(lang: Lang) -> &'static str {
+    t(lang, "Бесплатный доступ.", "Free access.")
+}
+pub fn paid_free_op(lang: Lang, left: i64) -> String {
+    match lang {
+        Lang::Ru => format!("Использована бесплатная операция (осталось {left})."),
+        Lang::En => format!("A free operation was used ({left} left)."),
+    }
+}
+pub fn paid_balance(lang: Lang, price: Kopecks, balance: Kopecks) -> String {
+    match lang {
+        Lang::Ru => format!("Списано {price} ₽, на балансе {balance} ₽."),
+        Lang::En => format!("Charged {price} ₽, balance {balance} ₽."),
+    }
+}
+pub fn insufficient(lang: Lang, price: Kopecks, balance: Kopecks) -> String {
+    match lang {
+        Lang::Ru => format!(
+            "Недостаточно средств: операция стоит {price} ₽, на балансе {balance} ₽, бесплатные операции закончились.\n\
+             Пополните баланс, чтобы продолжить."
+        ),
+        Lang::En => format!(
+            "Not enough funds: the operation costs {price} ₽, your balance is {balance} ₽ and the free operations are used up.\n\
+             Top up to continue."
+        ),
+    }
+}
+
+pub fn balance(lang: Lang, balance: Kopecks, free_ops: i64, free_access: bool, history: &[String]) -> String {
+    let mut s = match (lang, free_access) {
+        (Lang::Ru, true) => format!("💰 Баланс: {balance} ₽\n♾ Бесплатный доступ активен"),
+        (Lang::Ru, false) => format!("💰 Баланс: {balance} ₽\n🎁 Бесплатных операций: {free_ops}"),
+        (Lang::En, true) => format!("💰 Balance: {balance} ₽\n♾ Free access is on"),
+        (Lang::En, false) => format!("💰 Balance: {balance} ₽\n🎁 Free operations: {free_ops}"),
+    };
+    if !history.is_empty() {
+        s.push_str(t(lang, "\n\nПоследние операции:", "\n\nRecent activity:"));
+        for line in history {
+            s.push_str("\n• ");
+            s.push_str(line);
+        }
+    }
+    s
+}
+
+pub fn ledger_line(lang: Lang, kind: &str, amount: Kopecks, free_ops: i64, reason: Option<&str>, date: &str) -> String {
+    let what = match (kind, lang) {
+        ("topup", Lang::Ru) => "пополнение",
+        ("topup", Lang::En) => "top-up",
+        ("charge", Lang::Ru) => "операция",
+        ("charge", Lang::En) => "operation",
+        ("refund", Lang::Ru) => "возврат",
+        ("refund", Lang::En) => "refund",
+        ("adjustment", Lang::Ru) => "корректировка",
+        ("adjustment", Lang::En) => "adjustment",
+        ("signup", Lang::Ru) => "подарок новичку",
+        ("signup", Lang::En) => "welcome gift",
+        ("promo", Lang::Ru) => "промокод",
+        ("promo", Lang::En) => "promo code",
+        (_, Lang::Ru) => "бесплатный доступ",
+        (_, Lang::En) => "free access",
+    };
+    let mut s = format!("{date} {what}");
+    if kind == "charge" {
+        if let Some(mode) = reason.and_then(|r| r.parse::<Mode>().ok()) {
+            s.push_str(&format!(" ({})", mode_label(lang, mode)));
+        }
+    }
+    if amount.0 != 0 {
+        let sign = if amount.0 > 0 { "+" } else { "" };
+        s.push_str(&format!(" {sign}{amount} ₽"));
+    }
+    if free_ops != 0 {
+        let sign = if free_ops > 0 { "+" } else { "" };
+        s.push_str(&format!(" {sign}{free_ops} 🎁"));
+    }
+    s
+}
+
+pub fn payment_menu(lang: Lang, code: Option<(&str, u8)>) -> String {
+    let mut s = t(lang, "Выберите сумму пополнения:", "Choose how much to top up:").to_string();
+    if let Some((code, percent)) = code {
+        s.push_str(&match lang {
+            Lang::Ru => format!("\n🎟️ Промокод {code}: скидка {percent} % на это пополнение."),
+            Lang::En => format!("\n🎟️ Code {code}: {percent}% off this top-up."),
+        });
+    }
+    s
+}
+pub fn payments_off(lang: Lang) -> &'static str {
+    t(
+        lang,
+        "Оплата пока не настроена. Загляните позже или напишите владельцу бота.",
+        "Payments are not set up yet. Please check back later or contact the bot's owner.",
+    )
+}
+pub fn ask_discount_code(lang: Lang) -> &'static str {
+    t(lang, "Введите промокод на скидку:", "Enter your discount code:")
+}
+pub fn ask_gen_code(lang: Lang) -> &'static str {
+    t(lang, "Введите промокод для генераций:", "Enter your generation code:")
+}
+pub fn ask_amount(lang: Lang, min: Kopecks, max: Kopecks) -> String {
+    match lang {
+        Lang::Ru => format!("Введите сумму в рублях (от {min} до {max}):"),
+        Lang::En => format!("Enter the amount in roubles ({min} to {max}):"),
+    }
+}
+pub fn bad_amount(lang: Lang, min: Kopecks, max: Kopecks) -> String {
+    match lang {
+        Lang::Ru => format!("Не понял сумму. Нужно число от {min} до {max}, например 250 или 99.90."),
+        Lang::En => format!("That is not an amount. Send a number from {min} to {max}, e.g. 250 or 99.90."),
+    }
+}
+pub fn code_applied(lang: Lang, code: &str, percent: u8) -> String {
+    match lang {
+        Lang::Ru => format!("✅ Промокод {code} применён: скидка {percent} % на следующее пополнение."),
+        Lang::En => format!("✅ Code {code} applied: {percent}% off your next top-up."),
+    }
+}
+pub fn code_refused(lang: Lang, why: CodeRefusal) -> &'static str {
+    match why {
+        CodeRefusal::Unknown => t(lang, "❌ Такого промокода нет.", "❌ There is no such code."),
+        CodeRefusal::Disabled => t(lang, "❌ Этот промокод отключён.", "❌ This code is disabled."),
+        CodeRefusal::Expired => t(lang, "❌ Срок действия промокода истёк.", "❌ This code has expired."),
+        CodeRefusal::UsedUp => t(lang, "❌ Этот промокод уже израсходован.", "❌ This code is used up."),
+        CodeRefusal::AlreadyUsed => t(lang, "❌ Вы уже использовали этот промокод.", "❌ You have already used this code."),
+        CodeRefusal::WrongKind => t(
+            lang,
+            "❌ Этот промокод для другого раздела: скидочные — в меню оплаты, для генераций — в /balance.",
+            "❌ This code belongs elsewhere: discount codes go in the payment menu, generation codes in /balance.",
+        ),
+    }
+}
+pub fn code_dropped(lang: Lang, code: &str) -> String {
+    match lang {
+        Lang::Ru => format!("Промокод {code} больше не действует, платёж создан без скидки."),
+        Lang::En => format!("Code {code} is no longer valid; the payment was created without the discount."),
+    }
+}
+pub fn free_access_on(lang: Lang) -> &'static str {
+    t(lang, "♾ Бесплатный доступ активирован: все режимы бесплатны.", "♾ Free access is on: every mode is free.")
+}
+pub fn bonus_ops(lang: Lang, added: u32, total: i64) -> String {
+    match lang {
+        Lang::Ru => format!("🎁 Добавлено бесплатных операций: {added}. Всего: {total}."),
+        Lang::En => format!("🎁 Free operations added: {added}. Total: {total}."),
+    }
+}
+pub fn pay_link(lang: Lang, amount: Kopecks, charge: Kopecks) -> String {
+    match (lang, amount == charge) {
+        (Lang::Ru, true) => format!("Счёт на {charge} ₽ готов. Нажмите кнопку, чтобы оплатить; баланс пополнится автоматически."),
+        (Lang::Ru, false) => format!("Счёт на {charge} ₽ со скидкой готов — на баланс поступит {amount} ₽. Нажмите кнопку, чтобы оплатить."),
+        (Lang::En, true) => format!("A {charge} ₽ invoice is ready. Tap the button to pay; your balance is topped up automatically."),
+        (Lang::En, false) => format!("A discounted {charge} ₽ invoice is ready — {amount} ₽ will be credited. Tap the button to pay."),
+    }
+}
+pub fn pay_button(lang: Lang, charge: Kopecks) -> String {
+    match lang {
+        Lang::Ru => format!("💳 Оплатить {charge} ₽"),
+        Lang::En => format!("💳 Pay {charge} ₽"),
+    }
+}
+pub fn payment_failed(lang: Lang) -> &'static str {
+    t(
+        lang,
+        "Не удалось создать платёж. Ничего не списано — попробуйте ещё раз чуть позже.",
+        "Could not create the payment. Nothing was charged — please try again a bit later.",
+    )
+}
+pub fn topup_credited(lang: Lang, amount: &str, balance: &str) -> String {
+    match lang {
+        Lang::Ru => format!("✅ Баланс пополнен на {amount} ₽. Текущий баланс: {balance} ₽."),
+        Lang::En => format!("✅ Topped up by {amount} ₽. Your balance: {balance} ₽."),
+    }
+}
+pub fn admin_only(lang: Lang) -> &'static str {
+    t(lang, "Эта команда только для администраторов.", "This command is for admins only.")
+}

@@ -1,0 +1,24 @@
+//! `dialogues`: what each chat is in the middle of, as JSON the bot defines.
+
+use crate::error::Result;
+use rusqlite::{Connection, OptionalExtension, params};
+
+pub fn get(conn: &Connection, chat_id: i64) -> Result<Option<String>> {
+    Ok(conn
+        .query_row("SELECT state FROM dialogues WHERE chat_id = ?1", [chat_id], |r| r.get(0))
+        .optional()?)
+}
+
+pub fn set(conn: &Connection, chat_id: i64, state: &str, now: i64) -> Result<()> {
+    conn.execute(
+        "INSERT INTO dialogues (chat_id, state, updated_at) VALUES (?1, ?2, ?3)
+         ON CONFLICT (chat_id) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at",
+        params![chat_id, state, now],
+    )?;
+    Ok(())
+}
+
+pub fn remove(conn: &Connection, chat_id: i64) -> Result<()> {
+    conn.execute("DELETE FROM dialogues WHERE chat_id = ?1", [chat_id])?;
+    Ok(())
+}
