@@ -62,11 +62,10 @@ pub fn run(config: Arc<Config>) -> Result<ExitCode> {
     listener.stop();
     let _ = stop_tx.send(true);
     runtime.block_on(async {
-        if tokio::time::timeout(Duration::from_secs(30), processor)
-            .await
-            .is_err()
-        {
-            tracing::warn!("payment processor did not stop within 30 s");
+        for (name, task) in [("bot", bot), ("payment processor", processor)] {
+            if tokio::time::timeout(Duration::from_secs(30), task).await.is_err() {
+                tracing::warn!("{name} did not stop within 30 s");
+            }
         }
     });
     tracing::info!("stopped");
