@@ -63,7 +63,10 @@ pub fn run(config: Arc<Config>) -> Result<ExitCode> {
     let _ = stop_tx.send(true);
     runtime.block_on(async {
         for (name, task) in [("bot", bot), ("payment processor", processor)] {
-            if tokio::time::timeout(Duration::from_secs(30), task).await.is_err() {
+            if tokio::time::timeout(Duration::from_secs(30), task)
+                .await
+                .is_err()
+            {
                 tracing::warn!("{name} did not stop within 30 s");
             }
         }

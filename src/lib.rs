@@ -4,8 +4,8 @@
 //! only code that speaks SQL.
 
 pub mod app;
-pub mod bot;
 pub mod billing;
+pub mod bot;
 pub mod cidr;
 pub mod cli;
 pub mod config;

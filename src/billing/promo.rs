@@ -109,11 +109,15 @@ impl Billing {
     /// The user's pending discount code and its percent, if it is still usable.
     pub fn pending_discount(&self, telegram_id: i64) -> Result<Option<(String, u8)>> {
         self.store.read(|c| {
-            let Some(code) = db::users::get(c, telegram_id)?.and_then(|u| u.pending_discount_code) else {
+            let Some(code) = db::users::get(c, telegram_id)?.and_then(|u| u.pending_discount_code)
+            else {
                 return Ok(None);
             };
             Ok(match usable(c, telegram_id, &code)? {
-                Ok(PromoCode { kind: PromoKind::Percent(p), .. }) => Some((code, p)),
+                Ok(PromoCode {
+                    kind: PromoKind::Percent(p),
+                    ..
+                }) => Some((code, p)),
                 _ => None,
             })
         })

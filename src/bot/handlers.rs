@@ -22,7 +22,13 @@ async fn who(ctx: &Ctx, from: &TgUser) -> Result<(User, Lang)> {
     let (username, lang) = (from.username.clone(), from.language_code.clone());
     let billing = ctx.billing.clone();
     let user = blocking(move || {
-        billing.ensure_user(id, Some(Profile { username: username.as_deref(), language_code: lang.as_deref() }))
+        billing.ensure_user(
+            id,
+            Some(Profile {
+                username: username.as_deref(),
+                language_code: lang.as_deref(),
+            }),
+        )
     })
     .await?;
     let lang = Lang::of(from.language_code.as_deref());
@@ -30,29 +36,40 @@ async fn who(ctx: &Ctx, from: &TgUser) -> Result<(User, Lang)> {
 }
 
 pub async fn on_command(bot: Bot, msg: Message, cmd: Command, dlg: Dlg, ctx: Ctx) -> HandlerResult {
-    let Some(from) = msg.from.clone() else { return Ok(()) };
+    let Some(from) = msg.from.clone() else {
+        return Ok(());
+    };
     let (user, lang) = who(&ctx, &from).await?;
     let chat = msg.chat.id;
     let result = match cmd {
         Command::Start => {
             dlg.update(State::Idle).await?;
             let name = from.first_name.chars().take(64).collect::<String>();
-            bot.send_message(chat, texts::greeting(lang, &name, user.free_operations_left))
-                .reply_markup(keyboards::main_menu(lang))
-                .await?;
+            bot.send_message(
+                chat,
+                texts::greeting(lang, &name, user.free_operations_left),
+            )
+            .reply_markup(keyboards::main_menu(lang))
+            .await?;
             Ok(())
         }
         Command::Balance => show_balance(&bot, chat, &ctx, &user, lang).await,
         Command::Help => {
-            bot.send_message(chat, texts::help(lang, &prices(&ctx))).reply_markup(keyboards::main_menu(lang)).await?;
+            bot.send_message(chat, texts::help(lang, &prices(&ctx)))
+                .reply_markup(keyboards::main_menu(lang))
+                .await?;
             Ok(())
         }
         Command::Cancel => {
             dlg.update(State::Idle).await?;
-            bot.send_message(chat, texts::cancelled(lang)).reply_markup(keyboards::main_menu(lang)).await?;
+            bot.send_message(chat, texts::cancelled(lang))
+                .reply_markup(keyboards::main_menu(lang))
+                .await?;
             Ok(())
         }
-        Command::Stats | Command::Grant(_) | Command::Credit(_) if !ctx.config.is_admin(user.telegram_id) => {
+        Command::Stats | Command::Grant(_) | Command::Credit(_)
+            if !ctx.config.is_admin(user.telegram_id) =>
+        {
             bot.send_message(chat, texts::admin_only(lang)).await?;
             Ok(())
         }
@@ -64,7 +81,9 @@ pub async fn on_command(bot: Bot, msg: Message, cmd: Command, dlg: Dlg, ctx: Ctx
 }
 
 pub async fn on_message(bot: Bot, msg: Message, dlg: Dlg, ctx: Ctx) -> HandlerResult {
-    let Some(from) = msg.from.clone() else { return Ok(()) };
+    let Some(from) = msg.from.clone() else {
+        return Ok(());
+    };
     if from.is_bot {
         return Ok(());
     }
@@ -76,29 +95,64 @@ pub async fn on_message(bot: Bot, msg: Message, dlg: Dlg, ctx: Ctx) -> HandlerRe
 }
 
 /// One step of the dialogue: what the message means in the chat's current state.
-async fn route(bot: &Bot, msg: &Message, dlg: &Dlg, ctx: &Ctx, user: &User, lang: Lang, state: State) -> Result<()> {
+async fn route(
+    bot: &Bot,
+    msg: &Message,
+    dlg: &Dlg,
+    ctx: &Ctx,
+    user: &User,
+    lang: Lang,
+    state: State,
+) -> Result<()> {
     let chat = msg.chat.id;
     let photo = photo_of(msg);
-    let text = msg.text().or(msg.caption()).map(str::trim).filter(|t| !t.is_empty()).map(str::to_string);
+    let text = msg
+        .text()
+        .or(msg.caption())
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map(str::to_string);
     let say = |t: String| async move { bot.send_message(chat, t).await.map(|_| ()).map_err(tg) };
     match (state, photo) {
         (State::Idle, _) => {
             if msg.chat.is_private() {
-                bot.send_message(chat, texts::not_understood(lang)).reply_markup(keyboards::main_menu(lang)).await.map_err(tg)?;
+                bot.send_message(chat, texts::not_understood(lang))
+                    .reply_markup(keyboards::main_menu(lang))
+                    .await
+                    .map_err(tg)?;
             }
             Ok(())
         }
         (State::Generate, _) => match text {
-            Some(prompt) if prompt.chars().count() > MAX_PROMPT => say(texts::too_long(lang, MAX_PROMPT)).await,
-            Some(prompt) => start_paid(bot, dlg, ctx, chat, user, lang, Mode::Generate, prompt, vec![]).await,
+            Some(prompt) if prompt.chars().count() > MAX_PROMPT => {
+                say(texts::too_long(lang, MAX_PROMPT)).await
+            }
+            Some(prompt) => {
+                start_paid(
+                    bot,
+                    dlg,
+                    ctx,
+                    chat,
+                    user,
+                    lang,
+                    Mode::Generate,
+                    prompt,
+                    vec![],
+                )
+                .await
+            }
             None => say(texts::need_text(lang).into()).await,
         },
-        (State::Edit { photo: None } | State::Edit { photo: Some(_) }, Some(p)) if text.is_none() => {
+        (State::Edit { photo: None } | State::Edit { photo: Some(_) }, Some(p))
+            if text.is_none() =>
+        {
             dlg.update(State::Edit { photo: Some(p) }).await?;
             say(texts::ask_instruction(lang).into()).await
         }
         (State::Edit { photo: Some(p) }, None) | (State::Edit { .. }, Some(p)) => match text {
-            Some(t) if t.chars().count() > MAX_PROMPT => say(texts::too_long(lang, MAX_PROMPT)).await,
+            Some(t) if t.chars().count() > MAX_PROMPT => {
+                say(texts::too_long(lang, MAX_PROMPT)).await
+            }
             Some(t) => start_paid(bot, dlg, ctx, chat, user, lang, Mode::Edit, t, vec![p]).await,
             None => say(texts::need_text(lang).into()).await,
         },
@@ -112,12 +166,22 @@ async fn route(bot: &Bot, msg: &Message, dlg: &Dlg, ctx: &Ctx, user: &User, lang
             // An album arrives as one message per photo: answer its first photo only.
             let answer = this_group.is_none() || this_group != group;
             let n = photos.len();
-            dlg.update(State::Merge { photos, group: this_group }).await?;
-            if answer { say(texts::merge_got(lang, n)).await } else { Ok(()) }
+            dlg.update(State::Merge {
+                photos,
+                group: this_group,
+            })
+            .await?;
+            if answer {
+                say(texts::merge_got(lang, n)).await
+            } else {
+                Ok(())
+            }
         }
         (State::Merge { photos, .. }, None) => match text {
             Some(_) if photos.len() < 2 => say(texts::merge_need_more(lang).into()).await,
-            Some(t) if t.chars().count() > MAX_PROMPT => say(texts::too_long(lang, MAX_PROMPT)).await,
+            Some(t) if t.chars().count() > MAX_PROMPT => {
+                say(texts::too_long(lang, MAX_PROMPT)).await
+            }
             Some(t) => start_paid(bot, dlg, ctx, chat, user, lang, Mode::Merge, t, photos).await,
             None => say(texts::need_photo(lang).into()).await,
         },
@@ -126,27 +190,68 @@ async fn route(bot: &Bot, msg: &Message, dlg: &Dlg, ctx: &Ctx, user: &User, lang
             say(texts::ask_target(lang).into()).await
         }
         (State::FaceSwap { face: Some(face) }, Some(target)) => {
-            start_paid(bot, dlg, ctx, chat, user, lang, Mode::FaceSwap, String::new(), vec![face, target]).await
+            start_paid(
+                bot,
+                dlg,
+                ctx,
+                chat,
+                user,
+                lang,
+                Mode::FaceSwap,
+                String::new(),
+                vec![face, target],
+            )
+            .await
         }
-        (State::FaceSwap { .. } | State::Retouch | State::Upscale, None) => say(texts::need_photo(lang).into()).await,
+        (State::FaceSwap { .. } | State::Retouch | State::Upscale, None) => {
+            say(texts::need_photo(lang).into()).await
+        }
         (State::Retouch, Some(p)) => {
-            start_paid(bot, dlg, ctx, chat, user, lang, Mode::Retouch, text.unwrap_or_default(), vec![p]).await
+            start_paid(
+                bot,
+                dlg,
+                ctx,
+                chat,
+                user,
+                lang,
+                Mode::Retouch,
+                text.unwrap_or_default(),
+                vec![p],
+            )
+            .await
         }
         (State::Upscale, Some(p)) => {
-            start_paid(bot, dlg, ctx, chat, user, lang, Mode::Upscale, text.unwrap_or_default(), vec![p]).await
+            start_paid(
+                bot,
+                dlg,
+                ctx,
+                chat,
+                user,
+                lang,
+                Mode::Upscale,
+                text.unwrap_or_default(),
+                vec![p],
+            )
+            .await
         }
         (State::AddText { .. }, Some(p)) if text.is_none() => {
             dlg.update(State::AddText { photo: Some(p) }).await?;
             say(texts::ask_text_for_photo(lang).into()).await
         }
-        (State::AddText { photo: Some(p) }, None) | (State::AddText { .. }, Some(p)) => match text {
-            Some(t) if t.chars().count() > MAX_OVERLAY => say(texts::too_long(lang, MAX_OVERLAY)).await,
-            Some(t) => start_add_text(bot, dlg, ctx, chat, user, lang, t, p).await,
-            None => say(texts::need_text(lang).into()).await,
-        },
+        (State::AddText { photo: Some(p) }, None) | (State::AddText { .. }, Some(p)) => {
+            match text {
+                Some(t) if t.chars().count() > MAX_OVERLAY => {
+                    say(texts::too_long(lang, MAX_OVERLAY)).await
+                }
+                Some(t) => start_add_text(bot, dlg, ctx, chat, user, lang, t, p).await,
+                None => say(texts::need_text(lang).into()).await,
+            }
+        }
         (State::AddText { photo: None }, None) => say(texts::need_photo(lang).into()).await,
         (State::DiscountCode, _) => {
-            let Some(code) = text else { return say(texts::need_text(lang).into()).await };
+            let Some(code) = text else {
+                return say(texts::need_text(lang).into()).await;
+            };
             let (billing, id) = (ctx.billing.clone(), user.telegram_id);
             let applied = blocking(move || billing.apply_discount_code(id, &code)).await?;
             dlg.update(State::Idle).await?;
@@ -166,22 +271,31 @@ async fn route(bot: &Bot, msg: &Message, dlg: &Dlg, ctx: &Ctx, user: &User, lang
             }
         }
         (State::GenerationCode, _) => {
-            let Some(code) = text else { return say(texts::need_text(lang).into()).await };
+            let Some(code) = text else {
+                return say(texts::need_text(lang).into()).await;
+            };
             let (billing, id) = (ctx.billing.clone(), user.telegram_id);
             let redeemed = blocking(move || billing.redeem_generation_code(id, &code)).await?;
             dlg.update(State::Idle).await?;
             let reply = match redeemed {
                 Ok(Redeemed::FreeAccess(_)) => texts::free_access_on(lang).to_string(),
-                Ok(Redeemed::BonusOps { added, user }) => texts::bonus_ops(lang, added, user.free_operations_left),
+                Ok(Redeemed::BonusOps { added, user }) => {
+                    texts::bonus_ops(lang, added, user.free_operations_left)
+                }
                 Err(why) => texts::code_refused(lang, why).to_string(),
             };
-            bot.send_message(chat, reply).reply_markup(keyboards::main_menu(lang)).await.map_err(tg)?;
+            bot.send_message(chat, reply)
+                .reply_markup(keyboards::main_menu(lang))
+                .await
+                .map_err(tg)?;
             Ok(())
         }
         (State::CustomAmount, _) => {
             let (min, max) = (crate::billing::MIN_TOPUP, crate::billing::MAX_TOPUP);
             let amount = text
-                .and_then(|t| Kopecks::parse_roubles(t.trim_end_matches(['₽', 'р', ' ']), false).ok())
+                .and_then(|t| {
+                    Kopecks::parse_roubles(t.trim_end_matches(['₽', 'р', ' ']), false).ok()
+                })
                 .filter(|a| *a >= min && *a <= max);
             let Some(amount) = amount else {
                 return say(texts::bad_amount(lang, min, max)).await;
@@ -202,7 +316,12 @@ pub async fn on_callback(bot: Bot, q: CallbackQuery, dlg: Dlg, ctx: Ctx) -> Hand
     let (user, lang) = who(&ctx, &q.from).await?;
     let known = is_known(&data, &ctx);
     let answer = bot.answer_callback_query(q.id.clone());
-    if known { answer.await?; } else { answer.text(texts::stale_button(lang)).await?; return Ok(()); }
+    if known {
+        answer.await?;
+    } else {
+        answer.text(texts::stale_button(lang)).await?;
+        return Ok(());
+    }
     let result = callback(&bot, &data, chat, &dlg, &ctx, &user, lang).await;
     polite(&bot, chat, lang, result).await
 }
@@ -210,35 +329,57 @@ pub async fn on_callback(bot: Bot, q: CallbackQuery, dlg: Dlg, ctx: Ctx) -> Hand
 fn is_known(data: &str, ctx: &Ctx) -> bool {
     match data.split_once(':') {
         Some(("mode", m)) => m == "add_text" || m.parse::<Mode>().is_ok(),
-        Some(("topup", k)) => k.parse::<i64>().is_ok_and(|k| ctx.config.topup_amounts.contains(&Kopecks(k))),
+        Some(("topup", k)) => k
+            .parse::<i64>()
+            .is_ok_and(|k| ctx.config.topup_amounts.contains(&Kopecks(k))),
         Some(_) => false,
-        None => matches!(data, "menu" | "payment_menu" | "promo_topup" | "promo_gen" | "custom_amount"),
+        None => matches!(
+            data,
+            "menu" | "payment_menu" | "promo_topup" | "promo_gen" | "custom_amount"
+        ),
     }
 }
 
-async fn callback(bot: &Bot, data: &str, chat: ChatId, dlg: &Dlg, ctx: &Ctx, user: &User, lang: Lang) -> Result<()> {
+async fn callback(
+    bot: &Bot,
+    data: &str,
+    chat: ChatId,
+    dlg: &Dlg,
+    ctx: &Ctx,
+    user: &User,
+    lang: Lang,
+) -> Result<()> {
     let set = |s: State| async move { dlg.update(s).await };
     match data.split_once(':') {
         Some(("mode", "add_text")) => {
             set(State::AddText { photo: None }).await?;
-            bot.send_message(chat, texts::ask_add_text_photo(lang)).await.map_err(tg)?;
+            bot.send_message(chat, texts::ask_add_text_photo(lang))
+                .await
+                .map_err(tg)?;
         }
         Some(("mode", m)) => {
             let mode: Mode = m.parse().map_err(Error::Invalid)?;
             if ctx.config.fal_key.is_none() {
-                bot.send_message(chat, texts::unavailable(lang)).await.map_err(tg)?;
+                bot.send_message(chat, texts::unavailable(lang))
+                    .await
+                    .map_err(tg)?;
                 return Ok(());
             }
             set(match mode {
                 Mode::Generate => State::Generate,
                 Mode::Edit => State::Edit { photo: None },
-                Mode::Merge => State::Merge { photos: vec![], group: None },
+                Mode::Merge => State::Merge {
+                    photos: vec![],
+                    group: None,
+                },
                 Mode::FaceSwap => State::FaceSwap { face: None },
                 Mode::Retouch => State::Retouch,
                 Mode::Upscale => State::Upscale,
             })
             .await?;
-            bot.send_message(chat, texts::ask_input(lang, mode, ctx.billing.price(mode))).await.map_err(tg)?;
+            bot.send_message(chat, texts::ask_input(lang, mode, ctx.billing.price(mode)))
+                .await
+                .map_err(tg)?;
         }
         Some(("topup", k)) => {
             let amount = Kopecks(k.parse().map_err(|_| Error::invalid("bad amount"))?);
@@ -247,25 +388,36 @@ async fn callback(bot: &Bot, data: &str, chat: ChatId, dlg: &Dlg, ctx: &Ctx, use
         _ => match data {
             "menu" => {
                 set(State::Idle).await?;
-                bot.send_message(chat, texts::choose_mode(lang)).reply_markup(keyboards::main_menu(lang)).await.map_err(tg)?;
+                bot.send_message(chat, texts::choose_mode(lang))
+                    .reply_markup(keyboards::main_menu(lang))
+                    .await
+                    .map_err(tg)?;
             }
             "payment_menu" => payment_menu(bot, chat, ctx, user, lang).await?,
             "promo_topup" => {
                 set(State::DiscountCode).await?;
-                bot.send_message(chat, texts::ask_discount_code(lang)).await.map_err(tg)?;
+                bot.send_message(chat, texts::ask_discount_code(lang))
+                    .await
+                    .map_err(tg)?;
             }
             "promo_gen" => {
                 set(State::GenerationCode).await?;
-                bot.send_message(chat, texts::ask_gen_code(lang)).await.map_err(tg)?;
+                bot.send_message(chat, texts::ask_gen_code(lang))
+                    .await
+                    .map_err(tg)?;
             }
             "custom_amount" => {
                 if !ctx.payments.is_configured() {
-                    bot.send_message(chat, texts::payments_off(lang)).await.map_err(tg)?;
+                    bot.send_message(chat, texts::payments_off(lang))
+                        .await
+                        .map_err(tg)?;
                     return Ok(());
                 }
                 set(State::CustomAmount).await?;
                 let (min, max) = (crate::billing::MIN_TOPUP, crate::billing::MAX_TOPUP);
-                bot.send_message(chat, texts::ask_amount(lang, min, max)).await.map_err(tg)?;
+                bot.send_message(chat, texts::ask_amount(lang, min, max))
+                    .await
+                    .map_err(tg)?;
             }
             _ => {}
         },
@@ -289,7 +441,9 @@ async fn start_paid(
 ) -> Result<()> {
     dlg.update(State::Idle).await?;
     if ctx.config.fal_key.is_none() {
-        bot.send_message(chat, texts::unavailable(lang)).await.map_err(tg)?;
+        bot.send_message(chat, texts::unavailable(lang))
+            .await
+            .map_err(tg)?;
         return Ok(());
     }
     let job = new_job(ctx, chat, lang, prompt, images);
@@ -308,7 +462,9 @@ async fn start_paid(
     let paid = match r.paid_with {
         PaidWith::FreeAccess => texts::paid_free_access(lang).to_string(),
         PaidWith::FreeOperation => texts::paid_free_op(lang, user.free_operations_left - 1),
-        PaidWith::Balance => texts::paid_balance(lang, r.price, Kopecks(user.balance.0 - r.price.0)),
+        PaidWith::Balance => {
+            texts::paid_balance(lang, r.price, Kopecks(user.balance.0 - r.price.0))
+        }
     };
     tracing::info!(user = id, %mode, operation = r.operation_id, job = r.job_id, paid_with = r.paid_with.as_str(), "job queued");
     accepted(bot, ctx, chat, lang, r.job_id, &paid).await;
@@ -316,7 +472,16 @@ async fn start_paid(
 }
 
 #[allow(clippy::too_many_arguments)]
-async fn start_add_text(bot: &Bot, dlg: &Dlg, ctx: &Ctx, chat: ChatId, user: &User, lang: Lang, text: String, photo: String) -> Result<()> {
+async fn start_add_text(
+    bot: &Bot,
+    dlg: &Dlg,
+    ctx: &Ctx,
+    chat: ChatId,
+    user: &User,
+    lang: Lang,
+    text: String,
+    photo: String,
+) -> Result<()> {
     dlg.update(State::Idle).await?;
     let job = new_job(ctx, chat, lang, text, vec![photo]);
     let (store, id) = (ctx.billing.store().clone(), user.telegram_id);
@@ -345,7 +510,11 @@ async fn accepted(bot: &Bot, ctx: &Ctx, chat: ChatId, lang: Lang, job_id: i64, p
         Ok(sent) => {
             let store = ctx.billing.store().clone();
             let message_id = i64::from(sent.id.0);
-            if let Err(e) = blocking(move || store.write(|tx| db::jobs::set_progress_message(tx, job_id, message_id))).await {
+            if let Err(e) = blocking(move || {
+                store.write(|tx| db::jobs::set_progress_message(tx, job_id, message_id))
+            })
+            .await
+            {
                 tracing::warn!(job = job_id, error = %e, "could not remember the progress message");
             }
         }
@@ -360,46 +529,89 @@ async fn show_balance(bot: &Bot, chat: ChatId, ctx: &Ctx, user: &User, lang: Lan
         .iter()
         .map(|r| {
             let date = crate::cli::date_of(r.created_at);
-            texts::ledger_line(lang, &r.kind, r.amount, r.free_ops, r.reason.as_deref(), &date)
+            texts::ledger_line(
+                lang,
+                &r.kind,
+                r.amount,
+                r.free_ops,
+                r.reason.as_deref(),
+                &date,
+            )
         })
         .collect();
-    let text = texts::balance(lang, user.balance, user.free_operations_left, user.has_free_access, &history);
-    bot.send_message(chat, text).reply_markup(keyboards::balance(lang)).await.map_err(tg)?;
-    Ok(())
-}
-
-async fn payment_menu(bot: &Bot, chat: ChatId, ctx: &Ctx, user: &User, lang: Lang) -> Result<()> {
-    if !ctx.payments.is_configured() {
-        bot.send_message(chat, texts::payments_off(lang)).await.map_err(tg)?;
-        return Ok(());
-    }
-    let (billing, id) = (ctx.billing.clone(), user.telegram_id);
-    let code = blocking(move || billing.pending_discount(id)).await?;
-    let percent = code.as_ref().map_or(0, |(_, p)| *p);
-    bot.send_message(chat, texts::payment_menu(lang, code.as_ref().map(|(c, p)| (c.as_str(), *p))))
-        .reply_markup(keyboards::payment_menu(lang, &ctx.config.topup_amounts, percent))
+    let text = texts::balance(
+        lang,
+        user.balance,
+        user.free_operations_left,
+        user.has_free_access,
+        &history,
+    );
+    bot.send_message(chat, text)
+        .reply_markup(keyboards::balance(lang))
         .await
         .map_err(tg)?;
     Ok(())
 }
 
-async fn start_topup(bot: &Bot, chat: ChatId, ctx: &Ctx, user: &User, lang: Lang, amount: Kopecks) -> Result<()> {
+async fn payment_menu(bot: &Bot, chat: ChatId, ctx: &Ctx, user: &User, lang: Lang) -> Result<()> {
     if !ctx.payments.is_configured() {
-        bot.send_message(chat, texts::payments_off(lang)).await.map_err(tg)?;
+        bot.send_message(chat, texts::payments_off(lang))
+            .await
+            .map_err(tg)?;
         return Ok(());
     }
-    let started: StartedTopup = match ctx.payments.start_topup(user.telegram_id, amount, &ctx.return_url).await {
+    let (billing, id) = (ctx.billing.clone(), user.telegram_id);
+    let code = blocking(move || billing.pending_discount(id)).await?;
+    let percent = code.as_ref().map_or(0, |(_, p)| *p);
+    bot.send_message(
+        chat,
+        texts::payment_menu(lang, code.as_ref().map(|(c, p)| (c.as_str(), *p))),
+    )
+    .reply_markup(keyboards::payment_menu(
+        lang,
+        &ctx.config.topup_amounts,
+        percent,
+    ))
+    .await
+    .map_err(tg)?;
+    Ok(())
+}
+
+async fn start_topup(
+    bot: &Bot,
+    chat: ChatId,
+    ctx: &Ctx,
+    user: &User,
+    lang: Lang,
+    amount: Kopecks,
+) -> Result<()> {
+    if !ctx.payments.is_configured() {
+        bot.send_message(chat, texts::payments_off(lang))
+            .await
+            .map_err(tg)?;
+        return Ok(());
+    }
+    let started: StartedTopup = match ctx
+        .payments
+        .start_topup(user.telegram_id, amount, &ctx.return_url)
+        .await
+    {
         Ok(s) => s,
         Err(e) => {
             tracing::error!(user = user.telegram_id, error = %e, "creating a payment failed");
-            bot.send_message(chat, texts::payment_failed(lang)).await.map_err(tg)?;
+            bot.send_message(chat, texts::payment_failed(lang))
+                .await
+                .map_err(tg)?;
             return Ok(());
         }
     };
     if let Some((code, _)) = &started.dropped_code {
-        bot.send_message(chat, texts::code_dropped(lang, code)).await.map_err(tg)?;
+        bot.send_message(chat, texts::code_dropped(lang, code))
+            .await
+            .map_err(tg)?;
     }
-    let url = reqwest::Url::parse(&started.confirmation_url).map_err(|e| Error::invalid(format!("confirmation URL: {e}")))?;
+    let url = reqwest::Url::parse(&started.confirmation_url)
+        .map_err(|e| Error::invalid(format!("confirmation URL: {e}")))?;
     let p = &started.payment;
     bot.send_message(chat, texts::pay_link(lang, p.amount, p.charge_amount))
         .reply_markup(keyboards::pay_link(lang, p.charge_amount, url))
@@ -429,20 +641,33 @@ async fn admin_stats(bot: &Bot, chat: ChatId, ctx: &Ctx) -> Result<()> {
 
 async fn admin_grant(bot: &Bot, chat: ChatId, ctx: &Ctx, args: &str) -> Result<()> {
     let Ok(id) = args.trim().parse::<i64>() else {
-        bot.send_message(chat, "usage: /grant TELEGRAM_ID").await.map_err(tg)?;
+        bot.send_message(chat, "usage: /grant TELEGRAM_ID")
+            .await
+            .map_err(tg)?;
         return Ok(());
     };
     let billing = ctx.billing.clone();
-    let user = blocking(move || billing.set_free_access(id, true, "by an admin in the bot")).await?;
-    bot.send_message(chat, format!("user {}: free access on", user.telegram_id)).await.map_err(tg)?;
+    let user =
+        blocking(move || billing.set_free_access(id, true, "by an admin in the bot")).await?;
+    bot.send_message(chat, format!("user {}: free access on", user.telegram_id))
+        .await
+        .map_err(tg)?;
     Ok(())
 }
 
 async fn admin_credit(bot: &Bot, chat: ChatId, ctx: &Ctx, args: &str) -> Result<()> {
     let mut parts = args.split_whitespace();
-    let parsed = (parts.next().and_then(|s| s.parse::<i64>().ok()), parts.next().map(|a| Kopecks::parse_roubles(a, true)));
+    let parsed = (
+        parts.next().and_then(|s| s.parse::<i64>().ok()),
+        parts.next().map(|a| Kopecks::parse_roubles(a, true)),
+    );
     let (Some(id), Some(Ok(amount))) = parsed else {
-        bot.send_message(chat, "usage: /credit TELEGRAM_ID AMOUNT (e.g. /credit 123 50 or /credit 123 -10)").await.map_err(tg)?;
+        bot.send_message(
+            chat,
+            "usage: /credit TELEGRAM_ID AMOUNT (e.g. /credit 123 50 or /credit 123 -10)",
+        )
+        .await
+        .map_err(tg)?;
         return Ok(());
     };
     let billing = ctx.billing.clone();
@@ -471,7 +696,10 @@ fn prices(ctx: &Ctx) -> String {
 /// The largest size of a photo, or an image sent as a file.
 fn photo_of(msg: &Message) -> Option<String> {
     if let Some(sizes) = msg.photo() {
-        return sizes.iter().max_by_key(|p| p.width * p.height).map(|p| p.file.id.0.clone());
+        return sizes
+            .iter()
+            .max_by_key(|p| p.width * p.height)
+            .map(|p| p.file.id.0.clone());
     }
     msg.document()
         .filter(|d| d.mime_type.as_ref().is_some_and(|m| m.type_() == "image"))
@@ -482,7 +710,13 @@ fn photo_of(msg: &Message) -> Option<String> {
 async fn polite(bot: &Bot, chat: ChatId, lang: Lang, result: Result<()>) -> HandlerResult {
     if let Err(e) = result {
         tracing::warn!(chat = chat.0, error = %e, "handler failed");
-        if !matches!(e, Error::Remote { service: "Telegram", .. }) {
+        if !matches!(
+            e,
+            Error::Remote {
+                service: "Telegram",
+                ..
+            }
+        ) {
             let _ = bot.send_message(chat, texts::oops(lang)).await;
         }
     }
@@ -490,5 +724,11 @@ async fn polite(bot: &Bot, chat: ChatId, lang: Lang, result: Result<()>) -> Hand
 }
 
 fn tg(e: teloxide::RequestError) -> Error {
-    Error::Remote { service: "Telegram", status: None, code: None, message: e.to_string(), retryable: false }
+    Error::Remote {
+        service: "Telegram",
+        status: None,
+        code: None,
+        message: e.to_string(),
+        retryable: false,
+    }
 }

@@ -6,21 +6,38 @@ use crate::money::{Kopecks, discounted};
 use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup};
 
 pub fn main_menu(lang: Lang) -> InlineKeyboardMarkup {
-    let mode = |m: Mode| InlineKeyboardButton::callback(texts::mode_label(lang, m), format!("mode:{}", m.as_str()));
+    let mode = |m: Mode| {
+        InlineKeyboardButton::callback(texts::mode_label(lang, m), format!("mode:{}", m.as_str()))
+    };
     InlineKeyboardMarkup::new(vec![
         vec![mode(Mode::Generate), mode(Mode::Edit)],
         vec![mode(Mode::Merge), mode(Mode::FaceSwap)],
         vec![mode(Mode::Retouch), mode(Mode::Upscale)],
-        vec![InlineKeyboardButton::callback(texts::add_text_label(lang), "mode:add_text")],
-        vec![InlineKeyboardButton::callback(texts::pay_label(lang), "payment_menu")],
+        vec![InlineKeyboardButton::callback(
+            texts::add_text_label(lang),
+            "mode:add_text",
+        )],
+        vec![InlineKeyboardButton::callback(
+            texts::pay_label(lang),
+            "payment_menu",
+        )],
     ])
 }
 
 pub fn balance(lang: Lang) -> InlineKeyboardMarkup {
     InlineKeyboardMarkup::new(vec![
-        vec![InlineKeyboardButton::callback(texts::topup_label(lang), "payment_menu")],
-        vec![InlineKeyboardButton::callback(texts::gen_code_label(lang), "promo_gen")],
-        vec![InlineKeyboardButton::callback(texts::menu_label(lang), "menu")],
+        vec![InlineKeyboardButton::callback(
+            texts::topup_label(lang),
+            "payment_menu",
+        )],
+        vec![InlineKeyboardButton::callback(
+            texts::gen_code_label(lang),
+            "promo_gen",
+        )],
+        vec![InlineKeyboardButton::callback(
+            texts::menu_label(lang),
+            "menu",
+        )],
     ])
 }
 
@@ -42,20 +59,36 @@ pub fn payment_menu(lang: Lang, amounts: &[Kopecks], percent: u8) -> InlineKeybo
                 .collect()
         })
         .collect();
-    rows.push(vec![InlineKeyboardButton::callback(texts::enter_code_label(lang), "promo_topup")]);
-    rows.push(vec![InlineKeyboardButton::callback(texts::custom_amount_label(lang), "custom_amount")]);
+    rows.push(vec![InlineKeyboardButton::callback(
+        texts::enter_code_label(lang),
+        "promo_topup",
+    )]);
+    rows.push(vec![InlineKeyboardButton::callback(
+        texts::custom_amount_label(lang),
+        "custom_amount",
+    )]);
     InlineKeyboardMarkup::new(rows)
 }
 
 pub fn pay_button(lang: Lang) -> InlineKeyboardMarkup {
-    InlineKeyboardMarkup::new(vec![vec![InlineKeyboardButton::callback(texts::topup_label(lang), "payment_menu")]])
+    InlineKeyboardMarkup::new(vec![vec![InlineKeyboardButton::callback(
+        texts::topup_label(lang),
+        "payment_menu",
+    )]])
 }
 
 pub fn pay_link(lang: Lang, charge: Kopecks, url: reqwest::Url) -> InlineKeyboardMarkup {
-    InlineKeyboardMarkup::new(vec![vec![InlineKeyboardButton::url(texts::pay_button(lang, charge), url)]])
+    InlineKeyboardMarkup::new(vec![vec![InlineKeyboardButton::url(
+        texts::pay_button(lang, charge),
+        url,
+    )]])
 }
 
 /// "100" for whole roubles, "99.90" otherwise.
 fn whole(k: Kopecks) -> String {
-    if k.0 % 100 == 0 { (k.0 / 100).to_string() } else { k.to_string() }
+    if k.0 % 100 == 0 {
+        (k.0 / 100).to_string()
+    } else {
+        k.to_string()
+    }
 }

@@ -32,12 +32,21 @@ pub enum State {
     #[default]
     Idle,
     Generate,
-    Edit { photo: Option<String> },
-    Merge { photos: Vec<String>, group: Option<String> },
-    FaceSwap { face: Option<String> },
+    Edit {
+        photo: Option<String>,
+    },
+    Merge {
+        photos: Vec<String>,
+        group: Option<String>,
+    },
+    FaceSwap {
+        face: Option<String>,
+    },
     Retouch,
     Upscale,
-    AddText { photo: Option<String> },
+    AddText {
+        photo: Option<String>,
+    },
     DiscountCode,
     GenerationCode,
     CustomAmount,
@@ -99,7 +108,8 @@ impl Storage<State> for DialogueStore {
         Box::pin(async move {
             let store = self.0.clone();
             let json = serde_json::to_string(&state).map_err(|e| Error::Database(e.to_string()))?;
-            blocking(move || store.write(|tx| db::dialogues::set(tx, chat_id.0, &json, db::now()))).await
+            blocking(move || store.write(|tx| db::dialogues::set(tx, chat_id.0, &json, db::now())))
+                .await
         })
     }
 
@@ -116,7 +126,9 @@ impl Storage<State> for DialogueStore {
 /// Routes every update: commands first, then messages by dialogue state, then button presses.
 /// Anything else (edited messages, channel posts, …) falls to the dispatcher's default handler.
 pub fn schema() -> UpdateHandler<HandlerError> {
-    let commands = dptree::entry().filter_command::<Command>().endpoint(handlers::on_command);
+    let commands = dptree::entry()
+        .filter_command::<Command>()
+        .endpoint(handlers::on_command);
     let messages = Update::filter_message()
         .enter_dialogue::<Message, DialogueStore, State>()
         .branch(commands)
@@ -132,23 +144,40 @@ pub fn client(config: &Config) -> Result<Bot> {
     let token = config
         .telegram_bot_token
         .as_ref()
-        .ok_or_else(|| Error::Config { var: "TELEGRAM_BOT_TOKEN", msg: "is required".into() })?;
-    let url = reqwest::Url::parse(&format!("{}/", config.telegram_api_url))
-        .map_err(|e| Error::Config { var: "TELEGRAM_API_URL", msg: e.to_string() })?;
+        .ok_or_else(|| Error::Config {
+            var: "TELEGRAM_BOT_TOKEN",
+            msg: "is required".into(),
+        })?;
+    let url = reqwest::Url::parse(&format!("{}/", config.telegram_api_url)).map_err(|e| {
+        Error::Config {
+            var: "TELEGRAM_API_URL",
+            msg: e.to_string(),
+        }
+    })?;
     // Long polls wait up to POLL_TIMEOUT on the server; the client waits a little longer.
     let http = reqwest::Client::builder()
         .connect_timeout(Duration::from_secs(10))
         .timeout(POLL_TIMEOUT + Duration::from_secs(20))
         .build()
-        .map_err(|e| Error::Config { var: "TELEGRAM_API_URL", msg: e.to_string() })?;
+        .map_err(|e| Error::Config {
+            var: "TELEGRAM_API_URL",
+            msg: e.to_string(),
+        })?;
     Ok(Bot::with_client(token.expose(), http).set_api_url(url))
 }
 
 const POLL_TIMEOUT: Duration = Duration::from_secs(25);
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 
 /// Runs the bot until `shutdown` flips: waits for Telegram with backoff (never panics when it is
 /// unreachable), then long-polls and dispatches; notices (top-ups credited) are delivered beside it.
-pub async fn run(bot: Bot, config: Arc<Config>, billing: Billing, payments: Payments, mut shutdown: watch::Receiver<bool>) {
+pub async fn run(
+    bot: Bot,
+    config: Arc<Config>,
+    billing: Billing,
+    payments: Payments,
+    mut shutdown: watch::Receiver<bool>,
+) {
     let mut delay = Duration::from_secs(1);
     let me = loop {
         match bot.get_me().await {
@@ -172,7 +201,12 @@ pub async fn run(bot: Bot, config: Arc<Config>, billing: Billing, payments: Paym
         tracing::warn!(error = %e, "could not set the command list");
     }
     let store = billing.store().clone();
-    let ctx = Ctx { config, billing: billing.clone(), payments, return_url };
+    let ctx = Ctx {
+        config,
+        billing: billing.clone(),
+        payments,
+        return_url,
+    };
     let notices = tokio::spawn(deliver_notices(bot.clone(), billing, shutdown.clone()));
     let mut dispatcher = Dispatcher::builder(bot.clone(), schema())
         .dependencies(dptree::deps![ctx, Arc::new(DialogueStore(store))])
@@ -186,22 +220,31 @@ pub async fn run(bot: Bot, config: Arc<Config>, billing: Billing, payments: Paym
         .build();
     let token = dispatcher.shutdown_token();
     let listener = Polling::builder(bot).timeout(POLL_TIMEOUT).build();
-    let stopper = tokio::spawn(async move {
+    let errors =
+        teloxide::error_handlers::LoggingErrorHandler::with_custom_text("polling Telegram failed");
+    let stop = async move {
         let _ = shutdown.changed().await;
-        // shutdown() refuses while the dispatcher is still starting; once it has stopped, this task
-        // is aborted.
-        loop {
+        // shutdown() refuses while the dispatcher is still starting.
+        let done = loop {
             match token.shutdown() {
-                Ok(done) => return done.await,
+                Ok(done) => break done,
                 Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
             }
+        };
+        // Handlers in flight finish; a long poll still waiting on Telegram is cut after the grace time
+        // (its updates were not confirmed, so Telegram sends them again next start).
+        if tokio::time::timeout(SHUTDOWN_GRACE, done).await.is_err() {
+            tracing::warn!("the dispatcher did not stop within {SHUTDOWN_GRACE:?}; leaving it");
         }
-    });
-    let errors = teloxide::error_handlers::LoggingErrorHandler::with_custom_text("polling Telegram failed");
-    if let Err(e) = dispatcher.try_dispatch_with_listener(listener, errors).await {
-        tracing::error!(error = %e, "the dispatcher could not start");
+    };
+    tokio::select! {
+        result = dispatcher.try_dispatch_with_listener(listener, errors) => {
+            if let Err(e) = result {
+                tracing::error!(error = %e, "the dispatcher could not start");
+            }
+        }
+        _ = stop => {}
     }
-    stopper.abort();
     let _ = notices.await;
     tracing::info!("bot stopped");
 }

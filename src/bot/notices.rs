@@ -29,7 +29,9 @@ async fn deliver_once(bot: &Bot, billing: &Billing) -> crate::error::Result<()> 
     let notices = blocking(move || store.read(|c| db::notices::unsent(c, 50))).await?;
     for n in notices {
         let b = billing.clone();
-        let lang = blocking(move || b.user(n.telegram_id)).await?.map(|u| Lang::of(u.language_code.as_deref()));
+        let lang = blocking(move || b.user(n.telegram_id))
+            .await?
+            .map(|u| Lang::of(u.language_code.as_deref()));
         let lang = lang.unwrap_or(Lang::Ru);
         let text = match n.kind.as_str() {
             "topup_credited" => texts::topup_credited(
@@ -42,14 +44,26 @@ async fn deliver_once(bot: &Bot, billing: &Billing) -> crate::error::Result<()> 
                 String::new()
             }
         };
-        let sent = if text.is_empty() { Ok(()) } else { bot.send_message(ChatId(n.telegram_id), text).await.map(|_| ()) };
+        let sent = if text.is_empty() {
+            Ok(())
+        } else {
+            bot.send_message(ChatId(n.telegram_id), text)
+                .await
+                .map(|_| ())
+        };
         let store = billing.store().clone();
         let (id, ok) = (n.id, sent.is_ok());
         if let Err(e) = &sent {
             tracing::warn!(notice = n.id, user = n.telegram_id, error = %e, "notice not delivered");
         }
         blocking(move || {
-            store.write(|tx| if ok { db::notices::mark_sent(tx, id, db::now()) } else { db::notices::failed(tx, id, MAX_ATTEMPTS, db::now()) })
+            store.write(|tx| {
+                if ok {
+                    db::notices::mark_sent(tx, id, db::now())
+                } else {
+                    db::notices::failed(tx, id, MAX_ATTEMPTS, db::now())
+                }
+            })
         })
         .await?;
     }

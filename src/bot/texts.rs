@@ -112,7 +112,11 @@ pub fn choose_mode(lang: Lang) -> &'static str {
 
 pub fn ask_input(lang: Lang, mode: Mode, price: Kopecks) -> String {
     let ask = match mode {
-        Mode::Generate => t(lang, "Опишите картинку, которую создать.", "Describe the image to create."),
+        Mode::Generate => t(
+            lang,
+            "Опишите картинку, которую создать.",
+            "Describe the image to create.",
+        ),
         Mode::Edit => t(
             lang,
             "Пришлите фото, которое нужно изменить (можно сразу с подписью — что сделать).",
@@ -124,12 +128,26 @@ pub fn ask_input(lang: Lang, mode: Mode, price: Kopecks) -> String {
             "Send 2 to 4 photos (as an album or one by one), then write what to do with them.",
         ),
         Mode::FaceSwap => t(lang, "Пришлите фото лица.", "Send the face photo."),
-        Mode::Retouch => t(lang, "Пришлите фото для ретуши.", "Send the photo to retouch."),
-        Mode::Upscale => t(lang, "Пришлите фото, которое нужно улучшить.", "Send the photo to upscale."),
+        Mode::Retouch => t(
+            lang,
+            "Пришлите фото для ретуши.",
+            "Send the photo to retouch.",
+        ),
+        Mode::Upscale => t(
+            lang,
+            "Пришлите фото, которое нужно улучшить.",
+            "Send the photo to upscale.",
+        ),
     };
     match lang {
-        Lang::Ru => format!("{}\n{ask}\n\nСтоимость: {price} ₽ (или бесплатная операция). /cancel — отмена.", mode_label(lang, mode)),
-        Lang::En => format!("{}\n{ask}\n\nPrice: {price} ₽ (or a free operation). /cancel to cancel.", mode_label(lang, mode)),
+        Lang::Ru => format!(
+            "{}\n{ask}\n\nСтоимость: {price} ₽ (или бесплатная операция). /cancel — отмена.",
+            mode_label(lang, mode)
+        ),
+        Lang::En => format!(
+            "{}\n{ask}\n\nPrice: {price} ₽ (or a free operation). /cancel to cancel.",
+            mode_label(lang, mode)
+        ),
     }
 }
 
@@ -141,10 +159,18 @@ pub fn ask_add_text_photo(lang: Lang) -> &'static str {
     )
 }
 pub fn ask_instruction(lang: Lang) -> &'static str {
-    t(lang, "Фото получено. Теперь напишите, что сделать.", "Got the photo. Now write what to do.")
+    t(
+        lang,
+        "Фото получено. Теперь напишите, что сделать.",
+        "Got the photo. Now write what to do.",
+    )
 }
 pub fn ask_text_for_photo(lang: Lang) -> &'static str {
-    t(lang, "Фото получено. Теперь напишите текст.", "Got the photo. Now write the text.")
+    t(
+        lang,
+        "Фото получено. Теперь напишите текст.",
+        "Got the photo. Now write the text.",
+    )
 }
 pub fn ask_target(lang: Lang) -> &'static str {
     t(
@@ -156,13 +182,19 @@ pub fn ask_target(lang: Lang) -> &'static str {
 pub fn merge_got(lang: Lang, n: usize) -> String {
     match lang {
         Lang::Ru if n < 2 => format!("Фото {n} из 4 получено. Пришлите ещё хотя бы одно."),
-        Lang::Ru => format!("Фото получено ({n} из 4). Пришлите ещё или напишите, что с ними сделать."),
+        Lang::Ru => {
+            format!("Фото получено ({n} из 4). Пришлите ещё или напишите, что с ними сделать.")
+        }
         Lang::En if n < 2 => format!("Photo {n} of 4 received. Send at least one more."),
         Lang::En => format!("Photos received ({n} of 4). Send more or write what to do with them."),
     }
 }
 pub fn merge_need_more(lang: Lang) -> &'static str {
-    t(lang, "Нужно хотя бы 2 фото. Пришлите ещё.", "At least 2 photos are needed. Send more.")
+    t(
+        lang,
+        "Нужно хотя бы 2 фото. Пришлите ещё.",
+        "At least 2 photos are needed. Send more.",
+    )
 }
 pub fn merge_full(lang: Lang) -> &'static str {
     t(
@@ -172,10 +204,18 @@ pub fn merge_full(lang: Lang) -> &'static str {
     )
 }
 pub fn need_photo(lang: Lang) -> &'static str {
-    t(lang, "Здесь нужно фото. Пришлите фото или /cancel.", "A photo is needed here. Send one, or /cancel.")
+    t(
+        lang,
+        "Здесь нужно фото. Пришлите фото или /cancel.",
+        "A photo is needed here. Send one, or /cancel.",
+    )
 }
 pub fn need_text(lang: Lang) -> &'static str {
-    t(lang, "Здесь нужен текст. Напишите его или /cancel.", "Text is needed here. Write it, or /cancel.")
+    t(
+        lang,
+        "Здесь нужен текст. Напишите его или /cancel.",
+        "Text is needed here. Write it, or /cancel.",
+    )
 }
 pub fn too_long(lang: Lang, max: usize) -> String {
     match lang {
@@ -191,7 +231,11 @@ pub fn not_understood(lang: Lang) -> &'static str {
     )
 }
 pub fn cancelled(lang: Lang) -> &'static str {
-    t(lang, "Отменено. Выберите, что сделать:", "Cancelled. Choose what to do:")
+    t(
+        lang,
+        "Отменено. Выберите, что сделать:",
+        "Cancelled. Choose what to do:",
+    )
 }
 pub fn unavailable(lang: Lang) -> &'static str {
     t(
@@ -245,7 +289,13 @@ pub fn insufficient(lang: Lang, price: Kopecks, balance: Kopecks) -> String {
     }
 }
 
-pub fn balance(lang: Lang, balance: Kopecks, free_ops: i64, free_access: bool, history: &[String]) -> String {
+pub fn balance(
+    lang: Lang,
+    balance: Kopecks,
+    free_ops: i64,
+    free_access: bool,
+    history: &[String],
+) -> String {
     let mut s = match (lang, free_access) {
         (Lang::Ru, true) => format!("💰 Баланс: {balance} ₽\n♾ Бесплатный доступ активен"),
         (Lang::Ru, false) => format!("💰 Баланс: {balance} ₽\n🎁 Бесплатных операций: {free_ops}"),
@@ -262,7 +312,14 @@ pub fn balance(lang: Lang, balance: Kopecks, free_ops: i64, free_access: bool, h
     s
 }
 
-pub fn ledger_line(lang: Lang, kind: &str, amount: Kopecks, free_ops: i64, reason: Option<&str>, date: &str) -> String {
+pub fn ledger_line(
+    lang: Lang,
+    kind: &str,
+    amount: Kopecks,
+    free_ops: i64,
+    reason: Option<&str>,
+    date: &str,
+) -> String {
     let what = match (kind, lang) {
         ("topup", Lang::Ru) => "пополнение",
         ("topup", Lang::En) => "top-up",
@@ -280,10 +337,8 @@ pub fn ledger_line(lang: Lang, kind: &str, amount: Kopecks, free_ops: i64, reaso
         (_, Lang::En) => "free access",
     };
     let mut s = format!("{date} {what}");
-    if kind == "charge" {
-        if let Some(mode) = reason.and_then(|r| r.parse::<Mode>().ok()) {
-            s.push_str(&format!(" ({})", mode_label(lang, mode)));
-        }
+    if let Some(mode) = reason.filter(|_| kind == "charge").and_then(|r| r.parse::<Mode>().ok()) {
+        s.push_str(&format!(" ({})", mode_label(lang, mode)));
     }
     if amount.0 != 0 {
         let sign = if amount.0 > 0 { "+" } else { "" };
@@ -297,7 +352,12 @@ pub fn ledger_line(lang: Lang, kind: &str, amount: Kopecks, free_ops: i64, reaso
 }
 
 pub fn payment_menu(lang: Lang, code: Option<(&str, u8)>) -> String {
-    let mut s = t(lang, "Выберите сумму пополнения:", "Choose how much to top up:").to_string();
+    let mut s = t(
+        lang,
+        "Выберите сумму пополнения:",
+        "Choose how much to top up:",
+    )
+    .to_string();
     if let Some((code, percent)) = code {
         s.push_str(&match lang {
             Lang::Ru => format!("\n🎟️ Промокод {code}: скидка {percent} % на это пополнение."),
@@ -314,10 +374,18 @@ pub fn payments_off(lang: Lang) -> &'static str {
     )
 }
 pub fn ask_discount_code(lang: Lang) -> &'static str {
-    t(lang, "Введите промокод на скидку:", "Enter your discount code:")
+    t(
+        lang,
+        "Введите промокод на скидку:",
+        "Enter your discount code:",
+    )
 }
 pub fn ask_gen_code(lang: Lang) -> &'static str {
-    t(lang, "Введите промокод для генераций:", "Enter your generation code:")
+    t(
+        lang,
+        "Введите промокод для генераций:",
+        "Enter your generation code:",
+    )
 }
 pub fn ask_amount(lang: Lang, min: Kopecks, max: Kopecks) -> String {
     match lang {
@@ -327,23 +395,49 @@ pub fn ask_amount(lang: Lang, min: Kopecks, max: Kopecks) -> String {
 }
 pub fn bad_amount(lang: Lang, min: Kopecks, max: Kopecks) -> String {
     match lang {
-        Lang::Ru => format!("Не понял сумму. Нужно число от {min} до {max}, например 250 или 99.90."),
-        Lang::En => format!("That is not an amount. Send a number from {min} to {max}, e.g. 250 or 99.90."),
+        Lang::Ru => {
+            format!("Не понял сумму. Нужно число от {min} до {max}, например 250 или 99.90.")
+        }
+        Lang::En => {
+            format!("That is not an amount. Send a number from {min} to {max}, e.g. 250 or 99.90.")
+        }
     }
 }
 pub fn code_applied(lang: Lang, code: &str, percent: u8) -> String {
     match lang {
-        Lang::Ru => format!("✅ Промокод {code} применён: скидка {percent} % на следующее пополнение."),
+        Lang::Ru => {
+            format!("✅ Промокод {code} применён: скидка {percent} % на следующее пополнение.")
+        }
         Lang::En => format!("✅ Code {code} applied: {percent}% off your next top-up."),
     }
 }
 pub fn code_refused(lang: Lang, why: CodeRefusal) -> &'static str {
     match why {
-        CodeRefusal::Unknown => t(lang, "❌ Такого промокода нет.", "❌ There is no such code."),
-        CodeRefusal::Disabled => t(lang, "❌ Этот промокод отключён.", "❌ This code is disabled."),
-        CodeRefusal::Expired => t(lang, "❌ Срок действия промокода истёк.", "❌ This code has expired."),
-        CodeRefusal::UsedUp => t(lang, "❌ Этот промокод уже израсходован.", "❌ This code is used up."),
-        CodeRefusal::AlreadyUsed => t(lang, "❌ Вы уже использовали этот промокод.", "❌ You have already used this code."),
+        CodeRefusal::Unknown => t(
+            lang,
+            "❌ Такого промокода нет.",
+            "❌ There is no such code.",
+        ),
+        CodeRefusal::Disabled => t(
+            lang,
+            "❌ Этот промокод отключён.",
+            "❌ This code is disabled.",
+        ),
+        CodeRefusal::Expired => t(
+            lang,
+            "❌ Срок действия промокода истёк.",
+            "❌ This code has expired.",
+        ),
+        CodeRefusal::UsedUp => t(
+            lang,
+            "❌ Этот промокод уже израсходован.",
+            "❌ This code is used up.",
+        ),
+        CodeRefusal::AlreadyUsed => t(
+            lang,
+            "❌ Вы уже использовали этот промокод.",
+            "❌ You have already used this code.",
+        ),
         CodeRefusal::WrongKind => t(
             lang,
             "❌ Этот промокод для другого раздела: скидочные — в меню оплаты, для генераций — в /balance.",
@@ -354,11 +448,17 @@ pub fn code_refused(lang: Lang, why: CodeRefusal) -> &'static str {
 pub fn code_dropped(lang: Lang, code: &str) -> String {
     match lang {
         Lang::Ru => format!("Промокод {code} больше не действует, платёж создан без скидки."),
-        Lang::En => format!("Code {code} is no longer valid; the payment was created without the discount."),
+        Lang::En => {
+            format!("Code {code} is no longer valid; the payment was created without the discount.")
+        }
     }
 }
 pub fn free_access_on(lang: Lang) -> &'static str {
-    t(lang, "♾ Бесплатный доступ активирован: все режимы бесплатны.", "♾ Free access is on: every mode is free.")
+    t(
+        lang,
+        "♾ Бесплатный доступ активирован: все режимы бесплатны.",
+        "♾ Free access is on: every mode is free.",
+    )
 }
 pub fn bonus_ops(lang: Lang, added: u32, total: i64) -> String {
     match lang {
@@ -368,10 +468,18 @@ pub fn bonus_ops(lang: Lang, added: u32, total: i64) -> String {
 }
 pub fn pay_link(lang: Lang, amount: Kopecks, charge: Kopecks) -> String {
     match (lang, amount == charge) {
-        (Lang::Ru, true) => format!("Счёт на {charge} ₽ готов. Нажмите кнопку, чтобы оплатить; баланс пополнится автоматически."),
-        (Lang::Ru, false) => format!("Счёт на {charge} ₽ со скидкой готов — на баланс поступит {amount} ₽. Нажмите кнопку, чтобы оплатить."),
-        (Lang::En, true) => format!("A {charge} ₽ invoice is ready. Tap the button to pay; your balance is topped up automatically."),
-        (Lang::En, false) => format!("A discounted {charge} ₽ invoice is ready — {amount} ₽ will be credited. Tap the button to pay."),
+        (Lang::Ru, true) => format!(
+            "Счёт на {charge} ₽ готов. Нажмите кнопку, чтобы оплатить; баланс пополнится автоматически."
+        ),
+        (Lang::Ru, false) => format!(
+            "Счёт на {charge} ₽ со скидкой готов — на баланс поступит {amount} ₽. Нажмите кнопку, чтобы оплатить."
+        ),
+        (Lang::En, true) => format!(
+            "A {charge} ₽ invoice is ready. Tap the button to pay; your balance is topped up automatically."
+        ),
+        (Lang::En, false) => format!(
+            "A discounted {charge} ₽ invoice is ready — {amount} ₽ will be credited. Tap the button to pay."
+        ),
     }
 }
 pub fn pay_button(lang: Lang, charge: Kopecks) -> String {
@@ -394,5 +502,9 @@ pub fn topup_credited(lang: Lang, amount: &str, balance: &str) -> String {
     }
 }
 pub fn admin_only(lang: Lang) -> &'static str {
-    t(lang, "Эта команда только для администраторов.", "This command is for admins only.")
+    t(
+        lang,
+        "Эта команда только для администраторов.",
+        "This command is for admins only.",
+    )
 }

@@ -5,7 +5,11 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 pub fn get(conn: &Connection, chat_id: i64) -> Result<Option<String>> {
     Ok(conn
-        .query_row("SELECT state FROM dialogues WHERE chat_id = ?1", [chat_id], |r| r.get(0))
+        .query_row(
+            "SELECT state FROM dialogues WHERE chat_id = ?1",
+            [chat_id],
+            |r| r.get(0),
+        )
         .optional()?)
 }
 

@@ -2,6 +2,7 @@
 //! environment, and a tiny HTTP client.
 #![allow(dead_code)]
 
+pub mod fake_telegram;
 pub mod fake_yookassa;
 
 use std::io::{Read, Write};

@@ -1,0 +1,438 @@
+//! The bot end to end: the real binary against a fake Telegram Bot API (and a fake YooKassa), played
+//! by the test as a user. Covers the seed's section 12, Test 1–4, and junk updates.
+
+mod common;
+
+use common::fake_telegram::{FakeTelegram, TOKEN};
+use common::fake_yookassa::{FakeYooKassa, SHOP_ID, TEST_KEY};
+use common::{Scratch, free_addr, http_with, media_lab, ok, wait_healthy, wait_until};
+use std::net::SocketAddr;
+use std::process::{Child, Stdio};
+
+struct Bot {
+    child: Child,
+    addr: SocketAddr,
+}
+
+impl Drop for Bot {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start(
+    dir: &Scratch,
+    tg: &FakeTelegram,
+    yk: Option<&FakeYooKassa>,
+    extra: &[(&str, &str)],
+) -> Bot {
+    let addr = free_addr();
+    let mut cmd = media_lab(dir.path());
+    cmd.env("TELEGRAM_BOT_TOKEN", TOKEN)
+        .env("TELEGRAM_API_URL", tg.url())
+        .env("WEBHOOK_LISTEN", addr.to_string())
+        .env("FAL_KEY", "fal-test-key")
+        // No fal server in these tests: queued jobs stay queued.
+        .env("FAL_QUEUE_URL", "http://127.0.0.1:9")
+        .env("TRUSTED_PROXIES", "127.0.0.1")
+        .env("YOOKASSA_RECHECK_SECS", "3600")
+        .arg("run")
+        .stderr(Stdio::null());
+    if let Some(yk) = yk {
+        cmd.env("YOOKASSA_SHOP_ID", SHOP_ID)
+            .env("YOOKASSA_SECRET_KEY", TEST_KEY)
+            .env("YOOKASSA_API_URL", yk.url());
+    }
+    for (k, v) in extra {
+        cmd.env(k, v);
+    }
+    let mut child = cmd.spawn().expect("spawn media-lab");
+    wait_healthy(addr, &mut child);
+    wait_until(20, "the bot to poll", || tg.get_updates_count() > 0);
+    Bot { child, addr }
+}
+
+fn jobs(dir: &Scratch) -> i64 {
+    rusqlite::Connection::open(dir.db())
+        .expect("open")
+        .query_row("SELECT count(*) FROM jobs", [], |r| r.get(0))
+        .expect("count")
+}
+
+fn user_json(dir: &Scratch, id: i64) -> serde_json::Value {
+    serde_json::from_str(&ok(
+        dir.path(),
+        &["user", "show", &id.to_string(), "--json"],
+    ))
+    .expect("json")
+}
+
+/// Sends `text` as `user` and returns the bot's next message to them.
+fn say(tg: &FakeTelegram, user: i64, text: &str) -> common::fake_telegram::Call {
+    let mark = tg.mark();
+    tg.send_text(user, text);
+    tg.wait_message(mark, user, text)
+}
+
+fn press(tg: &FakeTelegram, user: i64, data: &str) -> common::fake_telegram::Call {
+    let mark = tg.mark();
+    tg.press(user, data);
+    tg.wait_message(mark, user, data)
+}
+
+#[test]
+fn start_shows_the_seed_menu() {
+    let (dir, tg) = (Scratch::new("bot-start"), FakeTelegram::start());
+    let _bot = start(&dir, &tg, None, &[]);
+    let reply = say(&tg, 101, "/start");
+    let buttons = reply.buttons();
+    for label in [
+        "🎨 Создать",
+        "✏️ Редактировать",
+        "🔗 Объединить",
+        "🔄 Заменить лицо",
+        "✨ Ретушь",
+        "⬆️ Улучшить",
+        "📝 Добавить текст",
+    ] {
+        assert!(
+            buttons.iter().any(|(l, _)| l == label),
+            "no {label} in {buttons:?}"
+        );
+    }
+    assert!(
+        buttons.contains(&(
+            "💰 Оплатить / Баланс".to_string(),
+            "payment_menu".to_string()
+        )),
+        "{buttons:?}"
+    );
+    // First contact created the user with the free operations.
+    assert_eq!(user_json(&dir, 101)["free_operations_left"], 4);
+    // English for language_code = en.
+    let mark = tg.mark();
+    tg.send_text_in(102, "en", "/start");
+    let en = tg.wait_message(mark, 102, "English greeting");
+    assert!(en.text().contains("Choose what to do"), "{}", en.text());
+}
+
+/// Test 1: /balance shows the balance and the free operations (or the free-access status).
+#[test]
+fn test_1_balance() {
+    let (dir, tg) = (Scratch::new("bot-t1"), FakeTelegram::start());
+    let _bot = start(&dir, &tg, None, &[]);
+    let reply = say(&tg, 201, "/balance");
+    assert!(reply.text().contains("Баланс: 0.00 ₽"), "{}", reply.text());
+    assert!(
+        reply.text().contains("Бесплатных операций: 4"),
+        "{}",
+        reply.text()
+    );
+    let labels: Vec<String> = reply.buttons().into_iter().map(|(l, _)| l).collect();
+    assert!(
+        labels.contains(&"💰 Пополнить".to_string())
+            && labels.contains(&"🎟️ Промокод для генераций".to_string()),
+        "{labels:?}"
+    );
+    ok(dir.path(), &["user", "grant-free-access", "201"]);
+    let reply = say(&tg, 201, "/balance");
+    assert!(
+        reply.text().contains("Бесплатный доступ активен"),
+        "{}",
+        reply.text()
+    );
+}
+
+/// Test 2: WELCOME10, then 100 ₽: a 90.00 ₽ payment at YooKassa, 100 ₽ credited once it succeeds.
+#[test]
+fn test_2_discount_code_on_payment() {
+    let (dir, tg, yk) = (
+        Scratch::new("bot-t2"),
+        FakeTelegram::start(),
+        FakeYooKassa::start(),
+    );
+    ok(dir.path(), &["promo", "init"]);
+    let bot = start(&dir, &tg, Some(&yk), &[]);
+    let menu = press(&tg, 301, "payment_menu");
+    assert!(
+        menu.buttons()
+            .iter()
+            .any(|(l, d)| l == "🎟️ Ввести промокод" && d == "promo_topup"),
+        "{:?}",
+        menu.buttons()
+    );
+    press(&tg, 301, "promo_topup");
+    let mark = tg.mark();
+    tg.send_text(301, "WELCOME10");
+    let applied = tg.wait_message(mark, 301, "code applied");
+    assert!(
+        applied.text().contains("WELCOME10") && applied.text().contains("10 %"),
+        "{}",
+        applied.text()
+    );
+    let menu = tg.wait_call(mark, "menu with discounted prices", |c| {
+        c.chat() == 301 && !c.buttons().is_empty()
+    });
+    assert!(
+        menu.buttons()
+            .iter()
+            .any(|(l, d)| l == "100 ₽ → 90 ₽" && d == "topup:10000"),
+        "{:?}",
+        menu.buttons()
+    );
+
+    let link = press(&tg, 301, "topup:10000");
+    let (label, url) = link.buttons().into_iter().next().expect("pay button");
+    assert!(
+        label.contains("90.00") && url.starts_with("https://"),
+        "{label} {url}"
+    );
+    let payment = yk
+        .payments()
+        .into_iter()
+        .next()
+        .expect("payment at YooKassa");
+    assert_eq!(payment.value, "90.00");
+
+    yk.set_status(&payment.id, "succeeded");
+    let body = serde_json::json!({"type": "notification", "event": "payment.succeeded",
+        "object": {"id": payment.id, "status": "succeeded", "amount": {"value": "90.00", "currency": "RUB"}, "test": true}});
+    let mark = tg.mark();
+    let (status, _) = http_with(
+        bot.addr,
+        "POST",
+        "/yookassa/webhook",
+        &[("X-Forwarded-For", "185.71.76.10")],
+        body.to_string().as_bytes(),
+    )
+    .expect("notify");
+    assert_eq!(status, 200);
+    let told = tg.wait_message(mark, 301, "the credit notice");
+    assert!(
+        told.text().contains("100.00 ₽") && told.text().contains("Текущий баланс: 100.00 ₽"),
+        "{}",
+        told.text()
+    );
+    assert_eq!(user_json(&dir, 301)["balance"], "100.00");
+    // The code is used: a second time is refused.
+    press(&tg, 301, "promo_topup");
+    let again = say(&tg, 301, "WELCOME10");
+    assert!(
+        again.text().contains("уже использовали"),
+        "{}",
+        again.text()
+    );
+}
+
+/// Test 3: four free operations, then the balance, then a pay button and no job.
+#[test]
+fn test_3_paid_operation() {
+    let (dir, tg) = (Scratch::new("bot-t3"), FakeTelegram::start());
+    let _bot = start(&dir, &tg, None, &[]);
+    for left in (0..4).rev() {
+        press(&tg, 401, "mode:generate");
+        let reply = say(&tg, 401, "a red fox in the snow");
+        assert!(
+            reply.text().contains("Принято") && reply.text().contains(&format!("осталось {left}")),
+            "{}",
+            reply.text()
+        );
+    }
+    assert_eq!(jobs(&dir), 4);
+    ok(
+        dir.path(),
+        &["user", "credit", "401", "15", "--reason", "test"],
+    );
+    press(&tg, 401, "mode:generate");
+    let reply = say(&tg, 401, "a blue fox");
+    assert!(
+        reply.text().contains("Списано 10.00 ₽") && reply.text().contains("5.00 ₽"),
+        "{}",
+        reply.text()
+    );
+    assert_eq!(jobs(&dir), 5);
+    press(&tg, 401, "mode:generate");
+    let reply = say(&tg, 401, "a green fox");
+    assert!(
+        reply.text().contains("Недостаточно средств"),
+        "{}",
+        reply.text()
+    );
+    assert!(
+        reply.buttons().iter().any(|(_, d)| d == "payment_menu"),
+        "{:?}",
+        reply.buttons()
+    );
+    assert_eq!(jobs(&dir), 5, "no job without payment");
+    assert_eq!(user_json(&dir, 401)["balance"], "5.00");
+}
+
+/// Test 4: FREE_ACCESS makes paid modes free; a second user cannot reuse the seeded code.
+#[test]
+fn test_4_free_access() {
+    let (dir, tg) = (Scratch::new("bot-t4"), FakeTelegram::start());
+    ok(dir.path(), &["promo", "init"]);
+    let _bot = start(&dir, &tg, None, &[]);
+    press(&tg, 501, "promo_gen");
+    let reply = say(&tg, 501, "FREE_ACCESS");
+    assert!(
+        reply.text().contains("Бесплатный доступ активирован"),
+        "{}",
+        reply.text()
+    );
+    for _ in 0..6 {
+        press(&tg, 501, "mode:generate");
+        let reply = say(&tg, 501, "a cat");
+        assert!(
+            reply.text().contains("Бесплатный доступ"),
+            "{}",
+            reply.text()
+        );
+    }
+    let user = user_json(&dir, 501);
+    assert_eq!(
+        (
+            user["balance"].as_str(),
+            user["free_operations_left"].as_i64()
+        ),
+        (Some("0.00"), Some(4))
+    );
+    press(&tg, 502, "promo_gen");
+    let reply = say(&tg, 502, "FREE_ACCESS");
+    assert!(reply.text().contains("израсходован"), "{}", reply.text());
+    assert_eq!(user_json(&dir, 502)["has_free_access"], false);
+}
+
+#[test]
+fn junk_updates_are_ignored_or_answered_politely() {
+    let (dir, tg) = (Scratch::new("bot-junk"), FakeTelegram::start());
+    let _bot = start(&dir, &tg, None, &[]);
+    let user = 601;
+    tg.send_raw_message(user, serde_json::json!({"sticker": {"file_id": "s", "file_unique_id": "s", "type": "regular", "width": 512, "height": 512, "is_animated": false, "is_video": false}}));
+    tg.send_raw_message(
+        user,
+        serde_json::json!({"location": {"latitude": 55.75, "longitude": 37.61}}),
+    );
+    tg.send_update("edited_message", serde_json::json!({"message_id": 5, "date": 1, "edit_date": 2, "chat": {"id": user, "type": "private"}, "from": {"id": user, "is_bot": false, "first_name": "U"}, "text": "edited"}));
+    tg.send_update("channel_post", serde_json::json!({"message_id": 6, "date": 1, "chat": {"id": -100123, "type": "channel", "title": "c"}, "text": "post"}));
+    let mark = tg.mark();
+    tg.press(user, "hack:1; DROP TABLE users");
+    let stale = tg.wait_call(mark, "the stale-button answer", |c| {
+        c.method == "answercallbackquery"
+    });
+    assert!(
+        stale.body["text"]
+            .as_str()
+            .unwrap_or("")
+            .contains("устарела"),
+        "{:?}",
+        stale.body
+    );
+    press(&tg, user, "mode:generate");
+    let long = "я".repeat(4096);
+    let reply = say(&tg, user, &long);
+    assert!(reply.text().contains("Слишком длинно"), "{}", reply.text());
+    let cancelled = say(&tg, user, "/cancel");
+    assert!(
+        cancelled.text().contains("Отменено"),
+        "{}",
+        cancelled.text()
+    );
+    // A user who blocked the bot: the handler fails to answer, nothing breaks.
+    tg.block(602);
+    tg.send_text(602, "/start");
+    let reply = say(&tg, user, "/balance");
+    assert!(reply.text().contains("Баланс"), "{}", reply.text());
+    assert_eq!(jobs(&dir), 0);
+}
+
+#[test]
+fn payments_not_configured_are_explained() {
+    let (dir, tg) = (Scratch::new("bot-nopay"), FakeTelegram::start());
+    let _bot = start(&dir, &tg, None, &[]);
+    let reply = press(&tg, 701, "payment_menu");
+    assert!(reply.text().contains("не настроена"), "{}", reply.text());
+}
+
+#[test]
+fn modes_collect_their_inputs() {
+    let (dir, tg) = (Scratch::new("bot-modes"), FakeTelegram::start());
+    let _bot = start(&dir, &tg, None, &[]);
+    let user = 801;
+    ok(dir.path(), &["user", "grant-free-access", "801"]);
+    // Merge: an album of three, then the instruction.
+    press(&tg, user, "mode:merge");
+    let mark = tg.mark();
+    for i in 0..3 {
+        tg.send_photo(user, &format!("m{i}"), vec![1, 2, 3], None, Some("album-1"));
+    }
+    tg.wait_message(mark, user, "album received");
+    let reply = say(&tg, user, "put them on a beach");
+    assert!(reply.text().contains("Принято"), "{}", reply.text());
+    // Face swap: face, then target.
+    press(&tg, user, "mode:face_swap");
+    let mark = tg.mark();
+    tg.send_photo(user, "face", vec![1], None, None);
+    assert!(
+        tg.wait_message(mark, user, "ask target")
+            .text()
+            .contains("Теперь пришлите фото")
+    );
+    let mark = tg.mark();
+    tg.send_photo(user, "target", vec![1], None, None);
+    assert!(
+        tg.wait_message(mark, user, "accepted")
+            .text()
+            .contains("Принято")
+    );
+    // Edit with a caption: one message.
+    press(&tg, user, "mode:edit");
+    let mark = tg.mark();
+    tg.send_photo(user, "e1", vec![1], Some("make it night"), None);
+    assert!(
+        tg.wait_message(mark, user, "accepted")
+            .text()
+            .contains("Принято")
+    );
+    // Add text is free and never touches billing.
+    press(&tg, user, "mode:add_text");
+    let mark = tg.mark();
+    tg.send_photo(user, "t1", vec![1], Some("Привет!"), None);
+    assert!(
+        tg.wait_message(mark, user, "accepted")
+            .text()
+            .contains("Принято")
+    );
+
+    let conn = rusqlite::Connection::open(dir.db()).expect("open");
+    let mut stmt = conn
+        .prepare("SELECT kind, input FROM jobs ORDER BY id")
+        .expect("prepare");
+    let rows: Vec<(String, serde_json::Value)> = stmt
+        .query_map([], |r| {
+            Ok((
+                r.get(0)?,
+                serde_json::from_str(&r.get::<_, String>(1)?).expect("json"),
+            ))
+        })
+        .expect("query")
+        .map(|r| r.expect("row"))
+        .collect();
+    assert_eq!(rows[0].0, "merge");
+    assert_eq!(rows[0].1["images"], serde_json::json!(["m0", "m1", "m2"]));
+    assert_eq!(rows[1].0, "face_swap");
+    assert_eq!(rows[1].1["images"], serde_json::json!(["face", "target"]));
+    assert_eq!(
+        (rows[2].0.as_str(), rows[2].1["prompt"].as_str()),
+        ("edit", Some("make it night"))
+    );
+    assert_eq!(
+        (rows[3].0.as_str(), rows[3].1["prompt"].as_str()),
+        ("add_text", Some("Привет!"))
+    );
+    let operations: i64 = conn
+        .query_row("SELECT count(*) FROM operations", [], |r| r.get(0))
+        .expect("count");
+    assert_eq!(operations, 3, "add text has no operation");
+}

@@ -1,0 +1,462 @@
+//! A fake Telegram Bot API on 127.0.0.1: getUpdates long polling fed by the test, every send*/edit*
+//! call recorded and answered like Telegram would, getFile and file downloads, multipart uploads.
+//! Method names are matched case-insensitively (teloxide writes `SendMessage`). It never answers 5xx.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::{Duration, Instant};
+use tiny_http::{Header, Response, Server};
+
+pub const TOKEN: &str = "4242:TEST-token";
+pub const BOT_ID: i64 = 4242;
+
+/// One recorded call to a send/edit/answer method.
+#[derive(Debug, Clone)]
+pub struct Call {
+    pub method: String,
+    /// The JSON body, or for multipart uploads the text fields plus `_files` (name → size).
+    pub body: serde_json::Value,
+}
+
+impl Call {
+    pub fn text(&self) -> &str {
+        self.body["text"]
+            .as_str()
+            .or(self.body["caption"].as_str())
+            .unwrap_or("")
+    }
+    pub fn chat(&self) -> i64 {
+        let v = &self.body["chat_id"];
+        v.as_i64()
+            .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
+            .unwrap_or(0)
+    }
+    /// Every button's (label, callback data or url).
+    pub fn buttons(&self) -> Vec<(String, String)> {
+        let markup = match &self.body["reply_markup"] {
+            serde_json::Value::String(s) => serde_json::from_str(s).unwrap_or_default(),
+            v => v.clone(),
+        };
+        markup["inline_keyboard"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .flat_map(|row| row.as_array().cloned().unwrap_or_default())
+            .map(|b| {
+                let target = b["callback_data"]
+                    .as_str()
+                    .or(b["url"].as_str())
+                    .unwrap_or("")
+                    .to_string();
+                (b["text"].as_str().unwrap_or("").to_string(), target)
+            })
+            .collect()
+    }
+}
+
+#[derive(Default)]
+struct State {
+    updates: Vec<serde_json::Value>,
+    next_update: i64,
+    next_message: i64,
+    calls: Vec<Call>,
+    files: HashMap<String, Vec<u8>>,
+    blocked: Vec<i64>,
+    get_updates: u64,
+}
+
+pub struct FakeTelegram {
+    pub addr: SocketAddr,
+    state: Arc<(Mutex<State>, Condvar)>,
+    stop: Arc<AtomicBool>,
+}
+
+impl FakeTelegram {
+    pub fn start() -> FakeTelegram {
+        let server = Arc::new(Server::http("127.0.0.1:0").expect("bind fake Telegram"));
+        let addr = server.server_addr().to_ip().expect("ip");
+        let state = Arc::new((
+            Mutex::new(State {
+                next_update: 1,
+                next_message: 1000,
+                ..State::default()
+            }),
+            Condvar::new(),
+        ));
+        let stop = Arc::new(AtomicBool::new(false));
+        for _ in 0..16 {
+            let (server, state, stop) = (server.clone(), state.clone(), stop.clone());
+            std::thread::spawn(move || {
+                while !stop.load(Ordering::Relaxed) {
+                    if let Ok(Some(req)) = server.recv_timeout(Duration::from_millis(100)) {
+                        serve(&state, req);
+                    }
+                }
+            });
+        }
+        FakeTelegram { addr, state, stop }
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    fn with<T>(&self, f: impl FnOnce(&mut State) -> T) -> T {
+        let (lock, cv) = &*self.state;
+        let out = f(&mut lock.lock().expect("fake state"));
+        cv.notify_all();
+        out
+    }
+
+    fn push(&self, kind: &str, payload: serde_json::Value) {
+        self.with(|s| {
+            let id = s.next_update;
+            s.next_update += 1;
+            s.updates
+                .push(serde_json::json!({"update_id": id, kind: payload}));
+        });
+    }
+
+    fn user(user: i64, lang: &str) -> serde_json::Value {
+        serde_json::json!({"id": user, "is_bot": false, "first_name": format!("User{user}"), "username": format!("user{user}"), "language_code": lang})
+    }
+
+    fn message(&self, user: i64, lang: &str, extra: serde_json::Value) -> serde_json::Value {
+        let id = self.with(|s| {
+            s.next_message += 1;
+            s.next_message
+        });
+        let mut m = serde_json::json!({
+            "message_id": id,
+            "date": 1_700_000_000,
+            "chat": {"id": user, "type": "private", "first_name": format!("User{user}")},
+            "from": Self::user(user, lang),
+        });
+        if let (Some(m), Some(extra)) = (m.as_object_mut(), extra.as_object()) {
+            m.extend(extra.clone());
+        }
+        m
+    }
+
+    /// The user sends a text (a command gets its bot_command entity).
+    pub fn send_text(&self, user: i64, text: &str) {
+        self.send_text_in(user, "ru", text);
+    }
+
+    pub fn send_text_in(&self, user: i64, lang: &str, text: &str) {
+        let mut extra = serde_json::json!({"text": text});
+        if text.starts_with('/') {
+            let len = text
+                .split_whitespace()
+                .next()
+                .map_or(0, |c| c.encode_utf16().count());
+            extra["entities"] =
+                serde_json::json!([{"type": "bot_command", "offset": 0, "length": len}]);
+        }
+        let m = self.message(user, lang, extra);
+        self.push("message", m);
+    }
+
+    /// The user sends a photo; its bytes are served for download under `file_id`.
+    pub fn send_photo(
+        &self,
+        user: i64,
+        file_id: &str,
+        bytes: Vec<u8>,
+        caption: Option<&str>,
+        group: Option<&str>,
+    ) {
+        let size = bytes.len();
+        self.with(|s| s.files.insert(file_id.to_string(), bytes));
+        let mut extra = serde_json::json!({"photo": [
+            {"file_id": format!("{file_id}-thumb"), "file_unique_id": "t", "width": 90, "height": 90, "file_size": 100},
+            {"file_id": file_id, "file_unique_id": "u", "width": 1280, "height": 960, "file_size": size},
+        ]});
+        if let Some(c) = caption {
+            extra["caption"] = c.into();
+        }
+        if let Some(g) = group {
+            extra["media_group_id"] = g.into();
+        }
+        let m = self.message(user, "ru", extra);
+        self.push("message", m);
+    }
+
+    /// Any other kind of update or message content, as raw JSON.
+    pub fn send_raw_message(&self, user: i64, extra: serde_json::Value) {
+        let m = self.message(user, "ru", extra);
+        self.push("message", m);
+    }
+
+    pub fn send_update(&self, kind: &str, payload: serde_json::Value) {
+        self.push(kind, payload);
+    }
+
+    /// The user presses an inline button with `data`.
+    pub fn press(&self, user: i64, data: &str) {
+        let message = self.message(BOT_ID, "ru", serde_json::json!({"text": "menu"}));
+        let mut message = message;
+        message["chat"] = serde_json::json!({"id": user, "type": "private", "first_name": "U"});
+        message["from"] = serde_json::json!({"id": BOT_ID, "is_bot": true, "first_name": "Bot", "username": "media_lab_bot"});
+        let id = format!("cb-{}-{}", user, self.with(|s| s.next_update));
+        self.push(
+            "callback_query",
+            serde_json::json!({"id": id, "from": Self::user(user, "ru"), "chat_instance": "ci", "data": data, "message": message}),
+        );
+    }
+
+    /// From now on, sending to `chat` fails as if the user blocked the bot.
+    pub fn block(&self, chat: i64) {
+        self.with(|s| s.blocked.push(chat));
+    }
+
+    pub fn calls(&self) -> Vec<Call> {
+        self.with(|s| s.calls.clone())
+    }
+
+    pub fn get_updates_count(&self) -> u64 {
+        self.with(|s| s.get_updates)
+    }
+
+    /// Waits for the first call after the first `skip` calls that matches; panics after 20 s.
+    pub fn wait_call(&self, skip: usize, what: &str, pred: impl Fn(&Call) -> bool) -> Call {
+        let (lock, cv) = &*self.state;
+        let deadline = Instant::now() + Duration::from_secs(20);
+        let mut s = lock.lock().expect("fake state");
+        loop {
+            if let Some(c) = s.calls.iter().skip(skip).find(|c| pred(c)) {
+                return c.clone();
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                let seen: Vec<String> = s
+                    .calls
+                    .iter()
+                    .map(|c| format!("{} {}", c.method, c.text()))
+                    .collect();
+                panic!("timed out waiting for {what}; calls so far: {seen:#?}");
+            }
+            s = cv
+                .wait_timeout(s, left.min(Duration::from_millis(200)))
+                .expect("wait")
+                .0;
+        }
+    }
+
+    /// Waits for the next message sent to `chat` after the first `skip` calls.
+    pub fn wait_message(&self, skip: usize, chat: i64, what: &str) -> Call {
+        self.wait_call(skip, what, |c| {
+            c.method == "sendmessage" && c.chat() == chat
+        })
+    }
+
+    pub fn mark(&self) -> usize {
+        self.with(|s| s.calls.len())
+    }
+}
+
+impl Drop for FakeTelegram {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        self.state.1.notify_all();
+    }
+}
+
+fn ok(result: serde_json::Value) -> (u16, serde_json::Value) {
+    (200, serde_json::json!({"ok": true, "result": result}))
+}
+
+fn serve(state: &Arc<(Mutex<State>, Condvar)>, mut req: tiny_http::Request) {
+    let url = req.url().to_string();
+    let content_type = req
+        .headers()
+        .iter()
+        .find(|h| h.field.equiv("Content-Type"))
+        .map(|h| h.value.as_str().to_string())
+        .unwrap_or_default();
+    let mut raw = Vec::new();
+    let _ = req.as_reader().read_to_end(&mut raw);
+    if let Some(path) = url.strip_prefix(&format!("/file/bot{TOKEN}/")) {
+        let (lock, _) = &**state;
+        let file = lock
+            .lock()
+            .expect("state")
+            .files
+            .get(path.trim_start_matches("files/"))
+            .cloned();
+        let resp = match file {
+            Some(bytes) => Response::from_data(bytes).with_status_code(200),
+            None => Response::from_data(b"not found".to_vec()).with_status_code(404),
+        };
+        let _ = req.respond(resp);
+        return;
+    }
+    let (status, body) = match url.strip_prefix(&format!("/bot{TOKEN}/")) {
+        Some(method) => {
+            let body = if content_type.starts_with("multipart/form-data") {
+                parse_multipart(&content_type, &raw)
+            } else {
+                serde_json::from_slice(&raw).unwrap_or(serde_json::json!({}))
+            };
+            answer(state, &method.to_ascii_lowercase(), body)
+        }
+        None => (
+            401,
+            serde_json::json!({"ok": false, "error_code": 401, "description": "Unauthorized"}),
+        ),
+    };
+    let resp = Response::from_string(body.to_string())
+        .with_status_code(status)
+        .with_header(
+            Header::from_bytes(&b"Content-Type"[..], &b"application/json"[..]).expect("header"),
+        );
+    let _ = req.respond(resp);
+}
+
+fn answer(
+    state: &Arc<(Mutex<State>, Condvar)>,
+    method: &str,
+    body: serde_json::Value,
+) -> (u16, serde_json::Value) {
+    let (lock, cv) = &**state;
+    let bot = serde_json::json!({"id": BOT_ID, "is_bot": true, "first_name": "Media Lab", "username": "media_lab_bot"});
+    match method {
+        "getme" => ok(serde_json::json!({
+            "id": BOT_ID, "is_bot": true, "first_name": "Media Lab", "username": "media_lab_bot",
+            "can_join_groups": true, "can_read_all_group_messages": false, "supports_inline_queries": false,
+            "can_connect_to_business": false, "has_main_web_app": false
+        })),
+        "getupdates" => {
+            let offset = body["offset"].as_i64().unwrap_or(0);
+            // Long poll, but never longer than a second so shutdowns stay quick.
+            let deadline = Instant::now() + Duration::from_secs(1);
+            let mut s = lock.lock().expect("state");
+            s.get_updates += 1;
+            s.updates
+                .retain(|u| u["update_id"].as_i64().unwrap_or(0) >= offset);
+            while s.updates.is_empty() {
+                let left = deadline.saturating_duration_since(Instant::now());
+                if left.is_zero() {
+                    break;
+                }
+                s = cv.wait_timeout(s, left).expect("wait").0;
+                s.updates
+                    .retain(|u| u["update_id"].as_i64().unwrap_or(0) >= offset);
+            }
+            ok(serde_json::Value::Array(s.updates.clone()))
+        }
+        "getfile" => {
+            let id = body["file_id"].as_str().unwrap_or("").to_string();
+            let s = lock.lock().expect("state");
+            match s.files.get(&id) {
+                Some(bytes) => ok(
+                    serde_json::json!({"file_id": id, "file_unique_id": "u", "file_size": bytes.len(), "file_path": format!("files/{id}")}),
+                ),
+                None => (
+                    400,
+                    serde_json::json!({"ok": false, "error_code": 400, "description": "Bad Request: invalid file_id"}),
+                ),
+            }
+        }
+        "setmycommands" | "deletewebhook" | "sendchataction" | "deletemessage" => ok(true.into()),
+        "getwebhookinfo" => ok(
+            serde_json::json!({"url": "", "has_custom_certificate": false, "pending_update_count": 0}),
+        ),
+        m if m.starts_with("send") || m.starts_with("edit") || m == "answercallbackquery" => {
+            let mut s = lock.lock().expect("state");
+            let chat = body["chat_id"]
+                .as_i64()
+                .or_else(|| body["chat_id"].as_str().and_then(|c| c.parse().ok()));
+            if chat.is_some_and(|c| s.blocked.contains(&c)) {
+                return (
+                    403,
+                    serde_json::json!({"ok": false, "error_code": 403, "description": "Forbidden: bot was blocked by the user"}),
+                );
+            }
+            s.calls.push(Call {
+                method: m.to_string(),
+                body: body.clone(),
+            });
+            cv.notify_all();
+            if m == "answercallbackquery" {
+                return ok(true.into());
+            }
+            s.next_message += 1;
+            let mut msg = serde_json::json!({
+                "message_id": body["message_id"].as_i64().unwrap_or(s.next_message),
+                "date": 1_700_000_000,
+                "chat": {"id": chat.unwrap_or(0), "type": "private", "first_name": "U"},
+                "from": bot,
+            });
+            match m {
+                "sendphoto" => {
+                    msg["photo"] = serde_json::json!([{"file_id": "out", "file_unique_id": "o", "width": 1, "height": 1}])
+                }
+                "senddocument" => {
+                    msg["document"] = serde_json::json!({"file_id": "doc", "file_unique_id": "d"})
+                }
+                _ => msg["text"] = body["text"].clone(),
+            }
+            ok(msg)
+        }
+        _ => (
+            404,
+            serde_json::json!({"ok": false, "error_code": 404, "description": "Not Found: method not found"}),
+        ),
+    }
+}
+
+/// The text fields of a multipart body, plus `_files`: each file part's name and size.
+fn parse_multipart(content_type: &str, raw: &[u8]) -> serde_json::Value {
+    let Some(boundary) = content_type
+        .split("boundary=")
+        .nth(1)
+        .map(|b| b.trim_matches('"'))
+    else {
+        return serde_json::json!({});
+    };
+    let delim = format!("--{boundary}");
+    let mut out = serde_json::Map::new();
+    let mut files = serde_json::Map::new();
+    let text = raw;
+    let mut parts = Vec::new();
+    let mut start = 0;
+    while let Some(pos) = find(&text[start..], delim.as_bytes()) {
+        let at = start + pos;
+        if start > 0 {
+            parts.push(&text[start..at.saturating_sub(2)]);
+        }
+        start = at + delim.len() + 2;
+        if start > text.len() {
+            break;
+        }
+    }
+    for part in parts {
+        let Some(split) = find(part, b"\r\n\r\n") else {
+            continue;
+        };
+        let head = String::from_utf8_lossy(&part[..split]);
+        let body = &part[split + 4..];
+        let name = head
+            .split("name=\"")
+            .nth(1)
+            .and_then(|r| r.split('"').next())
+            .unwrap_or("")
+            .to_string();
+        if head.contains("filename=") {
+            files.insert(name, body.len().into());
+        } else {
+            let value = String::from_utf8_lossy(body).to_string();
+            let parsed = serde_json::from_str(&value).unwrap_or(serde_json::Value::String(value));
+            out.insert(name, parsed);
+        }
+    }
+    out.insert("_files".into(), serde_json::Value::Object(files));
+    serde_json::Value::Object(out)
+}
+
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).position(|w| w == needle)
+}
