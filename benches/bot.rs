@@ -1,0 +1,87 @@
+//! The bot through a fake Telegram: /balance round trip (update queued → reply sent) for one user,
+//! then 50 users at once, and the process's RSS idle and under that load.
+//! Run: `cargo bench --bench bot` (BENCH_ROUNDS per user, default 40).
+
+#[path = "../tests/common/fake_telegram.rs"]
+#[allow(dead_code)]
+mod fake_telegram;
+
+use fake_telegram::{FakeTelegram, TOKEN};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+fn rss(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| s.lines().find(|l| l.starts_with("VmRSS:")).map(str::to_string))
+        .and_then(|l| l.split_whitespace().nth(1).and_then(|v| v.parse().ok()))
+        .unwrap_or(0)
+}
+
+fn pct(sorted: &[Duration], p: f64) -> f64 {
+    sorted[((sorted.len() - 1) as f64 * p).round() as usize].as_secs_f64() * 1e3
+}
+
+fn round_trip(tg: &FakeTelegram, user: i64) -> Duration {
+    let mark = tg.mark();
+    let t0 = Instant::now();
+    tg.send_text(user, "/balance");
+    tg.wait_message(mark, user, "/balance reply");
+    t0.elapsed()
+}
+
+fn main() {
+    let rounds: usize = std::env::var("BENCH_ROUNDS").ok().and_then(|s| s.parse().ok()).unwrap_or(40);
+    let dir = std::env::temp_dir().join(format!("media-lab-bench-bot-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let tg = Arc::new(FakeTelegram::start());
+    let addr = std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("port");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_media-lab"))
+        .arg("run")
+        .env_clear()
+        .env("TELEGRAM_BOT_TOKEN", TOKEN)
+        .env("TELEGRAM_API_URL", tg.url())
+        .env("DATABASE_URL", dir.join("media_lab.db"))
+        .env("WEBHOOK_LISTEN", addr.to_string())
+        .env("RUST_LOG", "warn")
+        .spawn()
+        .expect("spawn media-lab");
+    while tg.get_updates_count() == 0 {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    std::thread::sleep(Duration::from_millis(500));
+    let idle = rss(child.id());
+
+    // Warm up, then one user alone.
+    round_trip(&tg, 1);
+    let mut solo: Vec<Duration> = (0..rounds * 2).map(|_| round_trip(&tg, 1)).collect();
+    solo.sort();
+
+    let start = Instant::now();
+    let users: Vec<_> = (0..50)
+        .map(|u| {
+            let tg = tg.clone();
+            std::thread::spawn(move || (0..rounds).map(|_| round_trip(&tg, 1000 + u)).collect::<Vec<_>>())
+        })
+        .collect();
+    let mut peak = idle;
+    while users.iter().any(|u| !u.is_finished()) {
+        peak = peak.max(rss(child.id()));
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let elapsed = start.elapsed();
+    let mut all: Vec<Duration> = users.into_iter().flat_map(|u| u.join().expect("user")).collect();
+    all.sort();
+    println!("/balance round trip, one user:   p50 {:.2} ms, p99 {:.2} ms ({} rounds)", pct(&solo, 0.5), pct(&solo, 0.99), solo.len());
+    println!(
+        "50 users at once:                {:.0} updates/s; round trip p50 {:.2} ms, p99 {:.2} ms ({} updates)",
+        all.len() as f64 / elapsed.as_secs_f64(),
+        pct(&all, 0.5),
+        pct(&all, 0.99),
+        all.len()
+    );
+    println!("media-lab RSS:                   idle {idle} KiB, peak under load {peak} KiB");
+    let _ = child.kill();
+    let _ = child.wait();
+    let _ = std::fs::remove_dir_all(dir);
+}
