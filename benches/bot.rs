@@ -13,7 +13,11 @@ use std::time::{Duration, Instant};
 fn rss(pid: u32) -> u64 {
     std::fs::read_to_string(format!("/proc/{pid}/status"))
         .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with("VmRSS:")).map(str::to_string))
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .map(str::to_string)
+        })
         .and_then(|l| l.split_whitespace().nth(1).and_then(|v| v.parse().ok()))
         .unwrap_or(0)
 }
@@ -31,11 +35,16 @@ fn round_trip(tg: &FakeTelegram, user: i64) -> Duration {
 }
 
 fn main() {
-    let rounds: usize = std::env::var("BENCH_ROUNDS").ok().and_then(|s| s.parse().ok()).unwrap_or(40);
+    let rounds: usize = std::env::var("BENCH_ROUNDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(40);
     let dir = std::env::temp_dir().join(format!("media-lab-bench-bot-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("dir");
     let tg = Arc::new(FakeTelegram::start());
-    let addr = std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("port");
+    let addr = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("port");
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_media-lab"))
         .arg("run")
         .env_clear()
@@ -61,7 +70,11 @@ fn main() {
     let users: Vec<_> = (0..50)
         .map(|u| {
             let tg = tg.clone();
-            std::thread::spawn(move || (0..rounds).map(|_| round_trip(&tg, 1000 + u)).collect::<Vec<_>>())
+            std::thread::spawn(move || {
+                (0..rounds)
+                    .map(|_| round_trip(&tg, 1000 + u))
+                    .collect::<Vec<_>>()
+            })
         })
         .collect();
     let mut peak = idle;
@@ -70,9 +83,17 @@ fn main() {
         std::thread::sleep(Duration::from_millis(20));
     }
     let elapsed = start.elapsed();
-    let mut all: Vec<Duration> = users.into_iter().flat_map(|u| u.join().expect("user")).collect();
+    let mut all: Vec<Duration> = users
+        .into_iter()
+        .flat_map(|u| u.join().expect("user"))
+        .collect();
     all.sort();
-    println!("/balance round trip, one user:   p50 {:.2} ms, p99 {:.2} ms ({} rounds)", pct(&solo, 0.5), pct(&solo, 0.99), solo.len());
+    println!(
+        "/balance round trip, one user:   p50 {:.2} ms, p99 {:.2} ms ({} rounds)",
+        pct(&solo, 0.5),
+        pct(&solo, 0.99),
+        solo.len()
+    );
     println!(
         "50 users at once:                {:.0} updates/s; round trip p50 {:.2} ms, p99 {:.2} ms ({} updates)",
         all.len() as f64 / elapsed.as_secs_f64(),

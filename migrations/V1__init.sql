@@ -117,8 +117,10 @@ CREATE TABLE jobs (
     kind                TEXT NOT NULL CHECK (kind IN ('generate', 'edit', 'merge', 'face_swap', 'retouch',
                                                       'upscale', 'add_text')),
     input               TEXT NOT NULL,  -- JSON: prompt, Telegram file ids, options
-    -- queued → submitted (fal request stored) → done | failed
-    status              TEXT NOT NULL CHECK (status IN ('queued', 'running', 'submitted', 'done', 'failed')),
+    -- queued → running (inputs fetched) → submitting (the POST to fal may be under way) →
+    -- submitted (fal request stored) → delivering (result being sent) → done | failed
+    status              TEXT NOT NULL CHECK (status IN ('queued', 'running', 'submitting', 'submitted',
+                                                        'delivering', 'done', 'failed')),
     fal_request_id      TEXT,
     status_url          TEXT,
     response_url        TEXT,

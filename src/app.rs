@@ -40,11 +40,16 @@ pub fn run(config: Arc<Config>) -> Result<ExitCode> {
     }
     let (stop_tx, stop_rx) = watch::channel(false);
     let processor = runtime.spawn(payments.clone().run(stop_rx.clone()));
+    let telegram = crate::bot::client(&config)?;
+    let worker = crate::jobs::worker::Worker::new(billing.clone(), config.clone(), telegram.clone())?;
+    let jobs_wake = worker.waker();
+    let workers = runtime.spawn(worker.run(stop_rx.clone()));
     let bot = runtime.spawn(crate::bot::run(
-        crate::bot::client(&config)?,
+        telegram,
         config.clone(),
         billing,
         payments.clone(),
+        jobs_wake,
         stop_rx.clone(),
     ));
     let listener = Listener::start(
@@ -62,7 +67,7 @@ pub fn run(config: Arc<Config>) -> Result<ExitCode> {
     listener.stop();
     let _ = stop_tx.send(true);
     runtime.block_on(async {
-        for (name, task) in [("bot", bot), ("payment processor", processor)] {
+        for (name, task) in [("bot", bot), ("workers", workers), ("payment processor", processor)] {
             if tokio::time::timeout(Duration::from_secs(30), task)
                 .await
                 .is_err()

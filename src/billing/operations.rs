@@ -89,48 +89,70 @@ impl Billing {
 
     /// The job succeeded: the charge stands. At most once, and never after a refund.
     pub fn settle(&self, operation_id: i64) -> Result<Finish> {
-        self.store.write(|tx| {
-            if db::operations::finish(tx, operation_id, Status::Settled, None, db::now())? {
-                return Ok(Finish::Done {
-                    returned: Kopecks::ZERO,
-                    free_operation: false,
-                });
-            }
-            already(tx, operation_id)
-        })
+        self.store.write(|tx| settle_in(tx, operation_id))
     }
 
     /// The job failed: give back exactly what the charge took (the money or the free operation), once,
     /// and never after a settle.
     pub fn refund(&self, operation_id: i64, reason: &str) -> Result<Finish> {
+        self.store.write(|tx| refund_in(tx, operation_id, reason))
+    }
+
+    /// Settles a delivered job's operation and marks the job done, in one transaction.
+    pub fn settle_job(&self, job_id: i64, operation_id: i64) -> Result<Finish> {
         self.store.write(|tx| {
-            let now = db::now();
-            if !db::operations::finish(tx, operation_id, Status::Refunded, Some(reason), now)? {
-                return already(tx, operation_id);
-            }
-            let op = db::operations::get(tx, operation_id)?
-                .ok_or_else(|| Error::NotFound(format!("operation {operation_id}")))?;
-            let free_operation = op.paid_with == PaidWith::FreeOperation;
-            ledger::append(
-                tx,
-                &ledger::Entry {
-                    telegram_id: op.telegram_id,
-                    kind: ledger::Kind::Refund,
-                    amount: op.price,
-                    free_ops: i64::from(free_operation),
-                    key: &format!("operation:{operation_id}:refund"),
-                    operation_id: Some(operation_id),
-                    payment_id: None,
-                    reason: Some(reason),
-                },
-                now,
-            )?;
-            Ok(Finish::Done {
-                returned: op.price,
-                free_operation,
-            })
+            let finish = settle_in(tx, operation_id)?;
+            db::jobs::finish(tx, job_id, "done", None, db::now())?;
+            Ok(finish)
         })
     }
+
+    /// Refunds a failed job's operation and marks the job failed with `reason`, in one transaction.
+    pub fn refund_job(&self, job_id: i64, operation_id: i64, reason: &str) -> Result<Finish> {
+        self.store.write(|tx| {
+            let finish = refund_in(tx, operation_id, reason)?;
+            db::jobs::finish(tx, job_id, "failed", Some(reason), db::now())?;
+            Ok(finish)
+        })
+    }
+}
+
+fn settle_in(tx: &rusqlite::Connection, operation_id: i64) -> Result<Finish> {
+    if db::operations::finish(tx, operation_id, Status::Settled, None, db::now())? {
+        return Ok(Finish::Done {
+            returned: Kopecks::ZERO,
+            free_operation: false,
+        });
+    }
+    already(tx, operation_id)
+}
+
+fn refund_in(tx: &rusqlite::Connection, operation_id: i64, reason: &str) -> Result<Finish> {
+    let now = db::now();
+    if !db::operations::finish(tx, operation_id, Status::Refunded, Some(reason), now)? {
+        return already(tx, operation_id);
+    }
+    let op = db::operations::get(tx, operation_id)?
+        .ok_or_else(|| Error::NotFound(format!("operation {operation_id}")))?;
+    let free_operation = op.paid_with == PaidWith::FreeOperation;
+    ledger::append(
+        tx,
+        &ledger::Entry {
+            telegram_id: op.telegram_id,
+            kind: ledger::Kind::Refund,
+            amount: op.price,
+            free_ops: i64::from(free_operation),
+            key: &format!("operation:{operation_id}:refund"),
+            operation_id: Some(operation_id),
+            payment_id: None,
+            reason: Some(reason),
+        },
+        now,
+    )?;
+    Ok(Finish::Done {
+        returned: op.price,
+        free_operation,
+    })
 }
 
 fn already(tx: &rusqlite::Connection, operation_id: i64) -> Result<Finish> {

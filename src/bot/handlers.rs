@@ -467,6 +467,7 @@ async fn start_paid(
         }
     };
     tracing::info!(user = id, %mode, operation = r.operation_id, job = r.job_id, paid_with = r.paid_with.as_str(), "job queued");
+    ctx.jobs.notify_one();
     accepted(bot, ctx, chat, lang, r.job_id, &paid).await;
     Ok(())
 }
@@ -486,6 +487,7 @@ async fn start_add_text(
     let job = new_job(ctx, chat, lang, text, vec![photo]);
     let (store, id) = (ctx.billing.store().clone(), user.telegram_id);
     let job_id = blocking(move || crate::jobs::enqueue_add_text(&store, id, &job)).await?;
+    ctx.jobs.notify_one();
     accepted(bot, ctx, chat, lang, job_id, "").await;
     Ok(())
 }

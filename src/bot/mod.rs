@@ -4,7 +4,7 @@
 mod handlers;
 mod keyboards;
 mod notices;
-mod texts;
+pub(crate) mod texts;
 
 use crate::billing::Billing;
 use crate::config::Config;
@@ -83,6 +83,8 @@ pub struct Ctx {
     pub payments: Payments,
     /// Where YooKassa sends payers back: YOOKASSA_RETURN_URL or the bot's own t.me link.
     pub return_url: String,
+    /// Wakes the worker pool after a job is queued.
+    pub jobs: Arc<tokio::sync::Notify>,
 }
 
 pub type Dlg = Dialogue<State, DialogueStore>;
@@ -176,6 +178,7 @@ pub async fn run(
     config: Arc<Config>,
     billing: Billing,
     payments: Payments,
+    jobs: Arc<tokio::sync::Notify>,
     mut shutdown: watch::Receiver<bool>,
 ) {
     let mut delay = Duration::from_secs(1);
@@ -206,6 +209,7 @@ pub async fn run(
         billing: billing.clone(),
         payments,
         return_url,
+        jobs,
     };
     let notices = tokio::spawn(deliver_notices(bot.clone(), billing, shutdown.clone()));
     let mut dispatcher = Dispatcher::builder(bot.clone(), schema())

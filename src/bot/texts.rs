@@ -337,7 +337,10 @@ pub fn ledger_line(
         (_, Lang::En) => "free access",
     };
     let mut s = format!("{date} {what}");
-    if let Some(mode) = reason.filter(|_| kind == "charge").and_then(|r| r.parse::<Mode>().ok()) {
+    if let Some(mode) = reason
+        .filter(|_| kind == "charge")
+        .and_then(|r| r.parse::<Mode>().ok())
+    {
         s.push_str(&format!(" ({})", mode_label(lang, mode)));
     }
     if amount.0 != 0 {
@@ -507,4 +510,55 @@ pub fn admin_only(lang: Lang) -> &'static str {
         "Эта команда только для администраторов.",
         "This command is for admins only.",
     )
+}
+
+pub fn progress_queued(lang: Lang, position: Option<u64>) -> String {
+    match (lang, position) {
+        (Lang::Ru, Some(p)) => format!("⏳ В очереди (позиция {}).", p + 1),
+        (Lang::Ru, None) => "⏳ В очереди.".into(),
+        (Lang::En, Some(p)) => format!("⏳ In the queue (position {}).", p + 1),
+        (Lang::En, None) => "⏳ In the queue.".into(),
+    }
+}
+pub fn progress_working(lang: Lang) -> &'static str {
+    t(lang, "🎨 Обрабатываю…", "🎨 Working on it…")
+}
+pub fn progress_sending(lang: Lang) -> &'static str {
+    t(lang, "📤 Отправляю результат…", "📤 Sending the result…")
+}
+pub fn done(lang: Lang) -> &'static str {
+    t(lang, "✅ Готово!", "✅ Done!")
+}
+
+/// Why a job failed, in words for the user.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JobFailure {
+    Timeout,
+    Refused,
+    Input,
+    Service,
+}
+
+pub fn job_failed(lang: Lang, why: JobFailure, returned: Option<Kopecks>, free_operation: bool) -> String {
+    let why = match why {
+        JobFailure::Timeout => t(lang, "обработка не уложилась в отведённое время", "processing took too long"),
+        JobFailure::Refused => t(
+            lang,
+            "сервис отклонил запрос (фильтр контента или неподходящее фото)",
+            "the service refused the request (content filter or an unsuitable photo)",
+        ),
+        JobFailure::Input => t(lang, "не удалось получить или прочитать фото", "the photo could not be fetched or read"),
+        JobFailure::Service => t(lang, "сервис обработки вернул ошибку", "the image service failed"),
+    };
+    let refund = match (lang, returned, free_operation) {
+        (Lang::Ru, Some(k), _) if k.is_positive() => format!("\n💸 {k} ₽ возвращены на баланс."),
+        (Lang::En, Some(k), _) if k.is_positive() => format!("\n💸 {k} ₽ returned to your balance."),
+        (Lang::Ru, _, true) => "\n🎁 Бесплатная операция возвращена.".into(),
+        (Lang::En, _, true) => "\n🎁 Your free operation was returned.".into(),
+        _ => String::new(),
+    };
+    match lang {
+        Lang::Ru => format!("❌ Не получилось: {why}.{refund}\nПопробуйте ещё раз."),
+        Lang::En => format!("❌ That didn't work: {why}.{refund}\nPlease try again."),
+    }
 }

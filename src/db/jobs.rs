@@ -2,7 +2,7 @@
 //! operation and charge; the worker pool claims and advances jobs.
 
 use crate::error::Result;
-use rusqlite::{Connection, params};
+use rusqlite::{Connection, Row, params};
 
 /// What a new job needs beyond its operation: where to answer and what to do.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -12,6 +12,46 @@ pub struct NewJob {
     pub input: String,
     /// Unix time after which the job fails and is refunded.
     pub deadline_at: i64,
+}
+
+/// A job as the worker sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Job {
+    pub id: i64,
+    pub operation_id: Option<i64>,
+    pub telegram_id: i64,
+    pub chat_id: i64,
+    pub kind: String,
+    pub input: String,
+    pub status: String,
+    pub fal_request_id: Option<String>,
+    pub status_url: Option<String>,
+    pub response_url: Option<String>,
+    pub cancel_url: Option<String>,
+    pub progress_message_id: Option<i64>,
+    pub deadline_at: i64,
+}
+
+const COLUMNS: &str =
+    "id, operation_id, telegram_id, chat_id, kind, input, status, fal_request_id, status_url,
+    response_url, cancel_url, progress_message_id, deadline_at";
+
+fn from_row(r: &Row<'_>) -> rusqlite::Result<Job> {
+    Ok(Job {
+        id: r.get(0)?,
+        operation_id: r.get(1)?,
+        telegram_id: r.get(2)?,
+        chat_id: r.get(3)?,
+        kind: r.get(4)?,
+        input: r.get(5)?,
+        status: r.get(6)?,
+        fal_request_id: r.get(7)?,
+        status_url: r.get(8)?,
+        response_url: r.get(9)?,
+        cancel_url: r.get(10)?,
+        progress_message_id: r.get(11)?,
+        deadline_at: r.get(12)?,
+    })
 }
 
 /// Queues a job. `kind` is a paid mode's name or `add_text`; `operation_id` is None only for add_text.
@@ -39,4 +79,69 @@ pub fn set_progress_message(conn: &Connection, job_id: i64, message_id: i64) -> 
         params![job_id, message_id],
     )?;
     Ok(())
+}
+
+/// Claims up to `limit` queued jobs for this worker pool: each moves to `running` in this one
+/// transaction, so no job is claimed twice.
+pub fn claim(conn: &Connection, limit: usize, now: i64) -> Result<Vec<Job>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "UPDATE jobs SET status = 'running', attempts = attempts + 1, updated_at = ?2
+          WHERE id IN (SELECT id FROM jobs WHERE status = 'queued' AND next_run_at <= ?2 ORDER BY id LIMIT ?1)
+         RETURNING {COLUMNS}"
+    ))?;
+    let rows = stmt.query_map(params![limit as i64, now], from_row)?;
+    let mut jobs: Vec<Job> = rows.collect::<rusqlite::Result<_>>()?;
+    jobs.sort_by_key(|j| j.id);
+    Ok(jobs)
+}
+
+/// Jobs a previous process left in flight, for recovery at start.
+pub fn unfinished(conn: &Connection) -> Result<Vec<Job>> {
+    let mut stmt = conn.prepare(&format!(
+        "SELECT {COLUMNS} FROM jobs WHERE status IN ('running', 'submitting', 'submitted', 'delivering') ORDER BY id"
+    ))?;
+    let rows = stmt.query_map([], from_row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Moves a job between in-flight states (`queued`, `running`, `submitting`, `submitted`, `delivering`).
+pub fn set_status(conn: &Connection, id: i64, status: &str, now: i64) -> Result<()> {
+    conn.execute(
+        "UPDATE jobs SET status = ?2, updated_at = ?3 WHERE id = ?1 AND status NOT IN ('done', 'failed')",
+        params![id, status, now],
+    )?;
+    Ok(())
+}
+
+/// Stores fal's request id and URLs before anything waits on them.
+pub fn set_submitted(
+    conn: &Connection,
+    id: i64,
+    request_id: &str,
+    status_url: &str,
+    response_url: &str,
+    cancel_url: Option<&str>,
+    now: i64,
+) -> Result<()> {
+    conn.execute(
+        "UPDATE jobs SET status = 'submitted', fal_request_id = ?2, status_url = ?3, response_url = ?4,
+                cancel_url = ?5, updated_at = ?6
+          WHERE id = ?1 AND status = 'submitting'",
+        params![id, request_id, status_url, response_url, cancel_url, now],
+    )?;
+    Ok(())
+}
+
+/// Ends a job as `done` or `failed` (with the reason); false if it had already ended.
+pub fn finish(
+    conn: &Connection,
+    id: i64,
+    status: &str,
+    error: Option<&str>,
+    now: i64,
+) -> Result<bool> {
+    Ok(conn.execute(
+        "UPDATE jobs SET status = ?2, error = ?3, updated_at = ?4 WHERE id = ?1 AND status NOT IN ('done', 'failed')",
+        params![id, status, error, now],
+    )? == 1)
 }

@@ -69,8 +69,6 @@ pub fn collect(conn: &Connection) -> Result<Stats> {
         )?,
         credited_kopecks: one("SELECT coalesce(sum(amount), 0) FROM ledger WHERE kind = 'topup'")?,
         operations,
-        jobs_in_flight: one(
-            "SELECT count(*) FROM jobs WHERE status IN ('queued', 'running', 'submitted')",
-        )?,
+        jobs_in_flight: one("SELECT count(*) FROM jobs WHERE status NOT IN ('done', 'failed')")?,
     })
 }

@@ -8,3 +8,7 @@ use crate::error::Result;
 pub fn enqueue_add_text(store: &Store, telegram_id: i64, job: &NewJob) -> Result<i64> {
     store.write(|tx| db::jobs::insert(tx, None, telegram_id, "add_text", job, db::now()))
 }
+
+pub mod fal;
+pub mod render;
+pub mod worker;
