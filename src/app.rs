@@ -41,7 +41,8 @@ pub fn run(config: Arc<Config>) -> Result<ExitCode> {
     let (stop_tx, stop_rx) = watch::channel(false);
     let processor = runtime.spawn(payments.clone().run(stop_rx.clone()));
     let telegram = crate::bot::client(&config)?;
-    let worker = crate::jobs::worker::Worker::new(billing.clone(), config.clone(), telegram.clone())?;
+    let worker =
+        crate::jobs::worker::Worker::new(billing.clone(), config.clone(), telegram.clone())?;
     let jobs_wake = worker.waker();
     let workers = runtime.spawn(worker.run(stop_rx.clone()));
     let bot = runtime.spawn(crate::bot::run(
@@ -67,7 +68,11 @@ pub fn run(config: Arc<Config>) -> Result<ExitCode> {
     listener.stop();
     let _ = stop_tx.send(true);
     runtime.block_on(async {
-        for (name, task) in [("bot", bot), ("workers", workers), ("payment processor", processor)] {
+        for (name, task) in [
+            ("bot", bot),
+            ("workers", workers),
+            ("payment processor", processor),
+        ] {
             if tokio::time::timeout(Duration::from_secs(30), task)
                 .await
                 .is_err()

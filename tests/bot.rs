@@ -3,6 +3,7 @@
 
 mod common;
 
+use common::fake_fal::FakeFal;
 use common::fake_telegram::{FakeTelegram, TOKEN};
 use common::fake_yookassa::{FakeYooKassa, SHOP_ID, TEST_KEY};
 use common::{Scratch, free_addr, http_with, media_lab, ok, wait_healthy, wait_until};
@@ -12,6 +13,7 @@ use std::process::{Child, Stdio};
 struct Bot {
     child: Child,
     addr: SocketAddr,
+    _fal: FakeFal,
 }
 
 impl Drop for Bot {
@@ -28,17 +30,19 @@ fn start(
     extra: &[(&str, &str)],
 ) -> Bot {
     let addr = free_addr();
+    let fal = FakeFal::start();
     let mut cmd = media_lab(dir.path());
     cmd.env("TELEGRAM_BOT_TOKEN", TOKEN)
         .env("TELEGRAM_API_URL", tg.url())
         .env("WEBHOOK_LISTEN", addr.to_string())
-        .env("FAL_KEY", "fal-test-key")
-        // No fal server in these tests: queued jobs stay queued.
-        .env("FAL_QUEUE_URL", "http://127.0.0.1:9")
+        .env("FAL_KEY", common::fake_fal::KEY)
+        .env("FAL_QUEUE_URL", fal.url())
         .env("TRUSTED_PROXIES", "127.0.0.1")
         .env("YOOKASSA_RECHECK_SECS", "3600")
         .arg("run")
-        .stderr(Stdio::null());
+        .stderr(Stdio::from(
+            std::fs::File::create(dir.path().join("stderr.log")).expect("log file"),
+        ));
     if let Some(yk) = yk {
         cmd.env("YOOKASSA_SHOP_ID", SHOP_ID)
             .env("YOOKASSA_SECRET_KEY", TEST_KEY)
@@ -50,7 +54,11 @@ fn start(
     let mut child = cmd.spawn().expect("spawn media-lab");
     wait_healthy(addr, &mut child);
     wait_until(20, "the bot to poll", || tg.get_updates_count() > 0);
-    Bot { child, addr }
+    Bot {
+        child,
+        addr,
+        _fal: fal,
+    }
 }
 
 fn jobs(dir: &Scratch) -> i64 {
@@ -365,7 +373,13 @@ fn modes_collect_their_inputs() {
     press(&tg, user, "mode:merge");
     let mark = tg.mark();
     for i in 0..3 {
-        tg.send_photo(user, &format!("m{i}"), vec![1, 2, 3], None, Some("album-1"));
+        tg.send_photo(
+            user,
+            &format!("m{i}"),
+            common::jpeg(64, 48),
+            None,
+            Some("album-1"),
+        );
     }
     tg.wait_message(mark, user, "album received");
     let reply = say(&tg, user, "put them on a beach");
@@ -373,14 +387,16 @@ fn modes_collect_their_inputs() {
     // Face swap: face, then target.
     press(&tg, user, "mode:face_swap");
     let mark = tg.mark();
-    tg.send_photo(user, "face", vec![1], None, None);
+    tg.send_photo(user, "face", common::jpeg(64, 48), None, None);
+    let asked = tg.wait_message(mark, user, "ask target");
     assert!(
-        tg.wait_message(mark, user, "ask target")
-            .text()
-            .contains("Теперь пришлите фото")
+        asked.text().contains("Теперь пришлите фото"),
+        "{}\n{:#?}",
+        asked.text(),
+        std::fs::read_to_string(dir.path().join("stderr.log")).unwrap_or_default()
     );
     let mark = tg.mark();
-    tg.send_photo(user, "target", vec![1], None, None);
+    tg.send_photo(user, "target", common::jpeg(64, 48), None, None);
     assert!(
         tg.wait_message(mark, user, "accepted")
             .text()
@@ -389,7 +405,13 @@ fn modes_collect_their_inputs() {
     // Edit with a caption: one message.
     press(&tg, user, "mode:edit");
     let mark = tg.mark();
-    tg.send_photo(user, "e1", vec![1], Some("make it night"), None);
+    tg.send_photo(
+        user,
+        "e1",
+        common::jpeg(64, 48),
+        Some("make it night"),
+        None,
+    );
     assert!(
         tg.wait_message(mark, user, "accepted")
             .text()
@@ -398,7 +420,7 @@ fn modes_collect_their_inputs() {
     // Add text is free and never touches billing.
     press(&tg, user, "mode:add_text");
     let mark = tg.mark();
-    tg.send_photo(user, "t1", vec![1], Some("Привет!"), None);
+    tg.send_photo(user, "t1", common::jpeg(64, 48), Some("Привет!"), None);
     assert!(
         tg.wait_message(mark, user, "accepted")
             .text()

@@ -150,11 +150,10 @@ pub fn client(config: &Config) -> Result<Bot> {
             var: "TELEGRAM_BOT_TOKEN",
             msg: "is required".into(),
         })?;
-    let url = reqwest::Url::parse(&format!("{}/", config.telegram_api_url)).map_err(|e| {
-        Error::Config {
-            var: "TELEGRAM_API_URL",
-            msg: e.to_string(),
-        }
+    // teloxide appends `bot<token>/<method>` as path segments, so a base with a path works as is.
+    let url = reqwest::Url::parse(&config.telegram_api_url).map_err(|e| Error::Config {
+        var: "TELEGRAM_API_URL",
+        msg: e.to_string(),
     })?;
     // Long polls wait up to POLL_TIMEOUT on the server; the client waits a little longer.
     let http = reqwest::Client::builder()

@@ -539,20 +539,39 @@ pub enum JobFailure {
     Service,
 }
 
-pub fn job_failed(lang: Lang, why: JobFailure, returned: Option<Kopecks>, free_operation: bool) -> String {
+pub fn job_failed(
+    lang: Lang,
+    why: JobFailure,
+    returned: Option<Kopecks>,
+    free_operation: bool,
+) -> String {
     let why = match why {
-        JobFailure::Timeout => t(lang, "обработка не уложилась в отведённое время", "processing took too long"),
+        JobFailure::Timeout => t(
+            lang,
+            "обработка не уложилась в отведённое время",
+            "processing took too long",
+        ),
         JobFailure::Refused => t(
             lang,
             "сервис отклонил запрос (фильтр контента или неподходящее фото)",
             "the service refused the request (content filter or an unsuitable photo)",
         ),
-        JobFailure::Input => t(lang, "не удалось получить или прочитать фото", "the photo could not be fetched or read"),
-        JobFailure::Service => t(lang, "сервис обработки вернул ошибку", "the image service failed"),
+        JobFailure::Input => t(
+            lang,
+            "не удалось получить или прочитать фото",
+            "the photo could not be fetched or read",
+        ),
+        JobFailure::Service => t(
+            lang,
+            "сервис обработки вернул ошибку",
+            "the image service failed",
+        ),
     };
     let refund = match (lang, returned, free_operation) {
         (Lang::Ru, Some(k), _) if k.is_positive() => format!("\n💸 {k} ₽ возвращены на баланс."),
-        (Lang::En, Some(k), _) if k.is_positive() => format!("\n💸 {k} ₽ returned to your balance."),
+        (Lang::En, Some(k), _) if k.is_positive() => {
+            format!("\n💸 {k} ₽ returned to your balance.")
+        }
         (Lang::Ru, _, true) => "\n🎁 Бесплатная операция возвращена.".into(),
         (Lang::En, _, true) => "\n🎁 Your free operation was returned.".into(),
         _ => String::new(),

@@ -3,7 +3,7 @@
 //! waits on the network, so a restart resumes: running jobs are queued again, submitted ones resume
 //! polling, and one that may have reached fal without us learning its id is refunded, never resubmitted.
 
-use super::fal::{self, Fal, FailureKind, Status};
+use super::fal::{self, FailureKind, Fal, Status};
 use super::render;
 use crate::billing::{Billing, Finish};
 use crate::bot::texts::{self, JobFailure, Lang};
@@ -43,7 +43,10 @@ struct Failure {
 
 impl Failure {
     fn new(why: JobFailure, detail: impl Into<String>) -> Failure {
-        Failure { why, detail: detail.into() }
+        Failure {
+            why,
+            detail: detail.into(),
+        }
     }
     fn from_fal(e: &Error) -> Failure {
         let why = match fal::failure_kind(e) {
@@ -91,7 +94,9 @@ impl Worker {
     pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
         let slots = Arc::new(Semaphore::new(self.config.worker_concurrency));
         for job in self.recover().await {
-            let Ok(permit) = slots.clone().acquire_owned().await else { return };
+            let Ok(permit) = slots.clone().acquire_owned().await else {
+                return;
+            };
             let this = self.clone();
             tokio::spawn(async move {
                 this.process(job).await;
@@ -102,10 +107,13 @@ impl Worker {
             let free = slots.available_permits();
             if free > 0 {
                 let store = self.billing.store().clone();
-                match blocking(move || store.write(|tx| db::jobs::claim(tx, free, db::now()))).await {
+                match blocking(move || store.write(|tx| db::jobs::claim(tx, free, db::now()))).await
+                {
                     Ok(jobs) => {
                         for job in jobs {
-                            let Ok(permit) = slots.clone().try_acquire_owned() else { break };
+                            let Ok(permit) = slots.clone().try_acquire_owned() else {
+                                break;
+                            };
                             let this = self.clone();
                             tokio::spawn(async move {
                                 this.process(job).await;
@@ -125,7 +133,10 @@ impl Worker {
         }
         // Jobs still in flight keep their recorded state and resume on the next start.
         let all = self.config.worker_concurrency as u32;
-        if tokio::time::timeout(Duration::from_secs(10), slots.acquire_many(all)).await.is_err() {
+        if tokio::time::timeout(Duration::from_secs(10), slots.acquire_many(all))
+            .await
+            .is_err()
+        {
             tracing::info!("jobs still in flight at shutdown resume on the next start");
         }
     }
@@ -146,13 +157,20 @@ impl Worker {
                 "running" => {
                     // Never got as far as the POST to fal: safe to run from the start.
                     let (store, id) = (self.billing.store().clone(), job.id);
-                    if let Err(e) = blocking(move || store.write(|tx| db::jobs::set_status(tx, id, "queued", db::now()))).await {
+                    if let Err(e) = blocking(move || {
+                        store.write(|tx| db::jobs::set_status(tx, id, "queued", db::now()))
+                    })
+                    .await
+                    {
                         tracing::error!(job = job.id, error = %e, "requeueing failed");
                     }
                 }
                 "submitting" => {
                     // The POST may have reached fal; a second one could run the model twice.
-                    let failure = Failure::new(JobFailure::Service, "interrupted while submitting; not resubmitted");
+                    let failure = Failure::new(
+                        JobFailure::Service,
+                        "interrupted while submitting; not resubmitted",
+                    );
                     self.fail(&job, failure).await;
                 }
                 _ => resume.push(job),
@@ -165,60 +183,106 @@ impl Worker {
     }
 
     async fn process(&self, job: Job) {
-        let result = if job.kind == "add_text" { self.add_text(&job).await } else { self.paid(&job).await };
+        let result = if job.kind == "add_text" {
+            self.add_text(&job).await
+        } else {
+            self.paid(&job).await
+        };
         if let Err(failure) = result {
             self.fail(&job, failure).await;
         }
     }
 
     async fn paid(&self, job: &Job) -> std::result::Result<(), Failure> {
-        let mode: Mode = job.kind.parse().map_err(|e: String| Failure::new(JobFailure::Service, e))?;
-        let op = job.operation_id.ok_or_else(|| Failure::new(JobFailure::Service, "paid job without operation"))?;
-        let fal = self.fal.clone().ok_or_else(|| Failure::new(JobFailure::Service, "FAL_KEY is not set"))?;
+        let mode: Mode = job
+            .kind
+            .parse()
+            .map_err(|e: String| Failure::new(JobFailure::Service, e))?;
+        let op = job
+            .operation_id
+            .ok_or_else(|| Failure::new(JobFailure::Service, "paid job without operation"))?;
+        let fal = self
+            .fal
+            .clone()
+            .ok_or_else(|| Failure::new(JobFailure::Service, "FAL_KEY is not set"))?;
         let input = parse_input(job)?;
         let lang = lang_of(&input);
-        let (mut status_url, mut response_url, mut cancel_url) =
-            (job.status_url.clone(), job.response_url.clone(), job.cancel_url.clone());
+        let (mut status_url, mut response_url, mut cancel_url) = (
+            job.status_url.clone(),
+            job.response_url.clone(),
+            job.cancel_url.clone(),
+        );
         if job.status == "running" {
             self.expired(job, &fal, None).await?;
-            let _ = self.bot.send_chat_action(ChatId(job.chat_id), ChatAction::UploadPhoto).await;
+            let _ = self
+                .bot
+                .send_chat_action(ChatId(job.chat_id), ChatAction::UploadPhoto)
+                .await;
             let mut uris = Vec::with_capacity(input.images.len());
             for file_id in &input.images {
                 let bytes = self.telegram_file(file_id).await?;
-                let uri = tokio::task::spawn_blocking(move || render::data_uri(&bytes, MAX_INPUT_SIDE))
-                    .await
-                    .map_err(|e| Failure::new(JobFailure::Service, e.to_string()))?
-                    .map_err(|e| Failure::new(JobFailure::Input, e.to_string()))?;
+                let uri =
+                    tokio::task::spawn_blocking(move || render::data_uri(&bytes, MAX_INPUT_SIDE))
+                        .await
+                        .map_err(|e| Failure::new(JobFailure::Service, e.to_string()))?
+                        .map_err(|e| Failure::new(JobFailure::Input, e.to_string()))?;
                 uris.push(uri);
             }
             let body = fal::input_for(mode, &input.prompt, &uris);
             self.set_status(job.id, "submitting").await?;
-            let submitted = fal.submit(self.config.fal_model(mode), &body).await.map_err(|e| Failure::from_fal(&e))?;
+            let submitted = fal
+                .submit(self.config.fal_model(mode), &body)
+                .await
+                .map_err(|e| Failure::from_fal(&e))?;
             let (store, id, s) = (self.billing.store().clone(), job.id, submitted.clone());
             blocking(move || {
                 store.write(|tx| {
-                    db::jobs::set_submitted(tx, id, &s.request_id, &s.status_url, &s.response_url, s.cancel_url.as_deref(), db::now())
+                    db::jobs::set_submitted(
+                        tx,
+                        id,
+                        &s.request_id,
+                        &s.status_url,
+                        &s.response_url,
+                        s.cancel_url.as_deref(),
+                        db::now(),
+                    )
                 })
             })
             .await?;
             tracing::info!(job = job.id, request = %submitted.request_id, %mode, "submitted to fal.ai");
-            (status_url, response_url, cancel_url) =
-                (Some(submitted.status_url), Some(submitted.response_url), submitted.cancel_url);
+            (status_url, response_url, cancel_url) = (
+                Some(submitted.status_url),
+                Some(submitted.response_url),
+                submitted.cancel_url,
+            );
         }
         let (Some(status_url), Some(response_url)) = (status_url, response_url) else {
-            return Err(Failure::new(JobFailure::Service, "submitted job without fal URLs"));
+            return Err(Failure::new(
+                JobFailure::Service,
+                "submitted job without fal URLs",
+            ));
         };
         if job.status != "delivering" {
-            self.wait_completed(job, &fal, &status_url, cancel_url.as_deref(), lang).await?;
+            self.wait_completed(job, &fal, &status_url, cancel_url.as_deref(), lang)
+                .await?;
         }
-        let output = fal.result(&response_url).await.map_err(|e| Failure::from_fal(&e))?;
+        let output = fal
+            .result(&response_url)
+            .await
+            .map_err(|e| Failure::from_fal(&e))?;
         if output.nsfw {
-            return Err(Failure::new(JobFailure::Refused, "the model flagged the result as NSFW"));
+            return Err(Failure::new(
+                JobFailure::Refused,
+                "the model flagged the result as NSFW",
+            ));
         }
         self.set_status(job.id, "delivering").await?;
         self.progress(job, texts::progress_sending(lang)).await;
         let url = output.urls.first().cloned().unwrap_or_default();
-        let bytes = fal.download(&url).await.map_err(|e| Failure::new(JobFailure::Service, e.to_string()))?;
+        let bytes = fal
+            .download(&url)
+            .await
+            .map_err(|e| Failure::new(JobFailure::Service, e.to_string()))?;
         self.deliver(job, bytes, mode == Mode::Upscale).await?;
         let billing = self.billing.clone();
         let id = job.id;
@@ -229,7 +293,14 @@ impl Worker {
     }
 
     /// Polls fal with backoff until the request completes, the deadline passes, or fal says no.
-    async fn wait_completed(&self, job: &Job, fal: &Fal, status_url: &str, cancel_url: Option<&str>, lang: Lang) -> std::result::Result<(), Failure> {
+    async fn wait_completed(
+        &self,
+        job: &Job,
+        fal: &Fal,
+        status_url: &str,
+        cancel_url: Option<&str>,
+        lang: Lang,
+    ) -> std::result::Result<(), Failure> {
         let mut delay = Duration::from_millis(200);
         let mut last = None;
         loop {
@@ -246,7 +317,11 @@ impl Worker {
                         last = Some(s);
                     }
                 }
-                Err(e @ Error::Remote { retryable: true, .. }) => tracing::warn!(job = job.id, error = %e, "status poll failed; retrying"),
+                Err(
+                    e @ Error::Remote {
+                        retryable: true, ..
+                    },
+                ) => tracing::warn!(job = job.id, error = %e, "status poll failed; retrying"),
                 Err(e) => return Err(Failure::from_fal(&e)),
             }
             let left = (job.deadline_at - db::now()).max(0) as u64;
@@ -256,7 +331,12 @@ impl Worker {
     }
 
     /// Past the deadline: ask fal to cancel (best effort) and fail the job.
-    async fn expired(&self, job: &Job, fal: &Fal, cancel_url: Option<&str>) -> std::result::Result<(), Failure> {
+    async fn expired(
+        &self,
+        job: &Job,
+        fal: &Fal,
+        cancel_url: Option<&str>,
+    ) -> std::result::Result<(), Failure> {
         if db::now() < job.deadline_at {
             return Ok(());
         }
@@ -270,7 +350,10 @@ impl Worker {
 
     async fn add_text(&self, job: &Job) -> std::result::Result<(), Failure> {
         let input = parse_input(job)?;
-        let file_id = input.images.first().ok_or_else(|| Failure::new(JobFailure::Input, "no photo"))?;
+        let file_id = input
+            .images
+            .first()
+            .ok_or_else(|| Failure::new(JobFailure::Input, "no photo"))?;
         let bytes = self.telegram_file(file_id).await?;
         let text = input.prompt.clone();
         let rendered = tokio::task::spawn_blocking(move || render::add_text(&bytes, &text))
@@ -279,24 +362,48 @@ impl Worker {
             .map_err(|e| Failure::new(JobFailure::Input, e.to_string()))?;
         self.deliver(job, rendered, false).await?;
         let (store, id) = (self.billing.store().clone(), job.id);
-        blocking(move || store.write(|tx| db::jobs::finish(tx, id, "done", None, db::now()))).await?;
+        blocking(move || store.write(|tx| db::jobs::finish(tx, id, "done", None, db::now())))
+            .await?;
         self.progress(job, texts::done(lang_of(&input))).await;
         Ok(())
     }
 
     /// Sends the result: a photo (falling back to a document when Telegram refuses it as a photo),
     /// and for upscales the full-quality file too.
-    async fn deliver(&self, job: &Job, bytes: Vec<u8>, also_document: bool) -> std::result::Result<(), Failure> {
+    async fn deliver(
+        &self,
+        job: &Job,
+        bytes: Vec<u8>,
+        also_document: bool,
+    ) -> std::result::Result<(), Failure> {
         let chat = ChatId(job.chat_id);
-        let _ = self.bot.send_chat_action(chat, ChatAction::UploadPhoto).await;
-        let name = if bytes.starts_with(&[0x89, b'P', b'N', b'G']) { "result.png" } else { "result.jpg" };
+        let _ = self
+            .bot
+            .send_chat_action(chat, ChatAction::UploadPhoto)
+            .await;
+        let name = if bytes.starts_with(&[0x89, b'P', b'N', b'G']) {
+            "result.png"
+        } else {
+            "result.jpg"
+        };
         let as_photo = bytes.len() <= PHOTO_LIMIT;
         let mut sent_photo = false;
         if as_photo {
-            match self.bot.send_photo(chat, InputFile::memory(bytes.clone()).file_name(name)).await {
+            match self
+                .bot
+                .send_photo(chat, InputFile::memory(bytes.clone()).file_name(name))
+                .await
+            {
                 Ok(_) => sent_photo = true,
-                Err(teloxide::RequestError::Api(e)) => tracing::warn!(job = job.id, error = %e, "sent as a document instead"),
-                Err(e) => return Err(Failure::new(JobFailure::Service, format!("sending the photo: {e}"))),
+                Err(teloxide::RequestError::Api(e)) => {
+                    tracing::warn!(job = job.id, error = %e, "sent as a document instead")
+                }
+                Err(e) => {
+                    return Err(Failure::new(
+                        JobFailure::Service,
+                        format!("sending the photo: {e}"),
+                    ));
+                }
             }
         }
         if !sent_photo || also_document {
@@ -313,14 +420,25 @@ impl Worker {
     async fn fail(&self, job: &Job, failure: Failure) {
         tracing::warn!(job = job.id, kind = %job.kind, detail = %failure.detail, "job failed");
         let lang = parse_input(job).map(|i| lang_of(&i)).unwrap_or(Lang::Ru);
-        let (billing, id, op, reason) = (self.billing.clone(), job.id, job.operation_id, failure.detail.clone());
+        let (billing, id, op, reason) = (
+            self.billing.clone(),
+            job.id,
+            job.operation_id,
+            failure.detail.clone(),
+        );
         let finished = blocking(move || match op {
             Some(op) => billing.refund_job(id, op, &reason).map(Some),
-            None => billing.store().write(|tx| db::jobs::finish(tx, id, "failed", Some(&reason), db::now())).map(|_| None),
+            None => billing
+                .store()
+                .write(|tx| db::jobs::finish(tx, id, "failed", Some(&reason), db::now()))
+                .map(|_| None),
         })
         .await;
         let (returned, free_op) = match finished {
-            Ok(Some(Finish::Done { returned, free_operation })) => (Some(returned), free_operation),
+            Ok(Some(Finish::Done {
+                returned,
+                free_operation,
+            })) => (Some(returned), free_operation),
             Ok(_) => (None, false),
             Err(e) => {
                 tracing::error!(job = job.id, error = %e, "recording the failure failed; it is retried at the next start");
@@ -336,16 +454,26 @@ impl Worker {
 
     async fn telegram_file(&self, file_id: &str) -> std::result::Result<Vec<u8>, Failure> {
         let input = |e: String| Failure::new(JobFailure::Input, e);
-        let file = self.bot.get_file(FileId(file_id.to_string())).await.map_err(|e| input(e.to_string()))?;
+        let file = self
+            .bot
+            .get_file(FileId(file_id.to_string()))
+            .await
+            .map_err(|e| input(e.to_string()))?;
         let mut bytes = Vec::new();
-        self.bot.download_file(&file.path, &mut bytes).await.map_err(|e| input(e.to_string()))?;
+        self.bot
+            .download_file(&file.path, &mut bytes)
+            .await
+            .map_err(|e| input(e.to_string()))?;
         Ok(bytes)
     }
 
     /// Edits the job's "accepted" message; a failure here never fails the job.
     async fn progress(&self, job: &Job, text: &str) {
         if let Some(id) = job.progress_message_id.and_then(|m| i32::try_from(m).ok()) {
-            let _ = self.bot.edit_message_text(ChatId(job.chat_id), MessageId(id), text).await;
+            let _ = self
+                .bot
+                .edit_message_text(ChatId(job.chat_id), MessageId(id), text)
+                .await;
         }
     }
 
@@ -356,7 +484,8 @@ impl Worker {
 }
 
 fn parse_input(job: &Job) -> std::result::Result<Input, Failure> {
-    serde_json::from_str(&job.input).map_err(|e| Failure::new(JobFailure::Service, format!("bad job input: {e}")))
+    serde_json::from_str(&job.input)
+        .map_err(|e| Failure::new(JobFailure::Service, format!("bad job input: {e}")))
 }
 
 fn lang_of(input: &Input) -> Lang {

@@ -65,6 +65,8 @@ struct State {
     files: HashMap<String, Vec<u8>>,
     blocked: Vec<i64>,
     get_updates: u64,
+    uploads: Vec<(String, i64, Vec<u8>)>,
+    download_delay: Option<Duration>,
 }
 
 pub struct FakeTelegram {
@@ -212,6 +214,16 @@ impl FakeTelegram {
         self.with(|s| s.blocked.push(chat));
     }
 
+    /// Files the bot uploaded: (method, chat, bytes).
+    pub fn uploads(&self) -> Vec<(String, i64, Vec<u8>)> {
+        self.with(|s| s.uploads.clone())
+    }
+
+    /// File downloads wait this long before answering.
+    pub fn delay_downloads(&self, delay: Option<Duration>) {
+        self.with(|s| s.download_delay = delay);
+    }
+
     pub fn calls(&self) -> Vec<Call> {
         self.with(|s| s.calls.clone())
     }
@@ -269,7 +281,8 @@ fn ok(result: serde_json::Value) -> (u16, serde_json::Value) {
 }
 
 fn serve(state: &Arc<(Mutex<State>, Condvar)>, mut req: tiny_http::Request) {
-    let url = req.url().to_string();
+    // teloxide sends a file path as one URL segment, its slash escaped.
+    let url = req.url().replace("%2F", "/").replace("%2f", "/");
     let content_type = req
         .headers()
         .iter()
@@ -296,7 +309,17 @@ fn serve(state: &Arc<(Mutex<State>, Condvar)>, mut req: tiny_http::Request) {
     let (status, body) = match url.strip_prefix(&format!("/bot{TOKEN}/")) {
         Some(method) => {
             let body = if content_type.starts_with("multipart/form-data") {
-                parse_multipart(&content_type, &raw)
+                let body = parse_multipart(&content_type, &raw);
+                if let Some(bytes) = first_file(&content_type, &raw) {
+                    let (lock, _) = &**state;
+                    let chat = body["chat_id"].as_i64().unwrap_or(0);
+                    lock.lock().expect("state").uploads.push((
+                        method.to_ascii_lowercase(),
+                        chat,
+                        bytes,
+                    ));
+                }
+                body
             } else {
                 serde_json::from_slice(&raw).unwrap_or(serde_json::json!({}))
             };
@@ -455,6 +478,16 @@ fn parse_multipart(content_type: &str, raw: &[u8]) -> serde_json::Value {
     }
     out.insert("_files".into(), serde_json::Value::Object(files));
     serde_json::Value::Object(out)
+}
+
+/// The bytes of the first file part of a multipart body.
+fn first_file(content_type: &str, raw: &[u8]) -> Option<Vec<u8>> {
+    let boundary = content_type.split("boundary=").nth(1)?.trim_matches('"');
+    let delim = format!("\r\n--{boundary}");
+    let at = find(raw, b"filename=")?;
+    let start = at + find(&raw[at..], b"\r\n\r\n")? + 4;
+    let end = start + find(&raw[start..], delim.as_bytes())?;
+    Some(raw[start..end].to_vec())
 }
 
 fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {

@@ -2,6 +2,7 @@
 //! environment, and a tiny HTTP client.
 #![allow(dead_code)]
 
+pub mod fake_fal;
 pub mod fake_telegram;
 pub mod fake_yookassa;
 
@@ -69,6 +70,17 @@ pub fn ok(dir: &Path, args: &[&str]) -> String {
         String::from_utf8_lossy(&out.stderr)
     );
     String::from_utf8(out.stdout).expect("utf-8 output")
+}
+
+/// A small real JPEG, as a user's photo.
+pub fn jpeg(w: u32, h: u32) -> Vec<u8> {
+    let img = image::RgbImage::from_fn(w, h, |x, y| {
+        image::Rgb([(x % 251) as u8, (y % 241) as u8, 90])
+    });
+    let mut out = std::io::Cursor::new(Vec::new());
+    img.write_to(&mut out, image::ImageFormat::Jpeg)
+        .expect("jpeg");
+    out.into_inner()
 }
 
 /// A port that was free a moment ago.

@@ -1,0 +1,252 @@
+//! A fake fal.ai queue on 127.0.0.1. Each request follows a scenario: the default one set by the test,
+//! or one named in the prompt as `[slow]`, `[stuck]`, `[422]`, `[500]`, `[nsfw]`, `[expired]`.
+//! It records every submit (endpoint and input), cancels, and the most requests open at once.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tiny_http::{Header, Response, Server};
+
+pub const KEY: &str = "fal-test-key";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scenario {
+    Ok,
+    Slow,
+    Stuck,
+    Refused,
+    Error,
+    Nsfw,
+    Expired,
+}
+
+impl Scenario {
+    fn from_prompt(prompt: &str) -> Option<Scenario> {
+        [
+            ("[slow]", Scenario::Slow),
+            ("[stuck]", Scenario::Stuck),
+            ("[422]", Scenario::Refused),
+            ("[500]", Scenario::Error),
+            ("[nsfw]", Scenario::Nsfw),
+            ("[expired]", Scenario::Expired),
+        ]
+        .into_iter()
+        .find(|(tag, _)| prompt.contains(tag))
+        .map(|(_, s)| s)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Submit {
+    pub endpoint: String,
+    pub input: serde_json::Value,
+}
+
+struct Request {
+    scenario: Scenario,
+    polls: u32,
+    open: bool,
+}
+
+#[derive(Default)]
+struct State {
+    default: Option<Scenario>,
+    submits: Vec<Submit>,
+    requests: HashMap<String, Request>,
+    cancels: Vec<String>,
+    open: usize,
+    max_open: usize,
+}
+
+pub struct FakeFal {
+    pub addr: SocketAddr,
+    state: Arc<Mutex<State>>,
+    stop: Arc<AtomicBool>,
+}
+
+impl FakeFal {
+    pub fn start() -> FakeFal {
+        let server = Arc::new(Server::http("127.0.0.1:0").expect("bind fake fal"));
+        let addr = server.server_addr().to_ip().expect("ip");
+        let state = Arc::new(Mutex::new(State::default()));
+        let stop = Arc::new(AtomicBool::new(false));
+        for _ in 0..8 {
+            let (server, state, stop) = (server.clone(), state.clone(), stop.clone());
+            std::thread::spawn(move || {
+                while !stop.load(Ordering::Relaxed) {
+                    if let Ok(Some(req)) = server.recv_timeout(Duration::from_millis(100)) {
+                        serve(addr, &state, req);
+                    }
+                }
+            });
+        }
+        FakeFal { addr, state, stop }
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    pub fn set_scenario(&self, s: Scenario) {
+        self.state.lock().expect("state").default = Some(s);
+    }
+
+    pub fn submits(&self) -> Vec<Submit> {
+        self.state.lock().expect("state").submits.clone()
+    }
+
+    pub fn cancels(&self) -> usize {
+        self.state.lock().expect("state").cancels.len()
+    }
+
+    pub fn max_open(&self) -> usize {
+        self.state.lock().expect("state").max_open
+    }
+}
+
+impl Drop for FakeFal {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+    }
+}
+
+/// A small PNG to hand back as the model's output.
+pub fn result_png() -> Vec<u8> {
+    let img = image::RgbImage::from_fn(64, 48, |x, y| {
+        image::Rgb([200, (x * 3) as u8, (y * 5) as u8])
+    });
+    let mut out = std::io::Cursor::new(Vec::new());
+    img.write_to(&mut out, image::ImageFormat::Png)
+        .expect("png");
+    out.into_inner()
+}
+
+fn close(s: &mut State, id: &str) {
+    if let Some(r) = s.requests.get_mut(id) {
+        if r.open {
+            r.open = false;
+            s.open -= 1;
+        }
+    }
+}
+
+fn serve(addr: SocketAddr, state: &Mutex<State>, mut req: tiny_http::Request) {
+    let url = req.url().to_string();
+    let method = req.method().to_string();
+    let auth = req
+        .headers()
+        .iter()
+        .find(|h| h.field.equiv("Authorization"))
+        .map(|h| h.value.as_str().to_string());
+    let mut raw = Vec::new();
+    let _ = req.as_reader().read_to_end(&mut raw);
+    let json = |status: u16, v: serde_json::Value| {
+        Response::from_string(v.to_string())
+            .with_status_code(status)
+            .with_header(
+                Header::from_bytes(&b"Content-Type"[..], &b"application/json"[..]).expect("header"),
+            )
+    };
+    if let Some(file) = url.strip_prefix("/files/") {
+        let _ = file;
+        let _ = req.respond(Response::from_data(result_png()).with_status_code(200));
+        return;
+    }
+    if auth.as_deref() != Some(&format!("Key {KEY}")) {
+        let _ = req.respond(json(401, serde_json::json!({"detail": "Invalid key"})));
+        return;
+    }
+    let base = format!("http://{addr}");
+    let mut s = state.lock().expect("state");
+    let resp = if let Some(rest) = url.strip_prefix("/requests/") {
+        let (id, tail) = rest.split_once('/').map_or((rest, ""), |(i, t)| (i, t));
+        let id = id.to_string();
+        let Some(r) = s.requests.get_mut(&id) else {
+            drop(s);
+            let _ = req.respond(json(
+                404,
+                serde_json::json!({"detail": "Request not found"}),
+            ));
+            return;
+        };
+        match (method.as_str(), tail) {
+            ("GET", "status") => {
+                r.polls += 1;
+                let status = match r.scenario {
+                    Scenario::Slow if r.polls <= 1 => ("IN_QUEUE", 202),
+                    Scenario::Slow if r.polls <= 4 => ("IN_PROGRESS", 202),
+                    Scenario::Stuck => ("IN_PROGRESS", 202),
+                    _ => ("COMPLETED", 200),
+                };
+                json(
+                    status.1,
+                    serde_json::json!({"status": status.0, "queue_position": 0, "request_id": id}),
+                )
+            }
+            ("PUT", "cancel") => {
+                s.cancels.push(id.clone());
+                close(&mut s, &id);
+                json(202, serde_json::json!({"status": "CANCELLATION_REQUESTED"}))
+            }
+            ("GET", "") => {
+                let scenario = r.scenario;
+                close(&mut s, &id);
+                match scenario {
+                    Scenario::Refused => json(
+                        422,
+                        serde_json::json!({"detail": [{"loc": ["body", "prompt"], "msg": "Content policy violation", "type": "content_policy_violation"}]}),
+                    ),
+                    Scenario::Error => {
+                        json(500, serde_json::json!({"detail": "Internal server error"}))
+                    }
+                    Scenario::Expired => {
+                        json(404, serde_json::json!({"detail": "Request result expired"}))
+                    }
+                    Scenario::Nsfw => json(
+                        200,
+                        serde_json::json!({"images": [{"url": format!("{base}/files/{id}.png"), "width": 64, "height": 48}], "has_nsfw_concepts": [true]}),
+                    ),
+                    _ => json(
+                        200,
+                        serde_json::json!({"images": [{"url": format!("{base}/files/{id}.png"), "width": 64, "height": 48, "content_type": "image/png"}], "has_nsfw_concepts": [false], "seed": 1}),
+                    ),
+                }
+            }
+            _ => json(405, serde_json::json!({"detail": "Method not allowed"})),
+        }
+    } else if method == "POST" {
+        let input: serde_json::Value = serde_json::from_slice(&raw).unwrap_or_default();
+        let endpoint = url.trim_start_matches('/').to_string();
+        let prompt = input["prompt"].as_str().unwrap_or("");
+        let scenario = Scenario::from_prompt(prompt)
+            .or(s.default)
+            .unwrap_or(Scenario::Ok);
+        let id = format!("req-{:04}", s.submits.len() + 1);
+        s.submits.push(Submit { endpoint, input });
+        s.requests.insert(
+            id.clone(),
+            Request {
+                scenario,
+                polls: 0,
+                open: true,
+            },
+        );
+        s.open += 1;
+        s.max_open = s.max_open.max(s.open);
+        json(
+            200,
+            serde_json::json!({
+                "request_id": id,
+                "status_url": format!("{base}/requests/{id}/status"),
+                "response_url": format!("{base}/requests/{id}"),
+                "cancel_url": format!("{base}/requests/{id}/cancel"),
+            }),
+        )
+    } else {
+        json(404, serde_json::json!({"detail": "Not found"}))
+    };
+    drop(s);
+    let _ = req.respond(resp);
+}
