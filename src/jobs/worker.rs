@@ -340,10 +340,11 @@ impl Worker {
         if db::now() < job.deadline_at {
             return Ok(());
         }
-        if let Some(url) = cancel_url {
-            if let Err(e) = fal.cancel(url).await {
-                tracing::warn!(job = job.id, error = %e, "cancelling at fal failed");
-            }
+        if let Some(Err(e)) = match cancel_url {
+            Some(url) => Some(fal.cancel(url).await),
+            None => None,
+        } {
+            tracing::warn!(job = job.id, error = %e, "cancelling at fal failed");
         }
         Err(Failure::new(JobFailure::Timeout, "deadline passed"))
     }

@@ -124,11 +124,9 @@ pub fn result_png() -> Vec<u8> {
 }
 
 fn close(s: &mut State, id: &str) {
-    if let Some(r) = s.requests.get_mut(id) {
-        if r.open {
-            r.open = false;
-            s.open -= 1;
-        }
+    if let Some(r) = s.requests.get_mut(id).filter(|r| r.open) {
+        r.open = false;
+        s.open -= 1;
     }
 }
 
