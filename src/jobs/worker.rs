@@ -24,6 +24,8 @@ const PHOTO_LIMIT: usize = 10 * 1024 * 1024;
 /// Inputs are downscaled to this many pixels on the longer side before going to fal.
 const MAX_INPUT_SIDE: u32 = 2048;
 const IDLE_TICK: Duration = Duration::from_secs(1);
+/// How long a progress edit or chat action may take before the job goes on without it.
+const COSMETIC_TIMEOUT: Duration = Duration::from_secs(5);
 
 #[derive(Debug, Deserialize)]
 struct Input {
@@ -104,14 +106,18 @@ impl Worker {
             });
         }
         loop {
+            // Permits first, then claim at most that many: every claimed job has its slot.
             let free = slots.available_permits();
-            if free > 0 {
+            if let Some(mut permits) = (free > 0)
+                .then(|| slots.clone().try_acquire_many_owned(free as u32).ok())
+                .flatten()
+            {
                 let store = self.billing.store().clone();
                 match blocking(move || store.write(|tx| db::jobs::claim(tx, free, db::now()))).await
                 {
                     Ok(jobs) => {
                         for job in jobs {
-                            let Ok(permit) = slots.clone().try_acquire_owned() else {
+                            let Some(permit) = permits.split(1) else {
                                 break;
                             };
                             let this = self.clone();
@@ -124,6 +130,7 @@ impl Worker {
                     }
                     Err(e) => tracing::error!(error = %e, "claiming jobs failed"),
                 }
+                // Unused permits go back as `permits` drops.
             }
             tokio::select! {
                 _ = self.wake.notified() => {}
@@ -214,10 +221,7 @@ impl Worker {
         );
         if job.status == "running" {
             self.expired(job, &fal, None).await?;
-            let _ = self
-                .bot
-                .send_chat_action(ChatId(job.chat_id), ChatAction::UploadPhoto)
-                .await;
+            self.chat_action(job.chat_id);
             let mut uris = Vec::with_capacity(input.images.len());
             for file_id in &input.images {
                 let bytes = self.telegram_file(file_id).await?;
@@ -378,10 +382,7 @@ impl Worker {
         also_document: bool,
     ) -> std::result::Result<(), Failure> {
         let chat = ChatId(job.chat_id);
-        let _ = self
-            .bot
-            .send_chat_action(chat, ChatAction::UploadPhoto)
-            .await;
+        self.chat_action(job.chat_id);
         let name = if bytes.starts_with(&[0x89, b'P', b'N', b'G']) {
             "result.png"
         } else {
@@ -468,14 +469,24 @@ impl Worker {
         Ok(bytes)
     }
 
-    /// Edits the job's "accepted" message; a failure here never fails the job.
+    /// Edits the job's "accepted" message; a failure (or a slow Telegram) never fails or holds the job.
     async fn progress(&self, job: &Job, text: &str) {
         if let Some(id) = job.progress_message_id.and_then(|m| i32::try_from(m).ok()) {
-            let _ = self
+            let edit = self
                 .bot
-                .edit_message_text(ChatId(job.chat_id), MessageId(id), text)
-                .await;
+                .edit_message_text(ChatId(job.chat_id), MessageId(id), text);
+            let _ = tokio::time::timeout(COSMETIC_TIMEOUT, async { edit.await }).await;
         }
+    }
+
+    /// "Sending a photo…" in the chat header: cosmetic, so it runs beside the job, never in its way.
+    fn chat_action(&self, chat_id: i64) {
+        let request = self
+            .bot
+            .send_chat_action(ChatId(chat_id), ChatAction::UploadPhoto);
+        tokio::spawn(async move {
+            let _ = tokio::time::timeout(COSMETIC_TIMEOUT, async { request.await }).await;
+        });
     }
 
     async fn set_status(&self, id: i64, status: &'static str) -> Result<()> {

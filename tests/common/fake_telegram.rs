@@ -334,7 +334,8 @@ fn serve(state: &Arc<(Mutex<State>, Condvar)>, mut req: tiny_http::Request) {
         .with_status_code(status)
         .with_header(
             Header::from_bytes(&b"Content-Type"[..], &b"application/json"[..]).expect("header"),
-        );
+        )
+        .with_header(Header::from_bytes(&b"Connection"[..], &b"close"[..]).expect("header"));
     let _ = req.respond(resp);
 }
 
