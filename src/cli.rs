@@ -265,39 +265,92 @@ fn print_user(u: &User) {
     println!("  first seen:       {}", date_of(u.created_at));
 }
 
+/// The operator's "is everything set up" command: every line is OK, WARN (optional and unset) or FAIL
+/// (with what to do); any FAIL exits non-zero.
 fn check(config: &Arc<Config>) -> Result<ExitCode> {
-    let mut failed = false;
     println!("configuration:");
     for (name, value) in config.summary() {
         println!("  {name:<22} {value}");
     }
+    let mut failed = false;
+    let mut fail = |what: String| {
+        println!("FAIL  {what}");
+        failed = true;
+    };
     let warn = |what: &str| println!("WARN  {what}");
-    if config.telegram_bot_token.is_none() {
-        warn("TELEGRAM_BOT_TOKEN is not set: `run` needs it (get one from @BotFather)");
+    let ok = |what: String| println!("OK    {what}");
+
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::io("starting the async runtime", e))?;
+    match &config.telegram_bot_token {
+        None => warn("TELEGRAM_BOT_TOKEN is not set: `run` needs it (get one from @BotFather)"),
+        Some(_) => {
+            use teloxide::prelude::Requester;
+            let bot = crate::bot::client(config)?;
+            let me = runtime.block_on(async {
+                tokio::time::timeout(std::time::Duration::from_secs(20), bot.get_me()).await
+            });
+            match me {
+                Ok(Ok(me)) => ok(format!("Telegram: the token belongs to @{}", me.username())),
+                Ok(Err(e)) => fail(format!(
+                    "Telegram at {} refused or failed: {e} (check TELEGRAM_BOT_TOKEN and TELEGRAM_API_URL)",
+                    config.telegram_api_url
+                )),
+                Err(_) => fail(format!(
+                    "Telegram at {} did not answer within 20 s",
+                    config.telegram_api_url
+                )),
+            }
+        }
     }
-    if config.yookassa.is_none() {
-        warn(
+    match crate::payments::yookassa::YooKassa::from_config(config)? {
+        None => warn(
             "YOOKASSA_SHOP_ID / YOOKASSA_SECRET_KEY are not set: the bot will say payments are not configured",
-        );
-    } else if config.yookassa_return_url.is_none() {
-        warn("YOOKASSA_RETURN_URL is not set: payers are not sent back to the bot after paying");
+        ),
+        Some(api) => {
+            match runtime.block_on(api.check_credentials()) {
+                Ok(()) => ok(format!(
+                    "YooKassa: shop {} accepted the key ({} shop)",
+                    config.yookassa.as_ref().map_or("", |y| y.shop_id.as_str()),
+                    if api.is_test_shop() { "test" } else { "live" }
+                )),
+                // The error reads "YooKassa: …" already.
+                Err(e) => fail(format!(
+                    "{e} (check YOOKASSA_SHOP_ID and YOOKASSA_SECRET_KEY in the dashboard, Integration → API keys)"
+                )),
+            }
+            if config.yookassa_return_url.is_none() {
+                warn("YOOKASSA_RETURN_URL is not set: payers are sent back to the bot's t.me link");
+            }
+        }
     }
     match config.yookassa_webhook_url.as_deref() {
         None => warn(
-            "YOOKASSA_WEBHOOK_URL is not set: top-ups are credited by the reconciler (about a minute late)",
+            "YOOKASSA_WEBHOOK_URL is not set: top-ups are credited by the reconciler (a minute or so late)",
         ),
-        Some(url) if !url.starts_with("https://") => {
-            warn("YOOKASSA_WEBHOOK_URL is not https://: YooKassa only posts to HTTPS")
-        }
-        Some(_) => {}
+        Some(url) if !url.starts_with("https://") => fail(format!(
+            "YOOKASSA_WEBHOOK_URL {url} is not https://: YooKassa only posts to HTTPS"
+        )),
+        Some(url) if is_private_host(url) => fail(format!(
+            "YOOKASSA_WEBHOOK_URL {url} is not a public address: YooKassa cannot reach it"
+        )),
+        Some(url) if !url.ends_with("/yookassa/webhook") => warn(&format!(
+            "YOOKASSA_WEBHOOK_URL {url} does not end in /yookassa/webhook; make sure the proxy maps it there"
+        )),
+        Some(url) => ok(format!(
+            "webhook URL {url}: enter it in the YooKassa dashboard (Settings → HTTP notifications)"
+        )),
     }
-    if config.fal_key.is_none() {
-        warn("FAL_KEY is not set: paid modes will say they are unavailable");
+    match &config.fal_key {
+        None => warn("FAL_KEY is not set: paid modes will say they are unavailable"),
+        Some(_) => ok("FAL_KEY is set (fal.ai has no free call to verify it; a refused key is logged on the first job)".into()),
     }
     let billing = match billing(config) {
         Ok(b) => b,
         Err(e) => {
-            println!("FAIL  database {}: {e}", config.database_path.display());
+            fail(format!("database {}: {e}", config.database_path.display()));
             return Ok(ExitCode::FAILURE);
         }
     };
@@ -306,21 +359,38 @@ fn check(config: &Arc<Config>) -> Result<ExitCode> {
     }
     let breaches = billing.audit()?;
     if breaches.is_empty() {
-        println!(
-            "OK    database {}: integrity, foreign keys and the books hold",
+        ok(format!(
+            "database {}: integrity, foreign keys and the books hold",
             config.database_path.display()
-        );
-    } else {
-        failed = true;
-        for b in &breaches {
-            println!("FAIL  {b}");
-        }
+        ));
+    }
+    for b in breaches {
+        fail(b);
     }
     Ok(if failed {
         ExitCode::FAILURE
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// localhost, loopback and private-range hosts cannot receive YooKassa's notifications.
+fn is_private_host(url: &str) -> bool {
+    let host = url
+        .split("://")
+        .nth(1)
+        .unwrap_or("")
+        .split(['/', ':'])
+        .next()
+        .unwrap_or("");
+    if host == "localhost" || host.ends_with(".local") || host.ends_with(".internal") {
+        return true;
+    }
+    match host.parse::<std::net::IpAddr>() {
+        Ok(std::net::IpAddr::V4(ip)) => ip.is_private() || ip.is_loopback() || ip.is_link_local(),
+        Ok(std::net::IpAddr::V6(ip)) => ip.is_loopback(),
+        Err(_) => false,
+    }
 }
 
 fn stats(billing: &Billing, json: bool) -> Result<ExitCode> {
