@@ -53,7 +53,18 @@ pub async fn on_command(bot: Bot, msg: Message, cmd: Command, dlg: Dlg, ctx: Ctx
             .await?;
             Ok(())
         }
-        Command::Balance => show_balance(&bot, chat, &ctx, &user, lang).await,
+        Command::Balance => {
+            Turn {
+                bot: &bot,
+                dlg: &dlg,
+                ctx: &ctx,
+                chat,
+                user: &user,
+                lang,
+            }
+            .show_balance()
+            .await
+        }
         Command::Help => {
             bot.send_message(chat, texts::help(lang, &prices(&ctx)))
                 .reply_markup(keyboards::main_menu(lang))
@@ -105,6 +116,14 @@ async fn route(
     state: State,
 ) -> Result<()> {
     let chat = msg.chat.id;
+    let turn = Turn {
+        bot,
+        dlg,
+        ctx,
+        chat,
+        user,
+        lang,
+    };
     let photo = photo_of(msg);
     let text = msg
         .text()
@@ -127,20 +146,7 @@ async fn route(
             Some(prompt) if prompt.chars().count() > MAX_PROMPT => {
                 say(texts::too_long(lang, MAX_PROMPT)).await
             }
-            Some(prompt) => {
-                start_paid(
-                    bot,
-                    dlg,
-                    ctx,
-                    chat,
-                    user,
-                    lang,
-                    Mode::Generate,
-                    prompt,
-                    vec![],
-                )
-                .await
-            }
+            Some(prompt) => turn.start_paid(Mode::Generate, prompt, vec![]).await,
             None => say(texts::need_text(lang).into()).await,
         },
         (State::Edit { photo: None } | State::Edit { photo: Some(_) }, Some(p))
@@ -153,7 +159,7 @@ async fn route(
             Some(t) if t.chars().count() > MAX_PROMPT => {
                 say(texts::too_long(lang, MAX_PROMPT)).await
             }
-            Some(t) => start_paid(bot, dlg, ctx, chat, user, lang, Mode::Edit, t, vec![p]).await,
+            Some(t) => turn.start_paid(Mode::Edit, t, vec![p]).await,
             None => say(texts::need_text(lang).into()).await,
         },
         (State::Edit { photo: None }, None) => say(texts::need_photo(lang).into()).await,
@@ -182,7 +188,7 @@ async fn route(
             Some(t) if t.chars().count() > MAX_PROMPT => {
                 say(texts::too_long(lang, MAX_PROMPT)).await
             }
-            Some(t) => start_paid(bot, dlg, ctx, chat, user, lang, Mode::Merge, t, photos).await,
+            Some(t) => turn.start_paid(Mode::Merge, t, photos).await,
             None => say(texts::need_photo(lang).into()).await,
         },
         (State::FaceSwap { face: None }, Some(p)) => {
@@ -190,49 +196,19 @@ async fn route(
             say(texts::ask_target(lang).into()).await
         }
         (State::FaceSwap { face: Some(face) }, Some(target)) => {
-            start_paid(
-                bot,
-                dlg,
-                ctx,
-                chat,
-                user,
-                lang,
-                Mode::FaceSwap,
-                String::new(),
-                vec![face, target],
-            )
-            .await
+            turn.start_paid(Mode::FaceSwap, String::new(), vec![face, target])
+                .await
         }
         (State::FaceSwap { .. } | State::Retouch | State::Upscale, None) => {
             say(texts::need_photo(lang).into()).await
         }
         (State::Retouch, Some(p)) => {
-            start_paid(
-                bot,
-                dlg,
-                ctx,
-                chat,
-                user,
-                lang,
-                Mode::Retouch,
-                text.unwrap_or_default(),
-                vec![p],
-            )
-            .await
+            turn.start_paid(Mode::Retouch, text.unwrap_or_default(), vec![p])
+                .await
         }
         (State::Upscale, Some(p)) => {
-            start_paid(
-                bot,
-                dlg,
-                ctx,
-                chat,
-                user,
-                lang,
-                Mode::Upscale,
-                text.unwrap_or_default(),
-                vec![p],
-            )
-            .await
+            turn.start_paid(Mode::Upscale, text.unwrap_or_default(), vec![p])
+                .await
         }
         (State::AddText { .. }, Some(p)) if text.is_none() => {
             dlg.update(State::AddText { photo: Some(p) }).await?;
@@ -243,7 +219,7 @@ async fn route(
                 Some(t) if t.chars().count() > MAX_OVERLAY => {
                     say(texts::too_long(lang, MAX_OVERLAY)).await
                 }
-                Some(t) => start_add_text(bot, dlg, ctx, chat, user, lang, t, p).await,
+                Some(t) => turn.start_add_text(t, p).await,
                 None => say(texts::need_text(lang).into()).await,
             }
         }
@@ -262,11 +238,11 @@ async fn route(
                         _ => 0,
                     };
                     say(texts::code_applied(lang, &code.code, percent)).await?;
-                    payment_menu(bot, chat, ctx, user, lang).await
+                    turn.payment_menu().await
                 }
                 Err(why) => {
                     say(texts::code_refused(lang, why).into()).await?;
-                    payment_menu(bot, chat, ctx, user, lang).await
+                    turn.payment_menu().await
                 }
             }
         }
@@ -301,7 +277,7 @@ async fn route(
                 return say(texts::bad_amount(lang, min, max)).await;
             };
             dlg.update(State::Idle).await?;
-            start_topup(bot, chat, ctx, user, lang, amount).await
+            turn.start_topup(amount).await
         }
     }
 }
@@ -350,6 +326,14 @@ async fn callback(
     lang: Lang,
 ) -> Result<()> {
     let set = |s: State| async move { dlg.update(s).await };
+    let turn = Turn {
+        bot,
+        dlg,
+        ctx,
+        chat,
+        user,
+        lang,
+    };
     match data.split_once(':') {
         Some(("mode", "add_text")) => {
             set(State::AddText { photo: None }).await?;
@@ -383,7 +367,7 @@ async fn callback(
         }
         Some(("topup", k)) => {
             let amount = Kopecks(k.parse().map_err(|_| Error::invalid("bad amount"))?);
-            start_topup(bot, chat, ctx, user, lang, amount).await?;
+            turn.start_topup(amount).await?;
         }
         _ => match data {
             "menu" => {
@@ -393,7 +377,7 @@ async fn callback(
                     .await
                     .map_err(tg)?;
             }
-            "payment_menu" => payment_menu(bot, chat, ctx, user, lang).await?,
+            "payment_menu" => turn.payment_menu().await?,
             "promo_topup" => {
                 set(State::DiscountCode).await?;
                 bot.send_message(chat, texts::ask_discount_code(lang))
@@ -425,201 +409,231 @@ async fn callback(
     Ok(())
 }
 
-/// Charges for `mode` and queues its job, or tells the user what is missing. Nothing is sent to the
-/// user as accepted before the charge and the job are committed.
-#[allow(clippy::too_many_arguments)]
-async fn start_paid(
-    bot: &Bot,
-    dlg: &Dlg,
-    ctx: &Ctx,
+/// One update being answered: who sent it, where, in which language, and what to answer with.
+#[derive(Clone, Copy)]
+struct Turn<'a> {
+    bot: &'a Bot,
+    dlg: &'a Dlg,
+    ctx: &'a Ctx,
     chat: ChatId,
-    user: &User,
+    user: &'a User,
     lang: Lang,
-    mode: Mode,
-    prompt: String,
-    images: Vec<String>,
-) -> Result<()> {
-    dlg.update(State::Idle).await?;
-    if ctx.config.fal_key.is_none() {
-        bot.send_message(chat, texts::unavailable(lang))
-            .await
-            .map_err(tg)?;
-        return Ok(());
-    }
-    let job = new_job(ctx, chat, lang, prompt, images);
-    let (billing, id) = (ctx.billing.clone(), user.telegram_id);
-    let reserved = blocking(move || billing.reserve(id, mode, &job)).await?;
-    let r = match reserved {
-        Reserve::Insufficient { price, balance } => {
-            bot.send_message(chat, texts::insufficient(lang, price, balance))
-                .reply_markup(keyboards::pay_button(lang))
+}
+
+impl Turn<'_> {
+    /// Charges for `mode` and queues its job, or tells the user what is missing. Nothing is sent to the
+    /// user as accepted before the charge and the job are committed.
+    async fn start_paid(&self, mode: Mode, prompt: String, images: Vec<String>) -> Result<()> {
+        let Turn {
+            bot,
+            dlg,
+            ctx,
+            chat,
+            user,
+            lang,
+        } = *self;
+        dlg.update(State::Idle).await?;
+        if ctx.config.fal_key.is_none() {
+            bot.send_message(chat, texts::unavailable(lang))
                 .await
                 .map_err(tg)?;
             return Ok(());
         }
-        Reserve::Reserved(r) => r,
-    };
-    let paid = match r.paid_with {
-        PaidWith::FreeAccess => texts::paid_free_access(lang).to_string(),
-        PaidWith::FreeOperation => texts::paid_free_op(lang, user.free_operations_left - 1),
-        PaidWith::Balance => {
-            texts::paid_balance(lang, r.price, Kopecks(user.balance.0 - r.price.0))
-        }
-    };
-    tracing::info!(user = id, %mode, operation = r.operation_id, job = r.job_id, paid_with = r.paid_with.as_str(), "job queued");
-    ctx.jobs.notify_one();
-    accepted(bot, ctx, chat, lang, r.job_id, &paid).await;
-    Ok(())
-}
-
-#[allow(clippy::too_many_arguments)]
-async fn start_add_text(
-    bot: &Bot,
-    dlg: &Dlg,
-    ctx: &Ctx,
-    chat: ChatId,
-    user: &User,
-    lang: Lang,
-    text: String,
-    photo: String,
-) -> Result<()> {
-    dlg.update(State::Idle).await?;
-    let job = new_job(ctx, chat, lang, text, vec![photo]);
-    let (store, id) = (ctx.billing.store().clone(), user.telegram_id);
-    let job_id = blocking(move || crate::jobs::enqueue_add_text(&store, id, &job)).await?;
-    ctx.jobs.notify_one();
-    accepted(bot, ctx, chat, lang, job_id, "").await;
-    Ok(())
-}
-
-fn new_job(ctx: &Ctx, chat: ChatId, lang: Lang, prompt: String, images: Vec<String>) -> NewJob {
-    NewJob {
-        chat_id: chat.0,
-        input: serde_json::json!({
-            "prompt": prompt,
-            "images": images,
-            "lang": if lang == Lang::En { "en" } else { "ru" },
-        })
-        .to_string(),
-        deadline_at: db::now() + ctx.config.job_timeout_secs as i64,
+        let job = self.new_job(prompt, images);
+        let (billing, id) = (ctx.billing.clone(), user.telegram_id);
+        let reserved = blocking(move || billing.reserve(id, mode, &job)).await?;
+        let r = match reserved {
+            Reserve::Insufficient { price, balance } => {
+                bot.send_message(chat, texts::insufficient(lang, price, balance))
+                    .reply_markup(keyboards::pay_button(lang))
+                    .await
+                    .map_err(tg)?;
+                return Ok(());
+            }
+            Reserve::Reserved(r) => r,
+        };
+        let paid = match r.paid_with {
+            PaidWith::FreeAccess => texts::paid_free_access(lang).to_string(),
+            PaidWith::FreeOperation => texts::paid_free_op(lang, user.free_operations_left - 1),
+            PaidWith::Balance => {
+                texts::paid_balance(lang, r.price, Kopecks(user.balance.0 - r.price.0))
+            }
+        };
+        tracing::info!(user = id, %mode, operation = r.operation_id, job = r.job_id, paid_with = r.paid_with.as_str(), "job queued");
+        ctx.jobs.notify_one();
+        self.accepted(r.job_id, &paid).await;
+        Ok(())
     }
-}
 
-/// Tells the user the job was accepted and remembers the message for the worker to update. A failure
-/// to send does not undo the job: it runs and delivers anyway.
-async fn accepted(bot: &Bot, ctx: &Ctx, chat: ChatId, lang: Lang, job_id: i64, paid: &str) {
-    match bot.send_message(chat, texts::accepted(lang, paid)).await {
-        Ok(sent) => {
-            let store = ctx.billing.store().clone();
-            let message_id = i64::from(sent.id.0);
-            if let Err(e) = blocking(move || {
-                store.write(|tx| db::jobs::set_progress_message(tx, job_id, message_id))
+    async fn start_add_text(&self, text: String, photo: String) -> Result<()> {
+        let Turn { dlg, ctx, user, .. } = *self;
+        dlg.update(State::Idle).await?;
+        let job = self.new_job(text, vec![photo]);
+        let (store, id) = (ctx.billing.store().clone(), user.telegram_id);
+        let job_id = blocking(move || crate::jobs::enqueue_add_text(&store, id, &job)).await?;
+        ctx.jobs.notify_one();
+        self.accepted(job_id, "").await;
+        Ok(())
+    }
+
+    fn new_job(&self, prompt: String, images: Vec<String>) -> NewJob {
+        let Turn {
+            ctx, chat, lang, ..
+        } = *self;
+        NewJob {
+            chat_id: chat.0,
+            input: serde_json::json!({
+                "prompt": prompt,
+                "images": images,
+                "lang": if lang == Lang::En { "en" } else { "ru" },
             })
-            .await
-            {
-                tracing::warn!(job = job_id, error = %e, "could not remember the progress message");
+            .to_string(),
+            deadline_at: db::now() + ctx.config.job_timeout_secs as i64,
+        }
+    }
+
+    /// Tells the user the job was accepted and remembers the message for the worker to update. A failure
+    /// to send does not undo the job: it runs and delivers anyway.
+    async fn accepted(&self, job_id: i64, paid: &str) {
+        let Turn {
+            bot,
+            ctx,
+            chat,
+            lang,
+            ..
+        } = *self;
+        match bot.send_message(chat, texts::accepted(lang, paid)).await {
+            Ok(sent) => {
+                let store = ctx.billing.store().clone();
+                let message_id = i64::from(sent.id.0);
+                if let Err(e) = blocking(move || {
+                    store.write(|tx| db::jobs::set_progress_message(tx, job_id, message_id))
+                })
+                .await
+                {
+                    tracing::warn!(job = job_id, error = %e, "could not remember the progress message");
+                }
+            }
+            Err(e) => {
+                tracing::warn!(job = job_id, error = %e, "could not send the accepted message")
             }
         }
-        Err(e) => tracing::warn!(job = job_id, error = %e, "could not send the accepted message"),
     }
-}
 
-async fn show_balance(bot: &Bot, chat: ChatId, ctx: &Ctx, user: &User, lang: Lang) -> Result<()> {
-    let (store, id) = (ctx.billing.store().clone(), user.telegram_id);
-    let rows = blocking(move || store.read(|c| db::ledger::recent(c, id, 5))).await?;
-    let history: Vec<String> = rows
-        .iter()
-        .map(|r| {
-            let date = crate::cli::date_of(r.created_at);
-            texts::ledger_line(
-                lang,
-                &r.kind,
-                r.amount,
-                r.free_ops,
-                r.reason.as_deref(),
-                &date,
-            )
-        })
-        .collect();
-    let text = texts::balance(
-        lang,
-        user.balance,
-        user.free_operations_left,
-        user.has_free_access,
-        &history,
-    );
-    bot.send_message(chat, text)
-        .reply_markup(keyboards::balance(lang))
-        .await
-        .map_err(tg)?;
-    Ok(())
-}
-
-async fn payment_menu(bot: &Bot, chat: ChatId, ctx: &Ctx, user: &User, lang: Lang) -> Result<()> {
-    if !ctx.payments.is_configured() {
-        bot.send_message(chat, texts::payments_off(lang))
+    async fn show_balance(&self) -> Result<()> {
+        let Turn {
+            bot,
+            ctx,
+            chat,
+            user,
+            lang,
+            ..
+        } = *self;
+        let (store, id) = (ctx.billing.store().clone(), user.telegram_id);
+        let rows = blocking(move || store.read(|c| db::ledger::recent(c, id, 5))).await?;
+        let history: Vec<String> = rows
+            .iter()
+            .map(|r| {
+                let date = crate::cli::date_of(r.created_at);
+                texts::ledger_line(
+                    lang,
+                    &r.kind,
+                    r.amount,
+                    r.free_ops,
+                    r.reason.as_deref(),
+                    &date,
+                )
+            })
+            .collect();
+        let text = texts::balance(
+            lang,
+            user.balance,
+            user.free_operations_left,
+            user.has_free_access,
+            &history,
+        );
+        bot.send_message(chat, text)
+            .reply_markup(keyboards::balance(lang))
             .await
             .map_err(tg)?;
-        return Ok(());
+        Ok(())
     }
-    let (billing, id) = (ctx.billing.clone(), user.telegram_id);
-    let code = blocking(move || billing.pending_discount(id)).await?;
-    let percent = code.as_ref().map_or(0, |(_, p)| *p);
-    bot.send_message(
-        chat,
-        texts::payment_menu(lang, code.as_ref().map(|(c, p)| (c.as_str(), *p))),
-    )
-    .reply_markup(keyboards::payment_menu(
-        lang,
-        &ctx.config.topup_amounts,
-        percent,
-    ))
-    .await
-    .map_err(tg)?;
-    Ok(())
-}
 
-async fn start_topup(
-    bot: &Bot,
-    chat: ChatId,
-    ctx: &Ctx,
-    user: &User,
-    lang: Lang,
-    amount: Kopecks,
-) -> Result<()> {
-    if !ctx.payments.is_configured() {
-        bot.send_message(chat, texts::payments_off(lang))
-            .await
-            .map_err(tg)?;
-        return Ok(());
-    }
-    let started: StartedTopup = match ctx
-        .payments
-        .start_topup(user.telegram_id, amount, &ctx.return_url)
-        .await
-    {
-        Ok(s) => s,
-        Err(e) => {
-            tracing::error!(user = user.telegram_id, error = %e, "creating a payment failed");
-            bot.send_message(chat, texts::payment_failed(lang))
+    async fn payment_menu(&self) -> Result<()> {
+        let Turn {
+            bot,
+            ctx,
+            chat,
+            user,
+            lang,
+            ..
+        } = *self;
+        if !ctx.payments.is_configured() {
+            bot.send_message(chat, texts::payments_off(lang))
                 .await
                 .map_err(tg)?;
             return Ok(());
         }
-    };
-    if let Some((code, _)) = &started.dropped_code {
-        bot.send_message(chat, texts::code_dropped(lang, code))
-            .await
-            .map_err(tg)?;
-    }
-    let url = reqwest::Url::parse(&started.confirmation_url)
-        .map_err(|e| Error::invalid(format!("confirmation URL: {e}")))?;
-    let p = &started.payment;
-    bot.send_message(chat, texts::pay_link(lang, p.amount, p.charge_amount))
-        .reply_markup(keyboards::pay_link(lang, p.charge_amount, url))
+        let (billing, id) = (ctx.billing.clone(), user.telegram_id);
+        let code = blocking(move || billing.pending_discount(id)).await?;
+        let percent = code.as_ref().map_or(0, |(_, p)| *p);
+        bot.send_message(
+            chat,
+            texts::payment_menu(lang, code.as_ref().map(|(c, p)| (c.as_str(), *p))),
+        )
+        .reply_markup(keyboards::payment_menu(
+            lang,
+            &ctx.config.topup_amounts,
+            percent,
+        ))
         .await
         .map_err(tg)?;
-    Ok(())
+        Ok(())
+    }
+
+    async fn start_topup(&self, amount: Kopecks) -> Result<()> {
+        let Turn {
+            bot,
+            ctx,
+            chat,
+            user,
+            lang,
+            ..
+        } = *self;
+        if !ctx.payments.is_configured() {
+            bot.send_message(chat, texts::payments_off(lang))
+                .await
+                .map_err(tg)?;
+            return Ok(());
+        }
+        let started: StartedTopup = match ctx
+            .payments
+            .start_topup(user.telegram_id, amount, &ctx.return_url)
+            .await
+        {
+            Ok(s) => s,
+            Err(e) => {
+                tracing::error!(user = user.telegram_id, error = %e, "creating a payment failed");
+                bot.send_message(chat, texts::payment_failed(lang))
+                    .await
+                    .map_err(tg)?;
+                return Ok(());
+            }
+        };
+        if let Some((code, _)) = &started.dropped_code {
+            bot.send_message(chat, texts::code_dropped(lang, code))
+                .await
+                .map_err(tg)?;
+        }
+        let url = reqwest::Url::parse(&started.confirmation_url)
+            .map_err(|e| Error::invalid(format!("confirmation URL: {e}")))?;
+        let p = &started.payment;
+        bot.send_message(chat, texts::pay_link(lang, p.amount, p.charge_amount))
+            .reply_markup(keyboards::pay_link(lang, p.charge_amount, url))
+            .await
+            .map_err(tg)?;
+        Ok(())
+    }
 }
 
 async fn admin_stats(bot: &Bot, chat: ChatId, ctx: &Ctx) -> Result<()> {
