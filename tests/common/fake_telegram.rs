@@ -293,6 +293,10 @@ fn serve(state: &Arc<(Mutex<State>, Condvar)>, mut req: tiny_http::Request) {
     let _ = req.as_reader().read_to_end(&mut raw);
     if let Some(path) = url.strip_prefix(&format!("/file/bot{TOKEN}/")) {
         let (lock, _) = &**state;
+        let delay = lock.lock().expect("state").download_delay;
+        if let Some(d) = delay {
+            std::thread::sleep(d);
+        }
         let file = lock
             .lock()
             .expect("state")

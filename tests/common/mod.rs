@@ -40,7 +40,10 @@ impl Scratch {
 
 impl Drop for Scratch {
     fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
+        // MEDIA_LAB_KEEP_TEST_DIRS keeps the database and logs of every test for a post-mortem.
+        if std::env::var_os("MEDIA_LAB_KEEP_TEST_DIRS").is_none() {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
     }
 }
 
@@ -50,7 +53,10 @@ pub fn media_lab(dir: &Path) -> Command {
     cmd.env_clear()
         .current_dir(dir)
         .env("DATABASE_URL", dir.join("media_lab.db"))
-        .env("RUST_LOG", "warn")
+        .env(
+            "RUST_LOG",
+            std::env::var("MEDIA_LAB_TEST_LOG").unwrap_or_else(|_| "warn".into()),
+        )
         .stdin(Stdio::null());
     cmd
 }
