@@ -5,6 +5,9 @@
 #[path = "../tests/common/fake_telegram.rs"]
 #[allow(dead_code)]
 mod fake_telegram;
+#[path = "../tests/common/http.rs"]
+#[allow(dead_code)]
+mod http;
 
 use fake_telegram::{FakeTelegram, TOKEN};
 use std::sync::Arc;

@@ -8,6 +8,9 @@ mod fake_fal;
 #[path = "../tests/common/fake_telegram.rs"]
 #[allow(dead_code)]
 mod fake_telegram;
+#[path = "../tests/common/http.rs"]
+#[allow(dead_code)]
+mod http;
 
 use media_lab::billing::{Billing, Reserve};
 use media_lab::config::Config;

@@ -5,6 +5,9 @@
 #[path = "../tests/common/fake_yookassa.rs"]
 #[allow(dead_code)]
 mod fake_yookassa;
+#[path = "../tests/common/http.rs"]
+#[allow(dead_code)]
+mod http;
 
 use fake_yookassa::{FakeYooKassa, SHOP_ID, TEST_KEY};
 use media_lab::billing::Billing;

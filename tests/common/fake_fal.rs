@@ -2,12 +2,11 @@
 //! or one named in the prompt as `[slow]`, `[stuck]`, `[422]`, `[500]`, `[nsfw]`, `[expired]`.
 //! It records every submit (endpoint and input), cancels, and the most requests open at once.
 
+use super::http::{Request, Response};
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
-use tiny_http::{Header, Response, Server};
 
 pub const KEY: &str = "fal-test-key";
 
@@ -44,7 +43,7 @@ pub struct Submit {
     pub input: serde_json::Value,
 }
 
-struct Request {
+struct FalRequest {
     scenario: Scenario,
     polls: u32,
     open: bool,
@@ -54,7 +53,7 @@ struct Request {
 struct State {
     default: Option<Scenario>,
     submits: Vec<Submit>,
-    requests: HashMap<String, Request>,
+    requests: HashMap<String, FalRequest>,
     cancels: Vec<String>,
     open: usize,
     max_open: usize,
@@ -68,20 +67,14 @@ pub struct FakeFal {
 
 impl FakeFal {
     pub fn start() -> FakeFal {
-        let server = Arc::new(Server::http("127.0.0.1:0").expect("bind fake fal"));
-        let addr = server.server_addr().to_ip().expect("ip");
         let state = Arc::new(Mutex::new(State::default()));
         let stop = Arc::new(AtomicBool::new(false));
-        for _ in 0..8 {
-            let (server, state, stop) = (server.clone(), state.clone(), stop.clone());
-            std::thread::spawn(move || {
-                while !stop.load(Ordering::Relaxed) {
-                    if let Ok(Some(req)) = server.recv_timeout(Duration::from_millis(100)) {
-                        serve(addr, &state, req);
-                    }
-                }
-            });
-        }
+        let (shared, me) = (state.clone(), Arc::new(std::sync::OnceLock::new()));
+        let me2 = me.clone();
+        let addr = super::http::serve(stop.clone(), move |req| {
+            serve(*me2.get().expect("address set"), &shared, req)
+        });
+        me.set(addr).expect("address set once");
         FakeFal { addr, state, stop }
     }
 
@@ -130,31 +123,15 @@ fn close(s: &mut State, id: &str) {
     }
 }
 
-fn serve(addr: SocketAddr, state: &Mutex<State>, mut req: tiny_http::Request) {
-    let url = req.url().to_string();
-    let method = req.method().to_string();
-    let auth = req
-        .headers()
-        .iter()
-        .find(|h| h.field.equiv("Authorization"))
-        .map(|h| h.value.as_str().to_string());
-    let mut raw = Vec::new();
-    let _ = req.as_reader().read_to_end(&mut raw);
-    let json = |status: u16, v: serde_json::Value| {
-        Response::from_string(v.to_string())
-            .with_status_code(status)
-            .with_header(
-                Header::from_bytes(&b"Content-Type"[..], &b"application/json"[..]).expect("header"),
-            )
-    };
-    if let Some(file) = url.strip_prefix("/files/") {
-        let _ = file;
-        let _ = req.respond(Response::from_data(result_png()).with_status_code(200));
-        return;
+fn serve(addr: SocketAddr, state: &Mutex<State>, req: Request) -> Response {
+    let (url, method, raw) = (req.url.clone(), req.method.clone(), req.body.clone());
+    let auth = req.header("Authorization").map(str::to_string);
+    let json = Response::json;
+    if url.starts_with("/files/") {
+        return Response::bytes(200, result_png());
     }
     if auth.as_deref() != Some(&format!("Key {KEY}")) {
-        let _ = req.respond(json(401, serde_json::json!({"detail": "Invalid key"})));
-        return;
+        return json(401, serde_json::json!({"detail": "Invalid key"}));
     }
     let base = format!("http://{addr}");
     let mut s = state.lock().expect("state");
@@ -162,12 +139,7 @@ fn serve(addr: SocketAddr, state: &Mutex<State>, mut req: tiny_http::Request) {
         let (id, tail) = rest.split_once('/').map_or((rest, ""), |(i, t)| (i, t));
         let id = id.to_string();
         let Some(r) = s.requests.get_mut(&id) else {
-            drop(s);
-            let _ = req.respond(json(
-                404,
-                serde_json::json!({"detail": "Request not found"}),
-            ));
-            return;
+            return json(404, serde_json::json!({"detail": "Request not found"}));
         };
         match (method.as_str(), tail) {
             ("GET", "status") => {
@@ -225,7 +197,7 @@ fn serve(addr: SocketAddr, state: &Mutex<State>, mut req: tiny_http::Request) {
         s.submits.push(Submit { endpoint, input });
         s.requests.insert(
             id.clone(),
-            Request {
+            FalRequest {
                 scenario,
                 polls: 0,
                 open: true,
@@ -246,5 +218,5 @@ fn serve(addr: SocketAddr, state: &Mutex<State>, mut req: tiny_http::Request) {
         json(404, serde_json::json!({"detail": "Not found"}))
     };
     drop(s);
-    let _ = req.respond(resp);
+    resp
 }

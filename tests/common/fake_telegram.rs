@@ -2,12 +2,12 @@
 //! call recorded and answered like Telegram would, getFile and file downloads, multipart uploads.
 //! Method names are matched case-insensitively (teloxide writes `SendMessage`). It never answers 5xx.
 
+use super::http::{Request, Response};
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
-use tiny_http::{Header, Response, Server};
 
 pub const TOKEN: &str = "4242:TEST-token";
 pub const BOT_ID: i64 = 4242;
@@ -77,8 +77,6 @@ pub struct FakeTelegram {
 
 impl FakeTelegram {
     pub fn start() -> FakeTelegram {
-        let server = Arc::new(Server::http("127.0.0.1:0").expect("bind fake Telegram"));
-        let addr = server.server_addr().to_ip().expect("ip");
         let state = Arc::new((
             Mutex::new(State {
                 next_update: 1,
@@ -88,16 +86,8 @@ impl FakeTelegram {
             Condvar::new(),
         ));
         let stop = Arc::new(AtomicBool::new(false));
-        for _ in 0..16 {
-            let (server, state, stop) = (server.clone(), state.clone(), stop.clone());
-            std::thread::spawn(move || {
-                while !stop.load(Ordering::Relaxed) {
-                    if let Ok(Some(req)) = server.recv_timeout(Duration::from_millis(100)) {
-                        serve(&state, req);
-                    }
-                }
-            });
-        }
+        let shared = state.clone();
+        let addr = super::http::serve(stop.clone(), move |req| serve(&shared, req));
         FakeTelegram { addr, state, stop }
     }
 
@@ -280,17 +270,11 @@ fn ok(result: serde_json::Value) -> (u16, serde_json::Value) {
     (200, serde_json::json!({"ok": true, "result": result}))
 }
 
-fn serve(state: &Arc<(Mutex<State>, Condvar)>, mut req: tiny_http::Request) {
+fn serve(state: &Arc<(Mutex<State>, Condvar)>, req: Request) -> Response {
     // teloxide sends a file path as one URL segment, its slash escaped.
-    let url = req.url().replace("%2F", "/").replace("%2f", "/");
-    let content_type = req
-        .headers()
-        .iter()
-        .find(|h| h.field.equiv("Content-Type"))
-        .map(|h| h.value.as_str().to_string())
-        .unwrap_or_default();
-    let mut raw = Vec::new();
-    let _ = req.as_reader().read_to_end(&mut raw);
+    let url = req.url.replace("%2F", "/").replace("%2f", "/");
+    let content_type = req.header("Content-Type").unwrap_or_default().to_string();
+    let raw = req.body;
     if let Some(path) = url.strip_prefix(&format!("/file/bot{TOKEN}/")) {
         let (lock, _) = &**state;
         let delay = lock.lock().expect("state").download_delay;
@@ -303,12 +287,10 @@ fn serve(state: &Arc<(Mutex<State>, Condvar)>, mut req: tiny_http::Request) {
             .files
             .get(path.trim_start_matches("files/"))
             .cloned();
-        let resp = match file {
-            Some(bytes) => Response::from_data(bytes).with_status_code(200),
-            None => Response::from_data(b"not found".to_vec()).with_status_code(404),
+        return match file {
+            Some(bytes) => Response::bytes(200, bytes),
+            None => Response::bytes(404, b"not found".to_vec()),
         };
-        let _ = req.respond(resp);
-        return;
     }
     let (status, body) = match url.strip_prefix(&format!("/bot{TOKEN}/")) {
         Some(method) => {
@@ -334,13 +316,7 @@ fn serve(state: &Arc<(Mutex<State>, Condvar)>, mut req: tiny_http::Request) {
             serde_json::json!({"ok": false, "error_code": 401, "description": "Unauthorized"}),
         ),
     };
-    let resp = Response::from_string(body.to_string())
-        .with_status_code(status)
-        .with_header(
-            Header::from_bytes(&b"Content-Type"[..], &b"application/json"[..]).expect("header"),
-        )
-        .with_header(Header::from_bytes(&b"Connection"[..], &b"close"[..]).expect("header"));
-    let _ = req.respond(resp);
+    Response::json(status, body)
 }
 
 fn answer(

@@ -2,12 +2,12 @@
 //! Idempotence-Key with the same body, answers 400 for a reused key with another body, injects
 //! failures and delays, and lets the test succeed or cancel payments.
 
+use super::http::{Request, Response};
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use tiny_http::{Header, Response, Server};
 
 pub const SHOP_ID: &str = "123456";
 pub const TEST_KEY: &str = "test_SECRET_key_0123";
@@ -40,20 +40,10 @@ pub struct FakeYooKassa {
 
 impl FakeYooKassa {
     pub fn start() -> FakeYooKassa {
-        let server = Arc::new(Server::http("127.0.0.1:0").expect("bind fake YooKassa"));
-        let addr = server.server_addr().to_ip().expect("ip address");
         let state = Arc::new(Mutex::new(State::default()));
         let stop = Arc::new(AtomicBool::new(false));
-        for _ in 0..8 {
-            let (server, state, stop) = (server.clone(), state.clone(), stop.clone());
-            std::thread::spawn(move || {
-                while !stop.load(Ordering::Relaxed) {
-                    if let Ok(Some(req)) = server.recv_timeout(Duration::from_millis(100)) {
-                        serve(&state, req);
-                    }
-                }
-            });
-        }
+        let shared = state.clone();
+        let addr = super::http::serve(stop.clone(), move |req| serve(&shared, req));
         FakeYooKassa { addr, state, stop }
     }
 
@@ -134,13 +124,10 @@ fn error(status: u16, code: &str, description: &str) -> (u16, serde_json::Value)
     )
 }
 
-fn serve(state: &Mutex<State>, mut req: tiny_http::Request) {
-    let method = req.method().to_string();
-    let path = req.url().to_string();
-    let auth = header(&req, "Authorization");
-    let key = header(&req, "Idempotence-Key");
-    let mut raw = Vec::new();
-    let _ = req.as_reader().read_to_end(&mut raw);
+fn serve(state: &Mutex<State>, req: Request) -> Response {
+    let (method, path, raw) = (req.method.clone(), req.url.clone(), req.body.clone());
+    let auth = req.header("Authorization").map(str::to_string);
+    let key = req.header("Idempotence-Key").map(str::to_string);
     let delay = {
         let mut s = state.lock().expect("fake state");
         s.requests.push((method.clone(), path.clone()));
@@ -154,19 +141,7 @@ fn serve(state: &Mutex<State>, mut req: tiny_http::Request) {
         std::thread::sleep(d);
     }
     let (status, body) = answer(state, &method, &path, auth.as_deref(), key.as_deref(), &raw);
-    let resp = Response::from_string(body.to_string())
-        .with_status_code(status)
-        .with_header(
-            Header::from_bytes(&b"Content-Type"[..], &b"application/json"[..]).expect("header"),
-        );
-    let _ = req.respond(resp);
-}
-
-fn header(req: &tiny_http::Request, name: &'static str) -> Option<String> {
-    req.headers()
-        .iter()
-        .find(|h| h.field.equiv(name))
-        .map(|h| h.value.as_str().to_string())
+    Response::json(status, body)
 }
 
 fn answer(
