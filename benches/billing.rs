@@ -2,6 +2,8 @@
 //! Prints figures; asserts nothing about speed. Run: `cargo bench --bench billing`
 //! (BENCH_DIR chooses the directory, default the system temp dir; BENCH_SECS the time per figure).
 
+mod support;
+
 use media_lab::billing::{Billing, Reserve};
 use media_lab::config::Config;
 use media_lab::db::{self, Store, jobs::NewJob, ledger};
@@ -12,6 +14,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use support::pct;
 
 fn secs() -> Duration {
     Duration::from_secs_f64(
@@ -36,10 +39,6 @@ fn job() -> NewJob {
         input: "{\"prompt\":\"a cat\"}".into(),
         deadline_at: i64::MAX,
     }
-}
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    sorted[((sorted.len() - 1) as f64 * p).round() as usize]
 }
 
 /// Appends 4 KiB (about one WAL frame) and fdatasyncs it, as often as the disk allows.
@@ -153,18 +152,6 @@ fn grouped(db: &Path, group: usize) -> f64 {
     n as f64 / start.elapsed().as_secs_f64()
 }
 
-fn peak_rss_kib() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .map(str::to_string)
-        })
-        .and_then(|l| l.split_whitespace().nth(1).and_then(|v| v.parse().ok()))
-        .unwrap_or(0)
-}
-
 fn main() {
     let base = std::env::var_os("BENCH_DIR")
         .map(PathBuf::from)
@@ -186,16 +173,15 @@ fn main() {
         (4, false, "4 tasks, 4 connections"),
     ] {
         let (rate, lat) = reserve_settle(&dir.join(format!("t{tasks}{shared}.db")), tasks, shared);
-        let ms = |d: Duration| d.as_secs_f64() * 1e3;
         println!(
             "reserve + settle, {label:<24} {rate:>6.0} pairs/s = {:>5.0} commits/s, {:.2} of raw fsync; \
              pair latency p50 {:.2} ms, p99 {:.2} ms, p99.9 {:.2} ms, max {:.1} ms",
             rate * 2.0,
             rate * 2.0 / fsync,
-            ms(percentile(&lat, 0.50)),
-            ms(percentile(&lat, 0.99)),
-            ms(percentile(&lat, 0.999)),
-            ms(lat[lat.len() - 1]),
+            pct(&lat, 0.50),
+            pct(&lat, 0.99),
+            pct(&lat, 0.999),
+            pct(&lat, 1.0),
         );
     }
     for group in [1, 4, 16] {
@@ -204,7 +190,7 @@ fn main() {
     }
     println!(
         "peak RSS:                            {:>9} KiB",
-        peak_rss_kib()
+        support::status_kib("self", "VmHWM:")
     );
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -2,6 +2,8 @@
 //! then 50 users at once, and the process's RSS idle and under that load.
 //! Run: `cargo bench --bench bot` (BENCH_ROUNDS per user, default 40).
 
+mod support;
+
 #[path = "../tests/common/fake_telegram.rs"]
 #[allow(dead_code)]
 mod fake_telegram;
@@ -12,22 +14,7 @@ mod http;
 use fake_telegram::{FakeTelegram, TOKEN};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-
-fn rss(pid: u32) -> u64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmRSS:"))
-                .map(str::to_string)
-        })
-        .and_then(|l| l.split_whitespace().nth(1).and_then(|v| v.parse().ok()))
-        .unwrap_or(0)
-}
-
-fn pct(sorted: &[Duration], p: f64) -> f64 {
-    sorted[((sorted.len() - 1) as f64 * p).round() as usize].as_secs_f64() * 1e3
-}
+use support::{pct, rss};
 
 fn round_trip(tg: &FakeTelegram, user: i64) -> Duration {
     let mark = tg.mark();

@@ -2,6 +2,8 @@
 //! overhead per job: claim, submit, poll, fetch, download, send, settle), and the add-text render time
 //! for a 2048×2048 photo. Run: `cargo bench --bench jobs` (BENCH_JOBS, default 300).
 
+mod support;
+
 #[path = "../tests/common/fake_fal.rs"]
 #[allow(dead_code)]
 mod fake_fal;
@@ -18,10 +20,7 @@ use media_lab::db::{Store, jobs::NewJob};
 use media_lab::model::Mode;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-
-fn pct(sorted: &[Duration], p: f64) -> f64 {
-    sorted[((sorted.len() - 1) as f64 * p).round() as usize].as_secs_f64() * 1e3
-}
+use support::pct;
 
 fn pool(n: usize, concurrency: &str) -> f64 {
     let dir = std::env::temp_dir().join(format!(

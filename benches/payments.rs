@@ -2,6 +2,8 @@
 //! credit — with 32 concurrent senders, and the latency from sending a notification to its credit
 //! being committed. Run: `cargo bench --bench payments` (BENCH_PAYMENTS sets how many, default 2000).
 
+mod support;
+
 #[path = "../tests/common/fake_yookassa.rs"]
 #[allow(dead_code)]
 mod fake_yookassa;
@@ -22,6 +24,7 @@ use std::net::{SocketAddr, TcpStream};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+use support::{pct, rss};
 
 const SENDERS: usize = 32;
 
@@ -39,10 +42,6 @@ fn post(addr: SocketAddr, body: &str) -> u16 {
         .nth(1)
         .and_then(|c| c.parse().ok())
         .unwrap_or(0)
-}
-
-fn pct(sorted: &[Duration], p: f64) -> f64 {
-    sorted[((sorted.len() - 1) as f64 * p).round() as usize].as_secs_f64() * 1e3
 }
 
 fn main() {
@@ -98,21 +97,6 @@ fn main() {
     while TcpStream::connect(addr).is_err() {
         std::thread::sleep(Duration::from_millis(10));
     }
-    let rss = |pid: u32| {
-        std::fs::read_to_string(format!("/proc/{pid}/status"))
-            .ok()
-            .and_then(|s| {
-                s.lines()
-                    .find(|l| l.starts_with("VmRSS:"))
-                    .map(str::to_string)
-            })
-            .and_then(|l| {
-                l.split_whitespace()
-                    .nth(1)
-                    .and_then(|v| v.parse::<u64>().ok())
-            })
-            .unwrap_or(0)
-    };
     let idle_rss = rss(child.id());
 
     let sent: Arc<Mutex<HashMap<String, Instant>>> = Arc::default();
