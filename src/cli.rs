@@ -122,8 +122,7 @@ pub fn execute(cli: Cli) -> Result<ExitCode> {
         Command::Promo(cmd) => promo(&billing(&config)?, cmd),
         Command::User(cmd) => user(&billing(&config)?, cmd),
         Command::Backup { dest } => {
-            let store = Store::open(&config.database_path)?;
-            store.backup(&dest)?;
+            crate::db::backup(&config.database_path, &dest)?;
             println!("backup written to {}", dest.display());
             Ok(ExitCode::SUCCESS)
         }
@@ -132,8 +131,9 @@ pub fn execute(cli: Cli) -> Result<ExitCode> {
     }
 }
 
+/// The billing core for an admin verb: the database as it is, never migrated (SPEC §3).
 fn billing(config: &Arc<Config>) -> Result<Billing> {
-    let store = Arc::new(Store::open(&config.database_path)?);
+    let store = Arc::new(Store::open_current(&config.database_path)?);
     Ok(Billing::new(store, config.clone()))
 }
 

@@ -47,6 +47,39 @@ pub struct YooKassa {
     pub secret_key: Secret,
 }
 
+/// YooKassa's receipt `payment_mode` values.
+const PAYMENT_MODES: &[&str] = &[
+    "full_prepayment",
+    "partial_prepayment",
+    "advance",
+    "full_payment",
+    "partial_payment",
+    "credit",
+    "credit_payment",
+];
+
+/// YooKassa's receipt `payment_subject` values.
+const PAYMENT_SUBJECTS: &[&str] = &[
+    "commodity",
+    "excise",
+    "job",
+    "service",
+    "gambling_bet",
+    "gambling_prize",
+    "lottery",
+    "lottery_prize",
+    "intellectual_activity",
+    "payment",
+    "agent_commission",
+    "composite",
+    "another",
+    "property_right",
+    "non-operating_gain",
+    "insurance_premium",
+    "sales_tax",
+    "resort_fee",
+];
+
 #[derive(Debug, Clone)]
 pub struct Config {
     pub telegram_bot_token: Option<Secret>,
@@ -68,6 +101,9 @@ pub struct Config {
     /// With an email set, payments carry a 54-FZ receipt for that address.
     pub yookassa_receipt_email: Option<String>,
     pub yookassa_vat_code: u8,
+    /// The receipt item's `payment_mode` and `payment_subject` (a balance top-up is an advance).
+    pub yookassa_payment_mode: String,
+    pub yookassa_payment_subject: String,
     pub fal_key: Option<Secret>,
     pub fal_queue_url: String,
     fal_models: BTreeMap<Mode, String>,
@@ -75,6 +111,8 @@ pub struct Config {
     pub admin_telegram_ids: Vec<i64>,
     pub worker_concurrency: usize,
     pub job_timeout_secs: u64,
+    /// A made result Telegram would not take for this long is refunded (SPEC §6).
+    pub delivery_timeout_secs: u64,
     pub rust_log: String,
     pub log_format: LogFormat,
 }
@@ -194,7 +232,18 @@ impl Config {
                 Some(_) => return Err(bad("YOOKASSA_RECEIPT_EMAIL", "must be an email address")),
                 None => None,
             },
-            yookassa_vat_code: env.number("YOOKASSA_VAT_CODE", 1, 1, 6)? as u8,
+            // 1–12: 11 and 12 are the 22 % rates in force since 2026-01-01.
+            yookassa_vat_code: env.number("YOOKASSA_VAT_CODE", 1, 1, 12)? as u8,
+            yookassa_payment_mode: env.one_of(
+                "YOOKASSA_PAYMENT_MODE",
+                "advance",
+                PAYMENT_MODES,
+            )?,
+            yookassa_payment_subject: env.one_of(
+                "YOOKASSA_PAYMENT_SUBJECT",
+                "payment",
+                PAYMENT_SUBJECTS,
+            )?,
             fal_key: env.secret("FAL_KEY")?,
             fal_queue_url: env.url("FAL_QUEUE_URL", "https://queue.fal.run")?,
             fal_models,
@@ -227,6 +276,12 @@ impl Config {
             },
             worker_concurrency: env.number("WORKER_CONCURRENCY", 4, 1, 64)? as usize,
             job_timeout_secs: u64::from(env.number("JOB_TIMEOUT_SECS", 600, 10, 86_400)?),
+            delivery_timeout_secs: u64::from(env.number(
+                "DELIVERY_TIMEOUT_SECS",
+                86_400,
+                30,
+                30 * 86_400,
+            )?),
             rust_log,
             log_format,
         })
@@ -320,6 +375,26 @@ impl Config {
                 list(&self.yookassa_trusted_ips),
             ),
             ("TRUSTED_PROXIES".into(), list(&self.trusted_proxies)),
+            (
+                "YOOKASSA_RECHECK_SECS".into(),
+                self.yookassa_recheck_secs.to_string(),
+            ),
+            (
+                "YOOKASSA_RECEIPT_EMAIL".into(),
+                opt(&self.yookassa_receipt_email),
+            ),
+            (
+                "YOOKASSA_VAT_CODE".into(),
+                self.yookassa_vat_code.to_string(),
+            ),
+            (
+                "YOOKASSA_PAYMENT_MODE".into(),
+                self.yookassa_payment_mode.clone(),
+            ),
+            (
+                "YOOKASSA_PAYMENT_SUBJECT".into(),
+                self.yookassa_payment_subject.clone(),
+            ),
             ("FAL_KEY".into(), masked(&self.fal_key)),
             ("FAL_QUEUE_URL".into(), self.fal_queue_url.clone()),
         ]);
@@ -345,6 +420,10 @@ impl Config {
                 self.worker_concurrency.to_string(),
             ),
             ("JOB_TIMEOUT_SECS".into(), self.job_timeout_secs.to_string()),
+            (
+                "DELIVERY_TIMEOUT_SECS".into(),
+                self.delivery_timeout_secs.to_string(),
+            ),
             ("RUST_LOG".into(), self.rust_log.clone()),
             (
                 "LOG_FORMAT".into(),
@@ -444,6 +523,21 @@ impl Env<'_> {
             ));
         }
         Ok(n)
+    }
+
+    /// One of `allowed`, or `default` when unset.
+    fn one_of(&self, name: &'static str, default: &str, allowed: &[&str]) -> Result<String> {
+        let Some(text) = self.get(name) else {
+            return Ok(default.to_string());
+        };
+        if allowed.contains(&text.as_str()) {
+            Ok(text)
+        } else {
+            Err(bad(
+                name,
+                format!("{text:?} is not one of {}", allowed.join(", ")),
+            ))
+        }
     }
 
     fn price(&self, name: &'static str) -> Result<Option<Kopecks>> {

@@ -160,3 +160,72 @@ fn duplicate_success_reports_credit_once() {
     );
     assert!(setup.audit().expect("audit").is_empty());
 }
+
+/// 20 users race for a max-uses-5 code, each applying it, opening 3 drafts and paying all of them
+/// (each on its own connection, released together): exactly 5 top-ups are discounted, at most one
+/// per user, and every payment is credited in full.
+#[test]
+fn racing_drafts_give_a_limited_discount_at_most_max_uses_times() {
+    const USERS: usize = 20;
+    const DRAFTS: usize = 3;
+    let dir = Scratch::new("race-code");
+    let setup = billing(&dir);
+    setup
+        .add_promo_code(&media_lab::model::PromoCode {
+            code: "FIVE".into(),
+            kind: media_lab::model::PromoKind::Percent(50),
+            max_uses: Some(5),
+            used_count: 0,
+            expires_at: None,
+            is_active: true,
+        })
+        .expect("code");
+    let barrier = Arc::new(Barrier::new(USERS));
+    let handles: Vec<_> = (0..USERS)
+        .map(|i| {
+            let (barrier, b) = (barrier.clone(), billing(&dir));
+            std::thread::spawn(move || {
+                let user = 500 + i as i64;
+                b.ensure_user(user, None).expect("user");
+                barrier.wait();
+                let applied = b.apply_discount_code(user, "five").expect("apply").is_ok();
+                let drafts: Vec<_> = (0..DRAFTS)
+                    .map(|_| b.create_payment(user, Kopecks(10_000)).expect("draft"))
+                    .collect();
+                for d in &drafts {
+                    let p = &d.payment;
+                    let update = b
+                        .apply_payment_status(&p.id, "succeeded", p.charge_amount, "RUB")
+                        .expect("pay");
+                    assert!(
+                        matches!(update, PaymentUpdate::Credited { amount, .. } if amount == Kopecks(10_000)),
+                        "{update:?}"
+                    );
+                }
+                let discounted = drafts
+                    .iter()
+                    .filter(|d| d.payment.discount_code.is_some())
+                    .count();
+                (applied, discounted)
+            })
+        })
+        .collect();
+    let results: Vec<(bool, usize)> = handles
+        .into_iter()
+        .map(|h| h.join().expect("thread"))
+        .collect();
+    assert!(
+        results.iter().all(|(_, n)| *n <= 1),
+        "a user got the discount twice: {results:?}"
+    );
+    let given: usize = results.iter().map(|(_, n)| n).sum();
+    assert_eq!(given, 5, "{results:?}");
+    for i in 0..USERS {
+        let user = setup.user(500 + i as i64).expect("read").expect("user");
+        assert_eq!(user.balance, Kopecks(30_000), "user {i} credited in full");
+    }
+    let codes = setup.promo_codes().expect("codes");
+    let five = codes.iter().find(|c| c.code == "FIVE").expect("FIVE");
+    assert_eq!(five.used_count, 5);
+    assert!(setup.audit().expect("audit").is_empty());
+}

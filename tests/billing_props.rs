@@ -49,11 +49,11 @@ fn step() -> impl Strategy<Value = Step> {
         3 => (user.clone(), 0..Mode::ALL.len()).prop_map(|(u, m)| Step::Reserve(u, m)),
         2 => any::<usize>().prop_map(Step::Settle),
         2 => any::<usize>().prop_map(Step::Refund),
-        1 => (user.clone(), prop_oneof![Just(10_000i64), Just(5_050), Just(101), Just(30_000)])
+        2 => (user.clone(), prop_oneof![Just(10_000i64), Just(5_050), Just(101), Just(30_000)])
             .prop_map(|(u, a)| Step::CreatePayment(u, a)),
         2 => (any::<usize>(), prop_oneof![Just("succeeded"), Just("canceled"), Just("pending")], any::<bool>())
             .prop_map(|(p, s, t)| Step::PaymentStatus(p, s, t)),
-        1 => (user.clone(), 0..CODES.len()).prop_map(|(u, c)| Step::Discount(u, c)),
+        2 => (user.clone(), 0..CODES.len()).prop_map(|(u, c)| Step::Discount(u, c)),
         1 => (user.clone(), 0..CODES.len()).prop_map(|(u, c)| Step::Redeem(u, c)),
         1 => (user, any::<bool>()).prop_map(|(u, on)| Step::FreeAccess(u, on)),
     ]
@@ -108,15 +108,35 @@ struct Model {
 }
 
 impl Model {
+    /// SPEC §4: a code is usable by a user who has not used it, when its uses plus the live
+    /// reservations of every user's drafts are under max uses; the user's own reservation does not
+    /// count against them.
     fn usable(&self, user: i64, code: &str) -> Result<&MCode, CodeRefusal> {
         let c = self.codes.get(code).ok_or(CodeRefusal::Unknown)?;
-        if c.max.is_some_and(|m| c.used >= m) {
-            Err(CodeRefusal::UsedUp)
-        } else if self.users[&user].used.contains(code) {
+        if self.users[&user].used.contains(code) {
             Err(CodeRefusal::AlreadyUsed)
+        } else if self.holder(user, code).is_some() {
+            Ok(c)
+        } else if c.max.is_some_and(|m| c.used + self.reservations(code) >= m) {
+            Err(CodeRefusal::UsedUp)
         } else {
             Ok(c)
         }
+    }
+
+    /// Live discounted drafts of `code`, from every user.
+    fn reservations(&self, code: &str) -> i64 {
+        self.pays
+            .iter()
+            .filter(|p| !p.final_ && p.code.as_deref() == Some(code))
+            .count() as i64
+    }
+
+    /// The user's live draft that carries `code`.
+    fn holder(&self, user: i64, code: &str) -> Option<&MPay> {
+        self.pays
+            .iter()
+            .find(|p| p.user == user && !p.final_ && p.code.as_deref() == Some(code))
     }
 
     fn record_use(&mut self, user: i64, code: &str) {
@@ -299,8 +319,12 @@ fn apply(billing: &Billing, m: &mut Model, step: &Step) {
             };
             let mut code = None;
             let mut percent = 0;
+            let mut held = None;
             if let Some(pending) = mu.pending.clone() {
                 match m.usable(u, &pending) {
+                    Ok(_) if m.holder(u, &pending).is_some() => {
+                        held = m.holder(u, &pending).map(|p| p.id.clone());
+                    }
                     Ok(MCode {
                         kind: PromoKind::Percent(p),
                         ..
@@ -311,7 +335,9 @@ fn apply(billing: &Billing, m: &mut Model, step: &Step) {
                     _ => m.users.get_mut(&u).expect("user").pending = None,
                 }
             }
-            let p = result.expect("create payment").payment;
+            let new = result.expect("create payment");
+            assert_eq!(new.held_by.map(|p| p.id), held, "the draft holding the code");
+            let p = new.payment;
             assert_eq!(p.amount, Kopecks(amount));
             assert_eq!(p.charge_amount, discounted(Kopecks(amount), percent));
             assert_eq!(p.discount_code, code);
@@ -454,6 +480,37 @@ fn agree(billing: &Billing, m: &Model) {
             }
             (got, want) => panic!("user {u}: db {got:?}, model {want:?}"),
         }
+    }
+    // The discount invariant, read from the database itself: per code, discounted top-ups that
+    // succeeded are at most its max uses, and at most one per user.
+    let store = billing.store();
+    let per_user: i64 = store
+        .read(|c| {
+            Ok(c.query_row(
+                "SELECT coalesce(max(n), 0) FROM (SELECT count(*) n FROM payments
+                  WHERE status = 'succeeded' AND discount_code IS NOT NULL
+                  GROUP BY telegram_id, discount_code)",
+                [],
+                |r| r.get(0),
+            )?)
+        })
+        .expect("per-user discounts");
+    assert!(per_user <= 1, "a user got one code's discount {per_user} times");
+    for (code, c) in &m.codes {
+        let given: i64 = store
+            .read(|conn| {
+                Ok(conn.query_row(
+                    "SELECT count(*) FROM payments WHERE status = 'succeeded' AND discount_code = ?1",
+                    [code],
+                    |r| r.get(0),
+                )?)
+            })
+            .expect("discounts given");
+        assert!(
+            c.max.is_none_or(|max| given <= max),
+            "{code}: {given} discounts for max uses {:?}",
+            c.max
+        );
     }
     let breaches = billing.audit().expect("audit");
     assert!(breaches.is_empty(), "{breaches:#?}");

@@ -72,6 +72,7 @@ impl Billing {
         telegram_id: i64,
         profile: Option<Profile<'_>>,
     ) -> Result<User> {
+        check_user_id(telegram_id)?;
         let now = db::now();
         let p = profile.unwrap_or_default();
         match db::users::get(tx, telegram_id)? {

@@ -14,6 +14,9 @@ pub struct Reservation {
     pub paid_with: PaidWith,
     /// Kopecks taken from the balance (zero unless paid with the balance).
     pub price: Kopecks,
+    /// What the user has left after this charge.
+    pub balance: Kopecks,
+    pub free_operations_left: i64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -78,11 +81,14 @@ impl Billing {
             )?;
             let job_id =
                 db::jobs::insert(tx, Some(operation_id), telegram_id, mode.as_str(), job, now)?;
+            let after = must_get_user(tx, telegram_id)?;
             Ok(Reserve::Reserved(Reservation {
                 operation_id,
                 job_id,
                 paid_with,
                 price: taken,
+                balance: after.balance,
+                free_operations_left: after.free_operations_left,
             }))
         })
     }

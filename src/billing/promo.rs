@@ -124,7 +124,8 @@ impl Billing {
     }
 
     /// Applies a discount code to the user's next top-up. The code is checked now and again when the
-    /// payment is created; its use is recorded only when that payment succeeds.
+    /// draft is created, which reserves it (SPEC §4); the reservation becomes the use when that payment
+    /// succeeds.
     pub fn apply_discount_code(
         &self,
         telegram_id: i64,
@@ -199,8 +200,9 @@ impl Billing {
     }
 }
 
-/// The code if this user may use it now: it exists, is active, has not expired, is under its max
-/// uses, and this user has not used it.
+/// The code if this user may use it now: it exists, is active, has not expired, this user has not
+/// used it, and its uses plus live reservations are under its max uses. A reservation this user holds
+/// (an unpaid discounted draft) does not make the code unusable for them: the draft flow sees it.
 pub(super) fn usable(
     conn: &Connection,
     telegram_id: i64,
@@ -213,10 +215,14 @@ pub(super) fn usable(
         Some(CodeRefusal::Disabled)
     } else if found.expires_at.is_some_and(|at| db::now() >= at) {
         Some(CodeRefusal::Expired)
-    } else if found.max_uses.is_some_and(|max| found.used_count >= max) {
-        Some(CodeRefusal::UsedUp)
     } else if promo::has_used(conn, telegram_id, code)? {
         Some(CodeRefusal::AlreadyUsed)
+    } else if promo::reserved_by(conn, telegram_id, code)?.is_some() {
+        None
+    } else if let Some(max) = found.max_uses
+        && promo::taken(conn, code)? >= max
+    {
+        Some(CodeRefusal::UsedUp)
     } else {
         None
     };

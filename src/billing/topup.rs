@@ -4,7 +4,7 @@ use super::promo::{CodeRefusal, usable};
 use super::{Billing, must_get_user};
 use crate::db::{self, ledger, payments::Payment, promo};
 use crate::error::{Error, Result};
-use crate::model::PromoKind;
+use crate::model::{PromoCode, PromoKind};
 use crate::money::{Kopecks, discounted};
 
 /// The smallest and largest top-up a user may ask for.
@@ -17,6 +17,9 @@ pub struct NewPayment {
     /// The user's pending discount code, if it stopped being valid since it was applied (and so was not
     /// used for this payment).
     pub dropped_code: Option<(String, CodeRefusal)>,
+    /// The user's own unpaid draft that holds the pending discount code: this payment carries no
+    /// discount, and the bot offers that draft's pay button instead (SPEC §4).
+    pub held_by: Option<Payment>,
 }
 
 /// What applying YooKassa's view of a payment did.
@@ -51,7 +54,10 @@ pub enum PaymentUpdate {
 
 impl Billing {
     /// Records a new top-up of `amount` (what will be credited). The payer is charged the amount less
-    /// the user's pending discount code, if it is still valid. The caller then creates it at YooKassa.
+    /// the user's pending discount code, if it is still valid and not held by another live draft of
+    /// theirs; a discounted draft reserves the code in this same transaction, so a code is never given
+    /// more than once per user nor more than max-uses times, however drafts interleave. The caller
+    /// then creates it at the provider.
     pub fn create_payment(&self, telegram_id: i64, amount: Kopecks) -> Result<NewPayment> {
         if amount < MIN_TOPUP || amount > MAX_TOPUP {
             return Err(Error::invalid(format!(
@@ -61,14 +67,27 @@ impl Billing {
         let id = crate::ids::random_id("mlp-")?;
         self.store.write(|tx| {
             let user = must_get_user(tx, telegram_id)?;
+            let now = db::now();
             let mut dropped_code = None;
-            let mut percent = 0;
+            let mut held_by = None;
+            let mut discount = None;
             if let Some(code) = user.pending_discount_code.as_deref() {
+                let holder = promo::reserved_by(tx, telegram_id, code)?;
                 match usable(tx, telegram_id, code)? {
-                    Ok(found) => {
-                        if let PromoKind::Percent(p) = found.kind {
-                            percent = p;
-                        }
+                    Ok(_) if holder.is_some() => {
+                        held_by = match holder {
+                            Some(pid) => db::payments::get(tx, &pid)?,
+                            None => None,
+                        };
+                    }
+                    Ok(PromoCode {
+                        kind: PromoKind::Percent(p),
+                        code,
+                        ..
+                    }) => discount = Some((code, p)),
+                    Ok(_) => {
+                        db::users::set_pending_discount_code(tx, telegram_id, None)?;
+                        dropped_code = Some((code.to_string(), CodeRefusal::WrongKind));
                     }
                     Err(refusal) => {
                         db::users::set_pending_discount_code(tx, telegram_id, None)?;
@@ -76,27 +95,33 @@ impl Billing {
                     }
                 }
             }
+            let percent = discount.as_ref().map_or(0, |(_, p)| *p);
             let payment = Payment {
                 id: id.clone(),
                 telegram_id,
                 amount,
                 charge_amount: discounted(amount, percent),
                 currency: self.config.yookassa_currency.clone(),
-                discount_code: if percent > 0 {
-                    user.pending_discount_code.clone()
-                } else {
-                    None
-                },
+                discount_code: discount.as_ref().map(|(c, _)| c.clone()),
                 discount_percent: percent,
                 yookassa_id: None,
                 confirmation_url: None,
                 status: "created".into(),
-                created_at: db::now(),
+                created_at: now,
             };
-            db::payments::insert(tx, &payment, payment.created_at)?;
+            db::payments::insert(tx, &payment, now)?;
+            if let Some((code, _)) = &discount
+                && !promo::reserve(tx, telegram_id, code, &id, now)?
+            {
+                // usable() saw neither a use nor a reservation of this user under the same write lock.
+                return Err(Error::Database(format!(
+                    "the code {code} could not be reserved for {id}"
+                )));
+            }
             Ok(NewPayment {
                 payment,
                 dropped_code,
+                held_by,
             })
         })
     }
@@ -124,6 +149,8 @@ impl Billing {
             match status {
                 "succeeded" if paid != payment.charge_amount || currency != payment.currency => {
                     db::payments::set_status(tx, payment_id, "mismatch", now)?;
+                    // Never credited, so its discount was never given.
+                    promo::release(tx, payment_id)?;
                     Ok(PaymentUpdate::Mismatch {
                         expected: payment.charge_amount,
                         got: paid,
@@ -147,7 +174,11 @@ impl Billing {
                         },
                         now,
                     )?;
-                    if let Some(code) = payment.discount_code.as_deref() {
+                    // A payment that succeeds is credited in full whatever happened to codes; its
+                    // reservation becomes the use (a draft from before reservations records it now).
+                    if let Some(code) = payment.discount_code.as_deref()
+                        && !promo::consume(tx, payment_id, now)?
+                    {
                         promo::record_use(tx, telegram_id, code, Some(payment_id), now)?;
                     }
                     let user = must_get_user(tx, telegram_id)?;
@@ -175,6 +206,7 @@ impl Billing {
                 }
                 "canceled" => {
                     db::payments::set_status(tx, payment_id, "canceled", now)?;
+                    promo::release(tx, payment_id)?;
                     Ok(PaymentUpdate::Canceled {
                         telegram_id: payment.telegram_id,
                     })

@@ -454,14 +454,13 @@ impl Turn<'_> {
         };
         let paid = match r.paid_with {
             PaidWith::FreeAccess => texts::paid_free_access(lang).to_string(),
-            PaidWith::FreeOperation => texts::paid_free_op(lang, user.free_operations_left - 1),
-            PaidWith::Balance => {
-                texts::paid_balance(lang, r.price, Kopecks(user.balance.0 - r.price.0))
-            }
+            PaidWith::FreeOperation => texts::paid_free_op(lang, r.free_operations_left),
+            PaidWith::Balance => texts::paid_balance(lang, r.price, r.balance),
         };
         tracing::info!(user = id, %mode, operation = r.operation_id, job = r.job_id, paid_with = r.paid_with.as_str(), "job queued");
-        ctx.jobs.notify_one();
+        // The accepted message's id is saved before the worker is woken, so it can edit it.
         self.accepted(r.job_id, &paid).await;
+        ctx.jobs.notify_one();
         Ok(())
     }
 
@@ -471,8 +470,8 @@ impl Turn<'_> {
         let job = self.new_job(text, vec![photo]);
         let (store, id) = (ctx.billing.store().clone(), user.telegram_id);
         let job_id = blocking(move || crate::jobs::enqueue_add_text(&store, id, &job)).await?;
-        ctx.jobs.notify_one();
         self.accepted(job_id, "").await;
+        ctx.jobs.notify_one();
         Ok(())
     }
 

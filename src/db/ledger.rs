@@ -128,6 +128,14 @@ pub fn breaches(conn: &Connection) -> Result<Vec<String>> {
         "SELECT 'payment ' || id || ': succeeded but never credited' FROM payments
           WHERE status = 'succeeded' AND id NOT IN (SELECT payment_id FROM ledger
                                                      WHERE kind = 'topup' AND payment_id IS NOT NULL)",
+        // A discount is given at most once per user per code and at most max-uses times in all.
+        "SELECT 'code ' || discount_code || ': discounted ' || count(*) || ' top-ups of user ' || telegram_id
+           FROM payments WHERE discount_code IS NOT NULL AND status = 'succeeded'
+          GROUP BY telegram_id, discount_code HAVING count(*) > 1",
+        "SELECT 'code ' || p.discount_code || ': discounted ' || count(*) || ' top-ups, max uses ' || c.max_uses
+           FROM payments p JOIN discount_codes c ON c.code = p.discount_code
+          WHERE p.status = 'succeeded' AND c.max_uses IS NOT NULL
+          GROUP BY p.discount_code HAVING count(*) > c.max_uses",
         // An operation is charged exactly once, refunded at most once, never both settled and refunded,
         // and a refund returns exactly what the charge took.
         "SELECT 'operation ' || o.id || ': ' || count(l.id) || ' charge rows'

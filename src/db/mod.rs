@@ -62,6 +62,31 @@ impl Store {
         })
     }
 
+    /// Opens an existing database at exactly this binary's schema, changing nothing: admin verbs run
+    /// beside `run`, which holds the instance lock, so only `run` and `migrate` ever change the schema.
+    pub fn open_current(path: &Path) -> Result<Store> {
+        if !path.exists() {
+            return Err(Error::Database(format!(
+                "there is no database at {}: run `media-lab migrate` first (or check DATABASE_URL)",
+                path.display()
+            )));
+        }
+        let store = Store::open_unmigrated(path)?;
+        {
+            let conn = lock(&store.writer);
+            refuse_newer_schema(&conn)?;
+            let applied = applied_version(&conn)?.unwrap_or(0);
+            let known = known_version();
+            if applied < known {
+                return Err(Error::Database(format!(
+                    "{} is at schema version {applied}, this binary needs {known}: run `media-lab migrate` first",
+                    path.display()
+                )));
+            }
+        }
+        Ok(store)
+    }
+
     pub fn path(&self) -> &Path {
         &self.path
     }
@@ -105,46 +130,91 @@ impl Store {
     }
 
     /// A consistent copy of the whole database at `dest`, taken with SQLite's online backup API while
-    /// other connections (a running bot) keep writing. Written to a temporary file and renamed, so
-    /// `dest` is either absent or complete.
+    /// other connections (a running bot) keep writing. See [`backup`].
     pub fn backup(&self, dest: &Path) -> Result<()> {
-        if dest.exists() {
-            return Err(Error::invalid(format!(
-                "{} already exists; choose a new file name",
-                dest.display()
-            )));
-        }
-        let tmp = dest.with_extension("partial");
-        let result = (|| {
-            let conn = connect(&self.path)?;
-            let mut target = Connection::open(&tmp)?;
-            {
-                let backup = rusqlite::backup::Backup::new(&conn, &mut target)?;
-                // One step of -1 pages copies everything under one read transaction: a single
-                // snapshot, which WAL mode lets writers keep committing beside.
-                loop {
-                    match backup.step(-1)? {
-                        rusqlite::backup::StepResult::Done => break,
-                        _ => std::thread::sleep(Duration::from_millis(50)),
-                    }
+        backup(&self.path, dest)
+    }
+}
+
+/// A consistent copy of the database at `source` into the new file `dest`, whatever its schema: the
+/// source is only read (never created, migrated or switched to another journal mode). The copy is
+/// written to a temporary file of its own in `dest`'s directory and linked into place, so `dest` is
+/// either absent or complete, and an existing `dest` is refused, never overwritten.
+pub fn backup(source: &Path, dest: &Path) -> Result<()> {
+    if !source.is_file() {
+        return Err(Error::Database(format!(
+            "there is no database at {} to back up",
+            source.display()
+        )));
+    }
+    let cannot = |e: std::io::Error| Error::io(format!("cannot write {}", dest.display()), e);
+    if dest.exists() {
+        return Err(Error::invalid(format!(
+            "{} already exists; choose a new file name",
+            dest.display()
+        )));
+    }
+    let name = dest
+        .file_name()
+        .ok_or_else(|| Error::invalid(format!("{} is not a file name", dest.display())))?;
+    let suffix = crate::ids::random_id("")?;
+    let tmp = dest.with_file_name(format!(
+        ".{}.{}.partial",
+        name.to_string_lossy(),
+        &suffix[..12]
+    ));
+    // create_new: the temporary name is ours alone, and the error names the directory problem.
+    std::fs::File::options()
+        .write(true)
+        .create_new(true)
+        .open(&tmp)
+        .map_err(cannot)?;
+    let result = (|| {
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        let conn = Connection::open_with_flags(source, flags)
+            .map_err(|e| Error::Database(format!("cannot open {}: {e}", source.display())))?;
+        conn.busy_timeout(BUSY_TIMEOUT)?;
+        let mut target = Connection::open(&tmp)?;
+        {
+            let backup = rusqlite::backup::Backup::new(&conn, &mut target)?;
+            // One step of -1 pages copies everything under one read transaction: a single
+            // snapshot, which WAL mode lets writers keep committing beside.
+            loop {
+                match backup.step(-1)? {
+                    rusqlite::backup::StepResult::Done => break,
+                    _ => std::thread::sleep(Duration::from_millis(50)),
                 }
             }
-            let check: String = target.query_row("PRAGMA integrity_check", [], |r| r.get(0))?;
-            if check != "ok" {
-                return Err(Error::Database(format!(
-                    "the copy failed its integrity check: {check}"
-                )));
-            }
-            target.pragma_update(None, "journal_mode", "DELETE")?;
-            drop(target);
-            std::fs::rename(&tmp, dest)
-                .map_err(|e| Error::io(format!("renaming to {}", dest.display()), e))
-        })();
-        if result.is_err() {
-            let _ = std::fs::remove_file(&tmp);
         }
-        result
-    }
+        let check: String = target.query_row("PRAGMA integrity_check", [], |r| r.get(0))?;
+        if check != "ok" {
+            return Err(Error::Database(format!(
+                "the copy failed its integrity check: {check}"
+            )));
+        }
+        target.pragma_update(None, "journal_mode", "DELETE")?;
+        drop(target);
+        std::fs::File::open(&tmp)
+            .and_then(|f| f.sync_all())
+            .map_err(cannot)?;
+        // A hard link fails if dest appeared meanwhile: never clobbered, even by a race.
+        std::fs::hard_link(&tmp, dest).map_err(|e| {
+            if e.kind() == std::io::ErrorKind::AlreadyExists {
+                Error::invalid(format!(
+                    "{} already exists; choose a new file name",
+                    dest.display()
+                ))
+            } else {
+                cannot(e)
+            }
+        })?;
+        if let Some(dir) = dest.parent().filter(|d| !d.as_os_str().is_empty()) {
+            let _ = std::fs::File::open(dir).and_then(|d| d.sync_all());
+        }
+        Ok(())
+    })();
+    let _ = std::fs::remove_file(&tmp);
+    result
 }
 
 fn connect(path: &Path) -> Result<Connection> {
@@ -170,25 +240,8 @@ fn connect(path: &Path) -> Result<Connection> {
 /// refinery records applied versions in `refinery_schema_history`; a version above every embedded
 /// migration means a newer media-lab wrote this file, and this binary must not touch it.
 fn refuse_newer_schema(conn: &Connection) -> Result<()> {
-    let has_history: bool = conn.query_row(
-        "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'refinery_schema_history')",
-        [],
-        |r| r.get(0),
-    )?;
-    if !has_history {
-        return Ok(());
-    }
-    let applied: Option<i64> = conn.query_row(
-        "SELECT max(version) FROM refinery_schema_history",
-        [],
-        |r| r.get(0),
-    )?;
-    let known = embedded::migrations::runner()
-        .get_migrations()
-        .iter()
-        .map(|m| i64::from(m.version()))
-        .max()
-        .unwrap_or(0);
+    let applied = applied_version(conn)?;
+    let known = known_version();
     match applied {
         Some(v) if v > known => Err(Error::Database(format!(
             "this database has schema version {v}, newer than this binary knows ({known}); \
@@ -196,6 +249,33 @@ fn refuse_newer_schema(conn: &Connection) -> Result<()> {
         ))),
         _ => Ok(()),
     }
+}
+
+/// The highest schema version applied to this file; None for a file that was never migrated.
+fn applied_version(conn: &Connection) -> Result<Option<i64>> {
+    let has_history: bool = conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'refinery_schema_history')",
+        [],
+        |r| r.get(0),
+    )?;
+    if !has_history {
+        return Ok(None);
+    }
+    Ok(conn.query_row(
+        "SELECT max(version) FROM refinery_schema_history",
+        [],
+        |r| r.get(0),
+    )?)
+}
+
+/// The highest schema version this binary embeds.
+fn known_version() -> i64 {
+    embedded::migrations::runner()
+        .get_migrations()
+        .iter()
+        .map(|m| i64::from(m.version()))
+        .max()
+        .unwrap_or(0)
 }
 
 /// A poisoned lock only means a panic happened while it was held; the transaction it guarded was

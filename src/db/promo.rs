@@ -59,12 +59,81 @@ pub fn set_active(conn: &Connection, code: &str, active: bool) -> Result<bool> {
     )? == 1)
 }
 
+/// Whether the user has used the code (a succeeded payment, or a redeemed generation code).
 pub fn has_used(conn: &Connection, telegram_id: i64, code: &str) -> Result<bool> {
     Ok(conn.query_row(
-        "SELECT EXISTS (SELECT 1 FROM user_discount_codes WHERE telegram_id = ?1 AND code = ?2)",
+        "SELECT EXISTS (SELECT 1 FROM user_discount_codes
+                         WHERE telegram_id = ?1 AND code = ?2 AND state = 'used')",
         params![telegram_id, code],
         |r| r.get(0),
     )?)
+}
+
+/// Uses and live reservations of the code together: what counts against its max uses.
+pub fn taken(conn: &Connection, code: &str) -> Result<i64> {
+    Ok(conn.query_row(
+        "SELECT count(*) FROM user_discount_codes WHERE code = ?1",
+        [code],
+        |r| r.get(0),
+    )?)
+}
+
+/// The payment whose draft holds this user's reservation of the code, if one does.
+pub fn reserved_by(conn: &Connection, telegram_id: i64, code: &str) -> Result<Option<String>> {
+    Ok(conn
+        .query_row(
+            "SELECT payment_id FROM user_discount_codes
+              WHERE telegram_id = ?1 AND code = ?2 AND state = 'reserved'",
+            params![telegram_id, code],
+            |r| r.get(0),
+        )
+        .optional()?
+        .flatten())
+}
+
+/// Reserves the code for the draft `payment_id` (which must exist). The primary key refuses a second
+/// row for the same user and code, so this is false when the user already holds or used it.
+pub fn reserve(
+    conn: &Connection,
+    telegram_id: i64,
+    code: &str,
+    payment_id: &str,
+    now: i64,
+) -> Result<bool> {
+    let n = conn.execute(
+        "INSERT INTO user_discount_codes (telegram_id, code, payment_id, used_at, state)
+         VALUES (?1, ?2, ?3, ?4, 'reserved') ON CONFLICT (telegram_id, code) DO NOTHING",
+        params![telegram_id, code, payment_id, now],
+    )?;
+    Ok(n == 1)
+}
+
+/// The payment that reserved a code succeeded: its reservation becomes a use, counted once. False when
+/// the payment held no reservation (a draft made before reservations existed).
+pub fn consume(conn: &Connection, payment_id: &str, now: i64) -> Result<bool> {
+    let code: Option<String> = conn
+        .query_row(
+            "UPDATE user_discount_codes SET state = 'used', used_at = ?2
+              WHERE payment_id = ?1 AND state = 'reserved' RETURNING code",
+            params![payment_id, now],
+            |r| r.get(0),
+        )
+        .optional()?;
+    if let Some(code) = &code {
+        conn.execute(
+            "UPDATE discount_codes SET used_count = used_count + 1 WHERE code = ?1",
+            [code],
+        )?;
+    }
+    Ok(code.is_some())
+}
+
+/// The payment that reserved a code was canceled (or will never be credited): the code is free again.
+pub fn release(conn: &Connection, payment_id: &str) -> Result<bool> {
+    Ok(conn.execute(
+        "DELETE FROM user_discount_codes WHERE payment_id = ?1 AND state = 'reserved'",
+        [payment_id],
+    )? > 0)
 }
 
 /// Records that the user used the code (once per user) and counts it; false when already recorded.
@@ -76,7 +145,8 @@ pub fn record_use(
     now: i64,
 ) -> Result<bool> {
     let n = conn.execute(
-        "INSERT INTO user_discount_codes (telegram_id, code, payment_id, used_at) VALUES (?1, ?2, ?3, ?4)
+        "INSERT INTO user_discount_codes (telegram_id, code, payment_id, used_at, state)
+         VALUES (?1, ?2, ?3, ?4, 'used')
          ON CONFLICT (telegram_id, code) DO NOTHING",
         params![telegram_id, code, payment_id, now],
     )?;

@@ -371,8 +371,8 @@ pub fn create_body(p: &Payment, return_url: &str, config: &Config) -> serde_json
                 "quantity": "1.00",
                 "amount": {"value": value, "currency": p.currency},
                 "vat_code": config.yookassa_vat_code,
-                "payment_mode": "full_payment",
-                "payment_subject": "service",
+                "payment_mode": config.yookassa_payment_mode,
+                "payment_subject": config.yookassa_payment_subject,
             }],
         });
     }
