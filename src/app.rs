@@ -8,8 +8,6 @@ use crate::error::{Error, Result};
 use crate::listener::{self, Listener};
 use crate::metrics::Metrics;
 use crate::payments::Payments;
-use std::fs::{File, TryLockError};
-use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
@@ -23,7 +21,7 @@ pub fn run(config: Arc<Config>) -> Result<ExitCode> {
         });
     }
     // Taken before migrating, so two instances never migrate at once. Held until the process exits.
-    let _lock = lock_instance(&config.database_path)?;
+    let _lock = crate::db::lock_instance(&config.database_path)?;
     let store = Arc::new(Store::open(&config.database_path)?);
     tracing::info!(database = %config.database_path.display(), "database ready");
 
@@ -41,12 +39,25 @@ pub fn run(config: Arc<Config>) -> Result<ExitCode> {
     let (stop_tx, stop_rx) = watch::channel(false);
     let processor = runtime.spawn(payments.clone().run(stop_rx.clone()));
     let telegram = crate::bot::client(&config)?;
-    let worker =
-        crate::jobs::worker::Worker::new(billing.clone(), config.clone(), telegram.clone())?;
+    // One paced sender for everything that carries information (results, notices); its worker task
+    // needs the runtime.
+    let sender = {
+        use teloxide::adaptors::throttle::Limits;
+        use teloxide::requests::RequesterExt;
+        let _inside = runtime.enter();
+        telegram.clone().throttle(Limits::default())
+    };
+    let worker = crate::jobs::worker::Worker::new(
+        billing.clone(),
+        config.clone(),
+        telegram.clone(),
+        sender.clone(),
+    )?;
     let jobs_wake = worker.waker();
     let workers = runtime.spawn(worker.run(stop_rx.clone()));
     let bot = runtime.spawn(crate::bot::run(
         telegram,
+        sender,
         config.clone(),
         billing,
         payments.clone(),
@@ -83,25 +94,6 @@ pub fn run(config: Arc<Config>) -> Result<ExitCode> {
     });
     tracing::info!("stopped");
     Ok(ExitCode::SUCCESS)
-}
-
-/// An exclusive advisory lock (flock) on `<database>.lock`, from std's `File::try_lock`: the kernel
-/// drops it when the process dies, even on kill -9, so a crash never leaves a stale lock behind.
-fn lock_instance(database: &Path) -> Result<File> {
-    let mut name = database.as_os_str().to_owned();
-    name.push(".lock");
-    let path = PathBuf::from(name);
-    let file = File::options()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(&path)
-        .map_err(|e| Error::io(format!("opening the lock file {}", path.display()), e))?;
-    match file.try_lock() {
-        Ok(()) => Ok(file),
-        Err(TryLockError::WouldBlock) => Err(Error::Locked(path)),
-        Err(TryLockError::Error(e)) => Err(Error::io(format!("locking {}", path.display()), e)),
-    }
 }
 
 async fn shutdown_signal() -> Result<()> {

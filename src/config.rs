@@ -234,11 +234,7 @@ impl Config {
             },
             // 1–12: 11 and 12 are the 22 % rates in force since 2026-01-01.
             yookassa_vat_code: env.number("YOOKASSA_VAT_CODE", 1, 1, 12)? as u8,
-            yookassa_payment_mode: env.one_of(
-                "YOOKASSA_PAYMENT_MODE",
-                "advance",
-                PAYMENT_MODES,
-            )?,
+            yookassa_payment_mode: env.one_of("YOOKASSA_PAYMENT_MODE", "advance", PAYMENT_MODES)?,
             yookassa_payment_subject: env.one_of(
                 "YOOKASSA_PAYMENT_SUBJECT",
                 "payment",

@@ -19,3 +19,4 @@ pub mod metrics;
 pub mod model;
 pub mod money;
 pub mod payments;
+pub mod telegram;

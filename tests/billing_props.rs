@@ -336,7 +336,11 @@ fn apply(billing: &Billing, m: &mut Model, step: &Step) {
                 }
             }
             let new = result.expect("create payment");
-            assert_eq!(new.held_by.map(|p| p.id), held, "the draft holding the code");
+            assert_eq!(
+                new.held_by.map(|p| p.id),
+                held,
+                "the draft holding the code"
+            );
             let p = new.payment;
             assert_eq!(p.amount, Kopecks(amount));
             assert_eq!(p.charge_amount, discounted(Kopecks(amount), percent));
@@ -495,7 +499,10 @@ fn agree(billing: &Billing, m: &Model) {
             )?)
         })
         .expect("per-user discounts");
-    assert!(per_user <= 1, "a user got one code's discount {per_user} times");
+    assert!(
+        per_user <= 1,
+        "a user got one code's discount {per_user} times"
+    );
     for (code, c) in &m.codes {
         let given: i64 = store
             .read(|conn| {

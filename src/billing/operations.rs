@@ -121,6 +121,49 @@ impl Billing {
             Ok(finish)
         })
     }
+
+    /// Ends a failed job: refunds its operation (if it has one and it is still charged), marks the job
+    /// failed, and queues the message that tells the user — all in one transaction, so a refund is
+    /// never committed without its message (the outbox delivers it, after a restart too). `notice`
+    /// is the message's payload; `returned` and `free_operation` are added here. Returns the refund,
+    /// or None when there was nothing to refund or the job had already ended.
+    pub fn fail_job(
+        &self,
+        job_id: i64,
+        reason: &str,
+        notice: serde_json::Value,
+    ) -> Result<Option<Finish>> {
+        self.store.write(|tx| {
+            let now = db::now();
+            let job = db::jobs::get(tx, job_id)?
+                .ok_or_else(|| Error::NotFound(format!("job {job_id}")))?;
+            let finish = match job.operation_id {
+                Some(op) => Some(refund_in(tx, op, reason)?),
+                None => None,
+            };
+            let ended = db::jobs::finish(tx, job_id, "failed", Some(reason), now)?;
+            let refunded = match finish {
+                Some(Finish::Done {
+                    returned,
+                    free_operation,
+                }) => Some((returned, free_operation)),
+                _ => None,
+            };
+            if ended || refunded.is_some() {
+                let (returned, free_operation) = refunded.unwrap_or((Kopecks::ZERO, false));
+                let mut payload = notice;
+                payload["job_id"] = job_id.into();
+                payload["chat_id"] = job.chat_id.into();
+                payload["returned"] = returned.to_decimal().into();
+                payload["free_operation"] = free_operation.into();
+                if let Some(m) = job.progress_message_id {
+                    payload["progress_message_id"] = m.into();
+                }
+                db::notices::insert(tx, job.telegram_id, "job_failed", &payload, now)?;
+            }
+            Ok(finish.filter(|f| matches!(f, Finish::Done { .. })))
+        })
+    }
 }
 
 fn settle_in(tx: &rusqlite::Connection, operation_id: i64) -> Result<Finish> {

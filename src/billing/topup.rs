@@ -223,4 +223,16 @@ impl Billing {
             }
         })
     }
+
+    /// Cancels a draft that never reached the payer (the provider refused to create it), releasing
+    /// its discount reservation. A final payment is left as it is.
+    pub fn cancel_payment(&self, payment_id: &str) -> Result<bool> {
+        self.store.write(|tx| {
+            let moved = db::payments::set_status(tx, payment_id, "canceled", db::now())?;
+            if moved {
+                promo::release(tx, payment_id)?;
+            }
+            Ok(moved)
+        })
+    }
 }

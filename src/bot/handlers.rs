@@ -624,6 +624,23 @@ impl Turn<'_> {
                 .await
                 .map_err(tg)?;
         }
+        // SPEC §4: the code stays with the unpaid discounted invoice; offer that one's pay button.
+        if let Some(held) = &started.held_by
+            && let (Some(code), Some(url)) = (
+                held.discount_code.as_deref(),
+                held.confirmation_url
+                    .as_deref()
+                    .and_then(|u| reqwest::Url::parse(u).ok()),
+            )
+        {
+            bot.send_message(
+                chat,
+                texts::code_held(lang, code, held.amount, held.charge_amount),
+            )
+            .reply_markup(keyboards::pay_link(lang, held.charge_amount, url))
+            .await
+            .map_err(tg)?;
+        }
         let url = reqwest::Url::parse(&started.confirmation_url)
             .map_err(|e| Error::invalid(format!("confirmation URL: {e}")))?;
         let p = &started.payment;

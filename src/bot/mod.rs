@@ -174,6 +174,7 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 /// unreachable), then long-polls and dispatches; notices (top-ups credited) are delivered beside it.
 pub async fn run(
     bot: Bot,
+    sender: crate::jobs::worker::Sender,
     config: Arc<Config>,
     billing: Billing,
     payments: Payments,
@@ -203,6 +204,12 @@ pub async fn run(
         tracing::warn!(error = %e, "could not set the command list");
     }
     let store = billing.store().clone();
+    let notices = tokio::spawn(deliver_notices(
+        sender,
+        billing.clone(),
+        config.clone(),
+        shutdown.clone(),
+    ));
     let ctx = Ctx {
         config,
         billing: billing.clone(),
@@ -210,7 +217,6 @@ pub async fn run(
         return_url,
         jobs,
     };
-    let notices = tokio::spawn(deliver_notices(bot.clone(), billing, shutdown.clone()));
     let mut dispatcher = Dispatcher::builder(bot.clone(), schema())
         .dependencies(dptree::deps![ctx, Arc::new(DialogueStore(store))])
         .default_handler(|update| async move {

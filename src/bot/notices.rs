@@ -1,20 +1,32 @@
-//! Delivers the outbox: messages billing recorded for users (a top-up credited) while no handler was
-//! talking to them. A notice is marked sent only after Telegram accepted it.
+//! Delivers the outbox: messages billing recorded in the same transaction as what they report (a
+//! top-up credited, a job failed and refunded) for users no handler was talking to. A notice is marked
+//! sent only after Telegram accepted it; a 429 or an outage is retried with backoff (after a restart
+//! too) until DELIVERY_TIMEOUT_SECS, and a chat that is gone gives it up at once.
 
-use super::texts::{self, Lang};
+use super::texts::{self, JobFailure, Lang};
 use crate::billing::Billing;
-use crate::db::{self, blocking};
+use crate::config::Config;
+use crate::db::{self, blocking, notices::Notice};
+use crate::error::Result;
+use crate::jobs::worker::Sender;
+use crate::money::Kopecks;
+use crate::telegram::{SendFailure, backoff};
+use std::sync::Arc;
 use std::time::Duration;
 use teloxide::prelude::*;
+use teloxide::types::MessageId;
 use tokio::sync::watch;
 
-const POLL: Duration = Duration::from_secs(2);
-/// After this many failed sends a notice is given up (the user blocked the bot, say).
-const MAX_ATTEMPTS: i64 = 10;
+const POLL: Duration = Duration::from_secs(1);
 
-pub async fn deliver_notices(bot: Bot, billing: Billing, mut shutdown: watch::Receiver<bool>) {
+pub async fn deliver_notices(
+    bot: Sender,
+    billing: Billing,
+    config: Arc<Config>,
+    mut shutdown: watch::Receiver<bool>,
+) {
     loop {
-        if let Err(e) = deliver_once(&bot, &billing).await {
+        if let Err(e) = deliver_due(&bot, &billing, &config).await {
             tracing::warn!(error = %e, "delivering notices failed");
         }
         tokio::select! {
@@ -24,48 +36,91 @@ pub async fn deliver_notices(bot: Bot, billing: Billing, mut shutdown: watch::Re
     }
 }
 
-async fn deliver_once(bot: &Bot, billing: &Billing) -> crate::error::Result<()> {
+async fn deliver_due(bot: &Sender, billing: &Billing, config: &Config) -> Result<()> {
     let store = billing.store().clone();
-    let notices = blocking(move || store.read(|c| db::notices::unsent(c, 50))).await?;
+    let notices = blocking(move || store.read(|c| db::notices::due(c, db::now(), 50))).await?;
     for n in notices {
         let b = billing.clone();
-        let lang = blocking(move || b.user(n.telegram_id))
+        let id = n.telegram_id;
+        let user_lang = blocking(move || b.user(id))
             .await?
             .map(|u| Lang::of(u.language_code.as_deref()));
-        let lang = lang.unwrap_or(Lang::Ru);
-        let text = match n.kind.as_str() {
-            "topup_credited" => texts::topup_credited(
-                lang,
-                n.payload["amount"].as_str().unwrap_or("?"),
-                n.payload["balance"].as_str().unwrap_or("?"),
-            ),
-            other => {
-                tracing::warn!(kind = other, "unknown notice kind; dropped");
-                String::new()
+        let outcome = send(bot, &n, user_lang.unwrap_or(Lang::Ru)).await;
+        let now = db::now();
+        let expired = now - n.created_at >= config.delivery_timeout_secs as i64;
+        let store = billing.store().clone();
+        let nid = n.id;
+        let next = match outcome {
+            Ok(()) => None,
+            Err(SendFailure::RetryAfter(wait)) => Some(now + wait.as_secs().max(1) as i64),
+            Err(SendFailure::Transient(why)) => {
+                tracing::warn!(notice = n.id, user = n.telegram_id, error = %why, "notice not delivered; will retry");
+                Some(now + backoff(n.attempts.clamp(0, 30) as u32).as_secs() as i64)
+            }
+            Err(SendFailure::Gone(why) | SendFailure::Rejected(why)) => {
+                tracing::warn!(notice = n.id, user = n.telegram_id, error = %why, "notice cannot be delivered; given up");
+                Some(i64::MAX)
             }
         };
-        let sent = if text.is_empty() {
-            Ok(())
-        } else {
-            bot.send_message(ChatId(n.telegram_id), text)
-                .await
-                .map(|_| ())
-        };
-        let store = billing.store().clone();
-        let (id, ok) = (n.id, sent.is_ok());
-        if let Err(e) = &sent {
-            tracing::warn!(notice = n.id, user = n.telegram_id, error = %e, "notice not delivered");
-        }
         blocking(move || {
-            store.write(|tx| {
-                if ok {
-                    db::notices::mark_sent(tx, id, db::now())
-                } else {
-                    db::notices::failed(tx, id, MAX_ATTEMPTS, db::now())
-                }
+            store.write(|tx| match next {
+                None => db::notices::mark_sent(tx, nid, now),
+                Some(i64::MAX) => db::notices::give_up(tx, nid, now),
+                Some(_) if expired => db::notices::give_up(tx, nid, now),
+                Some(at) => db::notices::retry_at(tx, nid, at),
             })
         })
         .await?;
     }
     Ok(())
+}
+
+/// Sends one notice. A job failure first replaces the job's "accepted" message (so the chat shows
+/// one status, not two); when that message cannot be edited, the text is sent as a new message.
+async fn send(bot: &Sender, n: &Notice, user_lang: Lang) -> std::result::Result<(), SendFailure> {
+    let p = &n.payload;
+    let chat = ChatId(p["chat_id"].as_i64().unwrap_or(n.telegram_id));
+    let text = match n.kind.as_str() {
+        "topup_credited" => texts::topup_credited(
+            user_lang,
+            p["amount"].as_str().unwrap_or("?"),
+            p["balance"].as_str().unwrap_or("?"),
+        ),
+        "job_failed" => {
+            let lang = match p["lang"].as_str() {
+                Some(code) if !code.is_empty() => Lang::of(Some(code)),
+                _ => user_lang,
+            };
+            let why = serde_json::from_value(p["why"].clone()).unwrap_or(JobFailure::Service);
+            let returned = p["returned"]
+                .as_str()
+                .and_then(|r| Kopecks::parse_roubles(r, false).ok());
+            let free = p["free_operation"].as_bool().unwrap_or(false);
+            texts::job_failed(lang, why, returned, free)
+        }
+        other => {
+            tracing::warn!(kind = other, "unknown notice kind; dropped");
+            return Ok(());
+        }
+    };
+    if let Some(message) = p["progress_message_id"]
+        .as_i64()
+        .and_then(|m| i32::try_from(m).ok())
+    {
+        match bot
+            .edit_message_text(chat, MessageId(message), text.clone())
+            .await
+        {
+            Ok(_) => return Ok(()),
+            Err(e) => match SendFailure::of(&e) {
+                // The message is gone or too old to edit: say it in a new one.
+                SendFailure::Rejected(_) => {}
+                other => return Err(other),
+            },
+        }
+    }
+    bot.send_message(chat, text)
+        .await
+        .map(|_| ())
+        .map_err(|e| SendFailure::of(&e))
 }

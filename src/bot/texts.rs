@@ -456,6 +456,18 @@ pub fn code_dropped(lang: Lang, code: &str) -> String {
         }
     }
 }
+pub fn code_held(lang: Lang, code: &str, amount: Kopecks, charge: Kopecks) -> String {
+    match lang {
+        Lang::Ru => format!(
+            "Промокод {code} уже применён к неоплаченному счёту на {charge} ₽ (на баланс поступит {amount} ₽). \
+             Оплатите его кнопкой ниже — новый счёт создан без скидки."
+        ),
+        Lang::En => format!(
+            "Code {code} is held by your unpaid {charge} ₽ invoice ({amount} ₽ to be credited). \
+             Pay it with the button below — the new invoice carries no discount."
+        ),
+    }
+}
 pub fn free_access_on(lang: Lang) -> &'static str {
     t(
         lang,
@@ -530,13 +542,16 @@ pub fn done(lang: Lang) -> &'static str {
     t(lang, "✅ Готово!", "✅ Done!")
 }
 
-/// Why a job failed, in words for the user.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Why a job failed, in words for the user. Stored in the failure notice's payload.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum JobFailure {
     Timeout,
     Refused,
     Input,
     Service,
+    /// Telegram would not take the made result (until DELIVERY_TIMEOUT_SECS, or the chat is gone).
+    Undelivered,
 }
 
 pub fn job_failed(
@@ -565,6 +580,11 @@ pub fn job_failed(
             lang,
             "сервис обработки вернул ошибку",
             "the image service failed",
+        ),
+        JobFailure::Undelivered => t(
+            lang,
+            "Telegram так и не принял готовую картинку",
+            "Telegram would not accept the finished picture",
         ),
     };
     let refund = match (lang, returned, free_operation) {

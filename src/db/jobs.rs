@@ -30,11 +30,19 @@ pub struct Job {
     pub cancel_url: Option<String>,
     pub progress_message_id: Option<i64>,
     pub deadline_at: i64,
+    /// How many times a worker claimed it: a job found `running` at start this often is poison.
+    pub attempts: i64,
+    /// The made result, kept beside the database until Telegram has it.
+    pub result_path: Option<String>,
+    /// 0 nothing, 1 the picture, 2 the picture and the full-quality file (upscale) delivered.
+    pub delivered_parts: i64,
+    pub delivery_deadline_at: Option<i64>,
 }
 
 const COLUMNS: &str =
     "id, operation_id, telegram_id, chat_id, kind, input, status, fal_request_id, status_url,
-    response_url, cancel_url, progress_message_id, deadline_at";
+    response_url, cancel_url, progress_message_id, deadline_at, attempts, result_path, delivered_parts,
+    delivery_deadline_at";
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<Job> {
     Ok(Job {
@@ -51,6 +59,10 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Job> {
         cancel_url: r.get(10)?,
         progress_message_id: r.get(11)?,
         deadline_at: r.get(12)?,
+        attempts: r.get(13)?,
+        result_path: r.get(14)?,
+        delivered_parts: r.get(15)?,
+        delivery_deadline_at: r.get(16)?,
     })
 }
 
@@ -144,4 +156,78 @@ pub fn finish(
         "UPDATE jobs SET status = ?2, error = ?3, updated_at = ?4 WHERE id = ?1 AND status NOT IN ('done', 'failed')",
         params![id, status, error, now],
     )? == 1)
+}
+
+pub fn get(conn: &Connection, id: i64) -> Result<Option<Job>> {
+    use rusqlite::OptionalExtension;
+    Ok(conn
+        .query_row(
+            &format!("SELECT {COLUMNS} FROM jobs WHERE id = ?1"),
+            [id],
+            from_row,
+        )
+        .optional()?)
+}
+
+/// The result is on disk: the job moves to `delivering` with its file and delivery deadline.
+pub fn set_result(
+    conn: &Connection,
+    id: i64,
+    path: &str,
+    delivery_deadline_at: i64,
+    now: i64,
+) -> Result<()> {
+    conn.execute(
+        "UPDATE jobs SET status = 'delivering', result_path = ?2, delivery_deadline_at = ?3, updated_at = ?4
+          WHERE id = ?1 AND status NOT IN ('done', 'failed')",
+        params![id, path, delivery_deadline_at, now],
+    )?;
+    Ok(())
+}
+
+/// Telegram took part of the result: recorded right after the send, so it is never sent again.
+pub fn set_delivered(
+    conn: &Connection,
+    id: i64,
+    parts: i64,
+    message_id: Option<i64>,
+    now: i64,
+) -> Result<()> {
+    conn.execute(
+        "UPDATE jobs SET delivered_parts = max(delivered_parts, ?2),
+                result_message_id = coalesce(result_message_id, ?3), updated_at = ?4
+          WHERE id = ?1",
+        params![id, parts, message_id, now],
+    )?;
+    Ok(())
+}
+
+/// A paid job that ended while its operation stayed `charged`: a refund or settle write that failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unfinished {
+    pub job_id: i64,
+    pub operation_id: i64,
+    pub telegram_id: i64,
+    pub job_status: String,
+    pub error: Option<String>,
+}
+
+/// Paid jobs that are `done` or `failed` while their operation is still `charged`.
+pub fn ended_but_charged(conn: &Connection, limit: u32) -> Result<Vec<Unfinished>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT j.id, j.operation_id, j.telegram_id, j.status, j.error
+           FROM operations o JOIN jobs j ON j.operation_id = o.id
+          WHERE o.status = 'charged' AND j.status IN ('done', 'failed')
+          ORDER BY o.id LIMIT ?1",
+    )?;
+    let rows = stmt.query_map([limit], |r| {
+        Ok(Unfinished {
+            job_id: r.get(0)?,
+            operation_id: r.get(1)?,
+            telegram_id: r.get(2)?,
+            job_status: r.get(3)?,
+            error: r.get(4)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
 }

@@ -64,12 +64,12 @@ impl Store {
 
     /// Opens an existing database at exactly this binary's schema, changing nothing: admin verbs run
     /// beside `run`, which holds the instance lock, so only `run` and `migrate` ever change the schema.
+    /// A file that does not exist yet is a fresh install, not an older schema: it is created and
+    /// migrated under the instance lock, as `run` would.
     pub fn open_current(path: &Path) -> Result<Store> {
         if !path.exists() {
-            return Err(Error::Database(format!(
-                "there is no database at {}: run `media-lab migrate` first (or check DATABASE_URL)",
-                path.display()
-            )));
+            let _lock = lock_instance(path)?;
+            return Store::open(path);
         }
         let store = Store::open_unmigrated(path)?;
         {
@@ -215,6 +215,26 @@ pub fn backup(source: &Path, dest: &Path) -> Result<()> {
     })();
     let _ = std::fs::remove_file(&tmp);
     result
+}
+
+/// An exclusive advisory lock (flock) on `<database>.lock`, from std's `File::try_lock`: the kernel
+/// drops it when the process dies, even on kill -9, so a crash never leaves a stale lock behind.
+pub fn lock_instance(database: &Path) -> Result<std::fs::File> {
+    use std::fs::{File, TryLockError};
+    let mut name = database.as_os_str().to_owned();
+    name.push(".lock");
+    let path = PathBuf::from(name);
+    let file = File::options()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(|e| Error::io(format!("opening the lock file {}", path.display()), e))?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(TryLockError::WouldBlock) => Err(Error::Locked(path)),
+        Err(TryLockError::Error(e)) => Err(Error::io(format!("locking {}", path.display()), e)),
+    }
 }
 
 fn connect(path: &Path) -> Result<Connection> {

@@ -23,20 +23,26 @@ pub struct Notice {
     pub telegram_id: i64,
     pub kind: String,
     pub payload: serde_json::Value,
+    pub created_at: i64,
+    pub attempts: i64,
 }
 
-/// The oldest undelivered notices.
-pub fn unsent(conn: &Connection, limit: u32) -> Result<Vec<Notice>> {
+/// The oldest undelivered notices whose next attempt is due.
+pub fn due(conn: &Connection, now: i64, limit: u32) -> Result<Vec<Notice>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT id, telegram_id, kind, payload FROM notices WHERE sent_at IS NULL ORDER BY id LIMIT ?1",
+        "SELECT id, telegram_id, kind, payload, created_at, attempts FROM notices
+          WHERE sent_at IS NULL AND gave_up_at IS NULL AND next_attempt_at <= ?1
+          ORDER BY id LIMIT ?2",
     )?;
-    let rows = stmt.query_map([limit], |r| {
+    let rows = stmt.query_map(params![now, limit], |r| {
         let payload: String = r.get(3)?;
         Ok(Notice {
             id: r.get(0)?,
             telegram_id: r.get(1)?,
             kind: r.get(2)?,
             payload: serde_json::from_str(&payload).unwrap_or(serde_json::Value::Null),
+            created_at: r.get(4)?,
+            attempts: r.get(5)?,
         })
     })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
@@ -50,13 +56,20 @@ pub fn mark_sent(conn: &Connection, id: i64, now: i64) -> Result<()> {
     Ok(())
 }
 
-/// Counts a failed delivery; after `max_attempts` the notice is given up (marked sent).
-pub fn failed(conn: &Connection, id: i64, max_attempts: i64, now: i64) -> Result<()> {
+/// Counts a failed delivery and schedules the next one at `next_at`.
+pub fn retry_at(conn: &Connection, id: i64, next_at: i64) -> Result<()> {
     conn.execute(
-        "UPDATE notices SET attempts = attempts + 1,
-                sent_at = CASE WHEN attempts + 1 >= ?2 THEN ?3 ELSE sent_at END
-          WHERE id = ?1",
-        params![id, max_attempts, now],
+        "UPDATE notices SET attempts = attempts + 1, next_attempt_at = ?2 WHERE id = ?1",
+        params![id, next_at],
+    )?;
+    Ok(())
+}
+
+/// The notice can never be delivered (the chat is gone, or the delivery deadline passed).
+pub fn give_up(conn: &Connection, id: i64, now: i64) -> Result<()> {
+    conn.execute(
+        "UPDATE notices SET attempts = attempts + 1, gave_up_at = ?2 WHERE id = ?1",
+        params![id, now],
     )?;
     Ok(())
 }

@@ -164,3 +164,41 @@ pub fn schedule_check(
     )?;
     Ok(())
 }
+
+/// Saves the exact create request before it is sent (see `create_request` in the schema).
+pub fn set_create_request(conn: &Connection, id: &str, body: &str, now: i64) -> Result<()> {
+    conn.execute(
+        "UPDATE payments SET create_request = ?2, updated_at = ?3 WHERE id = ?1",
+        params![id, body, now],
+    )?;
+    Ok(())
+}
+
+/// Payments still `created` (we never learned the provider's id) between `older_than` and
+/// `newer_than`, with the request that created them.
+pub fn stuck_created(
+    conn: &Connection,
+    older_than: i64,
+    newer_than: i64,
+    limit: u32,
+) -> Result<Vec<(Payment, Option<String>)>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {COLUMNS}, create_request FROM payments
+          WHERE status = 'created' AND created_at <= ?1 AND created_at > ?2
+          ORDER BY created_at LIMIT ?3"
+    ))?;
+    let rows = stmt.query_map(params![older_than, newer_than, limit], |r| {
+        Ok((from_row(r)?, r.get(11)?))
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Ids of payments still `created` that were made before `before`: past YooKassa's 24-hour
+/// idempotence window, so they can no longer be asked about by their key.
+pub fn abandoned_created(conn: &Connection, before: i64) -> Result<Vec<String>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id FROM payments WHERE status = 'created' AND created_at <= ?1 ORDER BY created_at LIMIT 64",
+    )?;
+    let rows = stmt.query_map([before], |r| r.get(0))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}

@@ -1,19 +1,26 @@
 //! The worker pool: claims queued jobs from SQLite, runs up to WORKER_CONCURRENCY at once, and moves
 //! each through fal.ai (or the local renderer) to delivery. Every state is recorded before anything
-//! waits on the network, so a restart resumes: running jobs are queued again, submitted ones resume
-//! polling, and one that may have reached fal without us learning its id is refunded, never resubmitted.
+//! waits on the network, so a restart resumes: running jobs are queued again (a third time is poison:
+//! failed and refunded), submitted ones resume polling, one that may have reached fal without us
+//! learning its id is refunded, never resubmitted, and a made result is kept in a file and sent until
+//! Telegram takes it or DELIVERY_TIMEOUT_SECS passes. A sweeper runs the same recovery every
+//! SWEEP_EVERY for jobs no task holds, and finishes operations whose refund or settle write failed.
 
 use super::fal::{self, FailureKind, Fal, Status};
 use super::render;
-use crate::billing::{Billing, Finish};
+use crate::billing::Billing;
 use crate::bot::texts::{self, JobFailure, Lang};
 use crate::config::Config;
 use crate::db::{self, blocking, jobs::Job};
 use crate::error::{Error, Result};
 use crate::model::Mode;
+use crate::telegram::{SendFailure, backoff};
 use serde::Deserialize;
-use std::sync::Arc;
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
+use teloxide::adaptors::Throttle;
 use teloxide::net::Download;
 use teloxide::prelude::*;
 use teloxide::types::{ChatAction, FileId, InputFile, MessageId};
@@ -26,6 +33,12 @@ const MAX_INPUT_SIDE: u32 = 2048;
 const IDLE_TICK: Duration = Duration::from_secs(1);
 /// How long a progress edit or chat action may take before the job goes on without it.
 const COSMETIC_TIMEOUT: Duration = Duration::from_secs(5);
+/// How often the sweeper looks for jobs and operations nobody is finishing.
+const SWEEP_EVERY: Duration = Duration::from_secs(30);
+/// A job found `running` at start this many times crashed the process each time: failed, refunded.
+const POISON_ATTEMPTS: i64 = 3;
+/// Tries of a write that must not be lost (a delivery record, a settle) before the sweeper takes over.
+const WRITE_TRIES: u32 = 8;
 
 #[derive(Debug, Deserialize)]
 struct Input {
@@ -68,23 +81,52 @@ impl From<Error> for Failure {
     }
 }
 
+/// The client that sends what carries information (results): paced under Telegram's limits by
+/// teloxide's `Throttle` (30 messages/s overall, 1/s per chat, order kept per chat, every send held
+/// while a 429's `retry_after` runs, then retried). Edits and chat actions do not go through it.
+pub type Sender = Throttle<Bot>;
+
 #[derive(Clone)]
 pub struct Worker {
     billing: Billing,
     config: Arc<Config>,
     bot: Bot,
+    sender: Sender,
     fal: Option<Arc<Fal>>,
     wake: Arc<Notify>,
+    /// Jobs a task of this process holds; the sweeper leaves them alone.
+    in_flight: Arc<Mutex<HashSet<i64>>>,
+    /// Where made results wait for Telegram: `results/` beside the database.
+    results: PathBuf,
+}
+
+/// Removes a job from `in_flight` when its task ends, however it ends.
+struct Holding(Arc<Mutex<HashSet<i64>>>, i64);
+
+impl Drop for Holding {
+    fn drop(&mut self) {
+        lock(&self.0).remove(&self.1);
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
 impl Worker {
-    pub fn new(billing: Billing, config: Arc<Config>, bot: Bot) -> Result<Worker> {
+    pub fn new(billing: Billing, config: Arc<Config>, bot: Bot, sender: Sender) -> Result<Worker> {
+        let results = results_dir(&config.database_path);
+        std::fs::create_dir_all(&results)
+            .map_err(|e| Error::io(format!("creating {}", results.display()), e))?;
         Ok(Worker {
             fal: Fal::from_config(&config)?.map(Arc::new),
             billing,
             config,
             bot,
+            sender,
             wake: Arc::new(Notify::new()),
+            in_flight: Arc::new(Mutex::new(HashSet::new())),
+            results,
         })
     }
 
@@ -95,17 +137,19 @@ impl Worker {
 
     pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
         let slots = Arc::new(Semaphore::new(self.config.worker_concurrency));
-        for job in self.recover().await {
-            let Ok(permit) = slots.clone().acquire_owned().await else {
-                return;
-            };
-            let this = self.clone();
-            tokio::spawn(async move {
-                this.process(job).await;
-                drop(permit);
-            });
-        }
+        let mut next_sweep = tokio::time::Instant::now();
         loop {
+            // The sweep at start is the recovery from a previous process; later ones catch jobs whose
+            // task ended without finishing them (a failed write).
+            if tokio::time::Instant::now() >= next_sweep {
+                for job in self.sweep().await {
+                    let Ok(permit) = slots.clone().acquire_owned().await else {
+                        return;
+                    };
+                    self.spawn(job, permit);
+                }
+                next_sweep = tokio::time::Instant::now() + SWEEP_EVERY;
+            }
             // Permits first, then claim at most that many: every claimed job has its slot.
             let free = slots.available_permits();
             if let Some(mut permits) = (free > 0)
@@ -120,12 +164,7 @@ impl Worker {
                             let Some(permit) = permits.split(1) else {
                                 break;
                             };
-                            let this = self.clone();
-                            tokio::spawn(async move {
-                                this.process(job).await;
-                                drop(permit);
-                                this.wake.notify_one();
-                            });
+                            self.spawn(job, permit);
                         }
                     }
                     Err(e) => tracing::error!(error = %e, "claiming jobs failed"),
@@ -148,8 +187,62 @@ impl Worker {
         }
     }
 
-    /// Puts what a previous process left in flight back on its feet; returns the jobs to resume.
-    async fn recover(&self) -> Vec<Job> {
+    /// Runs `job` in a task of its own that holds `permit` and marks the job in flight until it ends.
+    fn spawn(&self, job: Job, permit: tokio::sync::OwnedSemaphorePermit) {
+        // Marked here, synchronously, so the sweeper (same loop) never sees it as abandoned.
+        lock(&self.in_flight).insert(job.id);
+        let holding = Holding(self.in_flight.clone(), job.id);
+        let this = self.clone();
+        tokio::spawn(async move {
+            this.process(job).await;
+            drop(holding);
+            drop(permit);
+            this.wake.notify_one();
+        });
+    }
+
+    /// Finishes operations left `charged` by a job that ended (a refund or settle write that failed),
+    /// then recovers the unfinished jobs no task holds; returns the jobs to resume.
+    async fn sweep(&self) -> Vec<Job> {
+        let store = self.billing.store().clone();
+        match blocking(move || store.read(|c| db::jobs::ended_but_charged(c, 64))).await {
+            Ok(rows) => {
+                for row in rows {
+                    if row.job_status == "done" {
+                        let (billing, op) = (self.billing.clone(), row.operation_id);
+                        match blocking(move || billing.settle(op)).await {
+                            Ok(_) => {
+                                tracing::info!(
+                                    job = row.job_id,
+                                    operation = op,
+                                    "sweeper: settled a delivered job"
+                                )
+                            }
+                            Err(e) => {
+                                tracing::warn!(job = row.job_id, error = %e, "sweeper: settle failed")
+                            }
+                        }
+                    } else {
+                        let reason = row.error.clone().unwrap_or_else(|| "job failed".into());
+                        let store = self.billing.store().clone();
+                        let job = blocking(move || store.read(|c| db::jobs::get(c, row.job_id)))
+                            .await
+                            .ok()
+                            .flatten();
+                        if let Some(job) = job {
+                            tracing::info!(
+                                job = job.id,
+                                operation = row.operation_id,
+                                "sweeper: refunding a failed job left charged"
+                            );
+                            self.fail(&job, Failure::new(JobFailure::Service, reason))
+                                .await;
+                        }
+                    }
+                }
+            }
+            Err(e) => tracing::error!(error = %e, "sweeper: reading charged operations failed"),
+        }
         let store = self.billing.store().clone();
         let jobs = match blocking(move || store.read(db::jobs::unfinished)).await {
             Ok(jobs) => jobs,
@@ -158,9 +251,21 @@ impl Worker {
                 return Vec::new();
             }
         };
+        let held = lock(&self.in_flight).clone();
         let mut resume = Vec::new();
-        for job in jobs {
+        for job in jobs.into_iter().filter(|j| !held.contains(&j.id)) {
             match job.status.as_str() {
+                "running" if job.attempts >= POISON_ATTEMPTS => {
+                    // Every run of this job ended with the process: its input must not crash-loop it.
+                    let failure = Failure::new(
+                        JobFailure::Input,
+                        format!(
+                            "the process stopped {} times while running it",
+                            job.attempts
+                        ),
+                    );
+                    self.fail(&job, failure).await;
+                }
                 "running" => {
                     // Never got as far as the POST to fal: safe to run from the start.
                     let (store, id) = (self.billing.store().clone(), job.id);
@@ -205,9 +310,16 @@ impl Worker {
             .kind
             .parse()
             .map_err(|e: String| Failure::new(JobFailure::Service, e))?;
-        let op = job
-            .operation_id
-            .ok_or_else(|| Failure::new(JobFailure::Service, "paid job without operation"))?;
+        if job.operation_id.is_none() {
+            return Err(Failure::new(
+                JobFailure::Service,
+                "paid job without operation",
+            ));
+        }
+        if job.status == "delivering" && job.result_path.is_some() {
+            // The result is on disk: only Telegram is left.
+            return self.deliver_kept(job, mode == Mode::Upscale).await;
+        }
         let fal = self
             .fal
             .clone()
@@ -280,20 +392,170 @@ impl Worker {
                 "the model flagged the result as NSFW",
             ));
         }
-        self.set_status(job.id, "delivering").await?;
         self.progress(job, texts::progress_sending(lang)).await;
         let url = output.urls.first().cloned().unwrap_or_default();
         let bytes = fal
             .download(&url)
             .await
             .map_err(|e| Failure::new(JobFailure::Service, e.to_string()))?;
-        self.deliver(job, bytes, mode == Mode::Upscale).await?;
-        let billing = self.billing.clone();
-        let id = job.id;
-        blocking(move || billing.settle_job(id, op)).await?;
-        self.progress(job, texts::done(lang)).await;
-        tracing::info!(job = job.id, operation = op, "delivered and settled");
+        let kept = self.keep_result(job, bytes).await?;
+        self.deliver_kept(&kept, mode == Mode::Upscale).await
+    }
+
+    /// Writes the made result to its file (synced) and records it on the job, which moves to
+    /// `delivering` with its delivery deadline: from here on only Telegram is left, across restarts.
+    async fn keep_result(&self, job: &Job, bytes: Vec<u8>) -> std::result::Result<Job, Failure> {
+        let ext = if bytes.starts_with(&[0x89, b'P', b'N', b'G']) {
+            "png"
+        } else {
+            "jpg"
+        };
+        let path = self.results.join(format!("job-{}.{ext}", job.id));
+        let file = path.clone();
+        tokio::task::spawn_blocking(move || write_synced(&file, &bytes))
+            .await
+            .map_err(|e| Failure::new(JobFailure::Service, e.to_string()))?
+            .map_err(|e| Failure::new(JobFailure::Service, e.to_string()))?;
+        let deadline = db::now() + self.config.delivery_timeout_secs as i64;
+        let (store, id, text) = (
+            self.billing.store().clone(),
+            job.id,
+            path.to_string_lossy().to_string(),
+        );
+        let kept = blocking(move || {
+            store.write(|tx| {
+                db::jobs::set_result(tx, id, &text, deadline, db::now())?;
+                db::jobs::get(tx, id)
+            })
+        })
+        .await?
+        .ok_or_else(|| Failure::new(JobFailure::Service, "the job vanished"))?;
+        Ok(kept)
+    }
+
+    /// Sends the kept result until Telegram has it: the picture (a photo, or a document when
+    /// Telegram will not take it as a photo), and for upscales the full-quality file. Each part is
+    /// recorded right after Telegram took it, so a restart never sends it again. A 429 waits its
+    /// `retry_after` (the Throttle sender does that itself), network errors and 5xx retry with
+    /// backoff until the delivery deadline; a chat that is gone, a refused file or the deadline fail
+    /// the job (and so refund it). Then the job is settled — retried, never turned into a refund.
+    async fn deliver_kept(&self, job: &Job, full_file: bool) -> std::result::Result<(), Failure> {
+        let lang = parse_input(job).map(|i| lang_of(&i)).unwrap_or(Lang::Ru);
+        let path = PathBuf::from(job.result_path.clone().unwrap_or_default());
+        let read = path.clone();
+        let bytes = tokio::task::spawn_blocking(move || std::fs::read(&read))
+            .await
+            .map_err(|e| Failure::new(JobFailure::Service, e.to_string()))?
+            .map_err(|e| {
+                Failure::new(
+                    JobFailure::Service,
+                    format!("the kept result {} is unreadable: {e}", path.display()),
+                )
+            })?;
+        let need = if full_file { 2 } else { 1 };
+        let deadline = job
+            .delivery_deadline_at
+            .unwrap_or_else(|| db::now() + self.config.delivery_timeout_secs as i64);
+        let name = if bytes.starts_with(&[0x89, b'P', b'N', b'G']) {
+            "result.png"
+        } else {
+            "result.jpg"
+        };
+        let chat = ChatId(job.chat_id);
+        let mut parts = job.delivered_parts;
+        let mut photo_refused = bytes.len() > PHOTO_LIMIT;
+        let mut attempt = 0;
+        while parts < need {
+            if db::now() >= deadline {
+                return Err(Failure::new(
+                    JobFailure::Undelivered,
+                    "Telegram did not take the result before DELIVERY_TIMEOUT_SECS",
+                ));
+            }
+            let as_photo = parts == 0 && !photo_refused;
+            self.chat_action(job.chat_id);
+            let file = InputFile::memory(bytes.clone()).file_name(name);
+            let sent = if as_photo {
+                self.sender.send_photo(chat, file).await
+            } else {
+                self.sender.send_document(chat, file).await
+            };
+            match sent {
+                Ok(message) => {
+                    // A document as the first part is the full-quality file as well.
+                    let now_parts = if as_photo { parts + 1 } else { need };
+                    let first = (parts == 0).then_some(i64::from(message.id.0));
+                    let (store, id) = (self.billing.store().clone(), job.id);
+                    self.persist("recording a delivery", move || {
+                        store.write(|tx| {
+                            db::jobs::set_delivered(tx, id, now_parts, first, db::now())
+                        })
+                    })
+                    .await;
+                    parts = now_parts;
+                    attempt = 0;
+                }
+                Err(e) => match SendFailure::of(&e) {
+                    SendFailure::RetryAfter(wait) => {
+                        tracing::warn!(job = job.id, ?wait, "Telegram flood control; waiting");
+                        tokio::time::sleep(wait).await;
+                    }
+                    SendFailure::Transient(why) => {
+                        let left = (deadline - db::now()).max(1) as u64;
+                        let wait = backoff(attempt).min(Duration::from_secs(left));
+                        tracing::warn!(job = job.id, error = %why, ?wait, "sending the result failed; will retry");
+                        tokio::time::sleep(wait).await;
+                        attempt += 1;
+                    }
+                    SendFailure::Rejected(why) if as_photo => {
+                        tracing::warn!(job = job.id, error = %why, "sent as a document instead");
+                        photo_refused = true;
+                    }
+                    SendFailure::Rejected(why) | SendFailure::Gone(why) => {
+                        return Err(Failure::new(
+                            JobFailure::Undelivered,
+                            format!("Telegram will not take the result: {why}"),
+                        ));
+                    }
+                },
+            }
+        }
+        let (billing, id, op) = (self.billing.clone(), job.id, job.operation_id);
+        let settled = self
+            .persist("settling a delivered job", move || match op {
+                Some(op) => billing.settle_job(id, op).map(|_| ()),
+                None => billing
+                    .store()
+                    .write(|tx| db::jobs::finish(tx, id, "done", None, db::now()))
+                    .map(|_| ()),
+            })
+            .await;
+        if settled {
+            if let Err(e) = std::fs::remove_file(&path) {
+                tracing::warn!(job = job.id, error = %e, "could not remove the delivered result");
+            }
+            self.progress(job, texts::done(lang)).await;
+            tracing::info!(job = job.id, operation = ?job.operation_id, "delivered and settled");
+        }
         Ok(())
+    }
+
+    /// Runs a write that must not be lost, retrying with backoff; false when it still failed after
+    /// WRITE_TRIES (the job then stays as recorded, and the sweeper or the next start finishes it).
+    async fn persist<F>(&self, what: &str, f: F) -> bool
+    where
+        F: Fn() -> Result<()> + Clone + Send + 'static,
+    {
+        for attempt in 0..WRITE_TRIES {
+            match blocking(f.clone()).await {
+                Ok(()) => return true,
+                Err(e) => {
+                    tracing::error!(error = %e, attempt, "{what} failed; retrying");
+                    tokio::time::sleep(backoff(attempt)).await;
+                }
+            }
+        }
+        false
     }
 
     /// Polls fal with backoff until the request completes, the deadline passes, or fal says no.
@@ -354,6 +616,9 @@ impl Worker {
     }
 
     async fn add_text(&self, job: &Job) -> std::result::Result<(), Failure> {
+        if job.status == "delivering" && job.result_path.is_some() {
+            return self.deliver_kept(job, false).await;
+        }
         let input = parse_input(job)?;
         let file_id = input
             .images
@@ -365,92 +630,27 @@ impl Worker {
             .await
             .map_err(|e| Failure::new(JobFailure::Service, e.to_string()))?
             .map_err(|e| Failure::new(JobFailure::Input, e.to_string()))?;
-        self.deliver(job, rendered, false).await?;
-        let (store, id) = (self.billing.store().clone(), job.id);
-        blocking(move || store.write(|tx| db::jobs::finish(tx, id, "done", None, db::now())))
-            .await?;
-        self.progress(job, texts::done(lang_of(&input))).await;
-        Ok(())
+        let kept = self.keep_result(job, rendered).await?;
+        self.deliver_kept(&kept, false).await
     }
 
-    /// Sends the result: a photo (falling back to a document when Telegram refuses it as a photo),
-    /// and for upscales the full-quality file too.
-    async fn deliver(
-        &self,
-        job: &Job,
-        bytes: Vec<u8>,
-        also_document: bool,
-    ) -> std::result::Result<(), Failure> {
-        let chat = ChatId(job.chat_id);
-        self.chat_action(job.chat_id);
-        let name = if bytes.starts_with(&[0x89, b'P', b'N', b'G']) {
-            "result.png"
-        } else {
-            "result.jpg"
-        };
-        let as_photo = bytes.len() <= PHOTO_LIMIT;
-        let mut sent_photo = false;
-        if as_photo {
-            match self
-                .bot
-                .send_photo(chat, InputFile::memory(bytes.clone()).file_name(name))
-                .await
-            {
-                Ok(_) => sent_photo = true,
-                Err(teloxide::RequestError::Api(e)) => {
-                    tracing::warn!(job = job.id, error = %e, "sent as a document instead")
-                }
-                Err(e) => {
-                    return Err(Failure::new(
-                        JobFailure::Service,
-                        format!("sending the photo: {e}"),
-                    ));
-                }
-            }
-        }
-        if !sent_photo || also_document {
-            self.bot
-                .send_document(chat, InputFile::memory(bytes).file_name(name))
-                .await
-                .map_err(|e| Failure::new(JobFailure::Service, format!("sending the file: {e}")))?;
-        }
-        Ok(())
-    }
-
-    /// Refunds exactly once (through billing, with the job marked failed in the same transaction)
-    /// and tells the user what happened and what came back.
+    /// A job failed: its refund (if paid), its end and the message telling the user are one
+    /// transaction; the outbox delivers the message. Also the sweeper's way to refund a failed job
+    /// left charged.
     async fn fail(&self, job: &Job, failure: Failure) {
         tracing::warn!(job = job.id, kind = %job.kind, detail = %failure.detail, "job failed");
-        let lang = parse_input(job).map(|i| lang_of(&i)).unwrap_or(Lang::Ru);
-        let (billing, id, op, reason) = (
-            self.billing.clone(),
-            job.id,
-            job.operation_id,
-            failure.detail.clone(),
-        );
-        let finished = blocking(move || match op {
-            Some(op) => billing.refund_job(id, op, &reason).map(Some),
-            None => billing
-                .store()
-                .write(|tx| db::jobs::finish(tx, id, "failed", Some(&reason), db::now()))
-                .map(|_| None),
-        })
-        .await;
-        let (returned, free_op) = match finished {
-            Ok(Some(Finish::Done {
-                returned,
-                free_operation,
-            })) => (Some(returned), free_operation),
-            Ok(_) => (None, false),
-            Err(e) => {
-                tracing::error!(job = job.id, error = %e, "recording the failure failed; it is retried at the next start");
-                return;
+        let lang = parse_input(job).map(|i| i.lang).unwrap_or_default();
+        let notice = serde_json::json!({"why": failure.why, "lang": lang});
+        let (billing, id, reason) = (self.billing.clone(), job.id, failure.detail.clone());
+        match blocking(move || billing.fail_job(id, &reason, notice)).await {
+            Ok(_) => {
+                if let Some(path) = &job.result_path {
+                    let _ = std::fs::remove_file(path);
+                }
             }
-        };
-        let text = texts::job_failed(lang, failure.why, returned, free_op);
-        self.progress(job, &text).await;
-        if job.progress_message_id.is_none() {
-            let _ = self.bot.send_message(ChatId(job.chat_id), text).await;
+            Err(e) => {
+                tracing::error!(job = job.id, error = %e, "recording the failure failed; the sweeper retries it")
+            }
         }
     }
 
@@ -471,7 +671,17 @@ impl Worker {
 
     /// Edits the job's "accepted" message; a failure (or a slow Telegram) never fails or holds the job.
     async fn progress(&self, job: &Job, text: &str) {
-        if let Some(id) = job.progress_message_id.and_then(|m| i32::try_from(m).ok()) {
+        let mut message = job.progress_message_id;
+        if message.is_none() {
+            // The "accepted" message may have been saved after this job was claimed.
+            let (store, id) = (self.billing.store().clone(), job.id);
+            message = blocking(move || store.read(|c| db::jobs::get(c, id)))
+                .await
+                .ok()
+                .flatten()
+                .and_then(|j| j.progress_message_id);
+        }
+        if let Some(id) = message.and_then(|m| i32::try_from(m).ok()) {
             let edit = self
                 .bot
                 .edit_message_text(ChatId(job.chat_id), MessageId(id), text);
@@ -502,4 +712,28 @@ fn parse_input(job: &Job) -> std::result::Result<Input, Failure> {
 
 fn lang_of(input: &Input) -> Lang {
     Lang::of(Some(input.lang.as_str()))
+}
+
+/// Made results wait here for Telegram: `results/` beside the database file.
+pub fn results_dir(database: &Path) -> PathBuf {
+    database
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
+        .join("results")
+}
+
+/// Writes `bytes` to `path` durably: the file and its directory entry are synced before it counts.
+fn write_synced(path: &Path, bytes: &[u8]) -> Result<()> {
+    use std::io::Write;
+    let io = |e| Error::io(format!("writing {}", path.display()), e);
+    let mut f = std::fs::File::create(path).map_err(io)?;
+    f.write_all(bytes).map_err(io)?;
+    f.sync_all().map_err(io)?;
+    if let Some(dir) = path.parent() {
+        std::fs::File::open(dir)
+            .and_then(|d| d.sync_all())
+            .map_err(io)?;
+    }
+    Ok(())
 }

@@ -13,7 +13,7 @@ use crate::money::Kopecks;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{Notify, watch};
-use yookassa::YooKassa;
+use yookassa::{ApiPayment, YooKassa};
 
 /// The reconciler gives up on a payment this long after it was created.
 const GIVE_UP_AFTER_SECS: i64 = 24 * 3600;
@@ -21,6 +21,11 @@ const GIVE_UP_AFTER_SECS: i64 = 24 * 3600;
 const MAX_RECHECK_SECS: i64 = 3600;
 /// Payments checked with the API at once while processing notifications.
 const CHECKS_IN_FLIGHT: usize = 8;
+/// A payment still `created` this long after it was made lost its create answer: ask again. Longer
+/// than a create with all its retries can take, though a same-key overlap would be harmless too.
+const RESEND_AFTER_SECS: i64 = 120;
+/// YooKassa keeps an Idempotence-Key for 24 hours; stay inside that window.
+const KEY_WINDOW_SECS: i64 = 23 * 3600;
 /// How often the processor looks for due payments when nothing wakes it.
 const TICK: Duration = Duration::from_secs(5);
 
@@ -31,6 +36,8 @@ pub struct StartedTopup {
     pub confirmation_url: String,
     /// A pending discount code that was no longer valid and so was not applied.
     pub dropped_code: Option<(String, CodeRefusal)>,
+    /// The user's unpaid draft that holds their discount code (this one carries none).
+    pub held_by: Option<Payment>,
 }
 
 #[derive(Clone)]
@@ -68,7 +75,10 @@ impl Payments {
     }
 
     /// Records a top-up of `amount` (with the user's discount code, if still valid), creates it at
-    /// YooKassa and returns the confirmation URL for the payer.
+    /// YooKassa and returns the confirmation URL for the payer. The create request is saved before it
+    /// is sent, so a crash before YooKassa's id is saved is mended by re-sending it with the same
+    /// Idempotence-Key (see `resend_stuck`). The URL is returned only for a payment of exactly our
+    /// amount and currency.
     pub async fn start_topup(
         &self,
         telegram_id: i64,
@@ -83,16 +93,26 @@ impl Payments {
         let new = blocking(move || billing.create_payment(telegram_id, amount)).await?;
         let body = create_body(&new.payment, return_url, &self.config);
         let id = new.payment.id.clone();
-        let store = self.billing.store().clone();
+        let (store, id2, text) = (self.billing.store().clone(), id.clone(), body.to_string());
+        blocking(move || {
+            store.write(|tx| db::payments::set_create_request(tx, &id2, &text, db::now()))
+        })
+        .await?;
         let created = match api.create_payment(&body, &id).await {
             Ok(created) => created,
             Err(e) => {
-                // Retries with the same key are done; the payer never saw a URL, so nobody can pay it.
-                let id = id.clone();
-                blocking(move || {
-                    store.write(|tx| db::payments::set_status(tx, &id, "canceled", db::now()))
-                })
-                .await?;
+                if !matches!(
+                    e,
+                    Error::Remote {
+                        retryable: true,
+                        ..
+                    }
+                ) {
+                    // YooKassa refused it: nobody can pay it, so its discount is free again.
+                    let (billing, id) = (self.billing.clone(), id.clone());
+                    blocking(move || billing.cancel_payment(&id)).await?;
+                }
+                // A retryable failure may still have created it: the sweeper asks again by its key.
                 return Err(e);
             }
         };
@@ -100,33 +120,27 @@ impl Payments {
             .confirmation
             .as_ref()
             .and_then(|c| c.confirmation_url.clone());
-        let (Some(url), Ok(charged)) = (url, created.amount.kopecks()) else {
-            return Err(Error::invalid(
-                "YooKassa created the payment without a confirmation URL or amount",
-            ));
+        let exact = created
+            .amount
+            .kopecks()
+            .is_ok_and(|k| k == new.payment.charge_amount)
+            && created.amount.currency == new.payment.currency;
+        self.apply_api_payment(new.payment.clone(), &created)
+            .await?;
+        let Some(url) = url.filter(|_| exact) else {
+            tracing::error!(payment = %id, yookassa = %created.id, ours = %new.payment.charge_amount,
+                theirs = ?created.amount, "YooKassa created the payment without a confirmation URL or with another amount; no pay button shown");
+            return Err(Error::Remote {
+                service: "YooKassa",
+                status: None,
+                code: None,
+                message:
+                    "the payment was created with another amount or without a confirmation URL"
+                        .into(),
+                retryable: false,
+            });
         };
-        if charged != new.payment.charge_amount {
-            tracing::error!(payment = %id, ours = %new.payment.charge_amount, theirs = %charged, "YooKassa created a payment with another amount");
-        }
-        let recheck = i64::from(self.config.yookassa_recheck_secs);
-        let (yk_id, status, url2) = (created.id.clone(), created.status.clone(), url.clone());
-        let id2 = id.clone();
-        blocking(move || {
-            store.write(|tx| {
-                let now = db::now();
-                db::payments::set_created(
-                    tx,
-                    &id2,
-                    &yk_id,
-                    Some(&url2),
-                    &status,
-                    now + recheck,
-                    now,
-                )
-            })
-        })
-        .await?;
-        tracing::info!(payment = %id, yookassa = %created.id, user = telegram_id, amount = %amount, charged = %charged, "payment created");
+        tracing::info!(payment = %id, yookassa = %created.id, user = telegram_id, amount = %amount, charged = %new.payment.charge_amount, "payment created");
         let mut payment = new.payment;
         payment.yookassa_id = Some(created.id);
         payment.confirmation_url = Some(url.clone());
@@ -134,7 +148,53 @@ impl Payments {
             payment,
             confirmation_url: url,
             dropped_code: new.dropped_code,
+            held_by: new.held_by,
         })
+    }
+
+    /// Payments left `created` by a crash between YooKassa's answer and saving its id: the saved
+    /// request is sent again with the same Idempotence-Key, and YooKassa answers with the payment it
+    /// already made (or makes it now, if the first request never arrived). Past YooKassa's 24-hour
+    /// key window a payment nobody was shown is canceled, which frees its discount.
+    pub async fn resend_stuck(&self) -> Result<usize> {
+        let Some(api) = self.api.clone() else {
+            return Ok(0);
+        };
+        let now = db::now();
+        let store = self.billing.store().clone();
+        let stuck = blocking(move || {
+            store.read(|c| {
+                db::payments::stuck_created(c, now - RESEND_AFTER_SECS, now - KEY_WINDOW_SECS, 16)
+            })
+        })
+        .await?;
+        let mut mended = 0;
+        for (payment, request) in stuck {
+            let Some(body) = request.and_then(|r| serde_json::from_str(&r).ok()) else {
+                continue;
+            };
+            match api.create_payment(&body, &payment.id).await {
+                Ok(created) => {
+                    tracing::info!(payment = %payment.id, yookassa = %created.id, "learned YooKassa's id of a payment left unrecorded");
+                    self.apply_api_payment(payment, &created).await?;
+                    mended += 1;
+                }
+                Err(e) => {
+                    tracing::warn!(payment = %payment.id, error = %e, "re-sending a payment's create failed")
+                }
+            }
+        }
+        let store = self.billing.store().clone();
+        let abandoned = blocking(move || {
+            store.read(|c| db::payments::abandoned_created(c, now - KEY_WINDOW_SECS))
+        })
+        .await?;
+        for id in abandoned {
+            tracing::warn!(payment = %id, "never created at YooKassa within 24 hours; canceled");
+            let billing = self.billing.clone();
+            blocking(move || billing.cancel_payment(&id)).await?;
+        }
+        Ok(mended)
     }
 
     /// Processes every recorded notification: each payment they name is fetched from the API once
@@ -177,15 +237,18 @@ impl Payments {
         let up_to = blocking(move || store.read(|c| db::notifications::latest_id(c, &id))).await?;
         let outcome = match self.check_payment(&yk_id).await {
             Ok(outcome) => outcome,
+            // YooKassa refused the question for good (or its answer is unreadable): recorded as such.
             Err(
-                e @ Error::Remote {
-                    retryable: true, ..
-                },
-            ) => return Err(e),
-            Err(e) => {
+                e @ (Error::Remote {
+                    retryable: false, ..
+                }
+                | Error::Invalid(_)),
+            ) => {
                 tracing::error!(yookassa = %yk_id, error = %e, "notification could not be verified");
                 "error"
             }
+            // A retryable API failure or a local one (the database): left for the next pass.
+            Err(e) => return Err(e),
         };
         let store = self.billing.store().clone();
         blocking(move || {
@@ -196,19 +259,14 @@ impl Payments {
         .await
     }
 
-    /// Fetches one payment from the API and applies what it says; returns the outcome's label.
+    /// Fetches one payment from the API and applies what it says; returns the outcome's label. A
+    /// payment is ours by its YooKassa id, or by the API's `metadata.payment_id` when we never saved
+    /// YooKassa's id (a crash right after the create).
     async fn check_payment(&self, yookassa_id: &str) -> Result<&'static str> {
         let store = self.billing.store().clone();
         let id = yookassa_id.to_string();
-        let Some(ours) =
-            blocking(move || store.read(|c| db::payments::by_yookassa_id(c, &id))).await?
-        else {
-            tracing::warn!(yookassa = %yookassa_id, "notification about a payment we never created; ignored");
-            self.metrics
-                .inc("media_lab_payment_checks_total", "unknown");
-            return Ok("unknown");
-        };
-        if ours.is_final() {
+        let known = blocking(move || store.read(|c| db::payments::by_yookassa_id(c, &id))).await?;
+        if known.as_ref().is_some_and(Payment::is_final) {
             self.metrics
                 .inc("media_lab_payment_checks_total", "already_final");
             return Ok("already_final");
@@ -219,28 +277,97 @@ impl Payments {
             .ok_or_else(|| Error::invalid("payments are not configured"))?;
         let theirs = match api.get_payment(yookassa_id).await {
             Ok(p) => p,
+            Err(
+                e @ Error::Remote {
+                    status: Some(404), ..
+                },
+            ) if known.is_none() => {
+                tracing::warn!(yookassa = %yookassa_id, error = %e, "notification about a payment YooKassa does not know; ignored");
+                self.metrics
+                    .inc("media_lab_payment_checks_total", "unknown");
+                return Ok("unknown");
+            }
             Err(e) => {
                 self.metrics
                     .inc("media_lab_payment_checks_total", "api_error");
                 return Err(e);
             }
         };
-        if theirs.test && !api.is_test_shop() {
+        let ours = match known {
+            Some(ours) => ours,
+            None => {
+                let claimed = metadata_payment_id(&theirs).map(str::to_string);
+                let store = self.billing.store().clone();
+                let found = match claimed {
+                    Some(pid) => {
+                        blocking(move || store.read(|c| db::payments::get(c, &pid))).await?
+                    }
+                    None => None,
+                };
+                // Only a row that never learned its YooKassa id can be claimed this way.
+                match found.filter(|p| p.yookassa_id.is_none()) {
+                    Some(p) => p,
+                    None => {
+                        tracing::warn!(yookassa = %yookassa_id, "notification about a payment we never created; ignored");
+                        self.metrics
+                            .inc("media_lab_payment_checks_total", "unknown");
+                        return Ok("unknown");
+                    }
+                }
+            }
+        };
+        self.apply_api_payment(ours, &theirs).await
+    }
+
+    /// Applies the API's view of `theirs` to our payment `ours`: refuses a test payment to a live
+    /// shop and metadata naming another payment, records YooKassa's id if we lacked it, then credits,
+    /// cancels or waits through billing. Returns the outcome's label.
+    async fn apply_api_payment(&self, ours: Payment, theirs: &ApiPayment) -> Result<&'static str> {
+        let yookassa_id = theirs.id.as_str();
+        if ours.is_final() {
+            self.metrics
+                .inc("media_lab_payment_checks_total", "already_final");
+            return Ok("already_final");
+        }
+        if theirs.test && !self.is_test_shop() {
             tracing::error!(yookassa = %yookassa_id, "the API reports a test payment to a live shop; not credited");
             self.metrics
                 .inc("media_lab_payment_checks_total", "refused_test");
             return Ok("refused_test");
         }
-        let claimed = theirs
-            .metadata
-            .as_ref()
-            .and_then(|m| m.get("payment_id"))
-            .and_then(|v| v.as_str());
-        if claimed.is_some_and(|c| c != ours.id) {
+        if metadata_payment_id(theirs).is_some_and(|c| c != ours.id) {
             tracing::error!(yookassa = %yookassa_id, ours = %ours.id, "the API's metadata names another payment; not credited");
             self.metrics
                 .inc("media_lab_payment_checks_total", "metadata_mismatch");
             return Ok("metadata_mismatch");
+        }
+        if ours.yookassa_id.is_none() {
+            let recheck = i64::from(self.config.yookassa_recheck_secs);
+            let url = theirs
+                .confirmation
+                .as_ref()
+                .and_then(|c| c.confirmation_url.clone());
+            let (store, id, yk_id) = (
+                self.billing.store().clone(),
+                ours.id.clone(),
+                yookassa_id.to_string(),
+            );
+            // Recorded as pending: only billing moves a payment to a final status.
+            blocking(move || {
+                store.write(|tx| {
+                    let now = db::now();
+                    db::payments::set_created(
+                        tx,
+                        &id,
+                        &yk_id,
+                        url.as_deref(),
+                        "pending",
+                        now + recheck,
+                        now,
+                    )
+                })
+            })
+            .await?;
         }
         let paid = theirs.amount.kopecks()?;
         let (billing, pid, status, currency) = (
@@ -333,6 +460,9 @@ impl Payments {
             if let Err(e) = self.reconcile().await {
                 tracing::warn!(error = %e, "reconciler pass failed");
             }
+            if let Err(e) = self.resend_stuck().await {
+                tracing::warn!(error = %e, "re-sending unrecorded payments failed");
+            }
             let wait = if retry.is_zero() { TICK } else { retry };
             tokio::select! {
                 _ = self.wake.notified() => {}
@@ -341,6 +471,14 @@ impl Payments {
             }
         }
     }
+}
+
+/// The `metadata.payment_id` the API reports: the id we gave the payment when we created it.
+fn metadata_payment_id(p: &ApiPayment) -> Option<&str> {
+    p.metadata
+        .as_ref()
+        .and_then(|m| m.get("payment_id"))
+        .and_then(|v| v.as_str())
 }
 
 /// The body of `POST /payments`: what the payer pays, our ids in metadata, and a receipt when
