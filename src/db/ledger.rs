@@ -159,15 +159,36 @@ pub fn breaches(conn: &Connection) -> Result<Vec<String>> {
     sentences(conn, CHECKS)
 }
 
-/// Things that are not breaches but need the operator: payments YooKassa reported with an amount or
-/// currency different from ours, which were therefore not credited.
+/// Things that are not breaches but need the operator, one sentence each with the ids to look at:
+/// payments YooKassa reported with another amount (not credited), payments stuck before or after
+/// YooKassa, operations left charged, and notifications not processed.
 pub fn attention(conn: &Connection) -> Result<Vec<String>> {
     sentences(
         conn,
-        &["SELECT 'payment ' || id || ' (YooKassa ' || coalesce(yookassa_id, '?') || ', user ' || telegram_id
+        &[
+            "SELECT 'payment ' || id || ' (YooKassa ' || coalesce(yookassa_id, '?') || ', user ' || telegram_id
                   || '): YooKassa reported an amount or currency different from ' || charge_amount
                   || ' kopecks; not credited. Check it in the YooKassa dashboard and settle it with `user credit`.'
-             FROM payments WHERE status = 'mismatch'"],
+             FROM payments WHERE status = 'mismatch'",
+            // The sweeper re-sends the create after two minutes; ten minutes means it cannot.
+            "SELECT 'payment ' || id || ' (user ' || telegram_id || '): created ' || ((unixepoch() - created_at) / 60)
+                  || ' min ago but YooKassa''s id was never recorded; the processor keeps asking YooKassa by its key'
+             FROM payments WHERE status = 'created' AND created_at < unixepoch() - 600",
+            "SELECT 'payment ' || id || ' (YooKassa ' || coalesce(yookassa_id, '?') || ', user ' || telegram_id
+                  || '): still ' || status || ' after ' || ((unixepoch() - created_at) / 3600)
+                  || ' h; no longer checked. Look it up in the YooKassa dashboard.'
+             FROM payments WHERE status IN ('pending', 'waiting_for_capture') AND created_at < unixepoch() - 86400",
+            "SELECT 'operation ' || o.id || ' (job ' || j.id || ', user ' || o.telegram_id || '): still charged while its job is '
+                  || j.status || '; the worker''s sweeper finishes it while `run` is running'
+             FROM operations o JOIN jobs j ON j.operation_id = o.id
+            WHERE o.status = 'charged'
+              AND (j.status IN ('done', 'failed')
+                   OR (j.status != 'delivering' AND j.deadline_at < unixepoch() - 600)
+                   OR (j.status = 'delivering' AND coalesce(j.delivery_deadline_at, 0) < unixepoch() - 600))",
+            "SELECT 'notification ' || id || ' (YooKassa ' || yookassa_id || ', ' || event || '): not processed for '
+                  || ((unixepoch() - received_at) / 60) || ' min; the processor retries it while `run` is running'
+             FROM payment_notifications WHERE processed_at IS NULL AND received_at < unixepoch() - 600",
+        ],
     )
 }
 

@@ -156,16 +156,16 @@ impl Payments {
     /// request is sent again with the same Idempotence-Key, and YooKassa answers with the payment it
     /// already made (or makes it now, if the first request never arrived). Past YooKassa's 24-hour
     /// key window a payment nobody was shown is canceled, which frees its discount.
-    pub async fn resend_stuck(&self) -> Result<usize> {
+    /// `min_age` is how old a `created` payment must be: at start every one is stuck (no create of
+    /// this process is in flight yet), later only those older than any create with its retries.
+    pub async fn resend_stuck(&self, min_age: i64) -> Result<usize> {
         let Some(api) = self.api.clone() else {
             return Ok(0);
         };
         let now = db::now();
         let store = self.billing.store().clone();
         let stuck = blocking(move || {
-            store.read(|c| {
-                db::payments::stuck_created(c, now - RESEND_AFTER_SECS, now - KEY_WINDOW_SECS, 16)
-            })
+            store.read(|c| db::payments::stuck_created(c, now - min_age, now - KEY_WINDOW_SECS, 16))
         })
         .await?;
         let mut mended = 0;
@@ -449,6 +449,7 @@ impl Payments {
     /// listener records one, and every few seconds for the reconciler, until shutdown.
     pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
         let mut retry = Duration::ZERO;
+        let mut resend_age = 0;
         loop {
             match self.process_inbox().await {
                 Ok(_) => retry = Duration::ZERO,
@@ -460,9 +461,10 @@ impl Payments {
             if let Err(e) = self.reconcile().await {
                 tracing::warn!(error = %e, "reconciler pass failed");
             }
-            if let Err(e) = self.resend_stuck().await {
+            if let Err(e) = self.resend_stuck(resend_age).await {
                 tracing::warn!(error = %e, "re-sending unrecorded payments failed");
             }
+            resend_age = RESEND_AFTER_SECS;
             let wait = if retry.is_zero() { TICK } else { retry };
             tokio::select! {
                 _ = self.wake.notified() => {}

@@ -67,6 +67,14 @@ struct State {
     get_updates: u64,
     uploads: Vec<(String, i64, Vec<u8>)>,
     download_delay: Option<Duration>,
+    /// The next this-many send* calls answer 429 with retry_after 1.
+    flood: u32,
+    /// While set, send* and edit* calls answer 502.
+    down: bool,
+    /// send* and edit* calls refused by `flood` or `down`.
+    refused: u64,
+    /// When set, a sendPhoto is answered only after this flag is cleared (the call is recorded first).
+    hold_photos: bool,
 }
 
 pub struct FakeTelegram {
@@ -197,6 +205,26 @@ impl FakeTelegram {
             "callback_query",
             serde_json::json!({"id": id, "from": Self::user(user, "ru"), "chat_instance": "ci", "data": data, "message": message}),
         );
+    }
+
+    /// The next `n` send calls answer 429 Too Many Requests (retry_after 1).
+    pub fn flood(&self, n: u32) {
+        self.with(|s| s.flood = n);
+    }
+
+    /// While `down`, every send and edit answers 502 Bad Gateway.
+    pub fn set_down(&self, down: bool) {
+        self.with(|s| s.down = down);
+    }
+
+    /// Send and edit calls refused by `flood` or `set_down`.
+    pub fn refused(&self) -> u64 {
+        self.with(|s| s.refused)
+    }
+
+    /// While held, a sendPhoto is recorded and then waits (so a test can act in between).
+    pub fn hold_photos(&self, hold: bool) {
+        self.with(|s| s.hold_photos = hold);
     }
 
     /// From now on, sending to `chat` fails as if the user blocked the bot.
@@ -370,6 +398,22 @@ fn answer(
         ),
         m if m.starts_with("send") || m.starts_with("edit") || m == "answercallbackquery" => {
             let mut s = lock.lock().expect("state");
+            if m != "answercallbackquery" && s.down {
+                s.refused += 1;
+                return (
+                    502,
+                    serde_json::json!({"ok": false, "error_code": 502, "description": "Bad Gateway"}),
+                );
+            }
+            if m.starts_with("send") && m != "sendchataction" && s.flood > 0 {
+                s.flood -= 1;
+                s.refused += 1;
+                return (
+                    429,
+                    serde_json::json!({"ok": false, "error_code": 429,
+                        "description": "Too Many Requests: retry after 1", "parameters": {"retry_after": 1}}),
+                );
+            }
             let chat = body["chat_id"]
                 .as_i64()
                 .or_else(|| body["chat_id"].as_str().and_then(|c| c.parse().ok()));
@@ -384,6 +428,14 @@ fn answer(
                 body: body.clone(),
             });
             cv.notify_all();
+            if m == "sendphoto" {
+                while s.hold_photos {
+                    s = cv
+                        .wait_timeout(s, Duration::from_millis(50))
+                        .expect("wait")
+                        .0;
+                }
+            }
             if m == "answercallbackquery" {
                 return ok(true.into());
             }

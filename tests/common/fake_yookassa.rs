@@ -30,6 +30,12 @@ struct State {
     get_delay: Option<Duration>,
     requests: Vec<(String, String)>,
     counter: u64,
+    /// While set, a create is made and then its answer waits (a test can kill the client meanwhile).
+    hold_creates: bool,
+    /// Creates made while `hold_creates` (their answer may never have been read).
+    held: u64,
+    /// New payments are made with this amount instead of the one asked for.
+    create_value: Option<String>,
 }
 
 pub struct FakeYooKassa {
@@ -79,6 +85,29 @@ impl FakeYooKassa {
     /// GET /payments/{id} waits this long before answering (None: answer at once).
     pub fn delay_gets(&self, delay: Option<Duration>) {
         self.with(|s| s.get_delay = delay);
+    }
+
+    /// While held, POST /payments creates the payment and then keeps its answer back.
+    pub fn hold_creates(&self, hold: bool) {
+        self.with(|s| s.hold_creates = hold);
+    }
+
+    /// Creates answered (or being held) while `hold_creates` was on.
+    pub fn held_creates(&self) -> u64 {
+        self.with(|s| s.held)
+    }
+
+    /// New payments get this amount instead of the one in the request (None: as asked).
+    pub fn create_with_value(&self, value: Option<&str>) {
+        self.with(|s| s.create_value = value.map(str::to_string));
+    }
+
+    /// Posts by method and path prefix.
+    pub fn count(&self, method: &str, path: &str) -> usize {
+        self.requests()
+            .iter()
+            .filter(|(m, p)| m == method && p.starts_with(path))
+            .count()
     }
 
     /// (method, path) of every request so far.
@@ -141,6 +170,16 @@ fn serve(state: &Mutex<State>, req: Request) -> Response {
         std::thread::sleep(d);
     }
     let (status, body) = answer(state, &method, &path, auth.as_deref(), key.as_deref(), &raw);
+    if method == "POST" && path == "/v3/payments" && status == 200 {
+        let mut held = false;
+        while state.lock().expect("fake state").hold_creates {
+            if !held {
+                held = true;
+                state.lock().expect("fake state").held += 1;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
     Response::json(status, body)
 }
 
@@ -184,10 +223,11 @@ fn answer(
                 }
                 return (200, payment_json(&s.payments[&id]));
             }
-            let value = body["amount"]["value"].as_str().unwrap_or("").to_string();
+            let asked = body["amount"]["value"].as_str().unwrap_or("").to_string();
+            let value = s.create_value.clone().unwrap_or_else(|| asked.clone());
             if body["capture"] != true
                 || body["confirmation"]["type"] != "redirect"
-                || value.is_empty()
+                || asked.is_empty()
             {
                 return error(
                     400,
