@@ -714,6 +714,30 @@ mod tests {
     }
 
     #[test]
+    fn receipts_take_the_2026_vat_codes_and_a_top_up_item() {
+        let c = config(&[("YOOKASSA_VAT_CODE", "11")]).expect("22 %");
+        assert_eq!(c.yookassa_vat_code, 11);
+        assert_eq!(
+            (
+                c.yookassa_payment_mode.as_str(),
+                c.yookassa_payment_subject.as_str()
+            ),
+            ("advance", "payment")
+        );
+        assert!(config(&[("YOOKASSA_VAT_CODE", "12")]).is_ok());
+        assert!(config(&[("YOOKASSA_VAT_CODE", "13")]).is_err());
+        let c = config(&[
+            ("YOOKASSA_PAYMENT_MODE", "full_prepayment"),
+            ("YOOKASSA_PAYMENT_SUBJECT", "service"),
+        ])
+        .expect("chosen item");
+        assert_eq!(c.yookassa_payment_subject, "service");
+        let e = config(&[("YOOKASSA_PAYMENT_MODE", "whatever")]).expect_err("refused");
+        assert!(e.to_string().starts_with("YOOKASSA_PAYMENT_MODE"), "{e}");
+        assert!(config(&[("DELIVERY_TIMEOUT_SECS", "29")]).is_err());
+    }
+
+    #[test]
     fn defaults_need_nothing() {
         let c = config(&[]).expect("defaults are valid");
         assert_eq!(c.price(Mode::Upscale), Kopecks(1000));

@@ -458,3 +458,269 @@ fn modes_collect_their_inputs() {
         .expect("count");
     assert_eq!(operations, 3, "add text has no operation");
 }
+
+/// Posts YooKassa's notification of `payment`'s status at the fake, as YooKassa's address would.
+fn notify(bot: &Bot, yk: &FakeYooKassa, payment: &str, status: &str) {
+    let p = yk.payment(payment).expect("payment at the fake");
+    let body = serde_json::json!({"type": "notification", "event": format!("payment.{status}"),
+        "object": {"id": payment, "status": status, "amount": {"value": p.value, "currency": "RUB"}, "test": true}});
+    let (code, _) = http_with(
+        bot.addr,
+        "POST",
+        "/yookassa/webhook",
+        &[("X-Forwarded-For", "185.71.76.10")],
+        body.to_string().as_bytes(),
+    )
+    .expect("notify");
+    assert_eq!(code, 200);
+}
+
+/// Applies a discount code through the payment menu.
+fn apply_code(tg: &FakeTelegram, user: i64, code: &str) {
+    press(tg, user, "promo_topup");
+    let mark = tg.mark();
+    tg.send_text(user, code);
+    tg.wait_call(mark, "the menu after the code", |c| {
+        c.chat() == user && !c.buttons().is_empty()
+    });
+}
+
+fn discounted_successes(dir: &Scratch) -> i64 {
+    rusqlite::Connection::open(dir.db())
+        .expect("open")
+        .query_row(
+            "SELECT count(*) FROM payments WHERE status = 'succeeded' AND discount_code IS NOT NULL",
+            [],
+            |r| r.get(0),
+        )
+        .expect("count")
+}
+
+/// MEGA50, then "100 ₽" tapped twice and both invoices paid: one discount. The second tap says the
+/// code is held by the first invoice and shows that invoice's pay button.
+#[test]
+fn a_discount_is_given_once_across_two_drafts() {
+    let (dir, tg, yk) = (
+        Scratch::new("bot-mega50"),
+        FakeTelegram::start(),
+        FakeYooKassa::start(),
+    );
+    ok(dir.path(), &["promo", "init"]);
+    let bot = start(&dir, &tg, Some(&yk), &[]);
+    let user = 311;
+    press(&tg, user, "payment_menu");
+    apply_code(&tg, user, "MEGA50");
+    let first = press(&tg, user, "topup:10000");
+    let (label, first_url) = first.buttons().into_iter().next().expect("pay button");
+    assert!(label.contains("50.00"), "{label}");
+    let mark = tg.mark();
+    tg.press(user, "topup:10000");
+    let held = tg.wait_call(mark, "the held-code message", |c| {
+        c.chat() == user && c.text().contains("MEGA50")
+    });
+    assert!(held.text().contains("неоплаченному"), "{}", held.text());
+    assert_eq!(held.buttons()[0].1, first_url, "the held invoice's button");
+    let second = tg.wait_call(mark, "the second pay link", |c| {
+        c.chat() == user && c.buttons().iter().any(|(l, _)| l.contains("100.00"))
+    });
+    assert!(!second.buttons().is_empty());
+    let mut payments = yk.payments();
+    payments.sort_by(|a, b| a.value.cmp(&b.value));
+    let values: Vec<&str> = payments.iter().map(|p| p.value.as_str()).collect();
+    assert_eq!(values, ["100.00", "50.00"]);
+    for p in &payments {
+        yk.set_status(&p.id, "succeeded");
+        notify(&bot, &yk, &p.id, "succeeded");
+    }
+    wait_until(20, "both credited", || {
+        user_json(&dir, user)["balance"] == "200.00"
+    });
+    assert_eq!(discounted_successes(&dir), 1);
+    assert!(ok(dir.path(), &["check"]).contains("the books hold"));
+}
+
+/// A max-uses-1 code applied by two users who both open a draft: one discount.
+#[test]
+fn a_max_uses_1_code_raced_by_two_users_is_given_once() {
+    let (dir, tg, yk) = (
+        Scratch::new("bot-race"),
+        FakeTelegram::start(),
+        FakeYooKassa::start(),
+    );
+    ok(
+        dir.path(),
+        &["promo", "add", "ONCE", "--percent", "30", "--max-uses", "1"],
+    );
+    let bot = start(&dir, &tg, Some(&yk), &[]);
+    for user in [321, 322] {
+        press(&tg, user, "payment_menu");
+        apply_code(&tg, user, "ONCE");
+    }
+    let mark = tg.mark();
+    tg.press(321, "topup:10000");
+    tg.press(322, "topup:10000");
+    for user in [321, 322] {
+        tg.wait_call(mark, "a pay link", |c| {
+            c.chat() == user && c.buttons().iter().any(|(_, d)| d.starts_with("https://"))
+        });
+    }
+    let values: Vec<String> = yk.payments().into_iter().map(|p| p.value).collect();
+    assert_eq!(
+        values.iter().filter(|v| *v == "70.00").count(),
+        1,
+        "{values:?}"
+    );
+    for p in yk.payments() {
+        yk.set_status(&p.id, "succeeded");
+        notify(&bot, &yk, &p.id, "succeeded");
+    }
+    wait_until(20, "both credited", || {
+        user_json(&dir, 321)["balance"] == "100.00" && user_json(&dir, 322)["balance"] == "100.00"
+    });
+    assert_eq!(discounted_successes(&dir), 1);
+}
+
+/// A canceled discounted invoice releases the code: the next invoice is discounted again.
+#[test]
+fn a_canceled_discounted_draft_releases_the_code() {
+    let (dir, tg, yk) = (
+        Scratch::new("bot-release"),
+        FakeTelegram::start(),
+        FakeYooKassa::start(),
+    );
+    ok(dir.path(), &["promo", "init"]);
+    let bot = start(&dir, &tg, Some(&yk), &[]);
+    let user = 331;
+    press(&tg, user, "payment_menu");
+    apply_code(&tg, user, "SAVE20");
+    press(&tg, user, "topup:10000");
+    let first = yk.payments().into_iter().next().expect("first");
+    assert_eq!(first.value, "80.00");
+    yk.set_status(&first.id, "canceled");
+    notify(&bot, &yk, &first.id, "canceled");
+    wait_until(20, "the cancel", || {
+        rusqlite::Connection::open(dir.db())
+            .expect("open")
+            .query_row(
+                "SELECT count(*) FROM payments WHERE status = 'canceled'",
+                [],
+                |r| r.get::<_, i64>(0),
+            )
+            .expect("count")
+            == 1
+    });
+    let link = press(&tg, user, "topup:10000");
+    let (label, _) = link.buttons().into_iter().next().expect("pay button");
+    assert!(label.contains("80.00"), "{label}");
+}
+
+/// YooKassa made a payment of another amount than asked: no pay button.
+#[test]
+fn no_pay_button_for_a_payment_of_another_amount() {
+    let (dir, tg, yk) = (
+        Scratch::new("bot-amount"),
+        FakeTelegram::start(),
+        FakeYooKassa::start(),
+    );
+    let _bot = start(&dir, &tg, Some(&yk), &[]);
+    yk.create_with_value(Some("1.00"));
+    let reply = press(&tg, 341, "topup:10000");
+    assert!(
+        reply
+            .buttons()
+            .iter()
+            .all(|(_, d)| !d.starts_with("https://")),
+        "{:?}",
+        reply.buttons()
+    );
+    assert!(
+        reply.text().contains("Не удалось создать платёж"),
+        "{}",
+        reply.text()
+    );
+}
+
+/// kill -9 right after YooKassa answered the create, before its id was saved; the payer pays anyway:
+/// after the restart the create is re-sent with the same key, YooKassa's id learned and the top-up
+/// credited once (a later notification adds nothing).
+#[test]
+fn kill_9_after_the_create_credits_once_after_restart() {
+    let (dir, tg, yk) = (
+        Scratch::new("bot-lost-create"),
+        FakeTelegram::start(),
+        FakeYooKassa::start(),
+    );
+    let bot = start(&dir, &tg, Some(&yk), &[]);
+    let user = 351;
+    press(&tg, user, "payment_menu");
+    yk.hold_creates(true);
+    tg.press(user, "topup:10000");
+    wait_until(20, "the create at YooKassa", || yk.held_creates() == 1);
+    drop(bot); // kill -9 while YooKassa's answer is on its way
+    yk.hold_creates(false);
+    let row: (String, Option<String>) = rusqlite::Connection::open(dir.db())
+        .expect("open")
+        .query_row("SELECT status, yookassa_id FROM payments", [], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .expect("row");
+    assert_eq!(row, ("created".to_string(), None));
+    let paid = yk.payments().into_iter().next().expect("payment");
+    yk.set_status(&paid.id, "succeeded");
+    let bot = start(&dir, &tg, Some(&yk), &[]);
+    wait_until(20, "the credit", || {
+        user_json(&dir, user)["balance"] == "100.00"
+    });
+    notify(&bot, &yk, &paid.id, "succeeded");
+    std::thread::sleep(std::time::Duration::from_secs(2));
+    assert_eq!(user_json(&dir, user)["balance"], "100.00");
+    assert_eq!(yk.payments().len(), 1, "one payment at YooKassa");
+    assert!(ok(dir.path(), &["check"]).contains("the books hold"));
+}
+
+/// Telegram answers 429 to the next sends: the top-up notice still arrives.
+#[test]
+fn the_topup_notice_survives_flood_control() {
+    let (dir, tg, yk) = (
+        Scratch::new("bot-notice-429"),
+        FakeTelegram::start(),
+        FakeYooKassa::start(),
+    );
+    let bot = start(&dir, &tg, Some(&yk), &[]);
+    let user = 361;
+    press(&tg, user, "topup:10000");
+    let p = yk.payments().into_iter().next().expect("payment");
+    yk.set_status(&p.id, "succeeded");
+    tg.flood(3);
+    let mark = tg.mark();
+    notify(&bot, &yk, &p.id, "succeeded");
+    let told = tg.wait_call(mark, "the credit notice", |c| {
+        c.chat() == user && c.text().contains("Баланс пополнен")
+    });
+    assert!(told.text().contains("100.00"), "{}", told.text());
+    assert!(tg.refused() >= 1);
+}
+
+/// Admin /credit refuses user 0 and an amount of 0, creating nobody.
+#[test]
+fn admin_credit_refuses_zero() {
+    let (dir, tg) = (Scratch::new("bot-credit0"), FakeTelegram::start());
+    let _bot = start(&dir, &tg, None, &[("ADMIN_TELEGRAM_IDS", "371")]);
+    let reply = say(&tg, 371, "/credit 0 50");
+    assert!(
+        reply.text().contains("not a Telegram user id"),
+        "{}",
+        reply.text()
+    );
+    let reply = say(&tg, 371, "/credit 372 0");
+    assert!(reply.text().contains("non-zero"), "{}", reply.text());
+    let users: i64 = rusqlite::Connection::open(dir.db())
+        .expect("open")
+        .query_row(
+            "SELECT count(*) FROM users WHERE telegram_id IN (0, 372)",
+            [],
+            |r| r.get(0),
+        )
+        .expect("count");
+    assert_eq!(users, 0);
+}

@@ -428,3 +428,68 @@ fn backup_while_another_process_writes() {
         String::from_utf8_lossy(&out.stdout)
     );
 }
+
+/// Admin verbs never migrate a live database: on an older schema they refuse and change nothing;
+/// `backup` copies it whatever its schema.
+#[test]
+fn admin_verbs_never_migrate() {
+    let dir = Scratch::new("nomigrate");
+    ok(dir.path(), &["migrate"]);
+    // Make the file claim the previous schema version, as a database of 0.1 would.
+    let conn = rusqlite::Connection::open(dir.db()).expect("open");
+    conn.execute("DELETE FROM refinery_schema_history WHERE version = 2", [])
+        .expect("older");
+    for args in [
+        &["user", "show", "1"][..],
+        &["promo", "list"],
+        &["user", "credit", "5", "10", "--reason", "x"],
+        &["stats"],
+    ] {
+        let out = run(dir.path(), args);
+        assert!(!out.status.success(), "{args:?} ran on an older schema");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains("run `media-lab migrate` first"),
+            "{args:?}: {err}"
+        );
+    }
+    let versions: i64 = conn
+        .query_row(
+            "SELECT max(version) FROM refinery_schema_history",
+            [],
+            |r| r.get(0),
+        )
+        .expect("version");
+    assert_eq!(versions, 1, "nothing migrated it");
+    let dest = dir.path().join("old.db");
+    ok(dir.path(), &["backup", dest.to_str().expect("utf-8")]);
+    assert!(dest.is_file());
+}
+
+/// `backup` refuses an existing DEST, names DEST when it cannot be written, and leaves no temporary
+/// file behind.
+#[test]
+fn backup_never_clobbers_and_names_its_destination() {
+    let dir = Scratch::new("backup-dest");
+    ok(dir.path(), &["migrate"]);
+    let dest = dir.path().join("taken.db");
+    std::fs::write(&dest, b"precious").expect("write");
+    let out = run(dir.path(), &["backup", dest.to_str().expect("utf-8")]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("already exists"));
+    assert_eq!(std::fs::read(&dest).expect("read"), b"precious");
+    let nowhere = dir.path().join("no-such-dir").join("copy.db");
+    let out = run(dir.path(), &["backup", nowhere.to_str().expect("utf-8")]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(nowhere.to_str().expect("utf-8")) && !err.contains(".partial"),
+        "{err}"
+    );
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+        .expect("list")
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().contains("partial"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}

@@ -574,3 +574,58 @@ fn idempotence_key_replays_and_discounts_reach_the_api() {
             .is_none()
     );
 }
+
+/// A payment whose YooKassa id we never saved (the answer to the create was lost) is found by the
+/// API's `metadata.payment_id` when its notification arrives, and credited once.
+#[test]
+fn a_notification_finds_a_payment_by_its_metadata() {
+    let (dir, fake) = (Scratch::new("pay-metadata"), FakeYooKassa::start());
+    let vars = env(&fake, TEST_KEY);
+    let map: HashMap<&str, String> = vars.iter().cloned().collect();
+    let config = Arc::new(Config::from_lookup(|k| map.get(k).cloned()).expect("config"));
+    let user = 611;
+    let ours = {
+        let store = Arc::new(Store::open(&dir.db()).expect("store"));
+        let billing = Billing::new(store, config.clone());
+        billing.ensure_user(user, None).expect("user");
+        billing
+            .create_payment(user, Kopecks(10_000))
+            .expect("draft")
+            .payment
+    };
+    // The create reached YooKassa (with our id as its key and in its metadata); we never heard back.
+    let body = media_lab::payments::create_body(&ours, "https://t.me/media_lab_bot", &config);
+    let (status, answer) = http_with(
+        fake.addr,
+        "POST",
+        "/v3/payments",
+        &[
+            (
+                "Authorization",
+                &format!(
+                    "Basic {}",
+                    common::fake_yookassa::base64_basic::encode(&format!("{SHOP_ID}:{TEST_KEY}"))
+                ),
+            ),
+            ("Idempotence-Key", &ours.id),
+            ("Content-Type", "application/json"),
+        ],
+        body.to_string().as_bytes(),
+    )
+    .expect("create at the fake");
+    assert_eq!(status, 200, "{answer}");
+    let yk: serde_json::Value = serde_json::from_str(&answer).expect("json");
+    let yk = yk["id"].as_str().expect("id").to_string();
+    fake.set_status(&yk, "succeeded");
+    let bot = start(&dir, &vars);
+    assert_eq!(
+        post(
+            bot.addr,
+            &notify_body("payment.succeeded", &yk, "succeeded", "100.00")
+        ),
+        200
+    );
+    wait_until(20, "the credit", || balance(&dir, user) == 10_000);
+    assert_eq!(topup_rows(&dir, &ours.id), 1);
+    books_hold(&dir);
+}

@@ -264,7 +264,7 @@ fn answer(
 }
 
 /// Standard base64 for the Basic auth header, so the fake needs no dependency.
-mod base64_basic {
+pub mod base64_basic {
     const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
     pub fn encode(text: &str) -> String {
