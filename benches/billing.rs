@@ -152,6 +152,36 @@ fn grouped(db: &Path, group: usize) -> f64 {
     n as f64 / start.elapsed().as_secs_f64()
 }
 
+/// A new user applies a 50 % code, opens a draft (which reserves the code) and the payment succeeds
+/// (which turns the reservation into the use): top-ups per second, and the latency of each.
+fn discounted_topups(db: &Path) -> (f64, Vec<Duration>) {
+    let b = billing(db);
+    b.add_promo_code(&media_lab::model::PromoCode {
+        code: "HALF".into(),
+        kind: media_lab::model::PromoKind::Percent(50),
+        max_uses: None,
+        used_count: 0,
+        expires_at: None,
+        is_active: true,
+    })
+    .expect("code");
+    let (start, mut lat, mut user) = (Instant::now(), Vec::new(), 1i64);
+    while start.elapsed() < secs() {
+        let t = Instant::now();
+        b.ensure_user(user, None).expect("user");
+        b.apply_discount_code(user, "HALF")
+            .expect("apply")
+            .expect("usable");
+        let p = b.create_payment(user, Kopecks(10_000)).expect("draft").payment;
+        assert_eq!(p.charge_amount, Kopecks(5_000));
+        b.apply_payment_status(&p.id, "succeeded", p.charge_amount, "RUB")
+            .expect("credit");
+        lat.push(t.elapsed());
+        user += 1;
+    }
+    (lat.len() as f64 / start.elapsed().as_secs_f64(), lat)
+}
+
 fn main() {
     let base = std::env::var_os("BENCH_DIR")
         .map(PathBuf::from)
@@ -184,6 +214,12 @@ fn main() {
             pct(&lat, 1.0),
         );
     }
+    let (rate, lat) = discounted_topups(&dir.join("topups.db"));
+    println!(
+        "discounted top-up (code, draft, credit) {rate:>6.0} /s; p50 {:.2} ms, p99 {:.2} ms",
+        pct(&lat, 0.50),
+        pct(&lat, 0.99),
+    );
     for group in [1, 4, 16] {
         let rate = grouped(&dir.join(format!("g{group}.db")), group);
         println!("same writes, {group:>2} pairs per commit:    {rate:>9.0} pairs/s");

@@ -255,7 +255,7 @@ fn test_3_paid_operation() {
     press(&tg, 401, "mode:generate");
     let reply = say(&tg, 401, "a blue fox");
     assert!(
-        reply.text().contains("Списано 10.00 ₽") && reply.text().contains("5.00 ₽"),
+        reply.text().contains("Списано 10.00 ₽, на балансе 5.00 ₽"),
         "{}",
         reply.text()
     );
