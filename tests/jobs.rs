@@ -388,6 +388,16 @@ fn op_statuses(dir: &Scratch) -> (i64, i64) {
     )
 }
 
+/// Waits until the one job's result is on disk, waiting for Telegram.
+fn wait_result_kept(dir: &Scratch) {
+    wait_until(20, "the result kept for delivery", || {
+        count(
+            dir,
+            "SELECT count(*) FROM jobs WHERE status = 'delivering' AND result_path IS NOT NULL",
+        ) == 1
+    });
+}
+
 /// Telegram answers 429 (retry_after 1) to the next three sends: the result still arrives, the job is
 /// settled, nothing is refunded.
 #[test]
@@ -425,12 +435,7 @@ fn a_telegram_outage_delays_a_result_but_never_loses_it() {
     let _bot = start(&dir, &tg, &fal, &[]);
     generate(&tg, user, "a fox");
     tg.set_down(true);
-    wait_until(20, "the result kept for delivery", || {
-        count(
-            &dir,
-            "SELECT count(*) FROM jobs WHERE status = 'delivering' AND result_path IS NOT NULL",
-        ) == 1
-    });
+    wait_result_kept(&dir);
     std::thread::sleep(Duration::from_secs(20));
     assert_eq!(photos_to(&tg, user), 0);
     assert_eq!(op_statuses(&dir), (0, 0), "neither settled nor refunded");
@@ -457,12 +462,7 @@ fn kill_9_while_a_result_waits_delivers_it_after_restart() {
     let bot = start(&dir, &tg, &fal, &[]);
     generate(&tg, user, "a fox");
     tg.set_down(true);
-    wait_until(20, "the result kept for delivery", || {
-        count(
-            &dir,
-            "SELECT count(*) FROM jobs WHERE status = 'delivering' AND result_path IS NOT NULL",
-        ) == 1
-    });
+    wait_result_kept(&dir);
     drop(bot); // kill -9
     tg.set_down(false);
     let _bot = start(&dir, &tg, &fal, &[]);
