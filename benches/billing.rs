@@ -172,7 +172,10 @@ fn discounted_topups(db: &Path) -> (f64, Vec<Duration>) {
         b.apply_discount_code(user, "HALF")
             .expect("apply")
             .expect("usable");
-        let p = b.create_payment(user, Kopecks(10_000)).expect("draft").payment;
+        let p = b
+            .create_payment(user, Kopecks(10_000))
+            .expect("draft")
+            .payment;
         assert_eq!(p.charge_amount, Kopecks(5_000));
         b.apply_payment_status(&p.id, "succeeded", p.charge_amount, "RUB")
             .expect("credit");

@@ -44,6 +44,10 @@ pub enum Error {
     #[error("{0}")]
     Invalid(String),
 
+    /// An image over the input limits (SPEC §6): the user is told it is too large.
+    #[error("image too large: {0}")]
+    TooLarge(String),
+
     #[error("{context}: {source}")]
     Io {
         context: String,

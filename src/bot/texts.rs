@@ -552,6 +552,8 @@ pub enum JobFailure {
     Service,
     /// Telegram would not take the made result (until DELIVERY_TIMEOUT_SECS, or the chat is gone).
     Undelivered,
+    /// The photo is over the input limits (40 megapixels, 20 MB).
+    TooLarge,
 }
 
 pub fn job_failed(
@@ -580,6 +582,11 @@ pub fn job_failed(
             lang,
             "сервис обработки вернул ошибку",
             "the image service failed",
+        ),
+        JobFailure::TooLarge => t(
+            lang,
+            "фото слишком большое (не больше 40 мегапикселей и 20 МБ)",
+            "the photo is too large (at most 40 megapixels and 20 MB)",
         ),
         JobFailure::Undelivered => t(
             lang,

@@ -14,15 +14,57 @@ struct Fonts;
 
 const FONT: &str = "DejaVuSans-Bold.ttf";
 
+/// SPEC §6: no input is decoded whose file is larger than this (Telegram's own download limit)…
+pub const MAX_INPUT_BYTES: usize = 20 * 1024 * 1024;
+/// …or whose header claims more pixels than this.
+pub const MAX_INPUT_PIXELS: u64 = 40_000_000;
+/// What the decoder may allocate: a 40-megapixel RGBA image with room to spare, never a bomb's claim.
+const MAX_DECODE_ALLOC: u64 = 256 * 1024 * 1024;
+
+/// The one way an input photo is decoded: the file size checked, the dimensions read from the header
+/// before any pixel buffer exists, and the decoder run with an allocation limit. A photo over a limit
+/// is `Error::TooLarge`; one that is not an image is `Error::Invalid`.
+pub fn decode(bytes: &[u8]) -> Result<image::DynamicImage> {
+    if bytes.len() > MAX_INPUT_BYTES {
+        return Err(Error::TooLarge(format!(
+            "the file has {} bytes, more than {MAX_INPUT_BYTES}",
+            bytes.len()
+        )));
+    }
+    let unreadable =
+        |e: image::ImageError| Error::invalid(format!("the photo could not be read: {e}"));
+    let reader = || {
+        image::ImageReader::new(Cursor::new(bytes))
+            .with_guessed_format()
+            .map_err(|e| Error::invalid(format!("the photo could not be read: {e}")))
+    };
+    let (w, h) = reader()?.into_dimensions().map_err(unreadable)?;
+    if u64::from(w) * u64::from(h) > MAX_INPUT_PIXELS {
+        return Err(Error::TooLarge(format!(
+            "the photo is {w}×{h}, more than {MAX_INPUT_PIXELS} pixels"
+        )));
+    }
+    let mut limits = image::Limits::default();
+    limits.max_image_width = Some(w);
+    limits.max_image_height = Some(h);
+    limits.max_alloc = Some(MAX_DECODE_ALLOC);
+    let mut decoder = reader()?;
+    decoder.limits(limits);
+    decoder.decode().map_err(|e| match e {
+        image::ImageError::Limits(l) => {
+            Error::TooLarge(format!("the photo needs too much memory: {l}"))
+        }
+        other => unreadable(other),
+    })
+}
+
 /// Draws `text` on the photo in `bytes` (JPEG or PNG) and returns a JPEG.
 pub fn add_text(bytes: &[u8], text: &str) -> Result<Vec<u8>> {
     let font_file = Fonts::get(FONT)
         .ok_or_else(|| Error::Database(format!("embedded font {FONT} is missing")))?;
     let font = FontRef::try_from_slice(&font_file.data)
         .map_err(|e| Error::Database(format!("embedded font: {e}")))?;
-    let mut img = image::load_from_memory(bytes)
-        .map_err(|e| Error::invalid(format!("the photo could not be read: {e}")))?
-        .to_rgb8();
+    let mut img = decode(bytes)?.to_rgb8();
     let (w, h) = img.dimensions();
     let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
     if text.is_empty() || w < 16 || h < 16 {
@@ -197,8 +239,7 @@ fn encode(img: &RgbImage) -> Result<Vec<u8>> {
 pub fn data_uri(bytes: &[u8], max_side: u32) -> Result<String> {
     use base64::Engine;
     let png = bytes.starts_with(&[0x89, b'P', b'N', b'G']);
-    let img = image::load_from_memory(bytes)
-        .map_err(|e| Error::invalid(format!("the photo could not be read: {e}")))?;
+    let img = decode(bytes)?;
     let (bytes, mime) = if img.width().max(img.height()) > max_side {
         let small = img
             .resize(max_side, max_side, image::imageops::FilterType::Triangle)
@@ -256,6 +297,50 @@ mod tests {
         assert!(image::load_from_memory(&out).is_ok());
         let one_word = "Ааааааааааааааааааааааааааааааааааааааааааааааа";
         assert!(add_text(&photo(200, 200), one_word).is_ok());
+    }
+
+    #[test]
+    fn a_decompression_bomb_is_refused_from_its_header() {
+        // A PNG whose header claims 20000×20000 (400 megapixels): refused before any pixel buffer.
+        let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
+        let mut ihdr = b"IHDR".to_vec();
+        ihdr.extend_from_slice(&20_000u32.to_be_bytes());
+        ihdr.extend_from_slice(&20_000u32.to_be_bytes());
+        ihdr.extend_from_slice(&[8, 0, 0, 0, 0]);
+        png.extend_from_slice(&13u32.to_be_bytes());
+        png.extend_from_slice(&ihdr);
+        png.extend_from_slice(&crc32(&ihdr).to_be_bytes());
+        // A start of compressed pixel data (a zlib header and a few zero bytes), as a bomb has.
+        let mut idat = b"IDAT".to_vec();
+        idat.extend_from_slice(&[0x78, 0x9c, 0x63, 0x00, 0x00]);
+        png.extend_from_slice(&5u32.to_be_bytes());
+        png.extend_from_slice(&idat);
+        png.extend_from_slice(&crc32(&idat).to_be_bytes());
+        let r = decode(&png);
+        assert!(matches!(r, Err(Error::TooLarge(_))), "{r:?}");
+        assert!(matches!(add_text(&png, "hi"), Err(Error::TooLarge(_))));
+        assert!(matches!(data_uri(&png, 2048), Err(Error::TooLarge(_))));
+        assert!(matches!(
+            decode(&vec![0u8; MAX_INPUT_BYTES + 1]),
+            Err(Error::TooLarge(_))
+        ));
+        assert!(matches!(decode(b"not an image"), Err(Error::Invalid(_))));
+    }
+
+    /// PNG's CRC-32 (for the hand-made header above).
+    fn crc32(data: &[u8]) -> u32 {
+        let mut crc = 0xffff_ffffu32;
+        for &b in data {
+            crc ^= u32::from(b);
+            for _ in 0..8 {
+                crc = if crc & 1 == 1 {
+                    (crc >> 1) ^ 0xedb8_8320
+                } else {
+                    crc >> 1
+                };
+            }
+        }
+        !crc
     }
 
     #[test]

@@ -75,6 +75,17 @@ impl Failure {
     }
 }
 
+impl Failure {
+    /// A photo that could not be used: too large (SPEC §6 limits) or unreadable.
+    fn of_input(e: Error) -> Failure {
+        let why = match e {
+            Error::TooLarge(_) => JobFailure::TooLarge,
+            _ => JobFailure::Input,
+        };
+        Failure::new(why, e.to_string())
+    }
+}
+
 impl From<Error> for Failure {
     fn from(e: Error) -> Failure {
         Failure::new(JobFailure::Service, e.to_string())
@@ -341,7 +352,7 @@ impl Worker {
                     tokio::task::spawn_blocking(move || render::data_uri(&bytes, MAX_INPUT_SIDE))
                         .await
                         .map_err(|e| Failure::new(JobFailure::Service, e.to_string()))?
-                        .map_err(|e| Failure::new(JobFailure::Input, e.to_string()))?;
+                        .map_err(Failure::of_input)?;
                 uris.push(uri);
             }
             let body = fal::input_for(mode, &input.prompt, &uris);
@@ -629,7 +640,7 @@ impl Worker {
         let rendered = tokio::task::spawn_blocking(move || render::add_text(&bytes, &text))
             .await
             .map_err(|e| Failure::new(JobFailure::Service, e.to_string()))?
-            .map_err(|e| Failure::new(JobFailure::Input, e.to_string()))?;
+            .map_err(Failure::of_input)?;
         let kept = self.keep_result(job, rendered).await?;
         self.deliver_kept(&kept, false).await
     }
@@ -661,6 +672,12 @@ impl Worker {
             .get_file(FileId(file_id.to_string()))
             .await
             .map_err(|e| input(e.to_string()))?;
+        if file.size as usize > render::MAX_INPUT_BYTES {
+            return Err(Failure::of_input(Error::TooLarge(format!(
+                "Telegram reports {} bytes",
+                file.size
+            ))));
+        }
         let mut bytes = Vec::new();
         self.bot
             .download_file(&file.path, &mut bytes)
