@@ -182,7 +182,9 @@ fn discounted_topups(db: &Path) -> (f64, Vec<Duration>) {
         lat.push(t.elapsed());
         user += 1;
     }
-    (lat.len() as f64 / start.elapsed().as_secs_f64(), lat)
+    let rate = lat.len() as f64 / start.elapsed().as_secs_f64();
+    lat.sort();
+    (rate, lat)
 }
 
 fn main() {

@@ -724,3 +724,22 @@ fn admin_credit_refuses_zero() {
         .expect("count");
     assert_eq!(users, 0);
 }
+
+/// A photo Telegram reports at 20000×20000 is refused before any charge or job.
+#[test]
+fn a_huge_photo_is_refused_before_the_charge() {
+    let (dir, tg) = (Scratch::new("bot-huge"), FakeTelegram::start());
+    let _bot = start(&dir, &tg, None, &[]);
+    let user = 381;
+    press(&tg, user, "mode:retouch");
+    let mark = tg.mark();
+    tg.send_raw_message(
+        user,
+        serde_json::json!({"photo": [{"file_id": "bomb", "file_unique_id": "b", "width": 20000,
+            "height": 20000, "file_size": 400_000}]}),
+    );
+    let reply = tg.wait_message(mark, user, "the refusal");
+    assert!(reply.text().contains("слишком большое"), "{}", reply.text());
+    assert_eq!(jobs(&dir), 0);
+    assert_eq!(user_json(&dir, user)["free_operations_left"], 4);
+}

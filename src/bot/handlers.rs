@@ -124,6 +124,13 @@ async fn route(
         user,
         lang,
     };
+    if photo_too_large(msg) {
+        // Refused before anything is charged or queued (SPEC §6); the dialogue stays where it was.
+        bot.send_message(chat, texts::photo_too_large(lang))
+            .await
+            .map_err(tg)?;
+        return Ok(());
+    }
     let photo = photo_of(msg);
     let text = msg
         .text()
@@ -723,6 +730,22 @@ fn prices(ctx: &Ctx) -> String {
         .collect();
     special.insert(0, format!("{common} ₽"));
     special.join(", ")
+}
+
+/// Whether Telegram reports the photo (or image file) over the input limits: more than 40 megapixels
+/// or 20 MB. Telegram's own numbers, so nothing is downloaded to find out.
+fn photo_too_large(msg: &Message) -> bool {
+    use crate::jobs::render::{MAX_INPUT_BYTES, MAX_INPUT_PIXELS};
+    if let Some(p) = msg
+        .photo()
+        .and_then(|s| s.iter().max_by_key(|p| p.width * p.height))
+    {
+        return u64::from(p.width) * u64::from(p.height) > MAX_INPUT_PIXELS
+            || p.file.size as usize > MAX_INPUT_BYTES;
+    }
+    msg.document()
+        .filter(|d| d.mime_type.as_ref().is_some_and(|m| m.type_() == "image"))
+        .is_some_and(|d| d.file.size as usize > MAX_INPUT_BYTES)
 }
 
 /// The largest size of a photo, or an image sent as a file.

@@ -468,6 +468,13 @@ pub fn code_held(lang: Lang, code: &str, amount: Kopecks, charge: Kopecks) -> St
         ),
     }
 }
+pub fn photo_too_large(lang: Lang) -> &'static str {
+    t(
+        lang,
+        "Это фото слишком большое: не больше 40 мегапикселей и 20 МБ. Ничего не списано — пришлите фото поменьше.",
+        "This photo is too large: at most 40 megapixels and 20 MB. Nothing was charged — please send a smaller one.",
+    )
+}
 pub fn free_access_on(lang: Lang) -> &'static str {
     t(
         lang,
