@@ -113,15 +113,6 @@ impl Billing {
         })
     }
 
-    /// Refunds a failed job's operation and marks the job failed with `reason`, in one transaction.
-    pub fn refund_job(&self, job_id: i64, operation_id: i64, reason: &str) -> Result<Finish> {
-        self.store.write(|tx| {
-            let finish = refund_in(tx, operation_id, reason)?;
-            db::jobs::finish(tx, job_id, "failed", Some(reason), db::now())?;
-            Ok(finish)
-        })
-    }
-
     /// Ends a failed job: refunds its operation (if it has one and it is still charged), marks the job
     /// failed, and queues the message that tells the user — all in one transaction, so a refund is
     /// never committed without its message (the outbox delivers it, after a restart too). `notice`
