@@ -51,28 +51,37 @@ async fn deliver_due(bot: &Sender, billing: &Billing, config: &Config) -> Result
         let store = billing.store().clone();
         let nid = n.id;
         let next = match outcome {
-            Ok(()) => None,
-            Err(SendFailure::RetryAfter(wait)) => Some(now + wait.as_secs().max(1) as i64),
+            Ok(()) => Next::Sent,
+            Err(SendFailure::RetryAfter(wait)) => Next::RetryAt(now + wait.as_secs().max(1) as i64),
             Err(SendFailure::Transient(why)) => {
                 tracing::warn!(notice = n.id, user = n.telegram_id, error = %why, "notice not delivered; will retry");
-                Some(now + backoff(n.attempts.clamp(0, 30) as u32).as_secs() as i64)
+                Next::RetryAt(now + backoff(n.attempts.clamp(0, 30) as u32).as_secs() as i64)
             }
             Err(SendFailure::Gone(why) | SendFailure::Rejected(why)) => {
                 tracing::warn!(notice = n.id, user = n.telegram_id, error = %why, "notice cannot be delivered; given up");
-                Some(i64::MAX)
+                Next::GiveUp
             }
         };
         blocking(move || {
             store.write(|tx| match next {
-                None => db::notices::mark_sent(tx, nid, now),
-                Some(i64::MAX) => db::notices::give_up(tx, nid, now),
-                Some(_) if expired => db::notices::give_up(tx, nid, now),
-                Some(at) => db::notices::retry_at(tx, nid, at),
+                Next::Sent => db::notices::mark_sent(tx, nid, now),
+                Next::RetryAt(_) if expired => db::notices::give_up(tx, nid, now),
+                Next::RetryAt(at) => db::notices::retry_at(tx, nid, at),
+                Next::GiveUp => db::notices::give_up(tx, nid, now),
             })
         })
         .await?;
     }
     Ok(())
+}
+
+/// What becomes of a notice after one attempt.
+#[derive(Clone, Copy)]
+enum Next {
+    Sent,
+    /// Try again at this unix time (given up instead once DELIVERY_TIMEOUT_SECS has passed).
+    RetryAt(i64),
+    GiveUp,
 }
 
 /// Sends one notice. A job failure first replaces the job's "accepted" message (so the chat shows
