@@ -64,7 +64,7 @@ pub fn run(config: Arc<Config>) -> Result<ExitCode> {
         jobs_wake,
         stop_rx.clone(),
     ));
-    let listener = Listener::start(
+    let listener = runtime.block_on(Listener::start(
         config.webhook_listen,
         listener::Context {
             config: config.clone(),
@@ -72,11 +72,11 @@ pub fn run(config: Arc<Config>) -> Result<ExitCode> {
             payments,
             metrics,
         },
-    )?;
+    ))?;
     runtime.block_on(shutdown_signal())?;
     tracing::info!("shutting down");
     // Ordered: stop taking requests, then let the background tasks finish what they hold.
-    listener.stop();
+    runtime.block_on(listener.stop());
     let _ = stop_tx.send(true);
     runtime.block_on(async {
         for (name, task) in [

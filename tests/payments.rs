@@ -358,8 +358,14 @@ fn junk_and_strangers_are_refused_and_nothing_is_stored() {
     let big = vec![b'a'; 2 * 1024 * 1024];
     let wrong_types = br#"{"type":"notification","event":"payment.succeeded","object":{"id":42}}"#;
     for body in [&b""[..], b"{not json", &big, wrong_types, b"[1,2,3]"] {
-        let status = post(bot.addr, body);
-        assert!((400..500).contains(&status), "{status} for a junk body");
+        let headers = [("X-Forwarded-For", YOOKASSA_IP)];
+        match http_with(bot.addr, "POST", "/yookassa/webhook", &headers, body) {
+            Ok((status, _)) => assert!((400..500).contains(&status), "{status} for a junk body"),
+            // A 2 MiB body is answered 413 unread and the connection closed; the client may
+            // see the reset before the answer.
+            Err(_) if body.len() > 64 * 1024 => {}
+            Err(e) => panic!("{e}"),
+        }
     }
     assert_eq!(notifications(&dir), 0);
     // Straight from a stranger (no proxy header believed for it), and through the proxy from one.
