@@ -18,14 +18,25 @@ pub fn insert(
     Ok(conn.last_insert_rowid())
 }
 
-/// YooKassa ids with unprocessed notifications, oldest first, each once however many duplicates came.
+/// Up to `limit` YooKassa ids with unprocessed notifications, oldest first, each once however many
+/// duplicates came. Read along the pending index in arrival order (a GROUP BY would sort the
+/// whole backlog on every pass).
 pub fn pending_ids(conn: &Connection, limit: u32) -> Result<Vec<String>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT yookassa_id FROM payment_notifications WHERE processed_at IS NULL
-          GROUP BY yookassa_id ORDER BY min(id) LIMIT ?1",
+        "SELECT yookassa_id FROM payment_notifications WHERE processed_at IS NULL ORDER BY id LIMIT ?1",
     )?;
-    let rows = stmt.query_map([limit], |r| r.get(0))?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    let mut ids: Vec<String> = Vec::new();
+    let rows = stmt.query_map([limit.saturating_mul(8)], |r| r.get::<_, String>(0))?;
+    for id in rows {
+        let id = id?;
+        if !ids.contains(&id) {
+            ids.push(id);
+            if ids.len() == limit as usize {
+                break;
+            }
+        }
+    }
+    Ok(ids)
 }
 
 /// Marks every unprocessed notification about `yookassa_id` received up to `up_to_id` as processed.

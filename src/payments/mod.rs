@@ -216,22 +216,43 @@ impl Payments {
                 let this = self.clone();
                 checks.spawn(async move { this.process_one(yk_id).await });
             }
-            let mut failure = None;
+            let (mut marks, mut failure) = (Vec::new(), None);
             while let Some(joined) = checks.join_next().await {
                 match joined.map_err(|e| Error::Database(format!("a payment check failed: {e}")))? {
-                    Ok(()) => done += 1,
+                    Ok(mark) => marks.push(mark),
                     Err(e) => failure = Some(e),
                 }
             }
+            // One transaction marks the whole pass: a crash before it only repeats the checks,
+            // which credit at most once.
+            done += marks.len();
+            let store = self.billing.store().clone();
+            blocking(move || {
+                store.write(|tx| {
+                    let now = db::now();
+                    for m in &marks {
+                        db::notifications::mark_processed(
+                            tx,
+                            &m.yookassa_id,
+                            m.up_to,
+                            m.outcome,
+                            now,
+                        )?;
+                    }
+                    Ok(())
+                })
+            })
+            .await?;
             if let Some(e) = failure {
                 return Err(e);
             }
         }
     }
 
-    /// Checks the payment one YooKassa id names and marks the notifications received until now as
-    /// processed. Errors that another try could fix are returned and leave them unprocessed.
-    async fn process_one(&self, yk_id: String) -> Result<()> {
+    /// Checks the payment one YooKassa id names; the notifications received until now are then to
+    /// be marked processed. Errors that another try could fix are returned and leave them
+    /// unprocessed.
+    async fn process_one(&self, yk_id: String) -> Result<Processed> {
         let store = self.billing.store().clone();
         let id = yk_id.clone();
         let up_to = blocking(move || store.read(|c| db::notifications::latest_id(c, &id))).await?;
@@ -250,13 +271,11 @@ impl Payments {
             // A retryable API failure or a local one (the database): left for the next pass.
             Err(e) => return Err(e),
         };
-        let store = self.billing.store().clone();
-        blocking(move || {
-            store.write(|tx| {
-                db::notifications::mark_processed(tx, &yk_id, up_to, outcome, db::now())
-            })
+        Ok(Processed {
+            yookassa_id: yk_id,
+            up_to,
+            outcome,
         })
-        .await
     }
 
     /// Fetches one payment from the API and applies what it says; returns the outcome's label. A
@@ -473,6 +492,13 @@ impl Payments {
             }
         }
     }
+}
+
+/// The notifications about one payment, up to `up_to`, and what checking it found.
+struct Processed {
+    yookassa_id: String,
+    up_to: i64,
+    outcome: &'static str,
 }
 
 /// The `metadata.payment_id` the API reports: the id we gave the payment when we created it.
