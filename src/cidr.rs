@@ -1,4 +1,4 @@
-//! IP networks for YOOKASSA_TRUSTED_IPS and TRUSTED_PROXIES.
+//! IP networks for YOOKASSA_TRUSTED_IPS and TRUSTED_PROXIES, and which addresses are public.
 
 use std::fmt;
 use std::net::IpAddr;
@@ -53,6 +53,51 @@ impl Cidr {
     }
 }
 
+/// Networks that are not the public Internet: this host, private and shared ranges, link-local,
+/// documentation, benchmarking, multicast and reserved space, and IPv6's equivalents. A URL a
+/// provider hands us must not lead into them (SSRF).
+const NOT_PUBLIC: &[&str] = &[
+    "0.0.0.0/8",
+    "10.0.0.0/8",
+    "100.64.0.0/10",
+    "127.0.0.0/8",
+    "169.254.0.0/16",
+    "172.16.0.0/12",
+    "192.0.0.0/24",
+    "192.0.2.0/24",
+    "192.88.99.0/24",
+    "192.168.0.0/16",
+    "198.18.0.0/15",
+    "198.51.100.0/24",
+    "203.0.113.0/24",
+    "224.0.0.0/3",
+    "::/127",
+    "64:ff9b:1::/48",
+    "100::/64",
+    "2001::/23",
+    "2001:db8::/32",
+    "2002::/16",
+    "fc00::/7",
+    "fe80::/10",
+    "ff00::/8",
+];
+
+/// Whether `ip` is a public Internet address. IPv4-mapped and NAT64 (`64:ff9b::/96`) addresses
+/// are judged by the IPv4 address inside them.
+pub fn is_public(ip: IpAddr) -> bool {
+    let ip = match ip.to_canonical() {
+        IpAddr::V6(v6) if v6.segments()[..6] == [0x64, 0xff9b, 0, 0, 0, 0] => {
+            let [.., a, b, c, d] = v6.octets();
+            IpAddr::from([a, b, c, d])
+        }
+        other => other,
+    };
+    !NOT_PUBLIC
+        .iter()
+        .filter_map(|net| Cidr::parse(net).ok())
+        .any(|net| net.contains(ip))
+}
+
 impl fmt::Display for Cidr {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}/{}", self.addr, self.prefix)
@@ -82,6 +127,42 @@ mod tests {
         );
         for bad in ["", "1.2.3.4/33", "example.com", "1.2.3/24", "::/129"] {
             assert!(Cidr::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn public_addresses() {
+        for net in NOT_PUBLIC {
+            assert!(Cidr::parse(net).is_ok(), "{net}");
+        }
+        let public = |s: &str| is_public(s.parse().expect("ip"));
+        for ip in [
+            "8.8.8.8",
+            "185.71.76.10",
+            "2a02:6b8::2:242",
+            "64:ff9b::808:808",
+        ] {
+            assert!(public(ip), "{ip}");
+        }
+        for ip in [
+            "127.0.0.1",
+            "10.1.2.3",
+            "172.31.255.255",
+            "192.168.1.1",
+            "169.254.169.254",
+            "100.64.0.1",
+            "0.0.0.0",
+            "255.255.255.255",
+            "::1",
+            "::",
+            "::ffff:127.0.0.1",
+            "::ffff:10.0.0.1",
+            "64:ff9b::7f00:1",
+            "fd00::1",
+            "fe80::1",
+            "2001:db8::1",
+        ] {
+            assert!(!public(ip), "{ip}");
         }
     }
 }

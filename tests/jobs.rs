@@ -212,7 +212,10 @@ fn every_failure_refunds_once_and_tells_the_user() {
     let _bot = start(&dir, &tg, &fal, &[("JOB_TIMEOUT_SECS", "10")]);
     let user = 1002;
     credit(&dir, user, "50");
-    for (n, tag) in ["[422]", "[500]", "[nsfw]", "[expired]"].iter().enumerate() {
+    for (n, tag) in ["[422]", "[500]", "[nsfw]", "[expired]", "[huge]"]
+        .iter()
+        .enumerate()
+    {
         let mark = tg.mark();
         generate(&tg, user, &format!("a picture {tag}"));
         let notice = failure_notice(&tg, mark, user);
@@ -229,6 +232,9 @@ fn every_failure_refunds_once_and_tells_the_user() {
         });
         assert_eq!(balance(&dir, user), "50.00", "{tag}");
     }
+    // The 60 MB result was refused by its size while it streamed, not after it was all in memory.
+    let log = std::fs::read_to_string(dir.path().join("stderr.log")).expect("log");
+    assert!(log.contains("the result is larger than 50 MB"), "{log}");
     // A stuck request is cancelled at fal and refunded at the deadline.
     let mark = tg.mark();
     generate(&tg, user, "a picture [stuck]");
@@ -238,7 +244,7 @@ fn every_failure_refunds_once_and_tells_the_user() {
     assert_eq!(balance(&dir, user), "50.00");
     assert_eq!(
         count(&dir, "SELECT count(*) FROM ledger WHERE kind = 'refund'"),
-        5
+        6
     );
     assert_eq!(photos_to(&tg, user), 0);
     assert!(ok(dir.path(), &["check"]).contains("the books hold"));
@@ -657,4 +663,62 @@ fn a_poison_job_is_refunded_on_its_third_crash() {
     assert_eq!(balance(&dir, user), "30.00");
     assert_eq!(fal.submits().len(), 0);
     drop(bot);
+}
+
+/// The decompression bomb: a 20000×20000 PNG of ~2.5 MB that Telegram would report at an ordinary
+/// size. Add text and a paid mode refuse it from its header; memory stays small; the paid mode's
+/// charge comes back.
+#[test]
+fn a_decompression_bomb_is_refused_without_the_memory() {
+    // The helper's PNG is real: a small one decodes to exactly its black pixels.
+    let small = image::load_from_memory(&common::png_bomb(300, 200)).expect("a valid PNG");
+    assert_eq!((small.width(), small.height()), (300, 200));
+    assert!(small.to_luma8().pixels().all(|p| p.0 == [0]));
+
+    let (dir, tg, fal) = (
+        Scratch::new("jobs-bomb"),
+        FakeTelegram::start(),
+        FakeFal::start(),
+    );
+    let user = 1020;
+    credit(&dir, user, "50");
+    let bot = start(&dir, &tg, &fal, &[]);
+    let bomb = common::png_bomb(20_000, 20_000);
+    assert!(bomb.len() < 3 << 20, "{} bytes", bomb.len());
+
+    press(&tg, user, "mode:add_text");
+    let mark = tg.mark();
+    tg.send_photo(user, "bomb1", bomb.clone(), Some("Подпись"), None);
+    let reply = tg.wait_call(mark, "the refusal", |c| {
+        c.chat() == user && c.text().contains("слишком большое")
+    });
+    assert!(reply.text().contains("40 мегапикселей"), "{}", reply.text());
+
+    press(&tg, user, "mode:retouch");
+    let mark = tg.mark();
+    tg.send_photo(user, "bomb2", bomb, None, None);
+    let notice = failure_notice(&tg, mark, user);
+    assert!(
+        notice.text().contains("слишком большое"),
+        "{}",
+        notice.text()
+    );
+    wait_until(20, "the refund", || {
+        count(
+            &dir,
+            "SELECT count(*) FROM operations WHERE status = 'refunded'",
+        ) == 1
+    });
+    assert_eq!(balance(&dir, user), "50.00");
+    assert!(fal.submits().is_empty(), "nothing reached fal");
+    assert_eq!(photos_to(&tg, user), 0);
+
+    let peak = std::fs::read_to_string(format!("/proc/{}/status", bot.0.id()))
+        .expect("status")
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:").map(|v| v.trim().to_string()))
+        .expect("VmHWM");
+    let kib: u64 = peak.trim_end_matches(" kB").parse().expect("kB");
+    assert!(kib < 300 * 1024, "peak RSS {kib} KiB");
+    eprintln!("peak RSS with the bomb: {kib} KiB");
 }

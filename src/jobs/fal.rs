@@ -11,8 +11,15 @@ const SERVICE: &str = "fal.ai";
 /// Results larger than this are refused (a photo from a model is a few MB at most).
 const MAX_DOWNLOAD: usize = 50 * 1024 * 1024;
 
+/// A JSON answer from the queue larger than this is refused (a result inlined as a data URI is at
+/// most MAX_DOWNLOAD in base64).
+const MAX_ANSWER: usize = MAX_DOWNLOAD / 3 * 4 + 64 * 1024;
+
 pub struct Fal {
     http: reqwest::Client,
+    /// Fetches result URLs: no key, and only where `Reach` allows, hostnames included.
+    results: reqwest::Client,
+    reach: Reach,
     base: String,
     key: Secret,
 }
@@ -75,8 +82,29 @@ impl Fal {
             .user_agent(concat!("media-lab/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| remote(None, format!("cannot build the HTTP client: {e}"), false))?;
+        let reach = Reach {
+            loopback: is_loopback_url(&config.fal_queue_url),
+        };
+        let results = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(10))
+            .timeout(Duration::from_secs(120))
+            .user_agent(concat!("media-lab/", env!("CARGO_PKG_VERSION")))
+            .dns_resolver(std::sync::Arc::new(reach))
+            .redirect(reqwest::redirect::Policy::custom(move |hop| {
+                if hop.previous().len() >= 5 {
+                    hop.error("too many redirects")
+                } else if let Err(why) = reach.check(hop.url()) {
+                    hop.error(why)
+                } else {
+                    hop.follow()
+                }
+            }))
+            .build()
+            .map_err(|e| remote(None, format!("cannot build the HTTP client: {e}"), false))?;
         Ok(Some(Fal {
             http,
+            results,
+            reach,
             base: config.fal_queue_url.clone(),
             key: key.clone(),
         }))
@@ -153,27 +181,33 @@ impl Fal {
         check(resp).await.map(|_| ())
     }
 
-    /// Downloads a result image (fal's CDN needs no key; `data:` URIs are decoded).
+    /// Downloads a result image (fal's CDN needs no key; `data:` URIs are decoded), streamed and
+    /// refused past MAX_DOWNLOAD, and only from where `Reach` allows.
     pub async fn download(&self, url: &str) -> Result<Vec<u8>> {
         if let Some(rest) = url.strip_prefix("data:") {
             let b64 = rest
                 .split_once(";base64,")
                 .map(|(_, d)| d)
                 .ok_or_else(|| remote(None, "bad data URI".into(), false))?;
+            if b64.len() / 4 * 3 > MAX_DOWNLOAD + 3 {
+                return Err(remote(None, "the result is too large".into(), false));
+            }
             use base64::Engine;
             return base64::engine::general_purpose::STANDARD
                 .decode(b64)
                 .map_err(|e| remote(None, format!("bad data URI: {e}"), false));
         }
-        if !url.starts_with("https://") && !url.starts_with("http://") {
-            return Err(remote(None, "the result URL is not http(s)".into(), false));
-        }
+        let parsed = reqwest::Url::parse(url)
+            .map_err(|e| remote(None, format!("the result URL is unreadable: {e}"), false))?;
+        self.reach
+            .check(&parsed)
+            .map_err(|why| remote(None, format!("the result URL is refused: {why}"), false))?;
         let resp = self
-            .http
-            .get(url)
+            .results
+            .get(parsed)
             .send()
             .await
-            .map_err(|e| remote(None, format!("download failed: {e}"), true))?;
+            .map_err(|e| remote(None, format!("download failed: {e}"), !refused(&e)))?;
         let status = resp.status();
         if !status.is_success() {
             return Err(remote(
@@ -182,20 +216,7 @@ impl Fal {
                 status.is_server_error(),
             ));
         }
-        if resp
-            .content_length()
-            .is_some_and(|n| n as usize > MAX_DOWNLOAD)
-        {
-            return Err(remote(None, "the result is too large".into(), false));
-        }
-        let bytes = resp
-            .bytes()
-            .await
-            .map_err(|e| remote(None, format!("download failed: {e}"), true))?;
-        if bytes.len() > MAX_DOWNLOAD {
-            return Err(remote(None, "the result is too large".into(), false));
-        }
-        Ok(bytes.to_vec())
+        read_capped(resp, MAX_DOWNLOAD, "the result").await
     }
 
     async fn get(&self, url: &str) -> Result<serde_json::Value> {
@@ -228,10 +249,8 @@ impl Fal {
 /// 2xx → the JSON body; otherwise a typed error carrying fal's `detail` (a string or a list).
 async fn check(resp: reqwest::Response) -> Result<serde_json::Value> {
     let status = resp.status();
-    let text = resp
-        .text()
-        .await
-        .map_err(|e| remote(Some(status.as_u16()), format!("reading failed: {e}"), true))?;
+    let body = read_capped(resp, MAX_ANSWER, "fal's answer").await?;
+    let text = String::from_utf8_lossy(&body);
     let value: serde_json::Value = serde_json::from_str(&text).unwrap_or(serde_json::Value::Null);
     if status.is_success() {
         return Ok(value);
@@ -259,6 +278,113 @@ async fn check(resp: reqwest::Response) -> Result<serde_json::Value> {
         message,
         status.is_server_error() || status.as_u16() == 429,
     ))
+}
+
+/// The body chunk by chunk, refused as soon as it passes `cap` (or declares it will): a hostile
+/// answer costs at most `cap` bytes of memory.
+async fn read_capped(mut resp: reqwest::Response, cap: usize, what: &str) -> Result<Vec<u8>> {
+    let too_large = || {
+        remote(
+            None,
+            format!("{what} is larger than {} MB", cap >> 20),
+            false,
+        )
+    };
+    if resp.content_length().is_some_and(|n| n > cap as u64) {
+        return Err(too_large());
+    }
+    let status = resp.status().as_u16();
+    let mut body = Vec::new();
+    while let Some(chunk) = resp
+        .chunk()
+        .await
+        .map_err(|e| remote(Some(status), format!("reading {what} failed: {e}"), true))?
+    {
+        if body.len() + chunk.len() > cap {
+            return Err(too_large());
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+/// Where result URLs may lead: https to public addresses; when FAL_QUEUE_URL is itself on this
+/// host (tests, a local relay), also loopback, over http too.
+#[derive(Debug, Clone, Copy)]
+struct Reach {
+    loopback: bool,
+}
+
+impl Reach {
+    fn allows(self, ip: std::net::IpAddr) -> bool {
+        crate::cidr::is_public(ip) || (self.loopback && ip.to_canonical().is_loopback())
+    }
+
+    fn check(self, url: &reqwest::Url) -> std::result::Result<(), String> {
+        match url.scheme() {
+            "https" => {}
+            "http" if self.loopback => {}
+            other => return Err(format!("{other}: is not https")),
+        }
+        let host = url.host_str().unwrap_or("");
+        match host.trim_start_matches('[').trim_end_matches(']').parse() {
+            Ok(ip) if !self.allows(ip) => Err(format!("{ip} is not a public address")),
+            _ if host.is_empty() => Err("no host".into()),
+            // Names are checked where they are resolved (below), so a rebinding DNS cannot slip by.
+            _ => Ok(()),
+        }
+    }
+}
+
+impl reqwest::dns::Resolve for Reach {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        let (reach, host) = (*self, name.as_str().to_string());
+        Box::pin(async move {
+            let found = tokio::net::lookup_host((host.as_str(), 0)).await?;
+            let allowed: Vec<std::net::SocketAddr> =
+                found.filter(|a| reach.allows(a.ip())).collect();
+            if allowed.is_empty() {
+                return Err(Box::new(NotPublic(host)) as Box<dyn std::error::Error + Send + Sync>);
+            }
+            Ok(Box::new(allowed.into_iter()) as reqwest::dns::Addrs)
+        })
+    }
+}
+
+fn is_loopback_url(url: &str) -> bool {
+    reqwest::Url::parse(url).is_ok_and(|u| match u.host_str() {
+        Some("localhost") => true,
+        Some(h) => h
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback()),
+        None => false,
+    })
+}
+
+/// A host name that resolved only to addresses `Reach` refuses.
+#[derive(Debug)]
+struct NotPublic(String);
+
+impl std::fmt::Display for NotPublic {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} has no public address", self.0)
+    }
+}
+
+impl std::error::Error for NotPublic {}
+
+/// A download refused by our own address rules: retrying would not change the answer.
+fn refused(e: &reqwest::Error) -> bool {
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        if s.is::<NotPublic>() {
+            return true;
+        }
+        source = s.source();
+    }
+    e.is_redirect()
 }
 
 fn parse<T: serde::de::DeserializeOwned>(v: serde_json::Value) -> Result<T> {
@@ -291,5 +417,85 @@ pub fn input_for(mode: crate::model::Mode, prompt: &str, images: &[String]) -> s
             "base_image_url": images.get(1).cloned().unwrap_or_default(),
         }),
         Mode::Retouch | Mode::Upscale => serde_json::json!({"image_url": first}),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::net::TcpListener;
+
+    fn fal(queue: &str) -> Fal {
+        let config = Config::from_lookup(|k| match k {
+            "TELEGRAM_BOT_TOKEN" => Some("1:test".into()),
+            "FAL_KEY" => Some("key".into()),
+            "FAL_QUEUE_URL" => Some(queue.into()),
+            _ => None,
+        })
+        .expect("config");
+        Fal::from_config(&config)
+            .expect("client")
+            .expect("configured")
+    }
+
+    #[test]
+    fn result_urls_lead_only_to_public_addresses() {
+        let public = Reach { loopback: false };
+        let url = |s: &str| reqwest::Url::parse(s).expect("url");
+        assert!(
+            public
+                .check(&url("https://v3.fal.media/files/a.png"))
+                .is_ok()
+        );
+        assert!(public.check(&url("https://8.8.8.8/a.png")).is_ok());
+        for bad in [
+            "http://v3.fal.media/a.png",
+            "https://127.0.0.1/a.png",
+            "https://10.0.0.5/a.png",
+            "https://169.254.169.254/latest/meta-data",
+            "https://[::1]/a.png",
+            "https://[::ffff:192.168.0.1]/a.png",
+            "file:///etc/passwd",
+        ] {
+            assert!(public.check(&url(bad)).is_err(), "{bad}");
+        }
+        let local = Reach { loopback: true };
+        assert!(local.check(&url("http://127.0.0.1:8080/a.png")).is_ok());
+        assert!(local.check(&url("https://10.0.0.5/a.png")).is_err());
+        assert!(is_loopback_url("http://127.0.0.1:1234/fal"));
+        assert!(is_loopback_url("http://localhost:1234"));
+        assert!(!is_loopback_url("https://queue.fal.run"));
+    }
+
+    #[test]
+    fn a_loopback_result_is_refused_when_the_queue_is_public() {
+        // A server on loopback that must never be asked.
+        let server = TcpListener::bind("127.0.0.1:0").expect("bind");
+        server.set_nonblocking(true).expect("nonblocking");
+        let port = server.local_addr().expect("addr").port();
+        let fal = fal("https://queue.fal.run");
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
+        for url in [
+            format!("http://127.0.0.1:{port}/result.png"),
+            format!("https://127.0.0.1:{port}/result.png"),
+            // A name is judged by what it resolves to.
+            format!("https://localhost:{port}/result.png"),
+        ] {
+            let e = rt.block_on(fal.download(&url)).expect_err(&url);
+            assert!(
+                matches!(
+                    e,
+                    Error::Remote {
+                        retryable: false,
+                        ..
+                    }
+                ),
+                "{url}: {e:?}"
+            );
+        }
+        assert!(server.accept().is_err(), "a refused URL was connected to");
     }
 }

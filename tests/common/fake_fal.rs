@@ -19,6 +19,8 @@ pub enum Scenario {
     Error,
     Nsfw,
     Expired,
+    /// A 60 MB result, sent chunked so its size is only found by reading it.
+    Huge,
 }
 
 impl Scenario {
@@ -30,6 +32,7 @@ impl Scenario {
             ("[500]", Scenario::Error),
             ("[nsfw]", Scenario::Nsfw),
             ("[expired]", Scenario::Expired),
+            ("[huge]", Scenario::Huge),
         ]
         .into_iter()
         .find(|(tag, _)| prompt.contains(tag))
@@ -128,6 +131,9 @@ fn serve(addr: SocketAddr, state: &Mutex<State>, req: Request) -> Response {
     let auth = req.header("Authorization").map(str::to_string);
     let json = Response::json;
     if url.starts_with("/files/") {
+        if url.contains("-huge") {
+            return Response::chunked(200, vec![0u8; 60 << 20]);
+        }
         return Response::bytes(200, result_png());
     }
     if auth.as_deref() != Some(&format!("Key {KEY}")) {
@@ -174,6 +180,10 @@ fn serve(addr: SocketAddr, state: &Mutex<State>, req: Request) -> Response {
                     Scenario::Expired => {
                         json(404, serde_json::json!({"detail": "Request result expired"}))
                     }
+                    Scenario::Huge => json(
+                        200,
+                        serde_json::json!({"images": [{"url": format!("{base}/files/{id}-huge.png")}]}),
+                    ),
                     Scenario::Nsfw => json(
                         200,
                         serde_json::json!({"images": [{"url": format!("{base}/files/{id}.png"), "width": 64, "height": 48}], "has_nsfw_concepts": [true]}),

@@ -29,6 +29,8 @@ pub struct Response {
     pub status: u16,
     pub content_type: &'static str,
     pub body: Vec<u8>,
+    /// Sent chunked, without a Content-Length, so the client cannot know the size in advance.
+    pub chunked: bool,
 }
 
 impl Response {
@@ -37,6 +39,7 @@ impl Response {
             status,
             content_type: "application/json",
             body: value.to_string().into_bytes(),
+            chunked: false,
         }
     }
     pub fn bytes(status: u16, body: Vec<u8>) -> Response {
@@ -44,6 +47,13 @@ impl Response {
             status,
             content_type: "application/octet-stream",
             body,
+            chunked: false,
+        }
+    }
+    pub fn chunked(status: u16, body: Vec<u8>) -> Response {
+        Response {
+            chunked: true,
+            ..Response::bytes(status, body)
         }
     }
 }
@@ -83,20 +93,29 @@ fn connection(stream: TcpStream, handler: &dyn Fn(Request) -> Response) {
             .header("Connection")
             .is_some_and(|c| c.eq_ignore_ascii_case("close"));
         let resp = handler(request);
+        let length = if resp.chunked {
+            "Transfer-Encoding: chunked".to_string()
+        } else {
+            format!("Content-Length: {}", resp.body.len())
+        };
         let head = format!(
-            "HTTP/1.1 {} X\r\nContent-Type: {}\r\nContent-Length: {}\r\nConnection: {}\r\n\r\n",
+            "HTTP/1.1 {} X\r\nContent-Type: {}\r\n{length}\r\nConnection: {}\r\n\r\n",
             resp.status,
             resp.content_type,
-            resp.body.len(),
             if close { "close" } else { "keep-alive" }
         );
-        if writer
-            .write_all(head.as_bytes())
-            .and_then(|_| writer.write_all(&resp.body))
-            .and_then(|_| writer.flush())
-            .is_err()
-            || close
-        {
+        let sent = writer.write_all(head.as_bytes()).and_then(|_| {
+            if !resp.chunked {
+                return writer.write_all(&resp.body);
+            }
+            for chunk in resp.body.chunks(64 * 1024) {
+                write!(writer, "{:x}\r\n", chunk.len())?;
+                writer.write_all(chunk)?;
+                writer.write_all(b"\r\n")?;
+            }
+            writer.write_all(b"0\r\n\r\n")
+        });
+        if sent.and_then(|_| writer.flush()).is_err() || close {
             return;
         }
     }

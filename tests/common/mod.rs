@@ -90,6 +90,95 @@ pub fn jpeg(w: u32, h: u32) -> Vec<u8> {
     out.into_inner()
 }
 
+/// A valid grayscale PNG of `w`×`h` black pixels that is small on the wire (about 1/160 of its
+/// pixel count) and huge once decoded: a decompression bomb. Written by hand, so building one
+/// costs the test neither the memory nor the time of its pixels.
+pub fn png_bomb(w: u32, h: u32) -> Vec<u8> {
+    // The scanlines (a filter byte and `w` zero bytes each) as fixed-Huffman deflate: one literal
+    // zero, then copies of 258 bytes at distance 1, the rest as literals.
+    let total = u64::from(h) * (u64::from(w) + 1);
+    let mut bits = Bits::default();
+    bits.put(0b011, 3); // BFINAL, then BTYPE = 01 (fixed codes), LSB first
+    let literal_zero = |b: &mut Bits| b.code(0b0011_0000, 8);
+    literal_zero(&mut bits);
+    let mut left = total - 1;
+    while left >= 258 {
+        bits.code(0b1100_0101, 8); // length 258 (symbol 285, no extra bits)
+        bits.code(0, 5); // distance 1 (code 0)
+        left -= 258;
+    }
+    for _ in 0..left {
+        literal_zero(&mut bits);
+    }
+    bits.code(0, 7); // end of block
+    let mut zlib = vec![0x78, 0x01];
+    zlib.extend(bits.finish());
+    // Adler-32 of zeros: a stays 1, b grows by 1 per byte.
+    let adler = ((total % 65521) as u32) << 16 | 1;
+    zlib.extend(adler.to_be_bytes());
+
+    let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
+    let mut ihdr = Vec::new();
+    ihdr.extend(w.to_be_bytes());
+    ihdr.extend(h.to_be_bytes());
+    ihdr.extend([8, 0, 0, 0, 0]); // 8-bit grayscale, deflate, no filter method, no interlace
+    for (kind, data) in [(&b"IHDR"[..], ihdr), (b"IDAT", zlib), (b"IEND", Vec::new())] {
+        png.extend((data.len() as u32).to_be_bytes());
+        let mut chunk = kind.to_vec();
+        chunk.extend(&data);
+        png.extend(&chunk);
+        png.extend(crc32(&chunk).to_be_bytes());
+    }
+    png
+}
+
+#[derive(Default)]
+struct Bits {
+    out: Vec<u8>,
+    acc: u64,
+    n: u32,
+}
+
+impl Bits {
+    /// `n` bits of `v`, least significant first (deflate's header fields).
+    fn put(&mut self, v: u64, n: u32) {
+        self.acc |= v << self.n;
+        self.n += n;
+        while self.n >= 8 {
+            self.out.push(self.acc as u8);
+            self.acc >>= 8;
+            self.n -= 8;
+        }
+    }
+    /// A Huffman code of `n` bits, most significant first.
+    fn code(&mut self, code: u64, n: u32) {
+        let reversed = (0..n).fold(0, |r, i| r << 1 | (code >> i) & 1);
+        self.put(reversed, n);
+    }
+    fn finish(mut self) -> Vec<u8> {
+        if self.n > 0 {
+            self.out.push(self.acc as u8);
+        }
+        self.out
+    }
+}
+
+fn crc32(data: &[u8]) -> u32 {
+    let mut table = [0u32; 256];
+    for (i, slot) in table.iter_mut().enumerate() {
+        *slot = (0..8).fold(i as u32, |c, _| {
+            if c & 1 == 1 {
+                0xEDB8_8320 ^ (c >> 1)
+            } else {
+                c >> 1
+            }
+        });
+    }
+    !data.iter().fold(!0u32, |c, &b| {
+        table[((c ^ u32::from(b)) & 0xFF) as usize] ^ (c >> 8)
+    })
+}
+
 /// A port that was free a moment ago.
 pub fn free_addr() -> SocketAddr {
     TcpListener::bind("127.0.0.1:0")
