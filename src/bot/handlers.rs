@@ -736,16 +736,18 @@ fn prices(ctx: &Ctx) -> String {
 /// or 20 MB. Telegram's own numbers, so nothing is downloaded to find out.
 fn photo_too_large(msg: &Message) -> bool {
     use crate::jobs::render::{MAX_INPUT_BYTES, MAX_INPUT_PIXELS};
-    if let Some(p) = msg
-        .photo()
-        .and_then(|s| s.iter().max_by_key(|p| p.width * p.height))
-    {
-        return u64::from(p.width) * u64::from(p.height) > MAX_INPUT_PIXELS
-            || p.file.size as usize > MAX_INPUT_BYTES;
+    if let Some(p) = msg.photo().and_then(|s| s.iter().max_by_key(|p| area(p))) {
+        return area(p) > MAX_INPUT_PIXELS || p.file.size as usize > MAX_INPUT_BYTES;
     }
     msg.document()
         .filter(|d| d.mime_type.as_ref().is_some_and(|m| m.type_() == "image"))
         .is_some_and(|d| d.file.size as usize > MAX_INPUT_BYTES)
+}
+
+/// Pixels of a photo size, in u64: Telegram's u32 dimensions multiply past u32 (a property test found
+/// the overflow, which panicked the handler and with it the dispatcher).
+fn area(p: &teloxide::types::PhotoSize) -> u64 {
+    u64::from(p.width) * u64::from(p.height)
 }
 
 /// The largest size of a photo, or an image sent as a file.
@@ -753,7 +755,7 @@ fn photo_of(msg: &Message) -> Option<String> {
     if let Some(sizes) = msg.photo() {
         return sizes
             .iter()
-            .max_by_key(|p| p.width * p.height)
+            .max_by_key(|p| area(p))
             .map(|p| p.file.id.0.clone());
     }
     msg.document()
