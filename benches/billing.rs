@@ -66,7 +66,7 @@ fn reserve_settle(db: &Path, tasks: usize, shared: bool) -> (f64, Vec<Duration>)
             100 + t as i64,
             Kopecks(1_000_000_000),
             "bench",
-            &format!("bench-{t}-{}", db::now()),
+            &format!("bench-{t}-{}", media_lab::time::now()),
         )
         .expect("seed");
     }
@@ -109,7 +109,7 @@ fn grouped(db: &Path, group: usize) -> f64 {
         user,
         Kopecks(1_000_000_000),
         "bench",
-        &format!("grouped-{group}-{}", db::now()),
+        &format!("grouped-{group}-{}", media_lab::time::now()),
     )
     .expect("seed");
     let store = b.store().clone();
@@ -118,7 +118,7 @@ fn grouped(db: &Path, group: usize) -> f64 {
         store
             .write(|tx| {
                 for _ in 0..group {
-                    let now = db::now();
+                    let now = media_lab::time::now();
                     let op = db::operations::insert(
                         tx,
                         user,

@@ -20,3 +20,5 @@ pub mod model;
 pub mod money;
 pub mod payments;
 pub mod telegram;
+pub mod texts;
+pub mod time;

@@ -141,3 +141,29 @@ pub struct PromoCode {
     pub expires_at: Option<i64>,
     pub is_active: bool,
 }
+
+/// Why a code was not accepted; the bot turns each into a sentence.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CodeRefusal {
+    Unknown,
+    Disabled,
+    Expired,
+    UsedUp,
+    AlreadyUsed,
+    /// A generation code entered for a top-up, or a discount code entered for generations.
+    WrongKind,
+}
+
+/// Why a job failed, in words for the user. Stored in the failure notice's payload.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum JobFailure {
+    Timeout,
+    Refused,
+    Input,
+    Service,
+    /// Telegram would not take the made result (until DELIVERY_TIMEOUT_SECS, or the chat is gone).
+    Undelivered,
+    /// The photo is over the input limits (40 megapixels, 20 MB).
+    TooLarge,
+}

@@ -5,9 +5,10 @@
 mod common;
 
 use common::Scratch;
-use media_lab::billing::{Billing, CodeRefusal, Finish, PaymentUpdate, Redeemed, Reserve};
+use media_lab::billing::{Billing, Finish, PaymentUpdate, Redeemed, Reserve};
 use media_lab::config::Config;
 use media_lab::db::{Store, jobs::NewJob};
+use media_lab::model::CodeRefusal;
 use media_lab::model::{Mode, PaidWith, PromoCode, PromoKind};
 use media_lab::money::{Kopecks, discounted};
 use proptest::prelude::*;

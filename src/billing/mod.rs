@@ -7,7 +7,7 @@ mod promo;
 mod topup;
 
 pub use operations::{Finish, Reservation, Reserve};
-pub use promo::{CodeRefusal, Redeemed, STANDARD_CODES, normalize_code};
+pub use promo::{Redeemed, STANDARD_CODES, normalize_code};
 pub use topup::{MAX_TOPUP, MIN_TOPUP, NewPayment, PaymentUpdate};
 
 use crate::config::Config;
@@ -73,7 +73,7 @@ impl Billing {
         profile: Option<Profile<'_>>,
     ) -> Result<User> {
         check_user_id(telegram_id)?;
-        let now = db::now();
+        let now = crate::time::now();
         let p = profile.unwrap_or_default();
         match db::users::get(tx, telegram_id)? {
             Some(_) if profile.is_some() => {
@@ -139,7 +139,7 @@ impl Billing {
                     payment_id: None,
                     reason: Some(reason.trim()),
                 },
-                db::now(),
+                crate::time::now(),
             )?;
             must_get_user(tx, telegram_id)
         })
@@ -206,7 +206,7 @@ fn set_free_access_in(tx: &Connection, telegram_id: i64, on: bool, reason: &str)
                 if on { "granted" } else { "revoked" }
             )),
         },
-        db::now(),
+        crate::time::now(),
     )?;
     Ok(())
 }

@@ -62,7 +62,7 @@ impl Billing {
                     balance: user.balance,
                 });
             };
-            let now = db::now();
+            let now = crate::time::now();
             let operation_id =
                 db::operations::insert(tx, telegram_id, mode, paid_with, taken, now)?;
             ledger::append(
@@ -108,7 +108,7 @@ impl Billing {
     pub fn settle_job(&self, job_id: i64, operation_id: i64) -> Result<Finish> {
         self.store.write(|tx| {
             let finish = settle_in(tx, operation_id)?;
-            db::jobs::finish(tx, job_id, "done", None, db::now())?;
+            db::jobs::finish(tx, job_id, "done", None, crate::time::now())?;
             Ok(finish)
         })
     }
@@ -125,7 +125,7 @@ impl Billing {
         notice: serde_json::Value,
     ) -> Result<Option<Finish>> {
         self.store.write(|tx| {
-            let now = db::now();
+            let now = crate::time::now();
             let job = db::jobs::get(tx, job_id)?
                 .ok_or_else(|| Error::NotFound(format!("job {job_id}")))?;
             let finish = match job.operation_id {
@@ -158,7 +158,7 @@ impl Billing {
 }
 
 fn settle_in(tx: &rusqlite::Connection, operation_id: i64) -> Result<Finish> {
-    if db::operations::finish(tx, operation_id, Status::Settled, None, db::now())? {
+    if db::operations::finish(tx, operation_id, Status::Settled, None, crate::time::now())? {
         return Ok(Finish::Done {
             returned: Kopecks::ZERO,
             free_operation: false,
@@ -168,7 +168,7 @@ fn settle_in(tx: &rusqlite::Connection, operation_id: i64) -> Result<Finish> {
 }
 
 fn refund_in(tx: &rusqlite::Connection, operation_id: i64, reason: &str) -> Result<Finish> {
-    let now = db::now();
+    let now = crate::time::now();
     if !db::operations::finish(tx, operation_id, Status::Refunded, Some(reason), now)? {
         return already(tx, operation_id);
     }

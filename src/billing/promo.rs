@@ -4,7 +4,7 @@
 use super::{Billing, must_get_user, set_free_access_in};
 use crate::db::{self, ledger, promo};
 use crate::error::{Error, Result};
-use crate::model::{PromoCode, PromoKind, User};
+use crate::model::{CodeRefusal, PromoCode, PromoKind, User};
 use crate::money::Kopecks;
 use rusqlite::Connection;
 
@@ -17,18 +17,6 @@ pub const STANDARD_CODES: &[(&str, PromoKind, Option<i64>)] = &[
     // One use: it serves the owner and is not an open door.
     ("FREE_ACCESS", PromoKind::FreeAccess, Some(1)),
 ];
-
-/// Why a code was not accepted; the bot turns each into a sentence.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CodeRefusal {
-    Unknown,
-    Disabled,
-    Expired,
-    UsedUp,
-    AlreadyUsed,
-    /// A generation code entered for a top-up, or a discount code entered for generations.
-    WrongKind,
-}
 
 /// What a generation code gave.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -59,7 +47,7 @@ impl Billing {
     /// Creates the standard codes that do not exist yet; returns each code with whether it was created.
     pub fn init_promo_codes(&self) -> Result<Vec<(&'static str, bool)>> {
         self.store.write(|tx| {
-            let now = db::now();
+            let now = crate::time::now();
             STANDARD_CODES
                 .iter()
                 .map(|(code, kind, max_uses)| {
@@ -82,7 +70,9 @@ impl Billing {
     }
 
     pub fn add_promo_code(&self, code: &PromoCode) -> Result<()> {
-        let created = self.store.write(|tx| promo::insert(tx, code, db::now()))?;
+        let created = self
+            .store
+            .write(|tx| promo::insert(tx, code, crate::time::now()))?;
         if created {
             Ok(())
         } else {
@@ -163,7 +153,7 @@ impl Billing {
                 Ok(found) => found,
                 Err(refusal) => return Ok(Err(refusal)),
             };
-            let now = db::now();
+            let now = crate::time::now();
             let redeemed = match found.kind {
                 PromoKind::Percent(_) => return Ok(Err(CodeRefusal::WrongKind)),
                 PromoKind::FreeAccess => {
@@ -213,7 +203,7 @@ pub(super) fn usable(
     };
     let refusal = if !found.is_active {
         Some(CodeRefusal::Disabled)
-    } else if found.expires_at.is_some_and(|at| db::now() >= at) {
+    } else if found.expires_at.is_some_and(|at| crate::time::now() >= at) {
         Some(CodeRefusal::Expired)
     } else if promo::has_used(conn, telegram_id, code)? {
         Some(CodeRefusal::AlreadyUsed)

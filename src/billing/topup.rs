@@ -1,9 +1,10 @@
 //! Top-ups: the payment draft (with any discount) and crediting it exactly once on YooKassa's word.
 
-use super::promo::{CodeRefusal, usable};
+use super::promo::usable;
 use super::{Billing, must_get_user};
 use crate::db::{self, ledger, payments::Payment, promo};
 use crate::error::{Error, Result};
+use crate::model::CodeRefusal;
 use crate::model::{PromoCode, PromoKind};
 use crate::money::{Kopecks, discounted};
 
@@ -67,7 +68,7 @@ impl Billing {
         let id = crate::ids::random_id("mlp-")?;
         self.store.write(|tx| {
             let user = must_get_user(tx, telegram_id)?;
-            let now = db::now();
+            let now = crate::time::now();
             let mut dropped_code = None;
             let mut held_by = None;
             let mut discount = None;
@@ -145,7 +146,7 @@ impl Billing {
                     status: payment.status,
                 });
             }
-            let now = db::now();
+            let now = crate::time::now();
             match status {
                 "succeeded" if paid != payment.charge_amount || currency != payment.currency => {
                     db::payments::set_status(tx, payment_id, "mismatch", now)?;
@@ -228,7 +229,7 @@ impl Billing {
     /// its discount reservation. A final payment is left as it is.
     pub fn cancel_payment(&self, payment_id: &str) -> Result<bool> {
         self.store.write(|tx| {
-            let moved = db::payments::set_status(tx, payment_id, "canceled", db::now())?;
+            let moved = db::payments::set_status(tx, payment_id, "canceled", crate::time::now())?;
             if moved {
                 promo::release(tx, payment_id)?;
             }

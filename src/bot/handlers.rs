@@ -1,7 +1,6 @@
 //! Update handlers: decode what the user sent, call billing/payments/jobs, answer. Each endpoint turns
 //! an internal error into a polite reply plus a log line.
 
-use super::texts::{self, Lang};
 use super::{Command, Ctx, Dlg, HandlerResult, State, keyboards};
 use crate::billing::{Profile, Redeemed, Reserve};
 use crate::db::{self, blocking, jobs::NewJob};
@@ -9,6 +8,7 @@ use crate::error::{Error, Result};
 use crate::model::{Mode, PaidWith, User};
 use crate::money::Kopecks;
 use crate::payments::StartedTopup;
+use crate::texts::{self, Lang};
 use teloxide::prelude::*;
 use teloxide::types::{ChatId, User as TgUser};
 
@@ -494,7 +494,7 @@ impl Turn<'_> {
                 "lang": if lang == Lang::En { "en" } else { "ru" },
             })
             .to_string(),
-            deadline_at: db::now() + ctx.config.job_timeout_secs as i64,
+            deadline_at: crate::time::now() + ctx.config.job_timeout_secs as i64,
         }
     }
 
@@ -540,7 +540,7 @@ impl Turn<'_> {
         let history: Vec<String> = rows
             .iter()
             .map(|r| {
-                let date = crate::cli::date_of(r.created_at);
+                let date = crate::time::date_of(r.created_at);
                 texts::ledger_line(
                     lang,
                     &r.kind,

@@ -1,8 +1,8 @@
 //! Inline keyboards. Callback data is short and parsed back by `handlers::on_callback`.
 
-use super::texts::{self, Lang};
 use crate::model::Mode;
 use crate::money::{Kopecks, discounted};
+use crate::texts::{self, Lang};
 use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup};
 
 pub fn main_menu(lang: Lang) -> InlineKeyboardMarkup {

@@ -4,7 +4,6 @@
 mod handlers;
 mod keyboards;
 mod notices;
-pub(crate) mod texts;
 
 use crate::billing::Billing;
 use crate::config::Config;
@@ -110,8 +109,10 @@ impl Storage<State> for DialogueStore {
         Box::pin(async move {
             let store = self.0.clone();
             let json = serde_json::to_string(&state).map_err(|e| Error::Database(e.to_string()))?;
-            blocking(move || store.write(|tx| db::dialogues::set(tx, chat_id.0, &json, db::now())))
-                .await
+            blocking(move || {
+                store.write(|tx| db::dialogues::set(tx, chat_id.0, &json, crate::time::now()))
+            })
+            .await
         })
     }
 

@@ -3,14 +3,15 @@
 //! sent only after Telegram accepted it; a 429 or an outage is retried with backoff (after a restart
 //! too) until DELIVERY_TIMEOUT_SECS, and a chat that is gone gives it up at once.
 
-use super::texts::{self, JobFailure, Lang};
 use crate::billing::Billing;
 use crate::config::Config;
 use crate::db::{self, blocking, notices::Notice};
 use crate::error::Result;
 use crate::jobs::worker::Sender;
+use crate::model::JobFailure;
 use crate::money::Kopecks;
 use crate::telegram::{SendFailure, backoff};
+use crate::texts::{self, Lang};
 use std::sync::Arc;
 use std::time::Duration;
 use teloxide::prelude::*;
@@ -38,7 +39,8 @@ pub async fn deliver_notices(
 
 async fn deliver_due(bot: &Sender, billing: &Billing, config: &Config) -> Result<()> {
     let store = billing.store().clone();
-    let notices = blocking(move || store.read(|c| db::notices::due(c, db::now(), 50))).await?;
+    let notices =
+        blocking(move || store.read(|c| db::notices::due(c, crate::time::now(), 50))).await?;
     for n in notices {
         let b = billing.clone();
         let id = n.telegram_id;
@@ -46,7 +48,7 @@ async fn deliver_due(bot: &Sender, billing: &Billing, config: &Config) -> Result
             .await?
             .map(|u| Lang::of(u.language_code.as_deref()));
         let outcome = send(bot, &n, user_lang.unwrap_or(Lang::Ru)).await;
-        let now = db::now();
+        let now = crate::time::now();
         let expired = now - n.created_at >= config.delivery_timeout_secs as i64;
         let store = billing.store().clone();
         let nid = n.id;

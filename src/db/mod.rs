@@ -314,11 +314,3 @@ where
         .await
         .map_err(|e| Error::Database(format!("a database task failed: {e}")))?
 }
-
-/// Seconds since the Unix epoch.
-pub fn now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0)
-}

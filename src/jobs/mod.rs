@@ -6,7 +6,7 @@ use crate::error::Result;
 
 /// Queues an "add text" job: drawn locally, no operation, no billing.
 pub fn enqueue_add_text(store: &Store, telegram_id: i64, job: &NewJob) -> Result<i64> {
-    store.write(|tx| db::jobs::insert(tx, None, telegram_id, "add_text", job, db::now()))
+    store.write(|tx| db::jobs::insert(tx, None, telegram_id, "add_text", job, crate::time::now()))
 }
 
 pub mod fal;

@@ -9,12 +9,13 @@
 use super::fal::{self, FailureKind, Fal, Status};
 use super::render;
 use crate::billing::Billing;
-use crate::bot::texts::{self, JobFailure, Lang};
 use crate::config::Config;
 use crate::db::{self, blocking, jobs::Job};
 use crate::error::{Error, Result};
+use crate::model::JobFailure;
 use crate::model::Mode;
 use crate::telegram::{SendFailure, backoff};
+use crate::texts::{self, Lang};
 use serde::Deserialize;
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -168,7 +169,10 @@ impl Worker {
                 .flatten()
             {
                 let store = self.billing.store().clone();
-                match blocking(move || store.write(|tx| db::jobs::claim(tx, free, db::now()))).await
+                match blocking(move || {
+                    store.write(|tx| db::jobs::claim(tx, free, crate::time::now()))
+                })
+                .await
                 {
                     Ok(jobs) => {
                         for job in jobs {
@@ -281,7 +285,7 @@ impl Worker {
                     // Never got as far as the POST to fal: safe to run from the start.
                     let (store, id) = (self.billing.store().clone(), job.id);
                     if let Err(e) = blocking(move || {
-                        store.write(|tx| db::jobs::set_status(tx, id, "queued", db::now()))
+                        store.write(|tx| db::jobs::set_status(tx, id, "queued", crate::time::now()))
                     })
                     .await
                     {
@@ -371,7 +375,7 @@ impl Worker {
                         &s.status_url,
                         &s.response_url,
                         s.cancel_url.as_deref(),
-                        db::now(),
+                        crate::time::now(),
                     )
                 })
             })
@@ -427,7 +431,7 @@ impl Worker {
             .await
             .map_err(|e| Failure::new(JobFailure::Service, e.to_string()))?
             .map_err(|e| Failure::new(JobFailure::Service, e.to_string()))?;
-        let deadline = db::now() + self.config.delivery_timeout_secs as i64;
+        let deadline = crate::time::now() + self.config.delivery_timeout_secs as i64;
         let (store, id, text) = (
             self.billing.store().clone(),
             job.id,
@@ -435,7 +439,7 @@ impl Worker {
         );
         let kept = blocking(move || {
             store.write(|tx| {
-                db::jobs::set_result(tx, id, &text, deadline, db::now())?;
+                db::jobs::set_result(tx, id, &text, deadline, crate::time::now())?;
                 db::jobs::get(tx, id)
             })
         })
@@ -466,7 +470,7 @@ impl Worker {
         let need = if full_file { 2 } else { 1 };
         let deadline = job
             .delivery_deadline_at
-            .unwrap_or_else(|| db::now() + self.config.delivery_timeout_secs as i64);
+            .unwrap_or_else(|| crate::time::now() + self.config.delivery_timeout_secs as i64);
         let name = if bytes.starts_with(&[0x89, b'P', b'N', b'G']) {
             "result.png"
         } else {
@@ -477,7 +481,7 @@ impl Worker {
         let mut photo_refused = bytes.len() > PHOTO_LIMIT;
         let mut attempt = 0;
         while parts < need {
-            if db::now() >= deadline {
+            if crate::time::now() >= deadline {
                 return Err(Failure::new(
                     JobFailure::Undelivered,
                     "Telegram did not take the result before DELIVERY_TIMEOUT_SECS",
@@ -499,7 +503,7 @@ impl Worker {
                     let (store, id) = (self.billing.store().clone(), job.id);
                     self.persist("recording a delivery", move || {
                         store.write(|tx| {
-                            db::jobs::set_delivered(tx, id, now_parts, first, db::now())
+                            db::jobs::set_delivered(tx, id, now_parts, first, crate::time::now())
                         })
                     })
                     .await;
@@ -512,7 +516,7 @@ impl Worker {
                         tokio::time::sleep(wait).await;
                     }
                     SendFailure::Transient(why) => {
-                        let left = (deadline - db::now()).max(1) as u64;
+                        let left = (deadline - crate::time::now()).max(1) as u64;
                         let wait = backoff(attempt).min(Duration::from_secs(left));
                         tracing::warn!(job = job.id, error = %why, ?wait, "sending the result failed; will retry");
                         tokio::time::sleep(wait).await;
@@ -537,7 +541,7 @@ impl Worker {
                 Some(op) => billing.settle_job(id, op).map(|_| ()),
                 None => billing
                     .store()
-                    .write(|tx| db::jobs::finish(tx, id, "done", None, db::now()))
+                    .write(|tx| db::jobs::finish(tx, id, "done", None, crate::time::now()))
                     .map(|_| ()),
             })
             .await;
@@ -601,7 +605,7 @@ impl Worker {
                 ) => tracing::warn!(job = job.id, error = %e, "status poll failed; retrying"),
                 Err(e) => return Err(Failure::from_fal(&e)),
             }
-            let left = (job.deadline_at - db::now()).max(0) as u64;
+            let left = (job.deadline_at - crate::time::now()).max(0) as u64;
             tokio::time::sleep(delay.min(Duration::from_secs(left.max(1)))).await;
             delay = (delay * 2).min(Duration::from_secs(3));
         }
@@ -614,7 +618,7 @@ impl Worker {
         fal: &Fal,
         cancel_url: Option<&str>,
     ) -> std::result::Result<(), Failure> {
-        if db::now() < job.deadline_at {
+        if crate::time::now() < job.deadline_at {
             return Ok(());
         }
         if let Some(Err(e)) = match cancel_url {
@@ -718,7 +722,8 @@ impl Worker {
 
     async fn set_status(&self, id: i64, status: &'static str) -> Result<()> {
         let store = self.billing.store().clone();
-        blocking(move || store.write(|tx| db::jobs::set_status(tx, id, status, db::now()))).await
+        blocking(move || store.write(|tx| db::jobs::set_status(tx, id, status, crate::time::now())))
+            .await
     }
 }
 

@@ -80,7 +80,7 @@ fn commit_loop(rx: &Receiver<Item>, store: &Store, payments: &Payments) {
                 Err(TryRecvError::Empty | TryRecvError::Disconnected) => break,
             }
         }
-        let now = db::now();
+        let now = crate::time::now();
         let written = store.write(|tx| {
             for item in &batch {
                 let n = &item.notification;

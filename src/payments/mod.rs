@@ -4,11 +4,12 @@
 pub mod notification;
 pub mod yookassa;
 
-use crate::billing::{Billing, CodeRefusal, PaymentUpdate};
+use crate::billing::{Billing, PaymentUpdate};
 use crate::config::Config;
 use crate::db::{self, blocking, payments::Payment};
 use crate::error::{Error, Result};
 use crate::metrics::Metrics;
+use crate::model::CodeRefusal;
 use crate::money::Kopecks;
 use std::sync::Arc;
 use std::time::Duration;
@@ -95,7 +96,7 @@ impl Payments {
         let id = new.payment.id.clone();
         let (store, id2, text) = (self.billing.store().clone(), id.clone(), body.to_string());
         blocking(move || {
-            store.write(|tx| db::payments::set_create_request(tx, &id2, &text, db::now()))
+            store.write(|tx| db::payments::set_create_request(tx, &id2, &text, crate::time::now()))
         })
         .await?;
         let created = match api.create_payment(&body, &id).await {
@@ -162,7 +163,7 @@ impl Payments {
         let Some(api) = self.api.clone() else {
             return Ok(0);
         };
-        let now = db::now();
+        let now = crate::time::now();
         let store = self.billing.store().clone();
         let stuck = blocking(move || {
             store.read(|c| db::payments::stuck_created(c, now - min_age, now - KEY_WINDOW_SECS, 16))
@@ -229,7 +230,7 @@ impl Payments {
             let store = self.billing.store().clone();
             blocking(move || {
                 store.write(|tx| {
-                    let now = db::now();
+                    let now = crate::time::now();
                     for m in &marks {
                         db::notifications::mark_processed(
                             tx,
@@ -374,7 +375,7 @@ impl Payments {
             // Recorded as pending: only billing moves a payment to a final status.
             blocking(move || {
                 store.write(|tx| {
-                    let now = db::now();
+                    let now = crate::time::now();
                     db::payments::set_created(
                         tx,
                         &id,
@@ -428,10 +429,11 @@ impl Payments {
     /// YOOKASSA_RECHECK_SECS to an hour, and gives up 24 hours after a payment was created.
     pub async fn reconcile(&self) -> Result<usize> {
         let store = self.billing.store().clone();
-        let due = blocking(move || store.read(|c| db::payments::due(c, db::now(), 64))).await?;
+        let due =
+            blocking(move || store.read(|c| db::payments::due(c, crate::time::now(), 64))).await?;
         let count = due.len();
         for d in due {
-            let now = db::now();
+            let now = crate::time::now();
             let next = if now - d.payment.created_at > GIVE_UP_AFTER_SECS {
                 tracing::warn!(payment = %d.payment.id, "still pending after 24 hours; no longer checked");
                 None
@@ -454,7 +456,7 @@ impl Payments {
             blocking(move || {
                 store.write(|tx| match db::payments::get(tx, &id)? {
                     Some(p) if !p.is_final() => {
-                        db::payments::schedule_check(tx, &id, next, db::now())
+                        db::payments::schedule_check(tx, &id, next, crate::time::now())
                     }
                     _ => Ok(()),
                 })

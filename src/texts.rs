@@ -1,7 +1,7 @@
-//! Every text the bot says, Russian first, English for users whose language_code is `en`.
+//! Every text the bot says, Russian first, English for users whose language_code is `en`. A leaf:
+//! the bot and the workers both speak through it, and it depends only on plain types.
 
-use crate::billing::CodeRefusal;
-use crate::model::Mode;
+use crate::model::{CodeRefusal, JobFailure, Mode};
 use crate::money::Kopecks;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -547,20 +547,6 @@ pub fn progress_sending(lang: Lang) -> &'static str {
 }
 pub fn done(lang: Lang) -> &'static str {
     t(lang, "✅ Готово!", "✅ Done!")
-}
-
-/// Why a job failed, in words for the user. Stored in the failure notice's payload.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum JobFailure {
-    Timeout,
-    Refused,
-    Input,
-    Service,
-    /// Telegram would not take the made result (until DELIVERY_TIMEOUT_SECS, or the chat is gone).
-    Undelivered,
-    /// The photo is over the input limits (40 megapixels, 20 MB).
-    TooLarge,
 }
 
 pub fn job_failed(
