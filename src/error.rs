@@ -37,6 +37,11 @@ pub enum Error {
         retryable: bool,
     },
 
+    /// A Bot API call failed. `retryable`: flood control, the network or Telegram's side — the same
+    /// call may pass later; otherwise Telegram refused it as sent or the chat is gone.
+    #[error("Telegram: {message}")]
+    Telegram { message: String, retryable: bool },
+
     #[error("{0} not found")]
     NotFound(String),
 

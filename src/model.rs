@@ -167,3 +167,25 @@ pub enum JobFailure {
     /// The photo is over the input limits (40 megapixels, 20 MB).
     TooLarge,
 }
+
+/// What a job works on, stored as JSON in `jobs.input`: the prompt (or the text to draw), the
+/// Telegram file ids in the order the user sent them, and the language to answer in.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct JobInput {
+    #[serde(default)]
+    pub prompt: String,
+    #[serde(default)]
+    pub images: Vec<String>,
+    #[serde(default)]
+    pub lang: String,
+}
+
+impl JobInput {
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).unwrap_or_else(|_| "{}".into())
+    }
+
+    pub fn from_json(text: &str) -> Result<JobInput, String> {
+        serde_json::from_str(text).map_err(|e| format!("bad job input: {e}"))
+    }
+}

@@ -1,9 +1,24 @@
-//! What a failed Telegram send means for a message that carries information (a result, a refund, a
-//! top-up notice): wait and send again, or give up because the chat is gone. A leaf, used by the
-//! worker and the notices outbox alike.
+//! What a failed Telegram call means: for a message that carries information (a result, a refund, a
+//! top-up notice), wait and send again, or give up because the chat is gone; for everything else,
+//! an `Error::Telegram` that says whether trying again could help. Used by the bot, the worker and
+//! the notices outbox alike.
 
+use crate::error::Error;
 use std::time::Duration;
 use teloxide::{ApiError, RequestError};
+
+impl From<RequestError> for Error {
+    fn from(e: RequestError) -> Error {
+        let retryable = matches!(
+            SendFailure::of(&e),
+            SendFailure::RetryAfter(_) | SendFailure::Transient(_)
+        );
+        Error::Telegram {
+            message: e.to_string(),
+            retryable,
+        }
+    }
+}
 
 /// How a failed send should be treated.
 #[derive(Debug, Clone, PartialEq, Eq)]

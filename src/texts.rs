@@ -523,12 +523,16 @@ pub fn topup_credited(lang: Lang, amount: &str, balance: &str) -> String {
         Lang::En => format!("✅ Topped up by {amount} ₽. Your balance: {balance} ₽."),
     }
 }
-pub fn admin_only(lang: Lang) -> &'static str {
+pub fn unknown_command(lang: Lang) -> &'static str {
     t(
         lang,
-        "Эта команда только для администраторов.",
-        "This command is for admins only.",
+        "Такой команды нет. /help — что я умею.",
+        "There is no such command. /help shows what I can do.",
     )
+}
+/// The admin commands, appended to /help for admins.
+pub fn admin_help() -> &'static str {
+    "Admin: /stats — totals, /grant ID — free access, /credit ID AMOUNT — credit or debit a balance"
 }
 
 pub fn progress_queued(lang: Lang, position: Option<u64>) -> String {

@@ -1,5 +1,6 @@
-//! Inline keyboards. Callback data is short and parsed back by `handlers::on_callback`.
+//! Inline keyboards. Each button carries an `Action`, parsed back by the schema.
 
+use super::callback::Action;
 use crate::model::Mode;
 use crate::money::{Kopecks, discounted};
 use crate::texts::{self, Lang};
@@ -7,7 +8,7 @@ use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup};
 
 pub fn main_menu(lang: Lang) -> InlineKeyboardMarkup {
     let mode = |m: Mode| {
-        InlineKeyboardButton::callback(texts::mode_label(lang, m), format!("mode:{}", m.as_str()))
+        InlineKeyboardButton::callback(texts::mode_label(lang, m), Action::Mode(m).encode())
     };
     InlineKeyboardMarkup::new(vec![
         vec![mode(Mode::Generate), mode(Mode::Edit)],
@@ -15,11 +16,11 @@ pub fn main_menu(lang: Lang) -> InlineKeyboardMarkup {
         vec![mode(Mode::Retouch), mode(Mode::Upscale)],
         vec![InlineKeyboardButton::callback(
             texts::add_text_label(lang),
-            "mode:add_text",
+            Action::AddText.encode(),
         )],
         vec![InlineKeyboardButton::callback(
             texts::pay_label(lang),
-            "payment_menu",
+            Action::PaymentMenu.encode(),
         )],
     ])
 }
@@ -28,15 +29,15 @@ pub fn balance(lang: Lang) -> InlineKeyboardMarkup {
     InlineKeyboardMarkup::new(vec![
         vec![InlineKeyboardButton::callback(
             texts::topup_label(lang),
-            "payment_menu",
+            Action::PaymentMenu.encode(),
         )],
         vec![InlineKeyboardButton::callback(
             texts::gen_code_label(lang),
-            "promo_gen",
+            Action::GenerationCode.encode(),
         )],
         vec![InlineKeyboardButton::callback(
             texts::menu_label(lang),
-            "menu",
+            Action::Menu.encode(),
         )],
     ])
 }
@@ -54,18 +55,18 @@ pub fn payment_menu(lang: Lang, amounts: &[Kopecks], percent: u8) -> InlineKeybo
                     } else {
                         format!("{} ₽", whole(*a))
                     };
-                    InlineKeyboardButton::callback(label, format!("topup:{}", a.0))
+                    InlineKeyboardButton::callback(label, Action::Topup(*a).encode())
                 })
                 .collect()
         })
         .collect();
     rows.push(vec![InlineKeyboardButton::callback(
         texts::enter_code_label(lang),
-        "promo_topup",
+        Action::DiscountCode.encode(),
     )]);
     rows.push(vec![InlineKeyboardButton::callback(
         texts::custom_amount_label(lang),
-        "custom_amount",
+        Action::CustomAmount.encode(),
     )]);
     InlineKeyboardMarkup::new(rows)
 }
@@ -73,7 +74,7 @@ pub fn payment_menu(lang: Lang, amounts: &[Kopecks], percent: u8) -> InlineKeybo
 pub fn pay_button(lang: Lang) -> InlineKeyboardMarkup {
     InlineKeyboardMarkup::new(vec![vec![InlineKeyboardButton::callback(
         texts::topup_label(lang),
-        "payment_menu",
+        Action::PaymentMenu.encode(),
     )]])
 }
 

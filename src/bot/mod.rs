@@ -1,15 +1,18 @@
 //! The Telegram bot: long polling against TELEGRAM_API_URL, one `schema()` routing every command,
-//! callback and message, dialogue state kept in our SQLite file.
+//! button press and dialogue step, dialogue state kept in our SQLite file.
 
-mod handlers;
+mod callback;
+mod flows;
 mod keyboards;
 mod notices;
+mod turn;
 
 use crate::billing::Billing;
 use crate::config::Config;
-use crate::db::{self, Store, blocking};
+use crate::db::{Store, blocking};
 use crate::error::{Error, Result};
 use crate::payments::Payments;
+use callback::Action;
 use serde::{Deserialize, Serialize};
 use std::future::Future;
 use std::pin::Pin;
@@ -21,6 +24,7 @@ use teloxide::prelude::*;
 use teloxide::update_listeners::Polling;
 use teloxide::utils::command::BotCommands;
 use tokio::sync::watch;
+use turn::{Input, Turn};
 
 pub use notices::deliver_notices;
 
@@ -51,26 +55,30 @@ pub enum State {
     CustomAmount,
 }
 
-/// The commands; their doc comments are the command descriptions Telegram shows.
+/// Everyone's commands; their doc comments are the descriptions Telegram shows.
 #[derive(BotCommands, Clone, Debug)]
 #[command(rename_rule = "lowercase")]
 pub enum Command {
     /// Главное меню
-    Start,
+    Start(String),
     /// Баланс и пополнение
     Balance,
     /// Что умеет бот
     Help,
     /// Отменить текущее действие
     Cancel,
-    /// (admin) statistics
-    #[command(hide)]
+}
+
+/// The commands of ADMIN_TELEGRAM_IDS, routed only for them (for anyone else they are unknown
+/// commands); shown in their own command menu.
+#[derive(BotCommands, Clone, Debug)]
+#[command(rename_rule = "lowercase")]
+pub enum AdminCommand {
+    /// (admin) totals
     Stats,
-    /// (admin) grant free access: /grant ID
-    #[command(hide)]
+    /// (admin) free access: /grant ID
     Grant(String),
-    /// (admin) credit a balance: /credit ID AMOUNT
-    #[command(hide)]
+    /// (admin) credit or debit a balance: /credit ID AMOUNT
     Credit(String),
 }
 
@@ -101,7 +109,7 @@ impl Storage<State> for DialogueStore {
     fn remove_dialogue(self: Arc<Self>, chat_id: ChatId) -> BoxFuture<Result<()>> {
         Box::pin(async move {
             let store = self.0.clone();
-            blocking(move || store.write(|tx| db::dialogues::remove(tx, chat_id.0))).await
+            blocking(move || store.remove_dialogue(chat_id.0)).await
         })
     }
 
@@ -109,37 +117,68 @@ impl Storage<State> for DialogueStore {
         Box::pin(async move {
             let store = self.0.clone();
             let json = serde_json::to_string(&state).map_err(|e| Error::Database(e.to_string()))?;
-            blocking(move || {
-                store.write(|tx| db::dialogues::set(tx, chat_id.0, &json, crate::time::now()))
-            })
-            .await
+            blocking(move || store.set_dialogue(chat_id.0, &json)).await
         })
     }
 
     fn get_dialogue(self: Arc<Self>, chat_id: ChatId) -> BoxFuture<Result<Option<State>>> {
         Box::pin(async move {
             let store = self.0.clone();
-            let json = blocking(move || store.read(|c| db::dialogues::get(c, chat_id.0))).await?;
+            let json = blocking(move || store.dialogue(chat_id.0)).await?;
             // A state written by another version that no longer parses is a fresh start, not an error.
             Ok(json.map(|j| serde_json::from_str(&j).unwrap_or_default()))
         })
     }
 }
 
-/// Routes every update: commands first, then messages by dialogue state, then button presses.
-/// Anything else (edited messages, channel posts, …) falls to the dispatcher's default handler.
+/// Routes every update, in order: a message first gets its `Turn` (the user, created on first
+/// contact) and its `Input`; then commands (admins' behind their filter), unknown commands, a photo
+/// over the limits, and finally the dialogue state decides what the message means. A button press
+/// gets its `Turn` and its typed `Action`, or is answered as stale. Anything else (edited messages,
+/// channel posts, …) falls to the dispatcher's default handler.
 pub fn schema() -> UpdateHandler<HandlerError> {
-    let commands = dptree::entry()
-        .filter_command::<Command>()
-        .endpoint(handlers::on_command);
+    use dptree::case;
+    use flows::{account, admin, modes, start, topup};
+    let by_state = dptree::entry()
+        .branch(case![State::Idle].endpoint(start::idle))
+        .branch(case![State::Generate].endpoint(modes::generate))
+        .branch(case![State::Edit { photo }].endpoint(modes::edit))
+        .branch(case![State::Merge { photos, group }].endpoint(modes::merge))
+        .branch(case![State::FaceSwap { face }].endpoint(modes::face_swap))
+        .branch(case![State::Retouch].endpoint(modes::one_photo))
+        .branch(case![State::Upscale].endpoint(modes::one_photo))
+        .branch(case![State::AddText { photo }].endpoint(modes::add_text))
+        .branch(case![State::DiscountCode].endpoint(account::discount_code))
+        .branch(case![State::GenerationCode].endpoint(account::generation_code))
+        .branch(case![State::CustomAmount].endpoint(topup::custom_amount));
     let messages = Update::filter_message()
         .enter_dialogue::<Message, DialogueStore, State>()
-        .branch(commands)
-        .branch(dptree::endpoint(handlers::on_message));
-    let callbacks = Update::filter_callback_query()
+        .filter_map_async(Turn::of_message)
+        .map(Input::of)
+        .branch(
+            dptree::filter(|turn: Turn| turn.is_admin())
+                .filter_command::<AdminCommand>()
+                .endpoint(admin::on_command),
+        )
+        .branch(
+            dptree::entry()
+                .filter_command::<Command>()
+                .endpoint(start::on_command),
+        )
+        .branch(dptree::filter(|input: Input| input.is_command()).endpoint(start::unknown_command))
+        .branch(dptree::filter(|input: Input| input.too_large).endpoint(start::too_large))
+        .branch(by_state);
+    let presses = Update::filter_callback_query()
         .enter_dialogue::<CallbackQuery, DialogueStore, State>()
-        .endpoint(handlers::on_callback);
-    dptree::entry().branch(messages).branch(callbacks)
+        .filter_map_async(Turn::of_callback)
+        .branch(
+            dptree::filter_map(|q: CallbackQuery, ctx: Ctx| {
+                Action::parse(q.data.as_deref()?, &ctx.config)
+            })
+            .endpoint(flows::on_action),
+        )
+        .endpoint(flows::stale_button);
+    dptree::entry().branch(messages).branch(presses)
 }
 
 /// Builds the Bot API client for TELEGRAM_API_URL with our timeouts.
@@ -203,6 +242,17 @@ pub async fn run(
         .unwrap_or_else(|| format!("https://t.me/{}", me.username()));
     if let Err(e) = bot.set_my_commands(Command::bot_commands()).await {
         tracing::warn!(error = %e, "could not set the command list");
+    }
+    // Admins see their commands too, in their own chats' command menu.
+    let mut admin_menu = Command::bot_commands();
+    admin_menu.extend(AdminCommand::bot_commands());
+    for &admin in &config.admin_telegram_ids {
+        let scope = teloxide::types::BotCommandScope::Chat {
+            chat_id: teloxide::types::Recipient::Id(ChatId(admin)),
+        };
+        if let Err(e) = bot.set_my_commands(admin_menu.clone()).scope(scope).await {
+            tracing::warn!(admin, error = %e, "could not set an admin's command list");
+        }
     }
     let store = billing.store().clone();
     let notices = tokio::spawn(deliver_notices(

@@ -1,7 +1,23 @@
 //! `dialogues`: what each chat is in the middle of, as JSON the bot defines.
 
+use super::Store;
 use crate::error::Result;
 use rusqlite::{Connection, OptionalExtension, params};
+
+impl Store {
+    /// The saved state of `chat_id`, as the bot wrote it.
+    pub fn dialogue(&self, chat_id: i64) -> Result<Option<String>> {
+        self.read(|c| get(c, chat_id))
+    }
+
+    pub fn set_dialogue(&self, chat_id: i64, state: &str) -> Result<()> {
+        self.write(|tx| set(tx, chat_id, state, crate::time::now()))
+    }
+
+    pub fn remove_dialogue(&self, chat_id: i64) -> Result<()> {
+        self.write(|tx| remove(tx, chat_id))
+    }
+}
 
 pub fn get(conn: &Connection, chat_id: i64) -> Result<Option<String>> {
     Ok(conn

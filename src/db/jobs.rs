@@ -1,8 +1,22 @@
 //! `jobs`: the durable queue of image work. Billing inserts a paid job in the same transaction as its
 //! operation and charge; the worker pool claims and advances jobs.
 
+use super::Store;
 use crate::error::Result;
 use rusqlite::{Connection, Row, params};
+
+/// The job operations the edges name; each is one transaction (paid jobs are queued by billing).
+impl Store {
+    /// Queues a free "add text" job: drawn locally, no operation, no billing.
+    pub fn queue_add_text(&self, telegram_id: i64, job: &NewJob) -> Result<i64> {
+        self.write(|tx| insert(tx, None, telegram_id, "add_text", job, crate::time::now()))
+    }
+
+    /// Remembers the "accepted" message, which the worker edits as the job moves.
+    pub fn save_accepted_message(&self, job_id: i64, message_id: i64) -> Result<()> {
+        self.write(|tx| set_progress_message(tx, job_id, message_id))
+    }
+}
 
 /// What a new job needs beyond its operation: where to answer and what to do.
 #[derive(Debug, Clone, PartialEq, Eq)]

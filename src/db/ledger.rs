@@ -1,8 +1,16 @@
 //! `ledger`: the append-only record of every money and free-operation movement.
 
+use super::Store;
 use crate::error::Result;
 use crate::money::Kopecks;
 use rusqlite::{Connection, params};
+
+impl Store {
+    /// The newest `limit` ledger rows of a user, for their history.
+    pub fn recent_ledger(&self, telegram_id: i64, limit: u32) -> Result<Vec<Row>> {
+        self.read(|c| recent(c, telegram_id, limit))
+    }
+}
 
 /// Why a ledger row exists.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

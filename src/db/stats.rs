@@ -1,7 +1,22 @@
 //! Aggregates for `stats`, `/stats` and `/metrics`.
 
+use super::Store;
 use crate::error::Result;
 use rusqlite::Connection;
+
+impl Store {
+    pub fn stats(&self) -> Result<Stats> {
+        self.read(collect)
+    }
+
+    /// Whether the database answers a query (for /healthz).
+    pub fn answers(&self) -> Result<()> {
+        self.read(|c| {
+            Ok(c.query_row("SELECT 1", [], |r| r.get::<_, i64>(0))
+                .map(|_| ())?)
+        })
+    }
+}
 use serde::Serialize;
 
 #[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]

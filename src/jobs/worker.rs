@@ -12,11 +12,10 @@ use crate::billing::Billing;
 use crate::config::Config;
 use crate::db::{self, blocking, jobs::Job};
 use crate::error::{Error, Result};
-use crate::model::JobFailure;
 use crate::model::Mode;
+use crate::model::{JobFailure, JobInput};
 use crate::telegram::{SendFailure, backoff};
 use crate::texts::{self, Lang};
-use serde::Deserialize;
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -40,16 +39,6 @@ const SWEEP_EVERY: Duration = Duration::from_secs(30);
 const POISON_ATTEMPTS: i64 = 3;
 /// Tries of a write that must not be lost (a delivery record, a settle) before the sweeper takes over.
 const WRITE_TRIES: u32 = 8;
-
-#[derive(Debug, Deserialize)]
-struct Input {
-    #[serde(default)]
-    prompt: String,
-    #[serde(default)]
-    images: Vec<String>,
-    #[serde(default)]
-    lang: String,
-}
 
 /// A failure that ends a job: what to tell the user, and what to log.
 struct Failure {
@@ -727,12 +716,11 @@ impl Worker {
     }
 }
 
-fn parse_input(job: &Job) -> std::result::Result<Input, Failure> {
-    serde_json::from_str(&job.input)
-        .map_err(|e| Failure::new(JobFailure::Service, format!("bad job input: {e}")))
+fn parse_input(job: &Job) -> std::result::Result<JobInput, Failure> {
+    JobInput::from_json(&job.input).map_err(|e| Failure::new(JobFailure::Service, e))
 }
 
-fn lang_of(input: &Input) -> Lang {
+fn lang_of(input: &JobInput) -> Lang {
     Lang::of(Some(input.lang.as_str()))
 }
 

@@ -1,0 +1,48 @@
+//! The conversations, one file each: the menu and help, the account (balance, codes), top-ups, the
+//! image modes, and the admins' commands. Each endpoint answers through `Turn::answer`.
+
+pub mod account;
+pub mod admin;
+pub mod modes;
+pub mod start;
+pub mod topup;
+
+use super::HandlerResult;
+use super::callback::Action;
+use super::turn::Turn;
+use crate::texts;
+use teloxide::prelude::*;
+
+/// A button press, already parsed: each action belongs to one flow.
+pub async fn on_action(turn: Turn, q: CallbackQuery, action: Action) -> HandlerResult {
+    // Answered first: it stops the button's spinner whatever happens next.
+    if let Err(e) = turn.bot.answer_callback_query(q.id).await {
+        tracing::debug!(error = %e, "answering a button press failed");
+    }
+    turn.answer(move |turn| async move {
+        match action {
+            Action::Menu => start::menu(&turn).await,
+            Action::PaymentMenu => topup::payment_menu(&turn).await,
+            Action::DiscountCode => account::ask_discount_code(&turn).await,
+            Action::GenerationCode => account::ask_generation_code(&turn).await,
+            Action::CustomAmount => topup::ask_amount(&turn).await,
+            Action::Mode(mode) => modes::choose(&turn, mode).await,
+            Action::AddText => modes::choose_add_text(&turn).await,
+            Action::Topup(amount) => topup::start_topup(&turn, amount).await,
+        }
+    })
+    .await
+}
+
+/// A press whose data we did not send (an old keyboard, a removed amount): said so in the
+/// press's own answer, nothing done.
+pub async fn stale_button(turn: Turn, q: CallbackQuery) -> HandlerResult {
+    turn.answer(move |turn| async move {
+        turn.bot
+            .answer_callback_query(q.id)
+            .text(texts::stale_button(turn.lang))
+            .await?;
+        Ok(())
+    })
+    .await
+}

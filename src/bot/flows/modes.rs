@@ -1,0 +1,244 @@
+//! The image modes: choosing one, each dialogue step until its inputs are complete, then the charge
+//! and the job (or, for "add text", a free job).
+
+use crate::billing::Reserve;
+use crate::bot::turn::{Input, Turn};
+use crate::bot::{HandlerResult, State, keyboards};
+use crate::db::{blocking, jobs::NewJob};
+use crate::error::Result;
+use crate::model::{JobInput, Mode, PaidWith};
+use crate::texts::{self, Lang};
+use teloxide::prelude::*;
+
+/// Longest prompt or instruction passed on to a model, and longest text drawn on a photo.
+const MAX_PROMPT: usize = 2000;
+const MAX_OVERLAY: usize = 300;
+
+pub async fn choose(turn: &Turn, mode: Mode) -> Result<()> {
+    if turn.ctx.config.fal_key.is_none() {
+        return turn.say(texts::unavailable(turn.lang)).await;
+    }
+    turn.set(match mode {
+        Mode::Generate => State::Generate,
+        Mode::Edit => State::Edit { photo: None },
+        Mode::Merge => State::Merge {
+            photos: vec![],
+            group: None,
+        },
+        Mode::FaceSwap => State::FaceSwap { face: None },
+        Mode::Retouch => State::Retouch,
+        Mode::Upscale => State::Upscale,
+    })
+    .await?;
+    let price = turn.ctx.billing.price(mode);
+    turn.say(texts::ask_input(turn.lang, mode, price)).await
+}
+
+pub async fn choose_add_text(turn: &Turn) -> Result<()> {
+    turn.set(State::AddText { photo: None }).await?;
+    turn.say(texts::ask_add_text_photo(turn.lang)).await
+}
+
+/// A prompt, or why it cannot be one.
+fn prompt(lang: Lang, text: Option<String>, max: usize) -> std::result::Result<String, String> {
+    match text {
+        Some(t) if t.chars().count() > max => Err(texts::too_long(lang, max)),
+        Some(t) => Ok(t),
+        None => Err(texts::need_text(lang).into()),
+    }
+}
+
+pub async fn generate(turn: Turn, input: Input) -> HandlerResult {
+    turn.answer(move |turn| async move {
+        match prompt(turn.lang, input.text, MAX_PROMPT) {
+            Ok(p) => start_paid(&turn, Mode::Generate, p, vec![]).await,
+            Err(why) => turn.say(why).await,
+        }
+    })
+    .await
+}
+
+/// A photo, then the instruction — or a photo with the instruction as its caption.
+pub async fn edit(turn: Turn, input: Input, photo: Option<String>) -> HandlerResult {
+    turn.answer(move |turn| async move {
+        let lang = turn.lang;
+        let photo = input.photo.or(photo);
+        match (photo, input.text) {
+            (None, _) => turn.say(texts::need_photo(lang)).await,
+            (Some(p), None) => {
+                turn.set(State::Edit { photo: Some(p) }).await?;
+                turn.say(texts::ask_instruction(lang)).await
+            }
+            (Some(p), text) => match prompt(lang, text, MAX_PROMPT) {
+                Ok(t) => start_paid(&turn, Mode::Edit, t, vec![p]).await,
+                Err(why) => turn.say(why).await,
+            },
+        }
+    })
+    .await
+}
+
+/// Two to four photos (an album or one by one), then the instruction.
+pub async fn merge(
+    turn: Turn,
+    input: Input,
+    (mut photos, group): (Vec<String>, Option<String>),
+) -> HandlerResult {
+    turn.answer(move |turn| async move {
+        let lang = turn.lang;
+        let Some(p) = input.photo else {
+            return match prompt(lang, input.text, MAX_PROMPT) {
+                _ if photos.len() < 2 => turn.say(texts::merge_need_more(lang)).await,
+                Ok(t) => start_paid(&turn, Mode::Merge, t, photos).await,
+                Err(why) => turn.say(why).await,
+            };
+        };
+        if photos.len() >= 4 {
+            return turn.say(texts::merge_full(lang)).await;
+        }
+        photos.push(p);
+        // An album arrives as one message per photo: answer its first photo only.
+        let answer = input.album.is_none() || input.album != group;
+        let n = photos.len();
+        turn.set(State::Merge {
+            photos,
+            group: input.album,
+        })
+        .await?;
+        if answer {
+            turn.say(texts::merge_got(lang, n)).await
+        } else {
+            Ok(())
+        }
+    })
+    .await
+}
+
+/// The face, then the photo to put it on.
+pub async fn face_swap(turn: Turn, input: Input, face: Option<String>) -> HandlerResult {
+    turn.answer(move |turn| async move {
+        let lang = turn.lang;
+        match (face, input.photo) {
+            (_, None) => turn.say(texts::need_photo(lang)).await,
+            (None, Some(p)) => {
+                turn.set(State::FaceSwap { face: Some(p) }).await?;
+                turn.say(texts::ask_target(lang)).await
+            }
+            (Some(face), Some(target)) => {
+                start_paid(&turn, Mode::FaceSwap, String::new(), vec![face, target]).await
+            }
+        }
+    })
+    .await
+}
+
+/// Retouch and upscale: one photo.
+pub async fn one_photo(turn: Turn, input: Input, state: State) -> HandlerResult {
+    let mode = if state == State::Upscale {
+        Mode::Upscale
+    } else {
+        Mode::Retouch
+    };
+    turn.answer(move |turn| async move {
+        match input.photo {
+            Some(p) => start_paid(&turn, mode, input.text.unwrap_or_default(), vec![p]).await,
+            None => turn.say(texts::need_photo(turn.lang)).await,
+        }
+    })
+    .await
+}
+
+/// A photo, then the text to draw — or a photo with the text as its caption. Free.
+pub async fn add_text(turn: Turn, input: Input, photo: Option<String>) -> HandlerResult {
+    turn.answer(move |turn| async move {
+        let lang = turn.lang;
+        let photo = input.photo.or(photo);
+        match (photo, input.text) {
+            (None, _) => turn.say(texts::need_photo(lang)).await,
+            (Some(p), None) => {
+                turn.set(State::AddText { photo: Some(p) }).await?;
+                turn.say(texts::ask_text_for_photo(lang)).await
+            }
+            (Some(p), text) => match prompt(lang, text, MAX_OVERLAY) {
+                Ok(t) => start_add_text(&turn, t, p).await,
+                Err(why) => turn.say(why).await,
+            },
+        }
+    })
+    .await
+}
+
+/// Charges for `mode` and queues its job, or tells the user what is missing. Nothing is sent to the
+/// user as accepted before the charge and the job are committed.
+async fn start_paid(turn: &Turn, mode: Mode, prompt: String, images: Vec<String>) -> Result<()> {
+    let lang = turn.lang;
+    turn.set(State::Idle).await?;
+    if turn.ctx.config.fal_key.is_none() {
+        return turn.say(texts::unavailable(lang)).await;
+    }
+    let job = new_job(turn, prompt, images);
+    let (billing, id) = (turn.ctx.billing.clone(), turn.user.telegram_id);
+    let r = match blocking(move || billing.reserve(id, mode, &job)).await? {
+        Reserve::Insufficient { price, balance } => {
+            return turn
+                .say_with(
+                    texts::insufficient(lang, price, balance),
+                    keyboards::pay_button(lang),
+                )
+                .await;
+        }
+        Reserve::Reserved(r) => r,
+    };
+    let paid = match r.paid_with {
+        PaidWith::FreeAccess => texts::paid_free_access(lang).to_string(),
+        PaidWith::FreeOperation => texts::paid_free_op(lang, r.free_operations_left),
+        PaidWith::Balance => texts::paid_balance(lang, r.price, r.balance),
+    };
+    tracing::info!(user = id, %mode, operation = r.operation_id, job = r.job_id, paid_with = r.paid_with.as_str(), "job queued");
+    accepted(turn, r.job_id, &paid).await;
+    Ok(())
+}
+
+async fn start_add_text(turn: &Turn, text: String, photo: String) -> Result<()> {
+    turn.set(State::Idle).await?;
+    let job = new_job(turn, text, vec![photo]);
+    let (store, id) = (turn.ctx.billing.store().clone(), turn.user.telegram_id);
+    let job_id = blocking(move || store.queue_add_text(id, &job)).await?;
+    accepted(turn, job_id, "").await;
+    Ok(())
+}
+
+fn new_job(turn: &Turn, prompt: String, images: Vec<String>) -> NewJob {
+    let input = JobInput {
+        prompt,
+        images,
+        lang: if turn.lang == Lang::En { "en" } else { "ru" }.into(),
+    };
+    NewJob {
+        chat_id: turn.chat.0,
+        input: input.to_json(),
+        deadline_at: crate::time::now() + turn.ctx.config.job_timeout_secs as i64,
+    }
+}
+
+/// Tells the user the job was accepted and saves the message for the worker to edit — before the
+/// worker is woken, so even a job claimed at once finds it. A failure to send does not undo the
+/// job: it runs and delivers anyway.
+async fn accepted(turn: &Turn, job_id: i64, paid: &str) {
+    match turn
+        .bot
+        .send_message(turn.chat, texts::accepted(turn.lang, paid))
+        .await
+    {
+        Ok(sent) => {
+            let store = turn.ctx.billing.store().clone();
+            let message_id = i64::from(sent.id.0);
+            if let Err(e) = blocking(move || store.save_accepted_message(job_id, message_id)).await
+            {
+                tracing::warn!(job = job_id, error = %e, "could not remember the progress message");
+            }
+        }
+        Err(e) => tracing::warn!(job = job_id, error = %e, "could not send the accepted message"),
+    }
+    turn.ctx.jobs.notify_one();
+}

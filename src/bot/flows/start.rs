@@ -1,0 +1,90 @@
+//! /start, /help, /cancel, the main menu, and what is said to a message nothing else claims.
+
+use crate::bot::turn::{Input, Turn};
+use crate::bot::{Command, HandlerResult, State, keyboards};
+use crate::error::Result;
+use crate::model::Mode;
+use crate::texts;
+
+pub async fn on_command(turn: Turn, cmd: Command) -> HandlerResult {
+    turn.answer(move |turn| async move {
+        match cmd {
+            // A deep-link payload (`/start ref_…`) is accepted and, for now, not used.
+            Command::Start(_payload) => start(&turn).await,
+            Command::Balance => super::account::show_balance(&turn).await,
+            Command::Help => help(&turn).await,
+            Command::Cancel => {
+                turn.set(State::Idle).await?;
+                let lang = turn.lang;
+                turn.say_with(texts::cancelled(lang), keyboards::main_menu(lang))
+                    .await
+            }
+        }
+    })
+    .await
+}
+
+async fn start(turn: &Turn) -> Result<()> {
+    turn.set(State::Idle).await?;
+    let lang = turn.lang;
+    turn.say_with(
+        texts::greeting(lang, &turn.first_name, turn.user.free_operations_left),
+        keyboards::main_menu(lang),
+    )
+    .await
+}
+
+async fn help(turn: &Turn) -> Result<()> {
+    let mut text = texts::help(turn.lang, &prices(turn));
+    if turn.is_admin() {
+        text.push_str("\n\n");
+        text.push_str(texts::admin_help());
+    }
+    turn.say_with(text, keyboards::main_menu(turn.lang)).await
+}
+
+pub async fn menu(turn: &Turn) -> Result<()> {
+    turn.set(State::Idle).await?;
+    let lang = turn.lang;
+    turn.say_with(texts::choose_mode(lang), keyboards::main_menu(lang))
+        .await
+}
+
+/// A private message in no dialogue: point at the menu. Groups are left alone.
+pub async fn idle(turn: Turn, msg: teloxide::types::Message) -> HandlerResult {
+    if !msg.chat.is_private() {
+        return Ok(());
+    }
+    turn.answer(|turn| async move {
+        let lang = turn.lang;
+        turn.say_with(texts::not_understood(lang), keyboards::main_menu(lang))
+            .await
+    })
+    .await
+}
+
+/// A command that is not ours (or not this person's): said so, and the dialogue stays where it
+/// was — it is never taken as a prompt.
+pub async fn unknown_command(turn: Turn) -> HandlerResult {
+    turn.answer(|turn| async move { turn.say(texts::unknown_command(turn.lang)).await })
+        .await
+}
+
+/// A photo over the input limits, refused before anything is charged or queued (SPEC §6).
+pub async fn too_large(turn: Turn, _input: Input) -> HandlerResult {
+    turn.answer(|turn| async move { turn.say(texts::photo_too_large(turn.lang)).await })
+        .await
+}
+
+/// "10 ₽" and the modes priced otherwise.
+fn prices(turn: &Turn) -> String {
+    let (config, billing) = (&turn.ctx.config, &turn.ctx.billing);
+    let common = config.price_per_operation;
+    let mut special: Vec<String> = Mode::ALL
+        .iter()
+        .filter(|m| billing.price(**m) != common)
+        .map(|m| format!("{} {} ₽", m, billing.price(*m)))
+        .collect();
+    special.insert(0, format!("{common} ₽"));
+    special.join(", ")
+}

@@ -1,0 +1,192 @@
+//! One update being answered. The schema builds a `Turn` once per update (who sent it, where, in
+//! which language) and every endpoint answers through `Turn::answer`, the one place that turns an
+//! error — or a panic — into a log line and a polite reply.
+
+use super::{Ctx, Dlg, HandlerResult, State};
+use crate::billing::Profile;
+use crate::db::blocking;
+use crate::error::{Error, Result};
+use crate::jobs::render::{MAX_INPUT_BYTES, MAX_INPUT_PIXELS};
+use crate::model::User;
+use crate::texts::{self, Lang};
+use std::future::Future;
+use teloxide::payloads::SendMessageSetters;
+use teloxide::prelude::*;
+use teloxide::types::{ChatId, PhotoSize, ReplyMarkup, User as TgUser};
+
+#[derive(Clone)]
+pub struct Turn {
+    pub bot: Bot,
+    pub dlg: Dlg,
+    pub ctx: Ctx,
+    pub chat: ChatId,
+    pub user: User,
+    pub lang: Lang,
+    /// The sender's first name as Telegram has it, for the greeting.
+    pub first_name: String,
+}
+
+impl Turn {
+    /// The turn for a message from a person (not a bot, not an anonymous channel post). The user is
+    /// created on first contact; if the database cannot do that, the user is told and the update
+    /// goes no further.
+    pub async fn of_message(bot: Bot, msg: Message, dlg: Dlg, ctx: Ctx) -> Option<Turn> {
+        let from = msg.from.as_ref().filter(|f| !f.is_bot)?;
+        Turn::of(bot, dlg, ctx, msg.chat.id, from).await
+    }
+
+    /// The turn for a button press. The endpoint answers the press (stopping its spinner); a press
+    /// that gets no turn is answered here.
+    pub async fn of_callback(bot: Bot, q: CallbackQuery, dlg: Dlg, ctx: Ctx) -> Option<Turn> {
+        // A press on a message we can no longer see (an inline message) has no chat to answer in.
+        let turn = match q.message.as_ref().map(|m| m.chat().id) {
+            Some(chat) => Turn::of(bot.clone(), dlg, ctx, chat, &q.from).await,
+            None => None,
+        };
+        if turn.is_none() {
+            let _ = bot.answer_callback_query(q.id.clone()).await;
+        }
+        turn
+    }
+
+    async fn of(bot: Bot, dlg: Dlg, ctx: Ctx, chat: ChatId, from: &TgUser) -> Option<Turn> {
+        let lang = Lang::of(from.language_code.as_deref());
+        match who(&ctx, from).await {
+            Ok(user) => Some(Turn {
+                bot,
+                dlg,
+                ctx,
+                chat,
+                user,
+                lang,
+                first_name: from.first_name.chars().take(64).collect(),
+            }),
+            Err(e) => {
+                tracing::error!(chat = chat.0, error = %e, "could not load the user");
+                let _ = bot.send_message(chat, texts::oops(lang)).await;
+                None
+            }
+        }
+    }
+
+    pub fn is_admin(&self) -> bool {
+        self.ctx.config.is_admin(self.user.telegram_id)
+    }
+
+    /// Runs one step of the conversation. Its error, or its panic (the step runs as its own task,
+    /// so a bug cannot take the dispatcher down), becomes a log line and a polite reply; a failure
+    /// to reach Telegram itself only the log line.
+    pub async fn answer<F>(self, step: impl FnOnce(Turn) -> F) -> HandlerResult
+    where
+        F: Future<Output = Result<()>> + Send + 'static,
+    {
+        let (bot, chat, lang) = (self.bot.clone(), self.chat, self.lang);
+        let failure = match tokio::spawn(step(self)).await {
+            Ok(Ok(())) => return Ok(()),
+            Ok(Err(e)) => e,
+            Err(join) => Error::Database(format!("a handler panicked: {join}")),
+        };
+        tracing::warn!(chat = chat.0, error = %failure, "handler failed");
+        if !matches!(failure, Error::Telegram { .. }) {
+            let _ = bot.send_message(chat, texts::oops(lang)).await;
+        }
+        Ok(())
+    }
+
+    pub async fn say(&self, text: impl Into<String>) -> Result<()> {
+        self.bot.send_message(self.chat, text.into()).await?;
+        Ok(())
+    }
+
+    pub async fn say_with(
+        &self,
+        text: impl Into<String>,
+        markup: impl Into<ReplyMarkup>,
+    ) -> Result<()> {
+        self.bot
+            .send_message(self.chat, text.into())
+            .reply_markup(markup)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn set(&self, state: State) -> Result<()> {
+        self.dlg.update(state).await
+    }
+}
+
+/// The user behind an update, created on first contact with their username and language.
+async fn who(ctx: &Ctx, from: &TgUser) -> Result<User> {
+    let id = i64::try_from(from.id.0).map_err(|_| Error::invalid("user id out of range"))?;
+    let (username, lang) = (from.username.clone(), from.language_code.clone());
+    let billing = ctx.billing.clone();
+    blocking(move || {
+        billing.ensure_user(
+            id,
+            Some(Profile {
+                username: username.as_deref(),
+                language_code: lang.as_deref(),
+            }),
+        )
+    })
+    .await
+}
+
+/// What a message carries, read once: its text (or caption), its photo, its album.
+#[derive(Debug, Clone, Default)]
+pub struct Input {
+    pub text: Option<String>,
+    /// The largest size of a photo, or an image sent as a file.
+    pub photo: Option<String>,
+    pub album: Option<String>,
+    /// Telegram reports the image over the input limits (40 megapixels or 20 MB): refused before
+    /// anything is downloaded or charged.
+    pub too_large: bool,
+}
+
+impl Input {
+    pub fn of(msg: Message) -> Input {
+        let text = msg
+            .text()
+            .or(msg.caption())
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .map(str::to_string);
+        let album = msg.media_group_id().map(|g| g.0.clone());
+        let image_file = msg
+            .document()
+            .filter(|d| d.mime_type.as_ref().is_some_and(|m| m.type_() == "image"));
+        let (photo, too_large) = match msg.photo().and_then(|s| s.iter().max_by_key(|p| area(p))) {
+            Some(p) => (
+                Some(p.file.id.0.clone()),
+                area(p) > MAX_INPUT_PIXELS || p.file.size as usize > MAX_INPUT_BYTES,
+            ),
+            None => match image_file {
+                Some(d) => (
+                    Some(d.file.id.0.clone()),
+                    d.file.size as usize > MAX_INPUT_BYTES,
+                ),
+                None => (None, false),
+            },
+        };
+        Input {
+            text,
+            photo,
+            album,
+            too_large,
+        }
+    }
+
+    /// A command we do not know (for this person): never taken as a prompt.
+    pub fn is_command(&self) -> bool {
+        self.text.as_deref().is_some_and(|t| {
+            t.starts_with('/') && t.len() > 1 && t.as_bytes()[1].is_ascii_alphabetic()
+        })
+    }
+}
+
+/// Pixels of a photo size, in u64: Telegram's u32 dimensions multiply past u32 (the update property
+/// test found the overflow, which panicked the handler and with it the dispatcher).
+fn area(p: &PhotoSize) -> u64 {
+    u64::from(p.width) * u64::from(p.height)
+}
