@@ -141,7 +141,14 @@ fn grouped(db: &Path, group: usize) -> f64 {
                         },
                         now,
                     )?;
-                    db::jobs::insert(tx, Some(op), user, "generate", &job(), now)?;
+                    db::jobs::insert(
+                        tx,
+                        Some(op),
+                        user,
+                        media_lab::model::JobKind::Paid(media_lab::model::Mode::Generate),
+                        &job(),
+                        now,
+                    )?;
                     db::operations::finish(tx, op, db::operations::Status::Settled, None, now)?;
                 }
                 Ok(())

@@ -3,7 +3,7 @@
 
 use crate::billing::{Billing, check_user_id, normalize_code};
 use crate::config::Config;
-use crate::db::{self, Store};
+use crate::db::Store;
 use crate::error::{Error, Result};
 use crate::model::{PromoCode, PromoKind, User};
 use crate::money::Kopecks;
@@ -395,7 +395,7 @@ fn is_private_host(url: &str) -> bool {
 }
 
 fn stats(billing: &Billing, json: bool) -> Result<ExitCode> {
-    let s = billing.store().read(db::stats::collect)?;
+    let s = billing.store().stats()?;
     if json {
         let mut v = serde_json::to_value(&s).map_err(|e| Error::Database(e.to_string()))?;
         v["revenue"] = Kopecks(s.revenue_kopecks).to_decimal().into();

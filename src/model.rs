@@ -189,3 +189,90 @@ impl JobInput {
         serde_json::from_str(text).map_err(|e| format!("bad job input: {e}"))
     }
 }
+
+/// Where a job is. `queued` → `running` → (`submitting` → `submitted` →) `delivering` → `done`, or
+/// `failed` from anywhere; "add text" skips fal's two.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum JobStatus {
+    Queued,
+    Running,
+    Submitting,
+    Submitted,
+    Delivering,
+    Done,
+    Failed,
+}
+
+impl JobStatus {
+    pub const ALL: [JobStatus; 7] = [
+        JobStatus::Queued,
+        JobStatus::Running,
+        JobStatus::Submitting,
+        JobStatus::Submitted,
+        JobStatus::Delivering,
+        JobStatus::Done,
+        JobStatus::Failed,
+    ];
+
+    /// The name stored in `jobs.status`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JobStatus::Queued => "queued",
+            JobStatus::Running => "running",
+            JobStatus::Submitting => "submitting",
+            JobStatus::Submitted => "submitted",
+            JobStatus::Delivering => "delivering",
+            JobStatus::Done => "done",
+            JobStatus::Failed => "failed",
+        }
+    }
+}
+
+impl FromStr for JobStatus {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        JobStatus::ALL
+            .into_iter()
+            .find(|j| j.as_str() == s)
+            .ok_or_else(|| format!("unknown job status {s:?}"))
+    }
+}
+
+impl fmt::Display for JobStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What a job does: a paid mode through fal, or "add text" drawn here for free.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JobKind {
+    Paid(Mode),
+    AddText,
+}
+
+impl JobKind {
+    /// The name stored in `jobs.kind`: the mode's name, or `add_text`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JobKind::Paid(m) => m.as_str(),
+            JobKind::AddText => "add_text",
+        }
+    }
+}
+
+impl FromStr for JobKind {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "add_text" => Ok(JobKind::AddText),
+            other => other.parse().map(JobKind::Paid),
+        }
+    }
+}
+
+impl fmt::Display for JobKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}

@@ -3,7 +3,7 @@
 use super::{Billing, must_get_user};
 use crate::db::{self, jobs::NewJob, ledger, operations::Status};
 use crate::error::{Error, Result};
-use crate::model::{Mode, PaidWith};
+use crate::model::{JobKind, JobStatus, Mode, PaidWith};
 use crate::money::Kopecks;
 
 /// A charge taken: the operation and its queued job exist.
@@ -79,8 +79,14 @@ impl Billing {
                 },
                 now,
             )?;
-            let job_id =
-                db::jobs::insert(tx, Some(operation_id), telegram_id, mode.as_str(), job, now)?;
+            let job_id = db::jobs::insert(
+                tx,
+                Some(operation_id),
+                telegram_id,
+                JobKind::Paid(mode),
+                job,
+                now,
+            )?;
             let after = must_get_user(tx, telegram_id)?;
             Ok(Reserve::Reserved(Reservation {
                 operation_id,
@@ -108,7 +114,7 @@ impl Billing {
     pub fn settle_job(&self, job_id: i64, operation_id: i64) -> Result<Finish> {
         self.store.write(|tx| {
             let finish = settle_in(tx, operation_id)?;
-            db::jobs::finish(tx, job_id, "done", None, crate::time::now())?;
+            db::jobs::finish(tx, job_id, JobStatus::Done, None, crate::time::now())?;
             Ok(finish)
         })
     }
@@ -132,7 +138,7 @@ impl Billing {
                 Some(op) => Some(refund_in(tx, op, reason)?),
                 None => None,
             };
-            let ended = db::jobs::finish(tx, job_id, "failed", Some(reason), now)?;
+            let ended = db::jobs::finish(tx, job_id, JobStatus::Failed, Some(reason), now)?;
             let refunded = match finish {
                 Some(Finish::Done {
                     returned,

@@ -5,7 +5,7 @@
 
 use crate::billing::Billing;
 use crate::config::Config;
-use crate::db::{self, blocking, notices::Notice};
+use crate::db::{blocking, notices::Notice};
 use crate::error::Result;
 use crate::jobs::worker::Sender;
 use crate::model::JobFailure;
@@ -39,8 +39,7 @@ pub async fn deliver_notices(
 
 async fn deliver_due(bot: &Sender, billing: &Billing, config: &Config) -> Result<()> {
     let store = billing.store().clone();
-    let notices =
-        blocking(move || store.read(|c| db::notices::due(c, crate::time::now(), 50))).await?;
+    let notices = blocking(move || store.due_notices(50)).await?;
     for n in notices {
         let b = billing.clone();
         let id = n.telegram_id;
@@ -64,13 +63,11 @@ async fn deliver_due(bot: &Sender, billing: &Billing, config: &Config) -> Result
                 Next::GiveUp
             }
         };
-        blocking(move || {
-            store.write(|tx| match next {
-                Next::Sent => db::notices::mark_sent(tx, nid, now),
-                Next::RetryAt(_) if expired => db::notices::give_up(tx, nid, now),
-                Next::RetryAt(at) => db::notices::retry_at(tx, nid, at),
-                Next::GiveUp => db::notices::give_up(tx, nid, now),
-            })
+        blocking(move || match next {
+            Next::Sent => store.notice_sent(nid),
+            Next::RetryAt(_) if expired => store.give_up_notice(nid),
+            Next::RetryAt(at) => store.retry_notice_at(nid, at),
+            Next::GiveUp => store.give_up_notice(nid),
         })
         .await?;
     }

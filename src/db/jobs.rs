@@ -3,13 +3,97 @@
 
 use super::Store;
 use crate::error::Result;
+use crate::model::{JobKind, JobStatus};
+use crate::time::now;
+use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ToSql, ToSqlOutput, ValueRef};
 use rusqlite::{Connection, Row, params};
+
+// The one place job statuses and kinds meet their SQL text.
+impl ToSql for JobStatus {
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        Ok(self.as_str().into())
+    }
+}
+
+impl FromSql for JobStatus {
+    fn column_result(value: ValueRef<'_>) -> FromSqlResult<Self> {
+        value
+            .as_str()?
+            .parse()
+            .map_err(|e: String| FromSqlError::Other(e.into()))
+    }
+}
+
+impl ToSql for JobKind {
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        Ok(self.as_str().into())
+    }
+}
+
+impl FromSql for JobKind {
+    fn column_result(value: ValueRef<'_>) -> FromSqlResult<Self> {
+        value
+            .as_str()?
+            .parse()
+            .map_err(|e: String| FromSqlError::Other(e.into()))
+    }
+}
 
 /// The job operations the edges name; each is one transaction (paid jobs are queued by billing).
 impl Store {
     /// Queues a free "add text" job: drawn locally, no operation, no billing.
     pub fn queue_add_text(&self, telegram_id: i64, job: &NewJob) -> Result<i64> {
-        self.write(|tx| insert(tx, None, telegram_id, "add_text", job, crate::time::now()))
+        self.write(|tx| insert(tx, None, telegram_id, JobKind::AddText, job, now()))
+    }
+
+    pub fn job(&self, id: i64) -> Result<Option<Job>> {
+        self.read(|c| get(c, id))
+    }
+
+    /// Claims up to `limit` queued jobs (each moves to `running`, its attempts counted).
+    pub fn claim_jobs(&self, limit: usize) -> Result<Vec<Job>> {
+        self.write(|tx| claim(tx, limit, now()))
+    }
+
+    pub fn unfinished_jobs(&self) -> Result<Vec<Job>> {
+        self.read(unfinished)
+    }
+
+    pub fn jobs_ended_but_charged(&self, limit: u32) -> Result<Vec<Unfinished>> {
+        self.read(|c| ended_but_charged(c, limit))
+    }
+
+    /// Moves a job between in-flight states; an ended job stays ended.
+    pub fn set_job_status(&self, id: i64, status: JobStatus) -> Result<()> {
+        self.write(|tx| set_status(tx, id, status, now()))
+    }
+
+    /// Saves fal's request id and URLs before anything waits on them.
+    pub fn record_submission(&self, id: i64, s: &Submission<'_>) -> Result<()> {
+        self.write(|tx| set_submitted(tx, id, s, now()))
+    }
+
+    /// The result is on disk: the job moves to `delivering`; returns the job as it now is.
+    pub fn keep_result(
+        &self,
+        id: i64,
+        path: &str,
+        delivery_deadline_at: i64,
+    ) -> Result<Option<Job>> {
+        self.write(|tx| {
+            set_result(tx, id, path, delivery_deadline_at, now())?;
+            get(tx, id)
+        })
+    }
+
+    /// Telegram took `parts` of the result (the first message's id, once).
+    pub fn record_delivery(&self, id: i64, parts: i64, message_id: Option<i64>) -> Result<()> {
+        self.write(|tx| set_delivered(tx, id, parts, message_id, now()))
+    }
+
+    /// Ends a free job as delivered (paid jobs end with their settle, in billing).
+    pub fn finish_free_job(&self, id: i64) -> Result<()> {
+        self.write(|tx| finish(tx, id, JobStatus::Done, None, now()).map(|_| ()))
     }
 
     /// Remembers the "accepted" message, which the worker edits as the job moves.
@@ -35,9 +119,9 @@ pub struct Job {
     pub operation_id: Option<i64>,
     pub telegram_id: i64,
     pub chat_id: i64,
-    pub kind: String,
+    pub kind: JobKind,
     pub input: String,
-    pub status: String,
+    pub status: JobStatus,
     pub fal_request_id: Option<String>,
     pub status_url: Option<String>,
     pub response_url: Option<String>,
@@ -85,7 +169,7 @@ pub fn insert(
     conn: &Connection,
     operation_id: Option<i64>,
     telegram_id: i64,
-    kind: &str,
+    kind: JobKind,
     job: &NewJob,
     now: i64,
 ) -> Result<i64> {
@@ -131,7 +215,7 @@ pub fn unfinished(conn: &Connection) -> Result<Vec<Job>> {
 }
 
 /// Moves a job between in-flight states (`queued`, `running`, `submitting`, `submitted`, `delivering`).
-pub fn set_status(conn: &Connection, id: i64, status: &str, now: i64) -> Result<()> {
+pub fn set_status(conn: &Connection, id: i64, status: JobStatus, now: i64) -> Result<()> {
     conn.execute(
         "UPDATE jobs SET status = ?2, updated_at = ?3 WHERE id = ?1 AND status NOT IN ('done', 'failed')",
         params![id, status, now],
@@ -139,16 +223,18 @@ pub fn set_status(conn: &Connection, id: i64, status: &str, now: i64) -> Result<
     Ok(())
 }
 
+/// fal's answer to a submit, as the job keeps it.
+pub struct Submission<'a> {
+    pub request_id: &'a str,
+    pub status_url: &'a str,
+    pub response_url: &'a str,
+    pub cancel_url: Option<&'a str>,
+}
+
 /// Stores fal's request id and URLs before anything waits on them.
-pub fn set_submitted(
-    conn: &Connection,
-    id: i64,
-    request_id: &str,
-    status_url: &str,
-    response_url: &str,
-    cancel_url: Option<&str>,
-    now: i64,
-) -> Result<()> {
+pub fn set_submitted(conn: &Connection, id: i64, s: &Submission<'_>, now: i64) -> Result<()> {
+    let (request_id, status_url, response_url, cancel_url) =
+        (s.request_id, s.status_url, s.response_url, s.cancel_url);
     conn.execute(
         "UPDATE jobs SET status = 'submitted', fal_request_id = ?2, status_url = ?3, response_url = ?4,
                 cancel_url = ?5, updated_at = ?6
@@ -162,7 +248,7 @@ pub fn set_submitted(
 pub fn finish(
     conn: &Connection,
     id: i64,
-    status: &str,
+    status: JobStatus,
     error: Option<&str>,
     now: i64,
 ) -> Result<bool> {
@@ -222,7 +308,7 @@ pub struct Unfinished {
     pub job_id: i64,
     pub operation_id: i64,
     pub telegram_id: i64,
-    pub job_status: String,
+    pub job_status: JobStatus,
     pub error: Option<String>,
 }
 

@@ -1,7 +1,27 @@
 //! `notices`: the outbox of messages to users that the bot delivers when it runs.
 
+use super::Store;
 use crate::error::Result;
+use crate::time::now;
 use rusqlite::{Connection, params};
+
+impl Store {
+    pub fn due_notices(&self, limit: u32) -> Result<Vec<Notice>> {
+        self.read(|c| due(c, now(), limit))
+    }
+
+    pub fn notice_sent(&self, id: i64) -> Result<()> {
+        self.write(|tx| mark_sent(tx, id, now()))
+    }
+
+    pub fn retry_notice_at(&self, id: i64, at: i64) -> Result<()> {
+        self.write(|tx| retry_at(tx, id, at))
+    }
+
+    pub fn give_up_notice(&self, id: i64) -> Result<()> {
+        self.write(|tx| give_up(tx, id, now()))
+    }
+}
 
 pub fn insert(
     conn: &Connection,

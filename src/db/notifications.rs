@@ -1,8 +1,56 @@
 //! `payment_notifications`: the inbox of YooKassa notifications, written before the listener answers
 //! 200 and processed afterwards, so a crash in between loses nothing.
 
+use super::Store;
 use crate::error::Result;
+use crate::time::now;
 use rusqlite::{Connection, params};
+
+/// A notification as the listener hands it over: YooKassa's id, the event, the raw body.
+pub struct Incoming<'a> {
+    pub yookassa_id: &'a str,
+    pub event: &'a str,
+    pub body: &'a str,
+}
+
+/// A processing pass's verdict on one payment's notifications, up to `up_to`.
+pub struct Processed {
+    pub yookassa_id: String,
+    pub up_to: i64,
+    pub outcome: &'static str,
+}
+
+impl Store {
+    /// Records notifications that arrived together in one transaction (group commit).
+    pub fn record_notifications(&self, batch: &[Incoming<'_>]) -> Result<()> {
+        self.write(|tx| {
+            let now = now();
+            for n in batch {
+                insert(tx, n.yookassa_id, n.event, n.body, now)?;
+            }
+            Ok(())
+        })
+    }
+
+    /// Marks a whole processing pass in one transaction.
+    pub fn mark_notifications(&self, pass: &[Processed]) -> Result<()> {
+        self.write(|tx| {
+            let now = now();
+            for p in pass {
+                mark_processed(tx, &p.yookassa_id, p.up_to, p.outcome, now)?;
+            }
+            Ok(())
+        })
+    }
+
+    pub fn pending_notification_ids(&self, limit: u32) -> Result<Vec<String>> {
+        self.read(|c| pending_ids(c, limit))
+    }
+
+    pub fn latest_notification_id(&self, yookassa_id: &str) -> Result<i64> {
+        self.read(|c| latest_id(c, yookassa_id))
+    }
+}
 
 pub fn insert(
     conn: &Connection,

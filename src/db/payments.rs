@@ -1,8 +1,73 @@
 //! `payments`: top-ups, from our draft to YooKassa's final word.
 
+use super::Store;
 use crate::error::Result;
 use crate::money::Kopecks;
+use crate::time::now;
 use rusqlite::{Connection, OptionalExtension, Row, params};
+
+/// The payment operations the payments edge names; each is one transaction or one read.
+impl Store {
+    pub fn payment(&self, id: &str) -> Result<Option<Payment>> {
+        self.read(|c| get(c, id))
+    }
+
+    pub fn payment_by_yookassa_id(&self, yookassa_id: &str) -> Result<Option<Payment>> {
+        self.read(|c| by_yookassa_id(c, yookassa_id))
+    }
+
+    /// Saves the exact create request before it is sent, so it can be re-sent with its key.
+    pub fn save_create_request(&self, id: &str, body: &str) -> Result<()> {
+        self.write(|tx| set_create_request(tx, id, body, now()))
+    }
+
+    /// The provider made the payment: its id and pay link recorded, status `pending` (only billing
+    /// moves a payment to a final status).
+    pub fn record_created(
+        &self,
+        id: &str,
+        yookassa_id: &str,
+        confirmation_url: Option<&str>,
+        next_check_at: i64,
+    ) -> Result<()> {
+        self.write(|tx| {
+            set_created(
+                tx,
+                id,
+                yookassa_id,
+                confirmation_url,
+                "pending",
+                next_check_at,
+                now(),
+            )
+        })
+    }
+
+    /// The reconciler's next question about a payment that is still not final.
+    pub fn schedule_next_check(&self, id: &str, next_check_at: Option<i64>) -> Result<()> {
+        self.write(|tx| match get(tx, id)? {
+            Some(p) if !p.is_final() => schedule_check(tx, id, next_check_at, now()),
+            _ => Ok(()),
+        })
+    }
+
+    pub fn payments_due(&self, limit: u32) -> Result<Vec<Due>> {
+        self.read(|c| due(c, now(), limit))
+    }
+
+    pub fn stuck_created_payments(
+        &self,
+        older_than: i64,
+        newer_than: i64,
+        limit: u32,
+    ) -> Result<Vec<(Payment, Option<String>)>> {
+        self.read(|c| stuck_created(c, older_than, newer_than, limit))
+    }
+
+    pub fn abandoned_created_payments(&self, before: i64) -> Result<Vec<String>> {
+        self.read(|c| abandoned_created(c, before))
+    }
+}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Payment {

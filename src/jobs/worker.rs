@@ -10,10 +10,11 @@ use super::fal::{self, FailureKind, Fal, Status};
 use super::render;
 use crate::billing::Billing;
 use crate::config::Config;
-use crate::db::{self, blocking, jobs::Job};
+use crate::db::blocking;
+use crate::db::jobs::{Job, Submission};
 use crate::error::{Error, Result};
 use crate::model::Mode;
-use crate::model::{JobFailure, JobInput};
+use crate::model::{JobFailure, JobInput, JobKind, JobStatus};
 use crate::telegram::{SendFailure, backoff};
 use crate::texts::{self, Lang};
 use std::collections::HashSet;
@@ -158,11 +159,7 @@ impl Worker {
                 .flatten()
             {
                 let store = self.billing.store().clone();
-                match blocking(move || {
-                    store.write(|tx| db::jobs::claim(tx, free, crate::time::now()))
-                })
-                .await
-                {
+                match blocking(move || store.claim_jobs(free)).await {
                     Ok(jobs) => {
                         for job in jobs {
                             let Some(permit) = permits.split(1) else {
@@ -209,10 +206,10 @@ impl Worker {
     /// then recovers the unfinished jobs no task holds; returns the jobs to resume.
     async fn sweep(&self) -> Vec<Job> {
         let store = self.billing.store().clone();
-        match blocking(move || store.read(|c| db::jobs::ended_but_charged(c, 64))).await {
+        match blocking(move || store.jobs_ended_but_charged(64)).await {
             Ok(rows) => {
                 for row in rows {
-                    if row.job_status == "done" {
+                    if row.job_status == JobStatus::Done {
                         let (billing, op) = (self.billing.clone(), row.operation_id);
                         match blocking(move || billing.settle(op)).await {
                             Ok(_) => {
@@ -229,10 +226,7 @@ impl Worker {
                     } else {
                         let reason = row.error.clone().unwrap_or_else(|| "job failed".into());
                         let store = self.billing.store().clone();
-                        let job = blocking(move || store.read(|c| db::jobs::get(c, row.job_id)))
-                            .await
-                            .ok()
-                            .flatten();
+                        let job = blocking(move || store.job(row.job_id)).await.ok().flatten();
                         if let Some(job) = job {
                             tracing::info!(
                                 job = job.id,
@@ -248,7 +242,7 @@ impl Worker {
             Err(e) => tracing::error!(error = %e, "sweeper: reading charged operations failed"),
         }
         let store = self.billing.store().clone();
-        let jobs = match blocking(move || store.read(db::jobs::unfinished)).await {
+        let jobs = match blocking(move || store.unfinished_jobs()).await {
             Ok(jobs) => jobs,
             Err(e) => {
                 tracing::error!(error = %e, "reading unfinished jobs failed");
@@ -258,8 +252,8 @@ impl Worker {
         let held = lock(&self.in_flight).clone();
         let mut resume = Vec::new();
         for job in jobs.into_iter().filter(|j| !held.contains(&j.id)) {
-            match job.status.as_str() {
-                "running" if job.attempts >= POISON_ATTEMPTS => {
+            match job.status {
+                JobStatus::Running if job.attempts >= POISON_ATTEMPTS => {
                     // Every run of this job ended with the process: its input must not crash-loop it.
                     let failure = Failure::new(
                         JobFailure::Input,
@@ -270,18 +264,13 @@ impl Worker {
                     );
                     self.fail(&job, failure).await;
                 }
-                "running" => {
+                JobStatus::Running => {
                     // Never got as far as the POST to fal: safe to run from the start.
-                    let (store, id) = (self.billing.store().clone(), job.id);
-                    if let Err(e) = blocking(move || {
-                        store.write(|tx| db::jobs::set_status(tx, id, "queued", crate::time::now()))
-                    })
-                    .await
-                    {
+                    if let Err(e) = self.set_status(job.id, JobStatus::Queued).await {
                         tracing::error!(job = job.id, error = %e, "requeueing failed");
                     }
                 }
-                "submitting" => {
+                JobStatus::Submitting => {
                     // The POST may have reached fal; a second one could run the model twice.
                     let failure = Failure::new(
                         JobFailure::Service,
@@ -299,28 +288,23 @@ impl Worker {
     }
 
     async fn process(&self, job: Job) {
-        let result = if job.kind == "add_text" {
-            self.add_text(&job).await
-        } else {
-            self.paid(&job).await
+        let result = match job.kind {
+            JobKind::AddText => self.add_text(&job).await,
+            JobKind::Paid(mode) => self.paid(&job, mode).await,
         };
         if let Err(failure) = result {
             self.fail(&job, failure).await;
         }
     }
 
-    async fn paid(&self, job: &Job) -> std::result::Result<(), Failure> {
-        let mode: Mode = job
-            .kind
-            .parse()
-            .map_err(|e: String| Failure::new(JobFailure::Service, e))?;
+    async fn paid(&self, job: &Job, mode: Mode) -> std::result::Result<(), Failure> {
         if job.operation_id.is_none() {
             return Err(Failure::new(
                 JobFailure::Service,
                 "paid job without operation",
             ));
         }
-        if job.status == "delivering" && job.result_path.is_some() {
+        if job.status == JobStatus::Delivering && job.result_path.is_some() {
             // The result is on disk: only Telegram is left.
             return self.deliver_kept(job, mode == Mode::Upscale).await;
         }
@@ -335,7 +319,7 @@ impl Worker {
             job.response_url.clone(),
             job.cancel_url.clone(),
         );
-        if job.status == "running" {
+        if job.status == JobStatus::Running {
             self.expired(job, &fal, None).await?;
             self.chat_action(job.chat_id);
             let mut uris = Vec::with_capacity(input.images.len());
@@ -349,24 +333,22 @@ impl Worker {
                 uris.push(uri);
             }
             let body = fal::input_for(mode, &input.prompt, &uris);
-            self.set_status(job.id, "submitting").await?;
+            self.set_status(job.id, JobStatus::Submitting).await?;
             let submitted = fal
                 .submit(self.config.fal_model(mode), &body)
                 .await
                 .map_err(|e| Failure::from_fal(&e))?;
             let (store, id, s) = (self.billing.store().clone(), job.id, submitted.clone());
             blocking(move || {
-                store.write(|tx| {
-                    db::jobs::set_submitted(
-                        tx,
-                        id,
-                        &s.request_id,
-                        &s.status_url,
-                        &s.response_url,
-                        s.cancel_url.as_deref(),
-                        crate::time::now(),
-                    )
-                })
+                store.record_submission(
+                    id,
+                    &Submission {
+                        request_id: &s.request_id,
+                        status_url: &s.status_url,
+                        response_url: &s.response_url,
+                        cancel_url: s.cancel_url.as_deref(),
+                    },
+                )
             })
             .await?;
             tracing::info!(job = job.id, request = %submitted.request_id, %mode, "submitted to fal.ai");
@@ -382,7 +364,7 @@ impl Worker {
                 "submitted job without fal URLs",
             ));
         };
-        if job.status != "delivering" {
+        if job.status != JobStatus::Delivering {
             self.wait_completed(job, &fal, &status_url, cancel_url.as_deref(), lang)
                 .await?;
         }
@@ -426,14 +408,9 @@ impl Worker {
             job.id,
             path.to_string_lossy().to_string(),
         );
-        let kept = blocking(move || {
-            store.write(|tx| {
-                db::jobs::set_result(tx, id, &text, deadline, crate::time::now())?;
-                db::jobs::get(tx, id)
-            })
-        })
-        .await?
-        .ok_or_else(|| Failure::new(JobFailure::Service, "the job vanished"))?;
+        let kept = blocking(move || store.keep_result(id, &text, deadline))
+            .await?
+            .ok_or_else(|| Failure::new(JobFailure::Service, "the job vanished"))?;
         Ok(kept)
     }
 
@@ -491,9 +468,7 @@ impl Worker {
                     let first = (parts == 0).then_some(i64::from(message.id.0));
                     let (store, id) = (self.billing.store().clone(), job.id);
                     self.persist("recording a delivery", move || {
-                        store.write(|tx| {
-                            db::jobs::set_delivered(tx, id, now_parts, first, crate::time::now())
-                        })
+                        store.record_delivery(id, now_parts, first)
                     })
                     .await;
                     parts = now_parts;
@@ -528,10 +503,7 @@ impl Worker {
         let settled = self
             .persist("settling a delivered job", move || match op {
                 Some(op) => billing.settle_job(id, op).map(|_| ()),
-                None => billing
-                    .store()
-                    .write(|tx| db::jobs::finish(tx, id, "done", None, crate::time::now()))
-                    .map(|_| ()),
+                None => billing.store().finish_free_job(id),
             })
             .await;
         if settled {
@@ -620,7 +592,7 @@ impl Worker {
     }
 
     async fn add_text(&self, job: &Job) -> std::result::Result<(), Failure> {
-        if job.status == "delivering" && job.result_path.is_some() {
+        if job.status == JobStatus::Delivering && job.result_path.is_some() {
             return self.deliver_kept(job, false).await;
         }
         let input = parse_input(job)?;
@@ -685,7 +657,7 @@ impl Worker {
         if message.is_none() {
             // The "accepted" message may have been saved after this job was claimed.
             let (store, id) = (self.billing.store().clone(), job.id);
-            message = blocking(move || store.read(|c| db::jobs::get(c, id)))
+            message = blocking(move || store.job(id))
                 .await
                 .ok()
                 .flatten()
@@ -709,10 +681,9 @@ impl Worker {
         });
     }
 
-    async fn set_status(&self, id: i64, status: &'static str) -> Result<()> {
+    async fn set_status(&self, id: i64, status: JobStatus) -> Result<()> {
         let store = self.billing.store().clone();
-        blocking(move || store.write(|tx| db::jobs::set_status(tx, id, status, crate::time::now())))
-            .await
+        blocking(move || store.set_job_status(id, status)).await
     }
 }
 

@@ -3,7 +3,8 @@
 //! transaction, then answers each waiting handler. One fsync covers the whole batch, so the rate of
 //! acknowledgements grows with the rate of arrivals instead of being capped by the disk.
 
-use crate::db::{self, Store};
+use crate::db::Store;
+use crate::db::notifications::Incoming;
 use crate::error::{Error, Result};
 use crate::payments::Payments;
 use crate::payments::notification::Notification;
@@ -80,14 +81,16 @@ fn commit_loop(rx: &Receiver<Item>, store: &Store, payments: &Payments) {
                 Err(TryRecvError::Empty | TryRecvError::Disconnected) => break,
             }
         }
-        let now = crate::time::now();
-        let written = store.write(|tx| {
-            for item in &batch {
-                let n = &item.notification;
-                db::notifications::insert(tx, &n.object_id, &n.event, &item.body, now)?;
-            }
-            Ok(())
-        });
+        let rows: Vec<Incoming<'_>> = batch
+            .iter()
+            .map(|item| Incoming {
+                yookassa_id: &item.notification.object_id,
+                event: &item.notification.event,
+                body: &item.body,
+            })
+            .collect();
+        let written = store.record_notifications(&rows);
+        drop(rows);
         let ok = match written {
             Ok(()) => true,
             Err(e) => {

@@ -161,9 +161,7 @@ fn outcome(ctx: &Context, label: &str, status: u16, body: &str) -> Reply {
 
 async fn healthz(ctx: &Context) -> Reply {
     let store = ctx.store.clone();
-    let answer = db::blocking(move || {
-        store.read(|c| Ok(c.query_row("SELECT 1", [], |r| r.get::<_, i64>(0))?))
-    });
+    let answer = db::blocking(move || store.answers());
     match answer.await {
         Ok(_) => text(200, "ok\n"),
         Err(e) => {
@@ -175,7 +173,7 @@ async fn healthz(ctx: &Context) -> Reply {
 
 async fn metrics(ctx: &Context) -> Reply {
     let store = ctx.store.clone();
-    match db::blocking(move || store.read(db::stats::collect)).await {
+    match db::blocking(move || store.stats()).await {
         Ok(stats) => with_type(
             text(200, &ctx.metrics.render(&stats)),
             "text/plain; version=0.0.4; charset=utf-8",

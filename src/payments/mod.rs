@@ -6,7 +6,8 @@ pub mod yookassa;
 
 use crate::billing::{Billing, PaymentUpdate};
 use crate::config::Config;
-use crate::db::{self, blocking, payments::Payment};
+use crate::db::notifications::Processed;
+use crate::db::{blocking, payments::Payment};
 use crate::error::{Error, Result};
 use crate::metrics::Metrics;
 use crate::model::CodeRefusal;
@@ -95,10 +96,7 @@ impl Payments {
         let body = create_body(&new.payment, return_url, &self.config);
         let id = new.payment.id.clone();
         let (store, id2, text) = (self.billing.store().clone(), id.clone(), body.to_string());
-        blocking(move || {
-            store.write(|tx| db::payments::set_create_request(tx, &id2, &text, crate::time::now()))
-        })
-        .await?;
+        blocking(move || store.save_create_request(&id2, &text)).await?;
         let created = match api.create_payment(&body, &id).await {
             Ok(created) => created,
             Err(e) => {
@@ -166,7 +164,7 @@ impl Payments {
         let now = crate::time::now();
         let store = self.billing.store().clone();
         let stuck = blocking(move || {
-            store.read(|c| db::payments::stuck_created(c, now - min_age, now - KEY_WINDOW_SECS, 16))
+            store.stuck_created_payments(now - min_age, now - KEY_WINDOW_SECS, 16)
         })
         .await?;
         let mut mended = 0;
@@ -186,10 +184,8 @@ impl Payments {
             }
         }
         let store = self.billing.store().clone();
-        let abandoned = blocking(move || {
-            store.read(|c| db::payments::abandoned_created(c, now - KEY_WINDOW_SECS))
-        })
-        .await?;
+        let abandoned =
+            blocking(move || store.abandoned_created_payments(now - KEY_WINDOW_SECS)).await?;
         for id in abandoned {
             tracing::warn!(payment = %id, "never created at YooKassa within 24 hours; canceled");
             let billing = self.billing.clone();
@@ -205,10 +201,8 @@ impl Payments {
         let mut done = 0;
         loop {
             let store = self.billing.store().clone();
-            let ids = blocking(move || {
-                store.read(|c| db::notifications::pending_ids(c, CHECKS_IN_FLIGHT as u32))
-            })
-            .await?;
+            let ids =
+                blocking(move || store.pending_notification_ids(CHECKS_IN_FLIGHT as u32)).await?;
             if ids.is_empty() {
                 return Ok(done);
             }
@@ -228,22 +222,7 @@ impl Payments {
             // which credit at most once.
             done += marks.len();
             let store = self.billing.store().clone();
-            blocking(move || {
-                store.write(|tx| {
-                    let now = crate::time::now();
-                    for m in &marks {
-                        db::notifications::mark_processed(
-                            tx,
-                            &m.yookassa_id,
-                            m.up_to,
-                            m.outcome,
-                            now,
-                        )?;
-                    }
-                    Ok(())
-                })
-            })
-            .await?;
+            blocking(move || store.mark_notifications(&marks)).await?;
             if let Some(e) = failure {
                 return Err(e);
             }
@@ -256,7 +235,7 @@ impl Payments {
     async fn process_one(&self, yk_id: String) -> Result<Processed> {
         let store = self.billing.store().clone();
         let id = yk_id.clone();
-        let up_to = blocking(move || store.read(|c| db::notifications::latest_id(c, &id))).await?;
+        let up_to = blocking(move || store.latest_notification_id(&id)).await?;
         let outcome = match self.check_payment(&yk_id).await {
             Ok(outcome) => outcome,
             // YooKassa refused the question for good (or its answer is unreadable): recorded as such.
@@ -285,7 +264,7 @@ impl Payments {
     async fn check_payment(&self, yookassa_id: &str) -> Result<&'static str> {
         let store = self.billing.store().clone();
         let id = yookassa_id.to_string();
-        let known = blocking(move || store.read(|c| db::payments::by_yookassa_id(c, &id))).await?;
+        let known = blocking(move || store.payment_by_yookassa_id(&id)).await?;
         if known.as_ref().is_some_and(Payment::is_final) {
             self.metrics
                 .inc("media_lab_payment_checks_total", "already_final");
@@ -319,9 +298,7 @@ impl Payments {
                 let claimed = metadata_payment_id(&theirs).map(str::to_string);
                 let store = self.billing.store().clone();
                 let found = match claimed {
-                    Some(pid) => {
-                        blocking(move || store.read(|c| db::payments::get(c, &pid))).await?
-                    }
+                    Some(pid) => blocking(move || store.payment(&pid)).await?,
                     None => None,
                 };
                 // Only a row that never learned its YooKassa id can be claimed this way.
@@ -372,22 +349,8 @@ impl Payments {
                 ours.id.clone(),
                 yookassa_id.to_string(),
             );
-            // Recorded as pending: only billing moves a payment to a final status.
-            blocking(move || {
-                store.write(|tx| {
-                    let now = crate::time::now();
-                    db::payments::set_created(
-                        tx,
-                        &id,
-                        &yk_id,
-                        url.as_deref(),
-                        "pending",
-                        now + recheck,
-                        now,
-                    )
-                })
-            })
-            .await?;
+            let next = crate::time::now() + recheck;
+            blocking(move || store.record_created(&id, &yk_id, url.as_deref(), next)).await?;
         }
         let paid = theirs.amount.kopecks()?;
         let (billing, pid, status, currency) = (
@@ -429,8 +392,7 @@ impl Payments {
     /// YOOKASSA_RECHECK_SECS to an hour, and gives up 24 hours after a payment was created.
     pub async fn reconcile(&self) -> Result<usize> {
         let store = self.billing.store().clone();
-        let due =
-            blocking(move || store.read(|c| db::payments::due(c, crate::time::now(), 64))).await?;
+        let due = blocking(move || store.payments_due(64)).await?;
         let count = due.len();
         for d in due {
             let now = crate::time::now();
@@ -453,15 +415,7 @@ impl Payments {
             let store = self.billing.store().clone();
             let id = d.payment.id.clone();
             // A payment that became final has no next check; set_status cleared it.
-            blocking(move || {
-                store.write(|tx| match db::payments::get(tx, &id)? {
-                    Some(p) if !p.is_final() => {
-                        db::payments::schedule_check(tx, &id, next, crate::time::now())
-                    }
-                    _ => Ok(()),
-                })
-            })
-            .await?;
+            blocking(move || store.schedule_next_check(&id, next)).await?;
         }
         Ok(count)
     }
@@ -494,13 +448,6 @@ impl Payments {
             }
         }
     }
-}
-
-/// The notifications about one payment, up to `up_to`, and what checking it found.
-struct Processed {
-    yookassa_id: String,
-    up_to: i64,
-    outcome: &'static str,
 }
 
 /// The `metadata.payment_id` the API reports: the id we gave the payment when we created it.
