@@ -270,8 +270,10 @@ fn print_user(u: &User) {
 /// (with what to do); any FAIL exits non-zero.
 fn check(config: &Arc<Config>) -> Result<ExitCode> {
     println!("configuration:");
-    for (name, value) in config.summary() {
-        println!("  {name:<22} {value}");
+    let summary = config.summary();
+    let width = summary.iter().map(|(n, _)| n.len()).max().unwrap_or(0);
+    for (name, value) in summary {
+        println!("  {name:<width$} {value}");
     }
     let mut failed = false;
     let mut fail = |what: String| {

@@ -6,6 +6,7 @@ use crate::cidr::Cidr;
 use crate::error::{Error, Result};
 use crate::model::Mode;
 use crate::money::Kopecks;
+use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::net::SocketAddr;
@@ -115,6 +116,8 @@ pub struct Config {
     pub delivery_timeout_secs: u64,
     pub rust_log: String,
     pub log_format: LogFormat,
+    /// What `check` prints: each variable read, with the value in effect.
+    summary: Vec<(&'static str, String)>,
 }
 
 impl Config {
@@ -133,24 +136,58 @@ impl Config {
     }
 
     /// Builds the configuration from any lookup (the environment, or a map in tests).
-    /// An empty value counts as unset, as in a template where `NAME=` was left blank.
+    /// An empty value counts as unset, as in a template where `NAME=` was left blank. Every
+    /// variable is read through `Env`, which records it with the value in effect: that record is
+    /// `summary()`, so no variable can be read and left out of what `check` prints.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Config> {
-        let env = Env { lookup: &lookup };
+        let env = Env {
+            lookup: &lookup,
+            shown: RefCell::new(Vec::new()),
+        };
+        let telegram_bot_token = env.secret("TELEGRAM_BOT_TOKEN")?;
+        let telegram_api_url = env.url("TELEGRAM_API_URL", "https://api.telegram.org")?;
+        let admin_telegram_ids = match env.text("ADMIN_TELEGRAM_IDS") {
+            None => Vec::new(),
+            Some(list) => list
+                .split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(|s| {
+                    s.parse::<i64>().ok().filter(|id| *id > 0).ok_or_else(|| {
+                        bad(
+                            "ADMIN_TELEGRAM_IDS",
+                            format!("{s:?} is not a Telegram user id"),
+                        )
+                    })
+                })
+                .collect::<Result<Vec<i64>>>()?,
+        };
+        env.show("ADMIN_TELEGRAM_IDS", joined(&admin_telegram_ids));
+        let database_path = database_path(
+            &env.text("DATABASE_URL")
+                .unwrap_or_else(|| "sqlite:///./media_lab.db".into()),
+        )?;
+        env.show("DATABASE_URL", database_path.display());
         let price_per_operation = env.price("PRICE_PER_OPERATION")?.unwrap_or(Kopecks(1000));
+        env.show("PRICE_PER_OPERATION", price_per_operation);
         let mut prices = BTreeMap::new();
-        let mut fal_models = BTreeMap::new();
         for mode in Mode::ALL {
             let var = price_var(mode);
-            prices.insert(mode, env.price(var)?.unwrap_or(price_per_operation));
-            let var = model_var(mode);
-            let model = match env.get(var) {
-                Some(m) => validate_endpoint(var, &m)?,
-                None => mode.default_endpoint().to_string(),
-            };
-            fal_models.insert(mode, model);
+            let price = env.price(var)?.unwrap_or(price_per_operation);
+            env.show(var, price);
+            prices.insert(mode, price);
         }
+        let free_operations_count = env.number("FREE_OPERATIONS_COUNT", 4, 0, 1_000_000)?;
+        let topup_amounts = match env.text("TOPUP_AMOUNTS") {
+            None => [100, 300, 500, 1000]
+                .into_iter()
+                .map(|r| Kopecks(r * 100))
+                .collect(),
+            Some(list) => parse_topups(&list)?,
+        };
+        env.show("TOPUP_AMOUNTS", joined(&topup_amounts));
         let yookassa = match (
-            env.get("YOOKASSA_SHOP_ID"),
+            env.text("YOOKASSA_SHOP_ID"),
             env.secret("YOOKASSA_SECRET_KEY")?,
         ) {
             (Some(shop_id), Some(secret_key)) => {
@@ -179,19 +216,62 @@ impl Config {
                 ));
             }
         };
-        let currency = env.get("YOOKASSA_CURRENCY").unwrap_or_else(|| "RUB".into());
-        if currency.len() != 3 || !currency.bytes().all(|b| b.is_ascii_uppercase()) {
+        let yookassa_return_url = env.optional_url("YOOKASSA_RETURN_URL")?;
+        let yookassa_currency = env
+            .text("YOOKASSA_CURRENCY")
+            .unwrap_or_else(|| "RUB".into());
+        if yookassa_currency.len() != 3
+            || !yookassa_currency.bytes().all(|b| b.is_ascii_uppercase())
+        {
             return Err(bad(
                 "YOOKASSA_CURRENCY",
                 "must be a three-letter ISO 4217 code such as RUB",
             ));
         }
-        let log_format = match env.get("LOG_FORMAT").as_deref() {
-            None | Some("text") => LogFormat::Text,
-            Some("json") => LogFormat::Json,
-            Some(_) => return Err(bad("LOG_FORMAT", "must be text or json")),
+        env.show("YOOKASSA_CURRENCY", &yookassa_currency);
+        let yookassa_webhook_url = env.optional_url("YOOKASSA_WEBHOOK_URL")?;
+        let yookassa_api_url = env.url("YOOKASSA_API_URL", "https://api.yookassa.ru/v3")?;
+        let yookassa_trusted_ips = env.cidrs("YOOKASSA_TRUSTED_IPS", YOOKASSA_PUBLISHED_IPS)?;
+        let trusted_proxies = env.cidrs("TRUSTED_PROXIES", "")?;
+        let yookassa_recheck_secs = env.number("YOOKASSA_RECHECK_SECS", 60, 1, 3600)?;
+        let yookassa_receipt_email = match env.text("YOOKASSA_RECEIPT_EMAIL") {
+            Some(e) if e.contains('@') && !e.contains(char::is_whitespace) => Some(e),
+            Some(_) => return Err(bad("YOOKASSA_RECEIPT_EMAIL", "must be an email address")),
+            None => None,
         };
-        let rust_log = env.get("RUST_LOG").unwrap_or_else(|| "info".into());
+        // 1–12: 11 and 12 are the 22 % rates in force since 2026-01-01.
+        let yookassa_vat_code = env.number("YOOKASSA_VAT_CODE", 1, 1, 12)? as u8;
+        let yookassa_payment_mode =
+            env.one_of("YOOKASSA_PAYMENT_MODE", "advance", PAYMENT_MODES)?;
+        let yookassa_payment_subject =
+            env.one_of("YOOKASSA_PAYMENT_SUBJECT", "payment", PAYMENT_SUBJECTS)?;
+        let fal_key = env.secret("FAL_KEY")?;
+        let fal_queue_url = env.url("FAL_QUEUE_URL", "https://queue.fal.run")?;
+        let mut fal_models = BTreeMap::new();
+        for mode in Mode::ALL {
+            let var = model_var(mode);
+            let model = match env.text(var) {
+                Some(m) => validate_endpoint(var, &m)?,
+                None => mode.default_endpoint().to_string(),
+            };
+            env.show(var, &model);
+            fal_models.insert(mode, model);
+        }
+        let listen = env
+            .text("WEBHOOK_LISTEN")
+            .unwrap_or_else(|| "127.0.0.1:8080".into());
+        let webhook_listen: SocketAddr = listen.parse().map_err(|_| {
+            bad(
+                "WEBHOOK_LISTEN",
+                format!("{listen:?} is not an address:port such as 127.0.0.1:8080"),
+            )
+        })?;
+        env.show("WEBHOOK_LISTEN", webhook_listen);
+        let worker_concurrency = env.number("WORKER_CONCURRENCY", 4, 1, 64)? as usize;
+        let job_timeout_secs = u64::from(env.number("JOB_TIMEOUT_SECS", 600, 10, 86_400)?);
+        let delivery_timeout_secs =
+            u64::from(env.number("DELIVERY_TIMEOUT_SECS", 86_400, 30, 30 * 86_400)?);
+        let rust_log = env.text("RUST_LOG").unwrap_or_else(|| "info".into());
         if rust_log
             .parse::<tracing_subscriber::filter::Targets>()
             .is_err()
@@ -201,86 +281,59 @@ impl Config {
                 "is not a log filter (examples: info, media_lab=debug,warn)",
             ));
         }
-        let topup_amounts = match env.get("TOPUP_AMOUNTS") {
-            None => [100, 300, 500, 1000]
-                .into_iter()
-                .map(|r| Kopecks(r * 100))
-                .collect(),
-            Some(list) => parse_topups(&list)?,
+        env.show("RUST_LOG", &rust_log);
+        let log_format = match env.text("LOG_FORMAT").as_deref() {
+            None | Some("text") => LogFormat::Text,
+            Some("json") => LogFormat::Json,
+            Some(_) => return Err(bad("LOG_FORMAT", "must be text or json")),
         };
+        env.show(
+            "LOG_FORMAT",
+            if log_format == LogFormat::Json {
+                "json"
+            } else {
+                "text"
+            },
+        );
         Ok(Config {
-            telegram_bot_token: env.secret("TELEGRAM_BOT_TOKEN")?,
-            telegram_api_url: env.url("TELEGRAM_API_URL", "https://api.telegram.org")?,
-            database_path: database_path(
-                &env.get("DATABASE_URL")
-                    .unwrap_or_else(|| "sqlite:///./media_lab.db".into()),
-            )?,
+            telegram_bot_token,
+            telegram_api_url,
+            database_path,
             price_per_operation,
             prices,
-            free_operations_count: env.number("FREE_OPERATIONS_COUNT", 4, 0, 1_000_000)?,
+            free_operations_count,
             topup_amounts,
             yookassa,
-            yookassa_return_url: env.optional_url("YOOKASSA_RETURN_URL")?,
-            yookassa_currency: currency,
-            yookassa_webhook_url: env.optional_url("YOOKASSA_WEBHOOK_URL")?,
-            yookassa_api_url: env.url("YOOKASSA_API_URL", "https://api.yookassa.ru/v3")?,
-            yookassa_trusted_ips: env.cidrs("YOOKASSA_TRUSTED_IPS", YOOKASSA_PUBLISHED_IPS)?,
-            trusted_proxies: env.cidrs("TRUSTED_PROXIES", "")?,
-            yookassa_recheck_secs: env.number("YOOKASSA_RECHECK_SECS", 60, 1, 3600)?,
-            yookassa_receipt_email: match env.get("YOOKASSA_RECEIPT_EMAIL") {
-                Some(e) if e.contains('@') && !e.contains(char::is_whitespace) => Some(e),
-                Some(_) => return Err(bad("YOOKASSA_RECEIPT_EMAIL", "must be an email address")),
-                None => None,
-            },
-            // 1–12: 11 and 12 are the 22 % rates in force since 2026-01-01.
-            yookassa_vat_code: env.number("YOOKASSA_VAT_CODE", 1, 1, 12)? as u8,
-            yookassa_payment_mode: env.one_of("YOOKASSA_PAYMENT_MODE", "advance", PAYMENT_MODES)?,
-            yookassa_payment_subject: env.one_of(
-                "YOOKASSA_PAYMENT_SUBJECT",
-                "payment",
-                PAYMENT_SUBJECTS,
-            )?,
-            fal_key: env.secret("FAL_KEY")?,
-            fal_queue_url: env.url("FAL_QUEUE_URL", "https://queue.fal.run")?,
+            yookassa_return_url,
+            yookassa_currency,
+            yookassa_webhook_url,
+            yookassa_api_url,
+            yookassa_trusted_ips,
+            trusted_proxies,
+            yookassa_recheck_secs,
+            yookassa_receipt_email,
+            yookassa_vat_code,
+            yookassa_payment_mode,
+            yookassa_payment_subject,
+            fal_key,
+            fal_queue_url,
             fal_models,
-            webhook_listen: {
-                let text = env
-                    .get("WEBHOOK_LISTEN")
-                    .unwrap_or_else(|| "127.0.0.1:8080".into());
-                text.parse().map_err(|_| {
-                    bad(
-                        "WEBHOOK_LISTEN",
-                        format!("{text:?} is not an address:port such as 127.0.0.1:8080"),
-                    )
-                })?
-            },
-            admin_telegram_ids: match env.get("ADMIN_TELEGRAM_IDS") {
-                None => Vec::new(),
-                Some(list) => list
-                    .split(',')
-                    .map(str::trim)
-                    .filter(|s| !s.is_empty())
-                    .map(|s| {
-                        s.parse::<i64>().ok().filter(|id| *id > 0).ok_or_else(|| {
-                            bad(
-                                "ADMIN_TELEGRAM_IDS",
-                                format!("{s:?} is not a Telegram user id"),
-                            )
-                        })
-                    })
-                    .collect::<Result<_>>()?,
-            },
-            worker_concurrency: env.number("WORKER_CONCURRENCY", 4, 1, 64)? as usize,
-            job_timeout_secs: u64::from(env.number("JOB_TIMEOUT_SECS", 600, 10, 86_400)?),
-            delivery_timeout_secs: u64::from(env.number(
-                "DELIVERY_TIMEOUT_SECS",
-                86_400,
-                30,
-                30 * 86_400,
-            )?),
+            webhook_listen,
+            admin_telegram_ids,
+            worker_concurrency,
+            job_timeout_secs,
+            delivery_timeout_secs,
             rust_log,
             log_format,
+            summary: env.shown.into_inner(),
         })
+    }
+
+    /// The name of every variable media-lab reads.
+    pub fn variables() -> Vec<&'static str> {
+        Config::from_lookup(|_| None)
+            .map(|c| c.summary.iter().map(|(name, _)| *name).collect())
+            .unwrap_or_default()
     }
 
     /// The price of one operation in `mode`.
@@ -303,134 +356,26 @@ impl Config {
         self.admin_telegram_ids.contains(&telegram_id)
     }
 
-    /// Every setting as `check` prints it: secrets masked, unset optional ones marked.
+    /// Every setting as `check` prints it, in the order they are read: secrets masked, unset
+    /// optional ones marked, defaults shown as the value in effect.
     pub fn summary(&self) -> Vec<(String, String)> {
-        let masked = |s: &Option<Secret>| match s {
-            Some(s) => format!("set ({} characters, hidden)", s.expose().chars().count()),
-            None => "(not set)".into(),
-        };
-        let opt = |s: &Option<String>| s.clone().unwrap_or_else(|| "(not set)".into());
-        let list = |v: &[Cidr]| {
-            if v.is_empty() {
-                "(none)".to_string()
-            } else {
-                v.iter()
-                    .map(ToString::to_string)
-                    .collect::<Vec<_>>()
-                    .join(",")
-            }
-        };
-        let mut rows = vec![
-            (
-                "TELEGRAM_BOT_TOKEN".into(),
-                masked(&self.telegram_bot_token),
-            ),
-            ("TELEGRAM_API_URL".into(), self.telegram_api_url.clone()),
-            (
-                "DATABASE_URL".into(),
-                self.database_path.display().to_string(),
-            ),
-            (
-                "PRICE_PER_OPERATION".into(),
-                self.price_per_operation.to_string(),
-            ),
-        ];
-        for mode in Mode::ALL {
-            rows.push((price_var(mode).into(), self.price(mode).to_string()));
-        }
-        rows.extend([
-            (
-                "FREE_OPERATIONS_COUNT".into(),
-                self.free_operations_count.to_string(),
-            ),
-            (
-                "TOPUP_AMOUNTS".into(),
-                self.topup_amounts
-                    .iter()
-                    .map(ToString::to_string)
-                    .collect::<Vec<_>>()
-                    .join(","),
-            ),
-            (
-                "YOOKASSA_SHOP_ID".into(),
-                opt(&self.yookassa.as_ref().map(|y| y.shop_id.clone())),
-            ),
-            (
-                "YOOKASSA_SECRET_KEY".into(),
-                masked(&self.yookassa.as_ref().map(|y| y.secret_key.clone())),
-            ),
-            ("YOOKASSA_RETURN_URL".into(), opt(&self.yookassa_return_url)),
-            ("YOOKASSA_CURRENCY".into(), self.yookassa_currency.clone()),
-            (
-                "YOOKASSA_WEBHOOK_URL".into(),
-                opt(&self.yookassa_webhook_url),
-            ),
-            ("YOOKASSA_API_URL".into(), self.yookassa_api_url.clone()),
-            (
-                "YOOKASSA_TRUSTED_IPS".into(),
-                list(&self.yookassa_trusted_ips),
-            ),
-            ("TRUSTED_PROXIES".into(), list(&self.trusted_proxies)),
-            (
-                "YOOKASSA_RECHECK_SECS".into(),
-                self.yookassa_recheck_secs.to_string(),
-            ),
-            (
-                "YOOKASSA_RECEIPT_EMAIL".into(),
-                opt(&self.yookassa_receipt_email),
-            ),
-            (
-                "YOOKASSA_VAT_CODE".into(),
-                self.yookassa_vat_code.to_string(),
-            ),
-            (
-                "YOOKASSA_PAYMENT_MODE".into(),
-                self.yookassa_payment_mode.clone(),
-            ),
-            (
-                "YOOKASSA_PAYMENT_SUBJECT".into(),
-                self.yookassa_payment_subject.clone(),
-            ),
-            ("FAL_KEY".into(), masked(&self.fal_key)),
-            ("FAL_QUEUE_URL".into(), self.fal_queue_url.clone()),
-        ]);
-        for mode in Mode::ALL {
-            rows.push((model_var(mode).into(), self.fal_model(mode).to_string()));
-        }
-        rows.extend([
-            ("WEBHOOK_LISTEN".into(), self.webhook_listen.to_string()),
-            (
-                "ADMIN_TELEGRAM_IDS".into(),
-                if self.admin_telegram_ids.is_empty() {
-                    "(none)".into()
-                } else {
-                    self.admin_telegram_ids
-                        .iter()
-                        .map(ToString::to_string)
-                        .collect::<Vec<_>>()
-                        .join(",")
-                },
-            ),
-            (
-                "WORKER_CONCURRENCY".into(),
-                self.worker_concurrency.to_string(),
-            ),
-            ("JOB_TIMEOUT_SECS".into(), self.job_timeout_secs.to_string()),
-            (
-                "DELIVERY_TIMEOUT_SECS".into(),
-                self.delivery_timeout_secs.to_string(),
-            ),
-            ("RUST_LOG".into(), self.rust_log.clone()),
-            (
-                "LOG_FORMAT".into(),
-                match self.log_format {
-                    LogFormat::Text => "text".into(),
-                    LogFormat::Json => "json".into(),
-                },
-            ),
-        ]);
-        rows
+        self.summary
+            .iter()
+            .map(|(name, value)| (name.to_string(), value.clone()))
+            .collect()
     }
+}
+
+/// A list as `check` shows it: comma-separated, or "(none)".
+fn joined<T: fmt::Display>(items: &[T]) -> String {
+    if items.is_empty() {
+        return "(none)".into();
+    }
+    items
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 fn price_var(mode: Mode) -> &'static str {
@@ -464,19 +409,50 @@ fn bad(var: &'static str, msg: impl Into<String>) -> Error {
 
 struct Env<'a> {
     lookup: &'a dyn Fn(&str) -> Option<String>,
+    /// Every variable read so far, with what `check` shows for it.
+    shown: RefCell<Vec<(&'static str, String)>>,
 }
 
 impl Env<'_> {
-    fn get(&self, name: &str) -> Option<String> {
+    fn raw(&self, name: &str) -> Option<String> {
         (self.lookup)(name)
             .map(|v| v.trim().to_string())
             .filter(|v| !v.is_empty())
     }
 
+    /// What `check` shows for `name` (the last word wins: a parser shows the value in effect).
+    fn show(&self, name: &'static str, value: impl fmt::Display) {
+        let value = value.to_string();
+        let mut shown = self.shown.borrow_mut();
+        match shown.iter_mut().find(|(n, _)| *n == name) {
+            Some(row) => row.1 = value,
+            None => shown.push((name, value)),
+        }
+    }
+
+    /// The trimmed text of `name`, if set.
+    fn text(&self, name: &'static str) -> Option<String> {
+        let value = self.raw(name);
+        self.show(name, value.as_deref().unwrap_or("(not set)"));
+        value
+    }
+
     /// A secret from NAME or from the file named by NAME_FILE (for Docker and systemd credentials).
     fn secret(&self, name: &'static str) -> Result<Option<Secret>> {
         let file_var = format!("{name}_FILE");
-        match (self.get(name), self.get(&file_var)) {
+        let secret = self.secret_value(name, &file_var)?;
+        self.show(
+            name,
+            match &secret {
+                Some(s) => format!("set ({} characters, hidden)", s.expose().chars().count()),
+                None => "(not set)".into(),
+            },
+        );
+        Ok(secret)
+    }
+
+    fn secret_value(&self, name: &'static str, file_var: &str) -> Result<Option<Secret>> {
+        match (self.raw(name), self.raw(file_var)) {
             (Some(_), Some(_)) => Err(bad(
                 name,
                 format!("set either {name} or {file_var}, not both"),
@@ -503,7 +479,8 @@ impl Env<'_> {
     }
 
     fn number(&self, name: &'static str, default: u32, min: u32, max: u32) -> Result<u32> {
-        let Some(text) = self.get(name) else {
+        self.show(name, default);
+        let Some(text) = self.raw(name) else {
             return Ok(default);
         };
         let n: u32 = text.parse().map_err(|_| {
@@ -515,15 +492,17 @@ impl Env<'_> {
         if n < min || n > max {
             return Err(bad(
                 name,
-                format!("{n} is out of range; use a whole number from {min} to {max}"),
+                format!("{text:?} is not a whole number from {min} to {max}"),
             ));
         }
+        self.show(name, n);
         Ok(n)
     }
 
     /// One of `allowed`, or `default` when unset.
     fn one_of(&self, name: &'static str, default: &str, allowed: &[&str]) -> Result<String> {
-        let Some(text) = self.get(name) else {
+        let Some(text) = self.text(name) else {
+            self.show(name, default);
             return Ok(default.to_string());
         };
         if allowed.contains(&text.as_str()) {
@@ -537,19 +516,21 @@ impl Env<'_> {
     }
 
     fn price(&self, name: &'static str) -> Result<Option<Kopecks>> {
-        self.get(name)
+        self.text(name)
             .map(|text| parse_price(name, &text))
             .transpose()
     }
 
     fn url(&self, name: &'static str, default: &str) -> Result<String> {
-        Ok(self
+        let url = self
             .optional_url(name)?
-            .unwrap_or_else(|| default.to_string()))
+            .unwrap_or_else(|| default.to_string());
+        self.show(name, &url);
+        Ok(url)
     }
 
     fn optional_url(&self, name: &'static str) -> Result<Option<String>> {
-        let Some(text) = self.get(name) else {
+        let Some(text) = self.text(name) else {
             return Ok(None);
         };
         let rest = text
@@ -563,21 +544,28 @@ impl Env<'_> {
     }
 
     fn cidrs(&self, name: &'static str, default: &str) -> Result<Vec<Cidr>> {
-        let text = self.get(name).unwrap_or_else(|| default.to_string());
-        text.split(',')
+        let text = self.raw(name).unwrap_or_else(|| default.to_string());
+        let nets: Vec<Cidr> = text
+            .split(',')
             .map(str::trim)
             .filter(|s| !s.is_empty())
             .map(|s| Cidr::parse(s).map_err(|e| bad(name, e)))
-            .collect()
+            .collect::<Result<_>>()?;
+        self.show(name, joined(&nets));
+        Ok(nets)
     }
 }
 
+/// A price or an amount: roubles more than 0, with at most two decimals. One message for every
+/// way it can be wrong (negative, zero, not a number, three decimals).
 fn parse_price(name: &'static str, text: &str) -> Result<Kopecks> {
-    let k = Kopecks::parse_roubles(text, false).map_err(|e| bad(name, e))?;
-    if !k.is_positive() {
-        return Err(bad(name, "must be more than 0"));
+    match Kopecks::parse_roubles(text, false) {
+        Ok(k) if k.is_positive() => Ok(k),
+        _ => Err(bad(
+            name,
+            format!("{text:?} is not an amount in roubles more than 0 (such as 10 or 99.90)"),
+        )),
     }
-    Ok(k)
 }
 
 fn parse_topups(list: &str) -> Result<Vec<Kopecks>> {
@@ -776,6 +764,41 @@ mod tests {
         assert!(err.to_string().contains("postgresql://"));
         assert!(!err.to_string().contains("hunter2"));
         assert!(database_path("sqlite::memory:").is_err());
+    }
+
+    /// The env template and the binary know the same variables (the template lists each one, set or
+    /// commented out).
+    #[test]
+    fn the_template_names_every_variable_and_nothing_else() {
+        let template: std::collections::BTreeSet<String> =
+            include_str!("../packaging/media-lab.env")
+                .lines()
+                .filter_map(|l| l.trim().trim_start_matches('#').trim().split_once('='))
+                .map(|(name, _)| name.trim().to_string())
+                .filter(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_uppercase() || b == b'_'))
+                .collect();
+        let known: std::collections::BTreeSet<String> = Config::variables()
+            .into_iter()
+            .map(str::to_string)
+            .collect();
+        assert_eq!(known.len(), 40, "{known:?}");
+        assert_eq!(template, known);
+        let summary = config(&[]).expect("defaults").summary();
+        assert_eq!(summary.len(), known.len(), "one summary line per variable");
+    }
+
+    /// Every wrong amount gets the same sentence, zero and negative alike.
+    #[test]
+    fn wrong_amounts_say_the_same_thing() {
+        for value in ["-5", "0", "ten", "1.234", "0.00"] {
+            let err = config(&[("PRICE_PER_OPERATION", value)]).expect_err("refused");
+            assert_eq!(
+                err.to_string(),
+                format!(
+                    "PRICE_PER_OPERATION: {value:?} is not an amount in roubles more than 0 (such as 10 or 99.90)"
+                )
+            );
+        }
     }
 
     #[test]
