@@ -743,3 +743,102 @@ fn a_huge_photo_is_refused_before_the_charge() {
     assert_eq!(jobs(&dir), 0);
     assert_eq!(user_json(&dir, user)["free_operations_left"], 4);
 }
+
+/// The admin commands in the bot: /credit moves money both ways (never below zero), /grant gives
+/// free access, /stats shows totals, /help lists them — for admins only; anyone else's /credit is an
+/// unknown command that moves nothing.
+#[test]
+fn admin_commands_work_for_admins_only() {
+    let (dir, tg) = (Scratch::new("bot-admin"), FakeTelegram::start());
+    let _bot = start(&dir, &tg, None, &[("ADMIN_TELEGRAM_IDS", "391")]);
+    let (admin, user) = (391, 392);
+    say(&tg, user, "/start");
+    let reply = say(&tg, admin, "/credit 392 50");
+    assert!(reply.text().contains("balance 50.00"), "{}", reply.text());
+    let reply = say(&tg, admin, "/credit 392 -10");
+    assert!(reply.text().contains("balance 40.00"), "{}", reply.text());
+    let reply = say(&tg, admin, "/credit 392 -100");
+    assert!(reply.text().contains("below zero"), "{}", reply.text());
+    assert_eq!(user_json(&dir, user)["balance"], "40.00");
+    let reply = say(&tg, admin, "/credit 392");
+    assert!(reply.text().contains("usage"), "{}", reply.text());
+    let reply = say(&tg, admin, "/grant 392");
+    assert!(reply.text().contains("free access on"), "{}", reply.text());
+    assert_eq!(user_json(&dir, user)["has_free_access"], true);
+    let reply = say(&tg, admin, "/stats");
+    assert!(reply.text().contains("users: 2"), "{}", reply.text());
+    assert!(say(&tg, admin, "/help").text().contains("/credit"));
+
+    // Not an admin: the same commands are unknown, and nothing moves.
+    for cmd in ["/credit 392 1000", "/credit 391 5", "/grant 391", "/stats"] {
+        let reply = say(&tg, user, cmd);
+        assert!(
+            reply.text().contains("Такой команды нет"),
+            "{cmd}: {}",
+            reply.text()
+        );
+    }
+    assert!(!say(&tg, user, "/help").text().contains("/credit"));
+    assert_eq!(user_json(&dir, user)["balance"], "40.00");
+    assert_eq!(user_json(&dir, admin)["balance"], "0.00");
+    // An unknown command in the middle of a paid mode is not taken as its prompt.
+    press(&tg, user, "mode:generate");
+    let reply = say(&tg, user, "/credit 392 1000");
+    assert!(
+        reply.text().contains("Такой команды нет"),
+        "{}",
+        reply.text()
+    );
+    assert_eq!(jobs(&dir), 0);
+    assert!(ok(dir.path(), &["check"]).contains("the books hold"));
+}
+
+/// "Another amount": junk and out-of-range amounts are refused with the limits, a good one (with
+/// ₽ or a comma) gets its pay link for exactly that amount.
+#[test]
+fn a_custom_amount_is_asked_checked_and_paid() {
+    let (dir, tg, yk) = (
+        Scratch::new("bot-custom"),
+        FakeTelegram::start(),
+        FakeYooKassa::start(),
+    );
+    let _bot = start(&dir, &tg, Some(&yk), &[]);
+    let user = 393;
+    let ask = press(&tg, user, "custom_amount");
+    assert!(ask.text().contains("сумму"), "{}", ask.text());
+    for junk in ["сколько?", "0", "-5", "10000000", "1.234"] {
+        let reply = say(&tg, user, junk);
+        assert!(
+            reply.buttons().is_empty(),
+            "{junk}: a button for a bad amount"
+        );
+        assert!(
+            reply.text().contains("100000"),
+            "{junk}: the limits: {}",
+            reply.text()
+        );
+    }
+    let reply = say(&tg, user, "250,50 ₽");
+    let buttons = reply.buttons();
+    assert!(
+        buttons.iter().any(|(_, url)| url.starts_with("https://")),
+        "{buttons:?}"
+    );
+    let amount: i64 = rusqlite::Connection::open(dir.db())
+        .expect("db")
+        .query_row(
+            "SELECT amount FROM payments WHERE telegram_id = ?1",
+            [user],
+            |r| r.get(0),
+        )
+        .expect("one payment");
+    assert_eq!(amount, 25_050);
+    // The dialogue is over: the next text is not an amount.
+    let reply = say(&tg, user, "300");
+    assert!(
+        reply
+            .buttons()
+            .iter()
+            .all(|(_, d)| !d.starts_with("https://"))
+    );
+}

@@ -722,3 +722,51 @@ fn a_decompression_bomb_is_refused_without_the_memory() {
     assert!(kib < 300 * 1024, "peak RSS {kib} KiB");
     eprintln!("peak RSS with the bomb: {kib} KiB");
 }
+
+/// The "accepted" message is edited through the job's stages and ends as "done".
+#[test]
+fn the_accepted_message_follows_the_job_to_done() {
+    let (dir, tg, fal) = (
+        Scratch::new("jobs-progress"),
+        FakeTelegram::start(),
+        FakeFal::start(),
+    );
+    let user = 1030;
+    credit(&dir, user, "20");
+    let _bot = start(&dir, &tg, &fal, &[]);
+    generate(&tg, user, "a lighthouse [slow]");
+    wait_until(30, "the picture", || photos_to(&tg, user) == 1);
+    // The only message this chat's edits can be about is the job's "accepted" one.
+    let edits_of = |tg: &FakeTelegram| -> Vec<(serde_json::Value, String)> {
+        tg.calls()
+            .iter()
+            .filter(|c| c.method == "editmessagetext" && c.chat() == user)
+            .map(|c| (c.body["message_id"].clone(), c.text().to_string()))
+            .collect()
+    };
+    wait_until(10, "the done edit", || {
+        edits_of(&tg).iter().any(|(_, t)| t.contains("Готово"))
+    });
+    let edits = edits_of(&tg);
+    assert!(
+        edits.iter().all(|(id, _)| *id == edits[0].0),
+        "one message edited: {edits:?}"
+    );
+    let edits: Vec<String> = edits.into_iter().map(|(_, t)| t).collect();
+    let stage = |needle: &str| edits.iter().position(|t| t.contains(needle));
+    let (working, sending, done) = (
+        stage("Обрабатываю").or(stage("очеред")),
+        stage("Отправляю"),
+        stage("Готово"),
+    );
+    assert!(
+        working.is_some() && sending.is_some() && done.is_some(),
+        "{edits:#?}"
+    );
+    assert!(working < sending && sending < done, "{edits:#?}");
+    assert_eq!(
+        done,
+        Some(edits.len() - 1),
+        "done is the last word: {edits:#?}"
+    );
+}
