@@ -283,8 +283,10 @@ fn dotenv_is_read_and_the_environment_wins() {
         .output()
         .expect("run");
     let text = String::from_utf8_lossy(&out.stdout);
+    let shows =
+        |name: &str, value: &str| text.lines().any(|l| l.split_whitespace().eq([name, value]));
     assert!(
-        text.contains("FREE_OPERATIONS_COUNT  7") && text.contains("PRICE_PER_OPERATION    15.00"),
+        shows("FREE_OPERATIONS_COUNT", "7") && shows("PRICE_PER_OPERATION", "15.00"),
         "{text}"
     );
 }

@@ -61,21 +61,40 @@ pub async fn generate(turn: Turn, input: Input) -> HandlerResult {
 /// A photo, then the instruction — or a photo with the instruction as its caption.
 pub async fn edit(turn: Turn, input: Input, photo: Option<String>) -> HandlerResult {
     turn.answer(move |turn| async move {
-        let lang = turn.lang;
-        let photo = input.photo.or(photo);
-        match (photo, input.text) {
-            (None, _) => turn.say(texts::need_photo(lang)).await,
-            (Some(p), None) => {
-                turn.set(State::Edit { photo: Some(p) }).await?;
-                turn.say(texts::ask_instruction(lang)).await
-            }
-            (Some(p), text) => match prompt(lang, text, MAX_PROMPT) {
-                Ok(t) => start_paid(&turn, Mode::Edit, t, vec![p]).await,
-                Err(why) => turn.say(why).await,
-            },
+        let waiting = |photo| State::Edit { photo };
+        let ask = texts::ask_instruction(turn.lang);
+        match photo_then_text(&turn, input, photo, MAX_PROMPT, waiting, ask).await? {
+            Some((p, t)) => start_paid(&turn, Mode::Edit, t, vec![p]).await,
+            None => Ok(()),
         }
     })
     .await
+}
+
+/// The two-step input of edit and add text: a photo (kept in the dialogue while the text is asked
+/// for), then the text — or both at once as a photo with a caption. `Some` once both are here;
+/// until then the user has been told what is missing.
+async fn photo_then_text(
+    turn: &Turn,
+    input: Input,
+    kept: Option<String>,
+    max: usize,
+    waiting: fn(Option<String>) -> State,
+    ask: &str,
+) -> Result<Option<(String, String)>> {
+    let lang = turn.lang;
+    match (input.photo.or(kept), input.text) {
+        (None, _) => turn.say(texts::need_photo(lang)).await?,
+        (Some(p), None) => {
+            turn.set(waiting(Some(p))).await?;
+            turn.say(ask).await?;
+        }
+        (Some(p), text) => match prompt(lang, text, max) {
+            Ok(t) => return Ok(Some((p, t))),
+            Err(why) => turn.say(why).await?,
+        },
+    }
+    Ok(None)
 }
 
 /// Two to four photos (an album or one by one), then the instruction.
@@ -151,18 +170,11 @@ pub async fn one_photo(turn: Turn, input: Input, state: State) -> HandlerResult 
 /// A photo, then the text to draw — or a photo with the text as its caption. Free.
 pub async fn add_text(turn: Turn, input: Input, photo: Option<String>) -> HandlerResult {
     turn.answer(move |turn| async move {
-        let lang = turn.lang;
-        let photo = input.photo.or(photo);
-        match (photo, input.text) {
-            (None, _) => turn.say(texts::need_photo(lang)).await,
-            (Some(p), None) => {
-                turn.set(State::AddText { photo: Some(p) }).await?;
-                turn.say(texts::ask_text_for_photo(lang)).await
-            }
-            (Some(p), text) => match prompt(lang, text, MAX_OVERLAY) {
-                Ok(t) => start_add_text(&turn, t, p).await,
-                Err(why) => turn.say(why).await,
-            },
+        let waiting = |photo| State::AddText { photo };
+        let ask = texts::ask_text_for_photo(turn.lang);
+        match photo_then_text(&turn, input, photo, MAX_OVERLAY, waiting, ask).await? {
+            Some((p, t)) => start_add_text(&turn, t, p).await,
+            None => Ok(()),
         }
     })
     .await
