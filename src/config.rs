@@ -105,6 +105,17 @@ pub struct Config {
     /// The receipt item's `payment_mode` and `payment_subject` (a balance top-up is an advance).
     pub yookassa_payment_mode: String,
     pub yookassa_payment_subject: String,
+    /// Telegram Stars top-ups (SPEC §5b).
+    pub stars_enabled: bool,
+    /// Kopecks credited per Star.
+    pub stars_rate: Kopecks,
+    /// The Stars top-up buttons, in whole Stars.
+    pub stars_topup_amounts: Vec<u32>,
+    pub stars_invoice_ttl_secs: u32,
+    /// Who answers /paysupport: a @username, a t.me link or an e-mail.
+    pub support_contact: Option<String>,
+    pub terms_url: Option<String>,
+    pub privacy_url: Option<String>,
     pub fal_key: Option<Secret>,
     pub fal_queue_url: String,
     fal_models: BTreeMap<Mode, String>,
@@ -245,6 +256,18 @@ impl Config {
             env.one_of("YOOKASSA_PAYMENT_MODE", "advance", PAYMENT_MODES)?;
         let yookassa_payment_subject =
             env.one_of("YOOKASSA_PAYMENT_SUBJECT", "payment", PAYMENT_SUBJECTS)?;
+        let stars_enabled = env.boolean("STARS_ENABLED", true)?;
+        let stars_rate = env.price("STARS_RATE")?.unwrap_or(Kopecks(100));
+        env.show("STARS_RATE", stars_rate);
+        let stars_topup_amounts = match env.text("STARS_TOPUP_AMOUNTS") {
+            None => vec![100, 300, 500, 1000],
+            Some(list) => parse_stars(&list)?,
+        };
+        env.show("STARS_TOPUP_AMOUNTS", joined(&stars_topup_amounts));
+        let stars_invoice_ttl_secs = env.number("STARS_INVOICE_TTL_SECS", 1800, 5, 86_400)?;
+        let support_contact = env.text("SUPPORT_CONTACT");
+        let terms_url = env.optional_url("TERMS_URL")?;
+        let privacy_url = env.optional_url("PRIVACY_URL")?;
         let fal_key = env.secret("FAL_KEY")?;
         let fal_queue_url = env.url("FAL_QUEUE_URL", "https://queue.fal.run")?;
         let mut fal_models = BTreeMap::new();
@@ -315,6 +338,13 @@ impl Config {
             yookassa_vat_code,
             yookassa_payment_mode,
             yookassa_payment_subject,
+            stars_enabled,
+            stars_rate,
+            stars_topup_amounts,
+            stars_invoice_ttl_secs,
+            support_contact,
+            terms_url,
+            privacy_url,
             fal_key,
             fal_queue_url,
             fal_models,
@@ -478,6 +508,17 @@ impl Env<'_> {
         }
     }
 
+    fn boolean(&self, name: &'static str, default: bool) -> Result<bool> {
+        let value = match self.raw(name).map(|t| t.to_ascii_lowercase()).as_deref() {
+            None => default,
+            Some("true" | "1" | "yes" | "on") => true,
+            Some("false" | "0" | "no" | "off") => false,
+            Some(other) => return Err(bad(name, format!("{other:?} is not true or false"))),
+        };
+        self.show(name, value);
+        Ok(value)
+    }
+
     fn number(&self, name: &'static str, default: u32, min: u32, max: u32) -> Result<u32> {
         self.show(name, default);
         let Some(text) = self.raw(name) else {
@@ -586,6 +627,34 @@ fn parse_topups(list: &str) -> Result<Vec<Kopecks>> {
         return Err(bad(
             VAR,
             "each amount must be at least 1 rouble (YooKassa's minimum)",
+        ));
+    }
+    Ok(amounts)
+}
+
+/// STARS_TOPUP_AMOUNTS: 1 to 8 whole numbers of Stars, each from 1 to 100000.
+fn parse_stars(list: &str) -> Result<Vec<u32>> {
+    const VAR: &str = "STARS_TOPUP_AMOUNTS";
+    let amounts: Vec<u32> = list
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            s.parse::<u32>()
+                .ok()
+                .filter(|n| (1..=100_000).contains(n))
+                .ok_or_else(|| {
+                    bad(
+                        VAR,
+                        format!("{s:?} is not a whole number of Stars from 1 to 100000"),
+                    )
+                })
+        })
+        .collect::<Result<_>>()?;
+    if amounts.is_empty() || amounts.len() > 8 {
+        return Err(bad(
+            VAR,
+            "needs from 1 to 8 comma-separated numbers of Stars",
         ));
     }
     Ok(amounts)
@@ -781,7 +850,7 @@ mod tests {
             .into_iter()
             .map(str::to_string)
             .collect();
-        assert_eq!(known.len(), 40, "{known:?}");
+        assert_eq!(known.len(), 47, "{known:?}");
         assert_eq!(template, known);
         let summary = config(&[]).expect("defaults").summary();
         assert_eq!(summary.len(), known.len(), "one summary line per variable");

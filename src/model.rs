@@ -276,3 +276,16 @@ impl fmt::Display for JobKind {
         f.write_str(self.as_str())
     }
 }
+
+/// Why a checkout is refused; the bot turns each into a sentence the payer can act on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CheckoutRefusal {
+    /// Not an invoice of ours, or of another user.
+    Unknown,
+    /// The invoice was paid, or canceled, already.
+    Closed,
+    /// Older than STARS_INVOICE_TTL_SECS.
+    Expired,
+    /// The amount or currency is not the invoice's.
+    Changed,
+}

@@ -1,7 +1,7 @@
 //! Every text the bot says, Russian first, English for users whose language_code is `en`. A leaf:
 //! the bot and the workers both speak through it, and it depends only on plain types.
 
-use crate::model::{CodeRefusal, JobFailure, Mode};
+use crate::model::{CheckoutRefusal, CodeRefusal, JobFailure, Mode};
 use crate::money::Kopecks;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -88,7 +88,8 @@ pub fn help(lang: Lang, prices: &str) -> String {
              📝 Добавить текст — фото + текст (бесплатно)\n\n\
              Цены: {prices}\n\
              Сначала тратятся бесплатные операции, затем баланс. Если что-то не получится, деньги вернутся.\n\n\
-             /start — меню, /balance — баланс, /cancel — отменить"
+             /start — меню, /balance — баланс, /cancel — отменить\n\
+             /paysupport — вопросы об оплате, /terms — условия, /privacy — конфиденциальность"
         ),
         Lang::En => format!(
             "What I can do:\n\
@@ -101,7 +102,8 @@ pub fn help(lang: Lang, prices: &str) -> String {
              📝 Add text — a photo + text (free)\n\n\
              Prices: {prices}\n\
              Free operations are used first, then the balance. If something fails, you get your money back.\n\n\
-             /start — menu, /balance — balance, /cancel — cancel"
+             /start — menu, /balance — balance, /cancel — cancel\n\
+             /paysupport — payment questions, /terms — terms of use, /privacy — privacy"
         ),
     }
 }
@@ -603,5 +605,125 @@ pub fn job_failed(
     match lang {
         Lang::Ru => format!("❌ Не получилось: {why}.{refund}\nПопробуйте ещё раз."),
         Lang::En => format!("❌ That didn't work: {why}.{refund}\nPlease try again."),
+    }
+}
+
+pub fn stars_label(lang: Lang) -> &'static str {
+    t(lang, "⭐ Telegram Stars", "⭐ Telegram Stars")
+}
+pub fn card_label(lang: Lang) -> &'static str {
+    t(lang, "💳 Картой / СБП", "💳 Card / SBP")
+}
+pub fn choose_provider(lang: Lang, code: Option<(&str, u8)>) -> String {
+    let mut s = t(
+        lang,
+        "Как пополнить баланс?",
+        "How would you like to top up?",
+    )
+    .to_string();
+    if let Some((code, percent)) = code {
+        s.push_str(&match lang {
+            Lang::Ru => format!("\n🎟️ Промокод {code}: скидка {percent} % на это пополнение."),
+            Lang::En => format!("\n🎟️ Code {code}: {percent}% off this top-up."),
+        });
+    }
+    s
+}
+pub fn stars_menu(lang: Lang, code: Option<(&str, u8)>) -> String {
+    let mut s = t(
+        lang,
+        "Сколько звёзд? На кнопке — сколько заплатите и сколько придёт на баланс.",
+        "How many Stars? Each button shows what you pay and what you get.",
+    )
+    .to_string();
+    if let Some((code, percent)) = code {
+        s.push_str(&match lang {
+            Lang::Ru => format!("\n🎟️ Промокод {code}: скидка {percent} %."),
+            Lang::En => format!("\n🎟️ Code {code}: {percent}% off."),
+        });
+    }
+    s
+}
+pub fn stars_invoice_title(lang: Lang, credit: Kopecks) -> String {
+    match lang {
+        Lang::Ru => format!("Пополнение баланса на {credit} ₽"),
+        Lang::En => format!("Top-up of {credit} ₽"),
+    }
+}
+pub fn stars_invoice_description(lang: Lang) -> &'static str {
+    t(
+        lang,
+        "Баланс для генерации и обработки изображений в этом боте.",
+        "Balance for making and editing images in this bot.",
+    )
+}
+pub fn stars_code_held(lang: Lang, code: &str) -> String {
+    match lang {
+        Lang::Ru => format!(
+            "Промокод {code} уже применён к неоплаченному счёту выше — оплатите его, чтобы получить скидку. Этот счёт без скидки."
+        ),
+        Lang::En => format!(
+            "Code {code} is held by your unpaid invoice above — pay that one for the discount. This invoice carries none."
+        ),
+    }
+}
+pub fn checkout_refused(lang: Lang, why: CheckoutRefusal) -> &'static str {
+    use CheckoutRefusal as R;
+    match why {
+        R::Unknown => t(
+            lang,
+            "Этот счёт не найден. Откройте «Пополнить» и создайте новый.",
+            "This invoice is not known. Open “Top up” and make a new one.",
+        ),
+        R::Closed => t(
+            lang,
+            "Этот счёт уже оплачен или закрыт. Откройте «Пополнить», если нужен новый.",
+            "This invoice is already paid or closed. Open “Top up” for a new one.",
+        ),
+        R::Expired => t(
+            lang,
+            "Счёт устарел. Откройте «Пополнить» и создайте новый — это займёт секунду.",
+            "This invoice has expired. Open “Top up” and make a new one.",
+        ),
+        R::Changed => t(
+            lang,
+            "Сумма счёта изменилась. Создайте новый счёт в «Пополнить».",
+            "The invoice amount changed. Make a new one under “Top up”.",
+        ),
+    }
+}
+pub fn checkout_unavailable(lang: Lang) -> &'static str {
+    t(
+        lang,
+        "Не удалось проверить счёт. Попробуйте ещё раз через минуту.",
+        "The invoice could not be checked. Please try again in a minute.",
+    )
+}
+pub fn paysupport(lang: Lang, contact: Option<&str>) -> String {
+    match (lang, contact) {
+        (Lang::Ru, Some(c)) => format!(
+            "Вопросы об оплате: {c}. Напишите, когда и как вы платили (звёзды или карта) — ответим и, если нужно, вернём деньги."
+        ),
+        (Lang::En, Some(c)) => format!(
+            "Payment questions: {c}. Tell us when and how you paid (Stars or card) and we will sort it out, refunds included."
+        ),
+        (Lang::Ru, None) => "Вопросы об оплате: ответьте на это сообщение, владелец бота увидит его. Напишите, когда и как вы платили (звёзды или карта).".into(),
+        (Lang::En, None) => "Payment questions: reply to this message and the bot's owner will see it. Tell us when and how you paid (Stars or card).".into(),
+    }
+}
+pub fn terms(lang: Lang, url: Option<&str>) -> String {
+    match (lang, url) {
+        (Lang::Ru, Some(u)) => format!("Условия использования: {u}"),
+        (Lang::En, Some(u)) => format!("Terms of use: {u}"),
+        (Lang::Ru, None) => "Условия: бот продаёт баланс для генерации и обработки изображений. Пополнение зачисляется сразу после оплаты; операция списывается, когда вы её запускаете, и возвращается на баланс, если не удалась. Неизрасходованный баланс можно вернуть через /paysupport. Запрещено загружать чужие фото без согласия и просить незаконное.".into(),
+        (Lang::En, None) => "Terms: this bot sells balance for making and editing images. A top-up is credited as soon as it is paid; an operation is charged when you start it and returned if it fails. Unspent balance can be refunded through /paysupport. Do not upload other people's photos without their consent or ask for anything unlawful.".into(),
+    }
+}
+pub fn privacy(lang: Lang, url: Option<&str>) -> String {
+    match (lang, url) {
+        (Lang::Ru, Some(u)) => format!("Политика конфиденциальности: {u}"),
+        (Lang::En, Some(u)) => format!("Privacy policy: {u}"),
+        (Lang::Ru, None) => "Конфиденциальность: бот хранит ваш Telegram id, имя пользователя, язык, баланс и историю операций. Фото и тексты передаются сервису обработки только для вашей задачи и не хранятся после доставки результата. Данные не передаются третьим лицам для рекламы.".into(),
+        (Lang::En, None) => "Privacy: the bot keeps your Telegram id, username, language, balance and history. Photos and texts go to the image service only for your task and are not kept after the result is delivered. Nothing is shared with third parties for advertising.".into(),
     }
 }

@@ -161,7 +161,8 @@ fn test_2_discount_code_on_payment() {
         FakeYooKassa::start(),
     );
     ok(dir.path(), &["promo", "init"]);
-    let bot = start(&dir, &tg, Some(&yk), &[]);
+    // The seed's YooKassa test: with Stars off the menu is the card amounts.
+    let bot = start(&dir, &tg, Some(&yk), &[("STARS_ENABLED", "false")]);
     let menu = press(&tg, 301, "payment_menu");
     assert!(
         menu.buttons()
@@ -358,7 +359,7 @@ fn junk_updates_are_ignored_or_answered_politely() {
 #[test]
 fn payments_not_configured_are_explained() {
     let (dir, tg) = (Scratch::new("bot-nopay"), FakeTelegram::start());
-    let _bot = start(&dir, &tg, None, &[]);
+    let _bot = start(&dir, &tg, None, &[("STARS_ENABLED", "false")]);
     let reply = press(&tg, 701, "payment_menu");
     assert!(reply.text().contains("не настроена"), "{}", reply.text());
 }
@@ -791,6 +792,29 @@ fn admin_commands_work_for_admins_only() {
     );
     assert_eq!(jobs(&dir), 0);
     assert!(ok(dir.path(), &["check"]).contains("the books hold"));
+}
+
+/// With both providers the menu offers Stars and card; each leads to its amounts.
+#[test]
+fn both_providers_are_offered() {
+    let (dir, tg, yk) = (
+        Scratch::new("bot-providers"),
+        FakeTelegram::start(),
+        FakeYooKassa::start(),
+    );
+    let _bot = start(&dir, &tg, Some(&yk), &[]);
+    let menu = press(&tg, 394, "payment_menu");
+    let data: Vec<String> = menu.buttons().into_iter().map(|(_, d)| d).collect();
+    assert_eq!(
+        data,
+        ["stars_menu", "card_menu", "promo_topup"],
+        "{}",
+        menu.text()
+    );
+    let stars = press(&tg, 394, "stars_menu");
+    assert!(stars.buttons().iter().any(|(_, d)| d == "stars:100"));
+    let card = press(&tg, 394, "card_menu");
+    assert!(card.buttons().iter().any(|(_, d)| d == "topup:10000"));
 }
 
 /// "Another amount": junk and out-of-range amounts are refused with the limits, a good one (with

@@ -12,6 +12,16 @@ use crate::money::{Kopecks, discounted};
 pub const MIN_TOPUP: Kopecks = Kopecks(100);
 pub const MAX_TOPUP: Kopecks = Kopecks(10_000_000);
 
+/// What a draft sells: `credit` kopecks for `price` in `currency`'s smallest unit (kopecks, or
+/// whole Stars), and how a discount lowers that price for this provider.
+pub(super) struct Offer {
+    pub provider: &'static str,
+    pub credit: Kopecks,
+    pub price: i64,
+    pub currency: String,
+    pub discount: fn(i64, u8) -> i64,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewPayment {
     pub payment: Payment,
@@ -54,17 +64,32 @@ pub enum PaymentUpdate {
 }
 
 impl Billing {
-    /// Records a new top-up of `amount` (what will be credited). The payer is charged the amount less
-    /// the user's pending discount code, if it is still valid and not held by another live draft of
-    /// theirs; a discounted draft reserves the code in this same transaction, so a code is never given
-    /// more than once per user nor more than max-uses times, however drafts interleave. The caller
-    /// then creates it at the provider.
+    /// Records a new YooKassa top-up of `amount` (what will be credited). The payer is charged the
+    /// amount less the user's pending discount code (see `draft`). The caller then creates it at
+    /// YooKassa.
     pub fn create_payment(&self, telegram_id: i64, amount: Kopecks) -> Result<NewPayment> {
         if amount < MIN_TOPUP || amount > MAX_TOPUP {
             return Err(Error::invalid(format!(
                 "a top-up must be from {MIN_TOPUP} to {MAX_TOPUP} roubles"
             )));
         }
+        self.draft(
+            telegram_id,
+            Offer {
+                provider: "yookassa",
+                credit: amount,
+                price: amount.0,
+                currency: self.config.yookassa_currency.clone(),
+                discount: |price, percent| discounted(Kopecks(price), percent).0,
+            },
+        )
+    }
+
+    /// Records a new payment draft of `offer`: the payer pays its price less the user's pending
+    /// discount code, if it is still valid and not held by another live draft of theirs; a
+    /// discounted draft reserves the code in this same transaction, so a code is never given more
+    /// than once per user nor more than max-uses times, however drafts of either provider interleave.
+    pub(super) fn draft(&self, telegram_id: i64, offer: Offer) -> Result<NewPayment> {
         let id = crate::ids::random_id("mlp-")?;
         self.store.write(|tx| {
             let user = must_get_user(tx, telegram_id)?;
@@ -100,15 +125,17 @@ impl Billing {
             let payment = Payment {
                 id: id.clone(),
                 telegram_id,
-                amount,
-                charge_amount: discounted(amount, percent),
-                currency: self.config.yookassa_currency.clone(),
+                amount: offer.credit,
+                charge_amount: Kopecks((offer.discount)(offer.price, percent)),
+                currency: offer.currency.clone(),
                 discount_code: discount.as_ref().map(|(c, _)| c.clone()),
                 discount_percent: percent,
                 yookassa_id: None,
                 confirmation_url: None,
                 status: "created".into(),
                 created_at: now,
+                provider: offer.provider.into(),
+                charge_id: None,
             };
             db::payments::insert(tx, &payment, now)?;
             if let Some((code, _)) = &discount

@@ -16,8 +16,14 @@ pub enum Action {
     CustomAmount,
     Mode(Mode),
     AddText,
-    /// One of TOPUP_AMOUNTS.
+    /// One of TOPUP_AMOUNTS (through YooKassa).
     Topup(Kopecks),
+    /// The Stars amounts.
+    StarsMenu,
+    /// The YooKassa amounts.
+    CardMenu,
+    /// One of STARS_TOPUP_AMOUNTS.
+    Stars(u32),
 }
 
 impl Action {
@@ -31,6 +37,9 @@ impl Action {
             Action::Mode(m) => format!("mode:{}", m.as_str()),
             Action::AddText => "mode:add_text".into(),
             Action::Topup(k) => format!("topup:{}", k.0),
+            Action::StarsMenu => "stars_menu".into(),
+            Action::CardMenu => "card_menu".into(),
+            Action::Stars(n) => format!("stars:{n}"),
         }
     }
 
@@ -45,6 +54,11 @@ impl Action {
                 config.topup_amounts.contains(&amount).then_some(())?;
                 Action::Topup(amount)
             }
+            Some(("stars", n)) => {
+                let stars: u32 = n.parse().ok()?;
+                config.stars_topup_amounts.contains(&stars).then_some(())?;
+                Action::Stars(stars)
+            }
             Some(_) => return None,
             None => match data {
                 "menu" => Action::Menu,
@@ -52,6 +66,8 @@ impl Action {
                 "promo_topup" => Action::DiscountCode,
                 "promo_gen" => Action::GenerationCode,
                 "custom_amount" => Action::CustomAmount,
+                "stars_menu" => Action::StarsMenu,
+                "card_menu" => Action::CardMenu,
                 _ => return None,
             },
         })
@@ -72,7 +88,10 @@ mod tests {
             Action::GenerationCode,
             Action::CustomAmount,
             Action::AddText,
+            Action::StarsMenu,
+            Action::CardMenu,
         ];
+        all.extend(config.stars_topup_amounts.iter().map(|n| Action::Stars(*n)));
         all.extend(Mode::ALL.iter().map(|m| Action::Mode(*m)));
         all.extend(config.topup_amounts.iter().map(|k| Action::Topup(*k)));
         for a in all {

@@ -71,6 +71,43 @@ pub fn payment_menu(lang: Lang, amounts: &[Kopecks], percent: u8) -> InlineKeybo
     InlineKeyboardMarkup::new(rows)
 }
 
+/// Stars or card, then the code button.
+pub fn providers(lang: Lang) -> InlineKeyboardMarkup {
+    let button = |label, action: Action| InlineKeyboardButton::callback(label, action.encode());
+    InlineKeyboardMarkup::new(vec![
+        vec![button(texts::stars_label(lang), Action::StarsMenu)],
+        vec![button(texts::card_label(lang), Action::CardMenu)],
+        vec![button(texts::enter_code_label(lang), Action::DiscountCode)],
+    ])
+}
+
+/// A button per Stars amount, "⭐ 100 → 100 ₽" (what is paid → what is credited), then the code
+/// button. `price` gives the Stars paid for an amount (the discount, rounded up).
+pub fn stars_menu(
+    lang: Lang,
+    amounts: &[u32],
+    rate: Kopecks,
+    price: impl Fn(u32) -> i64,
+) -> InlineKeyboardMarkup {
+    let mut rows: Vec<Vec<InlineKeyboardButton>> = amounts
+        .chunks(2)
+        .map(|pair| {
+            pair.iter()
+                .map(|n| {
+                    let credit = Kopecks(i64::from(*n) * rate.0);
+                    let label = format!("⭐ {} → {} ₽", price(*n), whole(credit));
+                    InlineKeyboardButton::callback(label, Action::Stars(*n).encode())
+                })
+                .collect()
+        })
+        .collect();
+    rows.push(vec![InlineKeyboardButton::callback(
+        texts::enter_code_label(lang),
+        Action::DiscountCode.encode(),
+    )]);
+    InlineKeyboardMarkup::new(rows)
+}
+
 pub fn pay_button(lang: Lang) -> InlineKeyboardMarkup {
     InlineKeyboardMarkup::new(vec![vec![InlineKeyboardButton::callback(
         texts::topup_label(lang),

@@ -67,6 +67,12 @@ pub enum Command {
     Help,
     /// Отменить текущее действие
     Cancel,
+    /// Вопросы об оплате
+    Paysupport,
+    /// Условия использования
+    Terms,
+    /// Конфиденциальность
+    Privacy,
 }
 
 /// The commands of ADMIN_TELEGRAM_IDS, routed only for them (for anyone else they are unknown
@@ -92,6 +98,8 @@ pub struct Ctx {
     pub return_url: String,
     /// Wakes the worker pool after a job is queued.
     pub jobs: Arc<tokio::sync::Notify>,
+    /// Wakes the notices outbox after a credit queued one.
+    pub notices: Arc<tokio::sync::Notify>,
 }
 
 pub type Dlg = Dialogue<State, DialogueStore>;
@@ -156,6 +164,17 @@ pub fn schema() -> UpdateHandler<HandlerError> {
         .filter_map_async(Turn::of_message)
         .map(Input::of)
         .branch(
+            dptree::filter_map(|msg: Message| msg.successful_payment().cloned())
+                .endpoint(topup::paid),
+        )
+        .branch(
+            dptree::filter_map(|msg: Message| match msg.kind {
+                teloxide::types::MessageKind::RefundedPayment(r) => Some(r.refunded_payment),
+                _ => None,
+            })
+            .endpoint(topup::refunded),
+        )
+        .branch(
             dptree::filter(|turn: Turn| turn.is_admin())
                 .filter_command::<AdminCommand>()
                 .endpoint(admin::on_command),
@@ -178,7 +197,11 @@ pub fn schema() -> UpdateHandler<HandlerError> {
             .endpoint(flows::on_action),
         )
         .endpoint(flows::stale_button);
-    dptree::entry().branch(messages).branch(presses)
+    let checkouts = Update::filter_pre_checkout_query().endpoint(topup::pre_checkout);
+    dptree::entry()
+        .branch(messages)
+        .branch(presses)
+        .branch(checkouts)
 }
 
 /// Builds the Bot API client for TELEGRAM_API_URL with our timeouts.
@@ -255,10 +278,12 @@ pub async fn run(
         }
     }
     let store = billing.store().clone();
+    let notices_wake = Arc::new(tokio::sync::Notify::new());
     let notices = tokio::spawn(deliver_notices(
         sender,
         billing.clone(),
         config.clone(),
+        notices_wake.clone(),
         shutdown.clone(),
     ));
     let ctx = Ctx {
@@ -267,6 +292,7 @@ pub async fn run(
         payments,
         return_url,
         jobs,
+        notices: notices_wake,
     };
     let mut dispatcher = Dispatcher::builder(bot.clone(), schema())
         .dependencies(dptree::deps![ctx, Arc::new(DialogueStore(store))])

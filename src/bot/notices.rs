@@ -24,6 +24,7 @@ pub async fn deliver_notices(
     bot: Sender,
     billing: Billing,
     config: Arc<Config>,
+    wake: Arc<tokio::sync::Notify>,
     mut shutdown: watch::Receiver<bool>,
 ) {
     loop {
@@ -32,6 +33,7 @@ pub async fn deliver_notices(
         }
         tokio::select! {
             _ = tokio::time::sleep(POLL) => {}
+            _ = wake.notified() => {}
             _ = shutdown.changed() => return,
         }
     }

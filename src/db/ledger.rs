@@ -181,7 +181,7 @@ pub fn attention(conn: &Connection) -> Result<Vec<String>> {
             // The sweeper re-sends the create after two minutes; ten minutes means it cannot.
             "SELECT 'payment ' || id || ' (user ' || telegram_id || '): created ' || ((unixepoch() - created_at) / 60)
                   || ' min ago but YooKassa''s id was never recorded; the processor keeps asking YooKassa by its key'
-             FROM payments WHERE status = 'created' AND created_at < unixepoch() - 600",
+             FROM payments WHERE status = 'created' AND provider = 'yookassa' AND created_at < unixepoch() - 600",
             "SELECT 'payment ' || id || ' (YooKassa ' || coalesce(yookassa_id, '?') || ', user ' || telegram_id
                   || '): still ' || status || ' after ' || ((unixepoch() - created_at) / 3600)
                   || ' h; no longer checked. Look it up in the YooKassa dashboard.'

@@ -85,6 +85,10 @@ pub struct Payment {
     pub confirmation_url: Option<String>,
     pub status: String,
     pub created_at: i64,
+    /// `yookassa` or `stars`.
+    pub provider: String,
+    /// Telegram's charge id of a paid Stars payment.
+    pub charge_id: Option<String>,
 }
 
 impl Payment {
@@ -96,7 +100,7 @@ impl Payment {
 
 const COLUMNS: &str =
     "id, telegram_id, amount, charge_amount, currency, discount_code, discount_percent,
-        yookassa_id, confirmation_url, status, created_at";
+        yookassa_id, confirmation_url, status, created_at, provider, charge_id";
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<Payment> {
     Ok(Payment {
@@ -111,14 +115,16 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Payment> {
         confirmation_url: r.get(8)?,
         status: r.get(9)?,
         created_at: r.get(10)?,
+        provider: r.get(11)?,
+        charge_id: r.get(12)?,
     })
 }
 
 pub fn insert(conn: &Connection, p: &Payment, now: i64) -> Result<()> {
     conn.execute(
         "INSERT INTO payments (id, telegram_id, amount, charge_amount, currency, discount_code, discount_percent,
-                               status, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9)",
+                               status, created_at, updated_at, provider, charge_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9, ?10, ?11)",
         params![
             p.id,
             p.telegram_id,
@@ -128,7 +134,9 @@ pub fn insert(conn: &Connection, p: &Payment, now: i64) -> Result<()> {
             p.discount_code,
             p.discount_percent,
             p.status,
-            now
+            now,
+            p.provider,
+            p.charge_id
         ],
     )?;
     Ok(())
@@ -210,7 +218,7 @@ pub fn due(conn: &Connection, now: i64, limit: u32) -> Result<Vec<Due>> {
     let rows = stmt.query_map(params![now, limit], |r| {
         Ok(Due {
             payment: from_row(r)?,
-            check_attempts: r.get(11)?,
+            check_attempts: r.get(13)?,
         })
     })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
@@ -249,11 +257,11 @@ pub fn stuck_created(
 ) -> Result<Vec<(Payment, Option<String>)>> {
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT {COLUMNS}, create_request FROM payments
-          WHERE status = 'created' AND created_at <= ?1 AND created_at > ?2
+          WHERE status = 'created' AND provider = 'yookassa' AND created_at <= ?1 AND created_at > ?2
           ORDER BY created_at LIMIT ?3"
     ))?;
     let rows = stmt.query_map(params![older_than, newer_than, limit], |r| {
-        Ok((from_row(r)?, r.get(11)?))
+        Ok((from_row(r)?, r.get(13)?))
     })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
@@ -266,4 +274,43 @@ pub fn abandoned_created(conn: &Connection, before: i64) -> Result<Vec<String>> 
     )?;
     let rows = stmt.query_map([before], |r| r.get(0))?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// A Stars payment Telegram says was paid: succeeded with its charge id, whatever its draft's state
+/// (the Stars are taken; see `Billing::credit_stars`).
+pub fn set_paid_by_charge(conn: &Connection, id: &str, charge_id: &str, now: i64) -> Result<()> {
+    conn.execute(
+        "UPDATE payments SET status = 'succeeded', charge_id = ?2, next_check_at = NULL, updated_at = ?3
+          WHERE id = ?1",
+        params![id, charge_id, now],
+    )?;
+    Ok(())
+}
+
+/// Ids of Stars invoices never paid, made before `before`.
+pub fn unpaid_stars(conn: &Connection, before: i64) -> Result<Vec<String>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id FROM payments WHERE provider = 'stars' AND status = 'created' AND created_at <= ?1
+          ORDER BY created_at LIMIT 256",
+    )?;
+    let rows = stmt.query_map([before], |r| r.get(0))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+pub fn by_charge_id(conn: &Connection, charge_id: &str) -> Result<Option<Payment>> {
+    Ok(conn
+        .query_row(
+            &format!("SELECT {COLUMNS} FROM payments WHERE charge_id = ?1"),
+            [charge_id],
+            from_row,
+        )
+        .optional()?)
+}
+
+/// Records that a credited payment was given back; false if it already was.
+pub fn set_refunded(conn: &Connection, id: &str, now: i64) -> Result<bool> {
+    Ok(conn.execute(
+        "UPDATE payments SET refunded_at = ?2, updated_at = ?2 WHERE id = ?1 AND refunded_at IS NULL",
+        params![id, now],
+    )? == 1)
 }

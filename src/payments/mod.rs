@@ -436,6 +436,12 @@ impl Payments {
             if let Err(e) = self.reconcile().await {
                 tracing::warn!(error = %e, "reconciler pass failed");
             }
+            let billing = self.billing.clone();
+            match blocking(move || billing.expire_stars_invoices()).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(count = n, "expired unpaid Stars invoices"),
+                Err(e) => tracing::warn!(error = %e, "expiring Stars invoices failed"),
+            }
             if let Err(e) = self.resend_stuck(resend_age).await {
                 tracing::warn!(error = %e, "re-sending unrecorded payments failed");
             }

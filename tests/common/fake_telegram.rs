@@ -75,6 +75,9 @@ struct State {
     refused: u64,
     /// When set, a sendPhoto is answered only after this flag is cleared (the call is recorded first).
     hold_photos: bool,
+    /// Charge ids refunded through refundStarPayment.
+    refunded: Vec<String>,
+    next_charge: u64,
 }
 
 pub struct FakeTelegram {
@@ -282,6 +285,82 @@ impl FakeTelegram {
         })
     }
 
+    /// The user pays the invoice `invoice` (a sendInvoice call) as Telegram would: a pre-checkout
+    /// query first, and only if the bot answers ok, a successful_payment message. Returns the
+    /// bot's answer to the query and, when paid, the charge id.
+    pub fn pay_invoice(&self, user: i64, invoice: &Call) -> (serde_json::Value, Option<String>) {
+        let payload = invoice.body["payload"].as_str().unwrap_or("").to_string();
+        let currency = invoice.body["currency"].as_str().unwrap_or("").to_string();
+        let total: i64 = invoice.body["prices"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|p| p["amount"].as_i64())
+            .sum();
+        self.checkout(user, &payload, &currency, total)
+    }
+
+    /// A pre-checkout query for any payload and amount; on ok, the successful_payment.
+    pub fn checkout(
+        &self,
+        user: i64,
+        payload: &str,
+        currency: &str,
+        total: i64,
+    ) -> (serde_json::Value, Option<String>) {
+        let query_id = self.with(|s| {
+            s.next_charge += 1;
+            format!("pcq-{}", s.next_charge)
+        });
+        let mark = self.mark();
+        self.push(
+            "pre_checkout_query",
+            serde_json::json!({"id": query_id, "from": Self::user(user, "ru"), "currency": currency,
+                "total_amount": total, "invoice_payload": payload}),
+        );
+        let answer = self
+            .wait_call(mark, "the pre-checkout answer", |c| {
+                c.method == "answerprecheckoutquery" && c.body["pre_checkout_query_id"] == query_id
+            })
+            .body;
+        if answer["ok"] != true {
+            return (answer, None);
+        }
+        let charge = format!("stxcharge{}", query_id.trim_start_matches("pcq-"));
+        self.send_successful_payment(user, payload, currency, total, &charge);
+        (answer, Some(charge))
+    }
+
+    /// Telegram's successful_payment message (also to replay one).
+    pub fn send_successful_payment(
+        &self,
+        user: i64,
+        payload: &str,
+        currency: &str,
+        total: i64,
+        charge: &str,
+    ) {
+        let m = self.message(
+            user,
+            "ru",
+            serde_json::json!({"successful_payment": {"currency": currency, "total_amount": total,
+                "invoice_payload": payload, "telegram_payment_charge_id": charge,
+                "provider_payment_charge_id": ""}}),
+        );
+        self.push("message", m);
+    }
+
+    /// Telegram's refunded_payment message.
+    pub fn send_refunded_payment(&self, user: i64, payload: &str, total: i64, charge: &str) {
+        let m = self.message(
+            user,
+            "ru",
+            serde_json::json!({"refunded_payment": {"currency": "XTR", "total_amount": total,
+                "invoice_payload": payload, "telegram_payment_charge_id": charge}}),
+        );
+        self.push("message", m);
+    }
+
     pub fn mark(&self) -> usize {
         self.with(|s| s.calls.len())
     }
@@ -393,6 +472,37 @@ fn answer(
             }
         }
         "setmycommands" | "deletewebhook" | "sendchataction" | "deletemessage" => ok(true.into()),
+        "answerprecheckoutquery" => {
+            let mut s = lock.lock().expect("state");
+            s.calls.push(Call {
+                method: method.to_string(),
+                body: body.clone(),
+            });
+            cv.notify_all();
+            ok(true.into())
+        }
+        "refundstarpayment" => {
+            let mut s = lock.lock().expect("state");
+            s.calls.push(Call {
+                method: method.to_string(),
+                body: body.clone(),
+            });
+            cv.notify_all();
+            let charge = body["telegram_payment_charge_id"]
+                .as_str()
+                .unwrap_or("")
+                .to_string();
+            if s.refunded.contains(&charge) {
+                return (
+                    400,
+                    serde_json::json!({"ok": false, "error_code": 400, "description": "Bad Request: CHARGE_ALREADY_REFUNDED"}),
+                );
+            }
+            s.refunded.push(charge);
+            ok(true.into())
+        }
+        "getmystarbalance" => ok(serde_json::json!({"amount": 0})),
+        "getstartransactions" => ok(serde_json::json!({"transactions": []})),
         "getwebhookinfo" => ok(
             serde_json::json!({"url": "", "has_custom_certificate": false, "pending_update_count": 0}),
         ),
@@ -452,6 +562,16 @@ fn answer(
                 }
                 "senddocument" => {
                     msg["document"] = serde_json::json!({"file_id": "doc", "file_unique_id": "d"})
+                }
+                "sendinvoice" => {
+                    let total: i64 = body["prices"]
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .filter_map(|p| p["amount"].as_i64())
+                        .sum();
+                    msg["invoice"] = serde_json::json!({"title": body["title"], "description": body["description"],
+                        "start_parameter": "", "currency": body["currency"], "total_amount": total});
                 }
                 _ => msg["text"] = body["text"].clone(),
             }

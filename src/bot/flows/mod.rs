@@ -29,6 +29,9 @@ pub async fn on_action(turn: Turn, q: CallbackQuery, action: Action) -> HandlerR
             Action::Mode(mode) => modes::choose(&turn, mode).await,
             Action::AddText => modes::choose_add_text(&turn).await,
             Action::Topup(amount) => topup::start_topup(&turn, amount).await,
+            Action::StarsMenu => topup::stars_menu(&turn).await,
+            Action::CardMenu => topup::card_menu(&turn).await,
+            Action::Stars(n) => topup::start_stars(&turn, n).await,
         }
     })
     .await

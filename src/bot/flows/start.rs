@@ -13,6 +13,19 @@ pub async fn on_command(turn: Turn, cmd: Command) -> HandlerResult {
             Command::Start(_payload) => start(&turn).await,
             Command::Balance => super::account::show_balance(&turn).await,
             Command::Help => help(&turn).await,
+            Command::Paysupport => {
+                let contact = turn.ctx.config.support_contact.clone();
+                turn.say(texts::paysupport(turn.lang, contact.as_deref()))
+                    .await
+            }
+            Command::Terms => {
+                let url = turn.ctx.config.terms_url.clone();
+                turn.say(texts::terms(turn.lang, url.as_deref())).await
+            }
+            Command::Privacy => {
+                let url = turn.ctx.config.privacy_url.clone();
+                turn.say(texts::privacy(turn.lang, url.as_deref())).await
+            }
             Command::Cancel => {
                 turn.set(State::Idle).await?;
                 let lang = turn.lang;

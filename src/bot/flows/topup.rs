@@ -1,25 +1,179 @@
-//! Top-ups through YooKassa: the amounts menu, a custom amount, and the pay link.
+//! Top-ups: the choice of provider, Telegram Stars invoices (SPEC §5b) and their checkout and
+//! credit, YooKassa's amounts, a custom amount and the pay link.
 
-use crate::billing::{MAX_TOPUP, MIN_TOPUP};
+use crate::billing::{MAX_TOPUP, MIN_TOPUP, StarsCredit, discounted_stars, stars_payload};
 use crate::bot::turn::{Input, Turn};
-use crate::bot::{HandlerResult, State, keyboards};
+use crate::bot::{Ctx, HandlerResult, State, keyboards};
 use crate::db::blocking;
 use crate::error::{Error, Result};
 use crate::money::Kopecks;
-use crate::texts;
+use crate::texts::{self, Lang};
+use teloxide::prelude::*;
+use teloxide::types::{LabeledPrice, PreCheckoutQuery, RefundedPayment, SuccessfulPayment};
 
+/// "Top up": Stars and card when both are on, else straight to the one that is.
 pub async fn payment_menu(turn: &Turn) -> Result<()> {
+    let (stars, card) = (
+        turn.ctx.config.stars_enabled,
+        turn.ctx.payments.is_configured(),
+    );
+    match (stars, card) {
+        (false, false) => turn.say(texts::payments_off(turn.lang)).await,
+        (true, false) => stars_menu(turn).await,
+        (false, true) => card_menu(turn).await,
+        (true, true) => {
+            let code = pending_code(turn).await?;
+            let code = code.as_ref().map(|(c, p)| (c.as_str(), *p));
+            turn.say_with(
+                texts::choose_provider(turn.lang, code),
+                keyboards::providers(turn.lang),
+            )
+            .await
+        }
+    }
+}
+
+async fn pending_code(turn: &Turn) -> Result<Option<(String, u8)>> {
+    let (billing, id) = (turn.ctx.billing.clone(), turn.user.telegram_id);
+    blocking(move || billing.pending_discount(id)).await
+}
+
+/// YooKassa's amounts.
+pub async fn card_menu(turn: &Turn) -> Result<()> {
     let lang = turn.lang;
     if !turn.ctx.payments.is_configured() {
         return turn.say(texts::payments_off(lang)).await;
     }
-    let (billing, id) = (turn.ctx.billing.clone(), turn.user.telegram_id);
-    let code = blocking(move || billing.pending_discount(id)).await?;
+    let code = pending_code(turn).await?;
     let percent = code.as_ref().map_or(0, |(_, p)| *p);
     turn.say_with(
         texts::payment_menu(lang, code.as_ref().map(|(c, p)| (c.as_str(), *p))),
         keyboards::payment_menu(lang, &turn.ctx.config.topup_amounts, percent),
     )
+    .await
+}
+
+/// The Stars amounts, each button saying what is paid and what is credited.
+pub async fn stars_menu(turn: &Turn) -> Result<()> {
+    let (lang, config) = (turn.lang, &turn.ctx.config);
+    if !config.stars_enabled {
+        return turn.say(texts::payments_off(lang)).await;
+    }
+    let code = pending_code(turn).await?;
+    let percent = code.as_ref().map_or(0, |(_, p)| *p);
+    turn.say_with(
+        texts::stars_menu(lang, code.as_ref().map(|(c, p)| (c.as_str(), *p))),
+        keyboards::stars_menu(lang, &config.stars_topup_amounts, config.stars_rate, |n| {
+            discounted_stars(i64::from(n), percent)
+        }),
+    )
+    .await
+}
+
+/// A Stars invoice for `stars`: the draft (reserving a pending discount) first, then `sendInvoice`.
+pub async fn start_stars(turn: &Turn, stars: u32) -> Result<()> {
+    let lang = turn.lang;
+    if !turn.ctx.config.stars_enabled {
+        return turn.say(texts::payments_off(lang)).await;
+    }
+    let (billing, id) = (turn.ctx.billing.clone(), turn.user.telegram_id);
+    let new = blocking(move || billing.create_stars_payment(id, stars)).await?;
+    if let Some((code, _)) = &new.dropped_code {
+        turn.say(texts::code_dropped(lang, code)).await?;
+    }
+    if let Some(held) = &new.held_by
+        && let Some(code) = held.discount_code.as_deref()
+    {
+        match held
+            .confirmation_url
+            .as_deref()
+            .and_then(|u| reqwest::Url::parse(u).ok())
+        {
+            Some(url) => {
+                turn.say_with(
+                    texts::code_held(lang, code, held.amount, held.charge_amount),
+                    keyboards::pay_link(lang, held.charge_amount, url),
+                )
+                .await?
+            }
+            None => turn.say(texts::stars_code_held(lang, code)).await?,
+        }
+    }
+    let p = &new.payment;
+    let price = u32::try_from(p.charge_amount.0).map_err(|_| Error::invalid("too many Stars"))?;
+    turn.bot
+        .send_invoice(
+            turn.chat,
+            texts::stars_invoice_title(lang, p.amount),
+            texts::stars_invoice_description(lang),
+            stars_payload(p),
+            "XTR",
+            [LabeledPrice::new(format!("⭐ {price}"), price)],
+        )
+        .await?;
+    Ok(())
+}
+
+/// `pre_checkout_query`: answered at once (Telegram waits 10 s) with billing's verdict.
+pub async fn pre_checkout(bot: Bot, q: PreCheckoutQuery, ctx: Ctx) -> HandlerResult {
+    let lang = Lang::of(q.from.language_code.as_deref());
+    let (billing, payload) = (ctx.billing.clone(), q.invoice_payload.clone());
+    let (currency, total) = (q.currency.clone(), q.total_amount);
+    let user = i64::try_from(q.from.id.0).unwrap_or(0);
+    let verdict = blocking(move || billing.stars_checkout(user, &payload, &currency, total)).await;
+    let answer = bot.answer_pre_checkout_query(q.id.clone(), matches!(verdict, Ok(Ok(()))));
+    let answer = match verdict {
+        Ok(Ok(())) => answer,
+        Ok(Err(why)) => {
+            tracing::info!(user, payload = %q.invoice_payload, ?why, "Stars checkout refused");
+            answer.error_message(texts::checkout_refused(lang, why))
+        }
+        Err(e) => {
+            tracing::error!(user, error = %e, "Stars checkout could not be checked");
+            answer.error_message(texts::checkout_unavailable(lang))
+        }
+    };
+    if let Err(e) = answer.await {
+        tracing::warn!(user, error = %e, "answering a pre-checkout query failed");
+    }
+    Ok(())
+}
+
+/// `successful_payment`: credited exactly once; the user is told through the notices outbox (in
+/// the credit's own transaction), like a YooKassa top-up.
+pub async fn paid(turn: Turn, paid: SuccessfulPayment) -> HandlerResult {
+    turn.answer(move |turn| async move {
+        let (billing, id) = (turn.ctx.billing.clone(), turn.user.telegram_id);
+        let charge = paid.telegram_payment_charge_id.0.clone();
+        let payload = paid.invoice_payload.clone();
+        let total = paid.total_amount;
+        let credit = blocking(move || billing.credit_stars(id, &payload, total, &charge)).await?;
+        match credit {
+            StarsCredit::Credited {
+                payment_id, amount, ..
+            } => {
+                tracing::info!(user = id, payment = %payment_id, %amount, stars = total, "Stars top-up credited");
+                turn.ctx.notices.notify_one();
+            }
+            StarsCredit::Already => {
+                tracing::info!(user = id, charge = %paid.telegram_payment_charge_id.0, "a Stars payment seen again; credited before")
+            }
+        }
+        Ok(())
+    })
+    .await
+}
+
+/// Telegram's message that a Stars payment was refunded (by us or by Telegram): the credit is
+/// taken back once.
+pub async fn refunded(turn: Turn, refund: RefundedPayment) -> HandlerResult {
+    turn.answer(move |turn| async move {
+        let billing = turn.ctx.billing.clone();
+        let charge = refund.telegram_payment_charge_id.0.clone();
+        let outcome = blocking(move || billing.stars_refunded(&charge)).await?;
+        tracing::info!(user = turn.user.telegram_id, charge = %refund.telegram_payment_charge_id.0, ?outcome, "Stars payment refunded");
+        Ok(())
+    })
     .await
 }
 

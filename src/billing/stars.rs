@@ -1,0 +1,300 @@
+//! Telegram Stars top-ups (SPEC §5b): a draft per invoice (under the same discount reservation as
+//! YooKassa's), the pre-checkout verdict, and the credit of a `successful_payment` exactly once,
+//! keyed to Telegram's charge id.
+
+use super::topup::{NewPayment, Offer};
+use super::{Billing, must_get_user};
+use crate::db::{self, ledger, payments::Payment, promo};
+use crate::error::{Error, Result};
+use crate::model::CheckoutRefusal;
+use crate::money::Kopecks;
+
+/// Stars are whole: a discount rounds the price up to the next Star.
+pub fn discounted_stars(stars: i64, percent: u8) -> i64 {
+    let scaled = stars * (100 - i64::from(percent.min(99)));
+    (scaled + 99) / 100
+}
+
+/// What a `successful_payment` did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StarsCredit {
+    Credited {
+        payment_id: String,
+        amount: Kopecks,
+        balance: Kopecks,
+    },
+    /// This charge was credited before (a redelivered update).
+    Already,
+}
+
+/// The invoice payload: our payment id and the kopecks it credits, so a payment whose row was lost
+/// (a database restored from an older copy) is still credited right.
+pub fn payload(p: &Payment) -> String {
+    format!("{}:{}", p.id, p.amount.0)
+}
+
+fn parse_payload(payload: &str) -> Option<(&str, Kopecks)> {
+    let (id, credit) = payload.split_once(':')?;
+    let credit = Kopecks(credit.parse().ok()?);
+    (id.starts_with("mlp-") && id.len() <= 64 && credit.is_positive() && credit <= super::MAX_TOPUP)
+        .then_some((id, credit))
+}
+
+impl Billing {
+    /// A draft for an invoice of `stars` Stars, crediting `stars` × STARS_RATE.
+    pub fn create_stars_payment(&self, telegram_id: i64, stars: u32) -> Result<NewPayment> {
+        let credit = Kopecks(i64::from(stars) * self.config.stars_rate.0);
+        if stars == 0 || credit > super::MAX_TOPUP {
+            return Err(Error::invalid(format!(
+                "a Stars top-up must be from 1 Star to {} roubles",
+                super::MAX_TOPUP
+            )));
+        }
+        self.draft(
+            telegram_id,
+            Offer {
+                provider: "stars",
+                credit,
+                price: i64::from(stars),
+                currency: "XTR".into(),
+                discount: discounted_stars,
+            },
+        )
+    }
+
+    /// The answer to a `pre_checkout_query`: ok only for our live invoice of this user, with this
+    /// amount and currency, younger than STARS_INVOICE_TTL_SECS. Read-only.
+    pub fn stars_checkout(
+        &self,
+        telegram_id: i64,
+        invoice_payload: &str,
+        currency: &str,
+        total: u32,
+    ) -> Result<std::result::Result<(), CheckoutRefusal>> {
+        let Some((id, credit)) = parse_payload(invoice_payload) else {
+            return Ok(Err(CheckoutRefusal::Unknown));
+        };
+        let Some(p) = self.store.payment(id)? else {
+            return Ok(Err(CheckoutRefusal::Unknown));
+        };
+        let age = crate::time::now() - p.created_at;
+        Ok(
+            if p.provider != "stars" || p.telegram_id != telegram_id || p.amount != credit {
+                Err(CheckoutRefusal::Unknown)
+            } else if p.status != "created" {
+                Err(CheckoutRefusal::Closed)
+            } else if currency != "XTR" || i64::from(total) != p.charge_amount.0 {
+                Err(CheckoutRefusal::Changed)
+            } else if age > i64::from(self.config.stars_invoice_ttl_secs) {
+                Err(CheckoutRefusal::Expired)
+            } else {
+                Ok(())
+            },
+        )
+    }
+
+    /// Credits a `successful_payment` exactly once (ledger key `stars:<charge id>`) and marks its
+    /// payment succeeded in the same transaction; the Stars are Telegram's to hold, so the payer is
+    /// credited whatever became of the draft. A payment whose row is missing is credited from the
+    /// payload and recorded.
+    pub fn credit_stars(
+        &self,
+        telegram_id: i64,
+        invoice_payload: &str,
+        total: u32,
+        charge_id: &str,
+    ) -> Result<StarsCredit> {
+        let (id, credit) = parse_payload(invoice_payload).ok_or_else(|| {
+            Error::invalid(format!("not our invoice payload: {invoice_payload:?}"))
+        })?;
+        let new_id = crate::ids::random_id("mlp-")?;
+        self.store.write(|tx| {
+            let now = crate::time::now();
+            let row = db::payments::get(tx, id)?.filter(|p| p.telegram_id == telegram_id);
+            let payment = match row {
+                Some(p) => p,
+                None => {
+                    // Lost (a restored database) or not this payer's: recorded from the payload.
+                    let p = Payment {
+                        id: if db::payments::get(tx, id)?.is_none() {
+                            id.to_string()
+                        } else {
+                            new_id.clone()
+                        },
+                        telegram_id,
+                        amount: credit,
+                        charge_amount: Kopecks(i64::from(total).max(1)),
+                        currency: "XTR".into(),
+                        discount_code: None,
+                        discount_percent: 0,
+                        yookassa_id: None,
+                        confirmation_url: None,
+                        status: "created".into(),
+                        created_at: now,
+                        provider: "stars".into(),
+                        charge_id: None,
+                    };
+                    must_get_user(tx, telegram_id)?;
+                    db::payments::insert(tx, &p, now)?;
+                    tracing::warn!(payment = %p.id, charge = charge_id, "a Stars payment without its draft: credited from the payload");
+                    p
+                }
+            };
+            let credited = ledger::append(
+                tx,
+                &ledger::Entry {
+                    telegram_id,
+                    kind: ledger::Kind::Topup,
+                    amount: payment.amount,
+                    free_ops: 0,
+                    key: &format!("stars:{charge_id}"),
+                    operation_id: None,
+                    payment_id: Some(&payment.id),
+                    reason: payment.discount_code.as_deref(),
+                },
+                now,
+            )?;
+            if !credited {
+                return Ok(StarsCredit::Already);
+            }
+            db::payments::set_paid_by_charge(tx, &payment.id, charge_id, now)?;
+            if let Some(code) = payment.discount_code.as_deref()
+                && !promo::consume(tx, &payment.id, now)?
+            {
+                promo::record_use(tx, telegram_id, code, Some(&payment.id), now)?;
+            }
+            let user = must_get_user(tx, telegram_id)?;
+            if user.pending_discount_code.is_some()
+                && user.pending_discount_code == payment.discount_code
+            {
+                db::users::set_pending_discount_code(tx, telegram_id, None)?;
+            }
+            db::notices::insert(
+                tx,
+                telegram_id,
+                "topup_credited",
+                &serde_json::json!({
+                    "payment_id": payment.id,
+                    "amount": payment.amount.to_decimal(),
+                    "balance": user.balance.to_decimal(),
+                }),
+                now,
+            )?;
+            Ok(StarsCredit::Credited {
+                payment_id: payment.id,
+                amount: payment.amount,
+                balance: user.balance,
+            })
+        })
+    }
+
+    /// Telegram says a Stars payment was refunded (our `payment refund`, or Telegram's own): its
+    /// credit is taken back once (ledger key `refund:<payment id>`), as far as the balance still
+    /// holds it — the Stars are already back with the payer.
+    pub fn stars_refunded(&self, charge_id: &str) -> Result<RefundDebit> {
+        self.store.write(|tx| {
+            let Some(p) = db::payments::by_charge_id(tx, charge_id)? else {
+                return Ok(RefundDebit::Unknown);
+            };
+            debit_refund(tx, &p, false)
+        })
+    }
+
+    /// Cancels Stars invoices left unpaid past their checkout window (with a margin for a payment
+    /// on its way), releasing any discount they reserved. Returns how many.
+    pub fn expire_stars_invoices(&self) -> Result<usize> {
+        let before = crate::time::now() - i64::from(self.config.stars_invoice_ttl_secs) - 300;
+        let ids = self.store.read(|c| db::payments::unpaid_stars(c, before))?;
+        let mut n = 0;
+        for id in ids {
+            if self.cancel_payment(&id)? {
+                n += 1;
+            }
+        }
+        Ok(n)
+    }
+}
+
+/// What taking back a refunded top-up's credit did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RefundDebit {
+    Debited {
+        telegram_id: i64,
+        amount: Kopecks,
+        /// What the balance no longer held (only when the provider refunded on its own).
+        shortfall: Kopecks,
+    },
+    /// Refunded before.
+    Already,
+    /// Not a payment of ours.
+    Unknown,
+    /// `payment refund` asked for more than the balance still holds: nothing done.
+    NotCovered { balance: Kopecks },
+}
+
+/// Debits the credit of refunded payment `p` once. `whole`: refuse unless the balance covers all of
+/// it (our own refunds, before the provider is asked); otherwise take what is there.
+pub(super) fn debit_refund(
+    tx: &rusqlite::Connection,
+    p: &Payment,
+    whole: bool,
+) -> Result<RefundDebit> {
+    let now = crate::time::now();
+    let user = must_get_user(tx, p.telegram_id)?;
+    if whole && user.balance < p.amount {
+        return Ok(RefundDebit::NotCovered {
+            balance: user.balance,
+        });
+    }
+    if !db::payments::set_refunded(tx, &p.id, now)? {
+        return Ok(RefundDebit::Already);
+    }
+    let amount = p.amount.min(user.balance);
+    let reason = format!("refund of payment {}", p.id);
+    ledger::append(
+        tx,
+        &ledger::Entry {
+            telegram_id: p.telegram_id,
+            kind: ledger::Kind::Adjustment,
+            amount: Kopecks(-amount.0),
+            free_ops: 0,
+            key: &format!("refund:{}", p.id),
+            operation_id: None,
+            payment_id: Some(&p.id),
+            reason: Some(&reason),
+        },
+        now,
+    )?;
+    Ok(RefundDebit::Debited {
+        telegram_id: p.telegram_id,
+        amount,
+        shortfall: Kopecks(p.amount.0 - amount.0),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stars_discounts_round_up_and_payloads_parse() {
+        assert_eq!(discounted_stars(100, 10), 90);
+        assert_eq!(discounted_stars(99, 10), 90); // 89.1 → 90
+        assert_eq!(discounted_stars(1, 50), 1);
+        assert_eq!(discounted_stars(100, 0), 100);
+        assert_eq!(
+            parse_payload("mlp-abc:10000"),
+            Some(("mlp-abc", Kopecks(10000)))
+        );
+        for bad in [
+            "",
+            "mlp-abc",
+            "x-abc:100",
+            "mlp-abc:-5",
+            "mlp-abc:0",
+            "mlp-a:999999999999",
+        ] {
+            assert_eq!(parse_payload(bad), None, "{bad}");
+        }
+    }
+}
