@@ -40,10 +40,40 @@ pub enum Command {
     Backup { dest: PathBuf },
     /// Check the configuration, the database and the books; exit non-zero if anything is wrong
     Check,
+    /// Top-ups of both providers: one's whole story, a list, a refund
+    #[command(subcommand)]
+    Payment(PaymentCommand),
     /// Users, payments, revenue and operations
     Stats {
         #[arg(long)]
         json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PaymentCommand {
+    /// One top-up's whole story (ID: ours, YooKassa's or Telegram's charge id)
+    Show {
+        id: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Top-ups, newest first
+    List {
+        #[arg(long, value_name = "ID")]
+        user: Option<i64>,
+        #[arg(long, value_name = "S")]
+        status: Option<String>,
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        since: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Give a credited top-up back through its provider and debit its credit once confirmed
+    Refund {
+        id: String,
+        #[arg(long)]
+        reason: Option<String>,
     },
 }
 
@@ -129,7 +159,148 @@ pub fn execute(cli: Cli) -> Result<ExitCode> {
         }
         Command::Check => check(&config),
         Command::Stats { json } => stats(&billing(&config)?, json),
+        Command::Payment(cmd) => payment(&config, cmd),
     }
+}
+
+fn payment(config: &Arc<Config>, cmd: PaymentCommand) -> Result<ExitCode> {
+    let billing = billing(config)?;
+    let store = billing.store().clone();
+    match cmd {
+        PaymentCommand::Show { id, json } => {
+            let Some(p) = store.read(|c| crate::db::payments::find(c, &id))? else {
+                return Err(Error::NotFound(format!("payment {id}")));
+            };
+            let events = store.read(|c| crate::db::payments::story(c, &p))?;
+            let mut value = payment_json(&store, &p)?;
+            value["events"] = events
+                .iter()
+                .map(|(at, what)| serde_json::json!({"at": crate::time::datetime_of(*at), "what": what}))
+                .collect();
+            if json {
+                println!("{value}");
+            } else {
+                println!(
+                    "{} ({}) user {}: {} ₽ credit, paid {} {}, {}",
+                    p.id,
+                    p.provider,
+                    p.telegram_id,
+                    p.amount,
+                    crate::db::payments::price_text(&p),
+                    p.currency,
+                    value["status"].as_str().unwrap_or("")
+                );
+                for (at, what) in events {
+                    println!("  {}  {what}", crate::time::datetime_of(at));
+                }
+            }
+        }
+        PaymentCommand::List {
+            user,
+            status,
+            since,
+            json,
+        } => {
+            let since = since
+                .as_deref()
+                .map(expiry_from_date)
+                .transpose()?
+                .map(|t| t - 86_400);
+            let list = store
+                .read(|c| crate::db::payments::list(c, user, status.as_deref(), since, 1000))?;
+            let values = list
+                .iter()
+                .map(|p| payment_json(&store, p))
+                .collect::<Result<Vec<_>>>()?;
+            if json {
+                println!("{}", serde_json::Value::Array(values));
+            } else {
+                for v in values {
+                    println!(
+                        "{}  {:<8} user {:<12} {:>10} ₽  {:<10} {}",
+                        v["id"].as_str().unwrap_or(""),
+                        v["provider"].as_str().unwrap_or(""),
+                        v["telegram_id"],
+                        v["credit"].as_str().unwrap_or(""),
+                        v["status"].as_str().unwrap_or(""),
+                        crate::time::datetime_of(v["created_at"].as_i64().unwrap_or(0)),
+                    );
+                }
+            }
+        }
+        PaymentCommand::Refund { id, reason } => {
+            let Some(p) = store.read(|c| crate::db::payments::find(c, &id))? else {
+                return Err(Error::NotFound(format!("payment {id}")));
+            };
+            let payments = crate::payments::Payments::new(
+                billing.clone(),
+                config.clone(),
+                Arc::new(crate::metrics::Metrics::default()),
+            )?;
+            let bot = match config.telegram_bot_token {
+                Some(_) => Some(crate::bot::client(config)?),
+                None => None,
+            };
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .map_err(|e| Error::io("starting the async runtime", e))?;
+            let outcome = runtime.block_on(payments.refund(bot.as_ref(), &p.id))?;
+            use crate::billing::RefundDebit;
+            use crate::payments::RefundOutcome;
+            let reason = reason.map(|r| format!(" ({r})")).unwrap_or_default();
+            match outcome {
+                RefundOutcome::Done(RefundDebit::Debited {
+                    telegram_id,
+                    amount,
+                    shortfall,
+                }) => {
+                    println!(
+                        "payment {}: refunded{reason}; {amount} ₽ debited from user {telegram_id}",
+                        p.id
+                    );
+                    if shortfall.is_positive() {
+                        println!("  {shortfall} ₽ of the credit was no longer on the balance");
+                    }
+                }
+                RefundOutcome::Done(other) => println!("payment {}: refunded; {other:?}", p.id),
+                RefundOutcome::Pending => {
+                    println!(
+                        "payment {}: YooKassa is processing the refund; nothing debited yet — run this again to follow it",
+                        p.id
+                    );
+                }
+                RefundOutcome::Refused(why) => {
+                    eprintln!("error: {why}");
+                    return Ok(ExitCode::from(1));
+                }
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// One payment as `payment show --json` and `payment list --json` print it.
+fn payment_json(store: &Store, p: &crate::db::payments::Payment) -> Result<serde_json::Value> {
+    let refunded = store.read(|c| crate::db::payments::refunded_at(c, &p.id))?;
+    let paid = if p.currency == "XTR" {
+        serde_json::json!(p.charge_amount.0)
+    } else {
+        serde_json::json!(p.charge_amount.to_decimal())
+    };
+    Ok(serde_json::json!({
+        "id": p.id,
+        "provider": p.provider,
+        "telegram_id": p.telegram_id,
+        "credit": p.amount.to_decimal(),
+        "paid": paid,
+        "currency": p.currency,
+        "status": if refunded.is_some() { "refunded" } else { p.status.as_str() },
+        "discount_code": p.discount_code,
+        "provider_id": if p.provider == "stars" { p.charge_id.clone() } else { p.yookassa_id.clone() },
+        "created_at": p.created_at,
+        "refunded_at": refunded,
+    }))
 }
 
 /// The billing core for an admin verb: the database as it is, never migrated (SPEC §3).

@@ -48,6 +48,18 @@ fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
     era * 146_097 + doe - 719_468
 }
 
+/// The UTC time of a unix time, `YYYY-MM-DDTHH:MM:SSZ`.
+pub fn datetime_of(unix: i64) -> String {
+    let secs = unix.rem_euclid(86_400);
+    format!(
+        "{}T{:02}:{:02}:{:02}Z",
+        date_of(unix),
+        secs / 3600,
+        secs % 3600 / 60,
+        secs % 60
+    )
+}
+
 /// The UTC date of a unix time, YYYY-MM-DD.
 pub fn date_of(unix: i64) -> String {
     let z = unix.div_euclid(86_400) + 719_468;

@@ -635,3 +635,43 @@ fn a_notification_finds_a_payment_by_its_metadata() {
     assert_eq!(topup_rows(&dir, &ours.id), 1);
     books_hold(&dir);
 }
+
+/// `payment refund` of a YooKassa top-up: `POST /refunds` once with an Idempotence-Key, the credit
+/// debited once; asking again changes nothing.
+#[test]
+fn a_yookassa_top_up_is_refunded_once() {
+    let (dir, fake) = (Scratch::new("pay-refund"), FakeYooKassa::start());
+    let vars = env(&fake, TEST_KEY);
+    let bot = start(&dir, &vars);
+    let (ours, yk) = topup(&dir, &vars, 520, 100);
+    fake.set_status(&yk, "succeeded");
+    assert_eq!(
+        post(
+            bot.addr,
+            &notify_body("payment.succeeded", &yk, "succeeded", "100.00")
+        ),
+        200
+    );
+    wait_until(20, "the credit", || balance(&dir, 520) == 10_000);
+    let refund = || {
+        let mut cmd = media_lab(dir.path());
+        for (k, v) in &vars {
+            cmd.env(k, v);
+        }
+        cmd.args(["payment", "refund", &yk]).output().expect("run")
+    };
+    let out = refund();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(fake.refunds(), 1);
+    assert_eq!(fake.count("POST", "/v3/refunds"), 1);
+    assert_eq!(balance(&dir, 520), 0);
+    let out = refund();
+    assert!(!out.status.success());
+    assert_eq!(fake.count("POST", "/v3/refunds"), 1, "not asked again");
+    assert_eq!(balance(&dir, 520), 0);
+    assert_eq!(topup_rows(&dir, &ours), 1);
+}

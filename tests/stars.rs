@@ -297,3 +297,91 @@ fn no_provider_means_payments_are_off() {
     assert!(reply.text().contains("не настроена"), "{}", reply.text());
     assert_eq!(count(&dir, "SELECT count(*) FROM payments"), 0);
 }
+
+/// `payment refund` of a Stars top-up: refundStarPayment once, the credit debited once; a second
+/// refund and a refund the balance no longer covers are refused without calling Telegram.
+#[test]
+fn a_stars_top_up_is_refunded_once_and_only_while_covered() {
+    let (dir, tg) = (Scratch::new("stars-refund"), FakeTelegram::start());
+    let _bot = start(&dir, &tg, &[]);
+    let user = 871;
+    let inv = invoice(&tg, user, 100);
+    let (_, charge) = tg.pay_invoice(user, &inv);
+    let charge = charge.expect("paid");
+    wait_until(10, "the credit", || balance(&dir, user) == "100.00");
+    let cli = |args: &[&str]| {
+        media_lab(dir.path())
+            .env("TELEGRAM_BOT_TOKEN", TOKEN)
+            .env("TELEGRAM_API_URL", tg.url())
+            .args(args)
+            .output()
+            .expect("run")
+    };
+    let refunds = || {
+        tg.calls()
+            .iter()
+            .filter(|c| c.method == "refundstarpayment")
+            .count()
+    };
+    // Found by Telegram's charge id as well as ours.
+    let shown = cli(&["payment", "show", &charge, "--json"]);
+    let story: serde_json::Value = serde_json::from_slice(&shown.stdout).expect("json");
+    assert_eq!(
+        (
+            story["provider"].as_str(),
+            story["currency"].as_str(),
+            story["paid"].as_i64(),
+            story["credit"].as_str()
+        ),
+        (Some("stars"), Some("XTR"), Some(100), Some("100.00")),
+        "{story}"
+    );
+    assert!(
+        story["events"].as_array().is_some_and(|e| e.len() >= 2),
+        "{story}"
+    );
+    let id = story["id"].as_str().expect("id").to_string();
+
+    let out = cli(&["payment", "refund", &id]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(refunds(), 1);
+    assert_eq!(balance(&dir, user), "0.00");
+    let out = cli(&["payment", "refund", &id]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("refunded already"));
+    assert_eq!(refunds(), 1, "nothing asked of Telegram the second time");
+
+    // Spent in part: refused with what is left, nothing called.
+    let inv = invoice(&tg, user, 100);
+    tg.pay_invoice(user, &inv);
+    wait_until(10, "the credit", || balance(&dir, user) == "100.00");
+    ok(
+        dir.path(),
+        &[
+            "user",
+            "credit",
+            &user.to_string(),
+            "-60",
+            "--reason",
+            "spent",
+        ],
+    );
+    let list = cli(&["payment", "list", "--user", &user.to_string(), "--json"]);
+    let list: serde_json::Value = serde_json::from_slice(&list.stdout).expect("json");
+    let newest = list[0]["id"].as_str().expect("id").to_string();
+    assert_eq!(list.as_array().map(Vec::len), Some(2));
+    let out = cli(&["payment", "refund", &newest]);
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("40.00"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(refunds(), 1);
+    assert_eq!(balance(&dir, user), "40.00");
+    assert!(ok(dir.path(), &["check"]).contains("the books hold"));
+}

@@ -4,12 +4,14 @@
 
 mod operations;
 mod promo;
+mod refunds;
 mod stars;
 mod topup;
 
 pub use operations::{Finish, Reservation, Reserve};
 pub use promo::{Redeemed, STANDARD_CODES, normalize_code};
-pub use stars::{RefundDebit, StarsCredit, discounted_stars, payload as stars_payload};
+pub use refunds::{RefundDebit, Refundable};
+pub use stars::{StarsCredit, discounted_stars, payload as stars_payload};
 pub use topup::{MAX_TOPUP, MIN_TOPUP, NewPayment, PaymentUpdate};
 
 use crate::config::Config;

@@ -188,18 +188,6 @@ impl Billing {
         })
     }
 
-    /// Telegram says a Stars payment was refunded (our `payment refund`, or Telegram's own): its
-    /// credit is taken back once (ledger key `refund:<payment id>`), as far as the balance still
-    /// holds it — the Stars are already back with the payer.
-    pub fn stars_refunded(&self, charge_id: &str) -> Result<RefundDebit> {
-        self.store.write(|tx| {
-            let Some(p) = db::payments::by_charge_id(tx, charge_id)? else {
-                return Ok(RefundDebit::Unknown);
-            };
-            debit_refund(tx, &p, false)
-        })
-    }
-
     /// Cancels Stars invoices left unpaid past their checkout window (with a margin for a payment
     /// on its way), releasing any discount they reserved. Returns how many.
     pub fn expire_stars_invoices(&self) -> Result<usize> {
@@ -213,63 +201,6 @@ impl Billing {
         }
         Ok(n)
     }
-}
-
-/// What taking back a refunded top-up's credit did.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum RefundDebit {
-    Debited {
-        telegram_id: i64,
-        amount: Kopecks,
-        /// What the balance no longer held (only when the provider refunded on its own).
-        shortfall: Kopecks,
-    },
-    /// Refunded before.
-    Already,
-    /// Not a payment of ours.
-    Unknown,
-    /// `payment refund` asked for more than the balance still holds: nothing done.
-    NotCovered { balance: Kopecks },
-}
-
-/// Debits the credit of refunded payment `p` once. `whole`: refuse unless the balance covers all of
-/// it (our own refunds, before the provider is asked); otherwise take what is there.
-pub(super) fn debit_refund(
-    tx: &rusqlite::Connection,
-    p: &Payment,
-    whole: bool,
-) -> Result<RefundDebit> {
-    let now = crate::time::now();
-    let user = must_get_user(tx, p.telegram_id)?;
-    if whole && user.balance < p.amount {
-        return Ok(RefundDebit::NotCovered {
-            balance: user.balance,
-        });
-    }
-    if !db::payments::set_refunded(tx, &p.id, now)? {
-        return Ok(RefundDebit::Already);
-    }
-    let amount = p.amount.min(user.balance);
-    let reason = format!("refund of payment {}", p.id);
-    ledger::append(
-        tx,
-        &ledger::Entry {
-            telegram_id: p.telegram_id,
-            kind: ledger::Kind::Adjustment,
-            amount: Kopecks(-amount.0),
-            free_ops: 0,
-            key: &format!("refund:{}", p.id),
-            operation_id: None,
-            payment_id: Some(&p.id),
-            reason: Some(&reason),
-        },
-        now,
-    )?;
-    Ok(RefundDebit::Debited {
-        telegram_id: p.telegram_id,
-        amount,
-        shortfall: Kopecks(p.amount.0 - amount.0),
-    })
 }
 
 #[cfg(test)]

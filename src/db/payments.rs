@@ -314,3 +314,110 @@ pub fn set_refunded(conn: &Connection, id: &str, now: i64) -> Result<bool> {
         params![id, now],
     )? == 1)
 }
+
+pub fn refunded_at(conn: &Connection, id: &str) -> Result<Option<i64>> {
+    Ok(conn
+        .query_row(
+            "SELECT refunded_at FROM payments WHERE id = ?1",
+            [id],
+            |r| r.get(0),
+        )
+        .optional()?
+        .flatten())
+}
+
+/// A payment by our id, YooKassa's id or Telegram's charge id.
+pub fn find(conn: &Connection, any_id: &str) -> Result<Option<Payment>> {
+    Ok(conn
+        .query_row(
+            &format!(
+                "SELECT {COLUMNS} FROM payments WHERE id = ?1 OR yookassa_id = ?1 OR charge_id = ?1 LIMIT 1"
+            ),
+            [any_id],
+            from_row,
+        )
+        .optional()?)
+}
+
+/// Payments newest first, filtered by user, status and creation time.
+pub fn list(
+    conn: &Connection,
+    telegram_id: Option<i64>,
+    status: Option<&str>,
+    since: Option<i64>,
+    limit: u32,
+) -> Result<Vec<Payment>> {
+    let mut stmt = conn.prepare(&format!(
+        "SELECT {COLUMNS} FROM payments
+          WHERE (?1 IS NULL OR telegram_id = ?1) AND (?2 IS NULL OR status = ?2)
+            AND (?3 IS NULL OR created_at >= ?3)
+          ORDER BY created_at DESC, rowid DESC LIMIT ?4"
+    ))?;
+    let rows = stmt.query_map(params![telegram_id, status, since, limit], from_row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// A payment's story, oldest first: its draft, the notifications about it, its ledger rows, its
+/// refund — each as (unix time, what).
+pub fn story(conn: &Connection, p: &Payment) -> Result<Vec<(i64, String)>> {
+    let mut events = vec![(
+        p.created_at,
+        format!(
+            "draft: {} credit, {} {} to pay",
+            p.amount,
+            price_text(p),
+            p.currency
+        ),
+    )];
+    if let Some(yk) = &p.yookassa_id {
+        let mut stmt = conn.prepare(
+            "SELECT received_at, event, processed_at, outcome FROM payment_notifications
+              WHERE yookassa_id = ?1 ORDER BY id",
+        )?;
+        let rows = stmt.query_map([yk], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, Option<i64>>(2)?,
+                r.get::<_, Option<String>>(3)?,
+            ))
+        })?;
+        for row in rows {
+            let (at, event, processed, outcome) = row?;
+            events.push((at, format!("notification {event} received")));
+            if let Some(done) = processed {
+                let outcome = outcome.unwrap_or_default();
+                events.push((done, format!("checked with the API: {outcome}")));
+            }
+        }
+    }
+    let mut stmt = conn.prepare(
+        "SELECT created_at, kind, amount, idempotency_key FROM ledger WHERE payment_id = ?1 ORDER BY id",
+    )?;
+    let rows = stmt.query_map([&p.id], |r| {
+        Ok((
+            r.get::<_, i64>(0)?,
+            r.get::<_, String>(1)?,
+            Kopecks(r.get(2)?),
+            r.get::<_, String>(3)?,
+        ))
+    })?;
+    for row in rows {
+        let (at, kind, amount, key) = row?;
+        events.push((at, format!("ledger {kind} {amount} ({key})")));
+    }
+    if let Some(at) = refunded_at(conn, &p.id)? {
+        events.push((at, "refunded".into()));
+    }
+    events.sort_by_key(|(at, _)| *at);
+    Ok(events)
+}
+
+/// What the payer pays, as text: kopecks as roubles, Stars as a whole number.
+pub fn price_text(p: &Payment) -> String {
+    if p.currency == "XTR" {
+        p.charge_amount.0.to_string()
+    } else {
+        p.charge_amount.to_decimal()
+    }
+}

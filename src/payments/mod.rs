@@ -2,7 +2,10 @@
 //! the reconciler that re-asks about pending payments so a lost notification costs nobody a kopeck.
 
 pub mod notification;
+mod refund;
 pub mod yookassa;
+
+pub use refund::RefundOutcome;
 
 use crate::billing::{Billing, PaymentUpdate};
 use crate::config::Config;

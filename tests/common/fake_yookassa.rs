@@ -36,6 +36,8 @@ struct State {
     held: u64,
     /// New payments are made with this amount instead of the one asked for.
     create_value: Option<String>,
+    /// Refunds by Idempotence-Key: (request body, refund id).
+    refunds: HashMap<String, (serde_json::Value, String)>,
 }
 
 pub struct FakeYooKassa {
@@ -113,6 +115,11 @@ impl FakeYooKassa {
     /// (method, path) of every request so far.
     pub fn requests(&self) -> Vec<(String, String)> {
         self.with(|s| s.requests.clone())
+    }
+
+    /// Refunds made (one per Idempotence-Key).
+    pub fn refunds(&self) -> usize {
+        self.state.lock().expect("fake state").refunds.len()
     }
 
     pub fn gets_of(&self, id: &str) -> usize {
@@ -251,6 +258,47 @@ fn answer(
             s.keys.insert(key.to_string(), (body, id.clone()));
             s.payments.insert(id.clone(), p);
             (200, payment_json(&s.payments[&id]))
+        }
+        ("POST", "/v3/refunds") => {
+            let Some(key) = key else {
+                return error(400, "invalid_request", "Idempotence-Key header is required");
+            };
+            let Ok(body) = serde_json::from_slice::<serde_json::Value>(raw) else {
+                return error(400, "invalid_request", "Body is not JSON");
+            };
+            let refund = |id: &str| {
+                serde_json::json!({"id": id, "status": "succeeded", "payment_id": body["payment_id"],
+                    "amount": body["amount"], "created_at": "2026-11-24T10:00:00.000Z"})
+            };
+            if let Some((seen, id)) = s.refunds.get(key).cloned() {
+                if seen != body {
+                    return error(
+                        400,
+                        "invalid_request",
+                        "Idempotence key duplicated with another request body",
+                    );
+                }
+                return (200, refund(&id));
+            }
+            let paid = body["payment_id"]
+                .as_str()
+                .and_then(|id| s.payments.get(id))
+                .is_some_and(|p| {
+                    p.status == "succeeded"
+                        && p.value == body["amount"]["value"].as_str().unwrap_or("")
+                });
+            if !paid {
+                return error(
+                    400,
+                    "invalid_request",
+                    "Payment is not refundable for this amount",
+                );
+            }
+            s.counter += 1;
+            let id = format!("rf{:06x}", s.counter);
+            s.refunds
+                .insert(key.to_string(), (body.clone(), id.clone()));
+            (200, refund(&id))
         }
         ("GET", p) if p.starts_with("/v3/payments/") => {
             let id = &p["/v3/payments/".len()..];
