@@ -280,6 +280,57 @@ fn payment(config: &Arc<Config>, cmd: PaymentCommand) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// `check`'s Stars lines: the bot's Star balance answers, and every recent incoming Star payment
+/// Telegram lists was credited here. (good, line) each.
+async fn stars_lines(bot: &teloxide::Bot, store: &Store) -> Result<Vec<(bool, String)>> {
+    use teloxide::prelude::Requester;
+    let balance = bot.get_my_star_balance().await?;
+    let mut lines = vec![(
+        true,
+        format!("Telegram Stars: the bot holds {} Stars", balance.amount),
+    )];
+    let recent = bot.get_star_transactions().await?;
+    let incoming: Vec<String> = recent
+        .transactions
+        .iter()
+        .filter(|t| t.source.is_some())
+        .map(|t| t.id.0.clone())
+        .collect();
+    let missing: Vec<String> = incoming
+        .iter()
+        .filter(|id| {
+            store
+                .read(|c| {
+                    Ok(c.query_row(
+                        "SELECT count(*) FROM ledger WHERE idempotency_key = 'stars:' || ?1",
+                        [id.as_str()],
+                        |r| r.get::<_, i64>(0),
+                    )?)
+                })
+                .map_or(true, |n| n == 0)
+        })
+        .cloned()
+        .collect();
+    lines.push(if missing.is_empty() {
+        (
+            true,
+            format!(
+                "Telegram Stars: the {} latest incoming payments are all credited",
+                incoming.len()
+            ),
+        )
+    } else {
+        (
+            false,
+            format!(
+                "Telegram Stars: paid but not credited here: {} (credit by hand with `user credit` after a look at `payment list`)",
+                missing.join(", ")
+            ),
+        )
+    });
+    Ok(lines)
+}
+
 /// One payment as `payment show --json` and `payment list --json` print it.
 fn payment_json(store: &Store, p: &crate::db::payments::Payment) -> Result<serde_json::Value> {
     let refunded = store.read(|c| crate::db::payments::refunded_at(c, &p.id))?;
@@ -466,6 +517,7 @@ fn check(config: &Arc<Config>) -> Result<ExitCode> {
             let me = runtime.block_on(async {
                 tokio::time::timeout(std::time::Duration::from_secs(20), bot.get_me()).await
             });
+            let reached = matches!(me, Ok(Ok(_)));
             match me {
                 Ok(Ok(me)) => ok(format!("Telegram: the token belongs to @{}", me.username())),
                 Ok(Err(e)) => fail(format!(
@@ -477,11 +529,23 @@ fn check(config: &Arc<Config>) -> Result<ExitCode> {
                     config.telegram_api_url
                 )),
             }
+            if reached && config.stars_enabled {
+                let store = Store::open_current(&config.database_path)?;
+                match runtime.block_on(stars_lines(&bot, &store)) {
+                    Ok(lines) => lines
+                        .into_iter()
+                        .for_each(|(good, line)| if good { ok(line) } else { fail(line) }),
+                    Err(e) => fail(format!("Telegram Stars: {e}")),
+                }
+            }
         }
     }
     match crate::payments::yookassa::YooKassa::from_config(config)? {
+        None if config.stars_enabled => warn(
+            "YOOKASSA_SHOP_ID / YOOKASSA_SECRET_KEY are not set: top-ups are Telegram Stars only",
+        ),
         None => warn(
-            "YOOKASSA_SHOP_ID / YOOKASSA_SECRET_KEY are not set: the bot will say payments are not configured",
+            "YOOKASSA_SHOP_ID / YOOKASSA_SECRET_KEY are not set and STARS_ENABLED=false: the bot will say payments are not configured",
         ),
         Some(api) => {
             match runtime.block_on(api.check_credentials()) {
@@ -583,14 +647,16 @@ fn stats(billing: &Billing, json: bool) -> Result<ExitCode> {
     );
     println!("balances:         {} ₽", Kopecks(s.balances_kopecks));
     println!(
-        "revenue:          {} ₽ paid, {} ₽ credited",
+        "revenue:          {} ₽ and {} Stars paid, {} ₽ credited",
         Kopecks(s.revenue_kopecks),
+        s.revenue_stars,
         Kopecks(s.credited_kopecks)
     );
-    println!("payments:");
+    println!("payments (credit):");
     for p in &s.payments {
         println!(
-            "  {:<20} {:>6}  {} ₽",
+            "  {:<9} {:<20} {:>6}  {} ₽",
+            p.provider,
             p.status,
             p.count,
             Kopecks(p.amount_kopecks)

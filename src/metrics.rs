@@ -64,10 +64,15 @@ impl Metrics {
         );
         gauge(
             "media_lab_payments",
-            "Payments by status.",
+            "Payments by provider and status.",
             s.payments
                 .iter()
-                .map(|p| (format!("{{status=\"{}\"}}", p.status), p.count))
+                .map(|p| {
+                    (
+                        format!("{{provider=\"{}\",status=\"{}\"}}", p.provider, p.status),
+                        p.count,
+                    )
+                })
                 .collect(),
         );
         gauge(
@@ -77,8 +82,13 @@ impl Metrics {
         );
         gauge(
             "media_lab_revenue_kopecks",
-            "Kopecks paid by payers for succeeded top-ups.",
+            "Kopecks paid by payers for succeeded top-ups (YooKassa).",
             vec![(String::new(), s.revenue_kopecks)],
+        );
+        gauge(
+            "media_lab_revenue_stars",
+            "Telegram Stars paid by payers for succeeded top-ups.",
+            vec![(String::new(), s.revenue_stars)],
         );
         gauge(
             "media_lab_operations",

@@ -223,7 +223,7 @@ fn a_genuine_success_is_credited_once_even_when_repeated() {
         "{metrics}"
     );
     assert!(
-        metrics.contains("media_lab_payments{status=\"succeeded\"} 1"),
+        metrics.contains("media_lab_payments{provider=\"yookassa\",status=\"succeeded\"} 1"),
         "{metrics}"
     );
     books_hold(&dir);

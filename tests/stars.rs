@@ -104,7 +104,29 @@ fn stars_top_up_credits_at_the_rate_and_tells_the_user() {
     });
     assert!(told.text().contains("100.00"), "{}", told.text());
     assert_eq!(balance(&dir, user), "100.00");
-    assert!(ok(dir.path(), &["check"]).contains("the books hold"));
+    // check asks Telegram: the Star balance answers and every listed payment is credited here.
+    let check = |tg: &FakeTelegram| {
+        media_lab(dir.path())
+            .env("TELEGRAM_BOT_TOKEN", TOKEN)
+            .env("TELEGRAM_API_URL", tg.url())
+            .arg("check")
+            .output()
+            .expect("check")
+    };
+    let out = check(&tg);
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(
+        text.contains("OK    Telegram Stars: the 1 latest incoming payments are all credited"),
+        "{text}"
+    );
+    tg.add_star_transaction("stxnotours", user, 5);
+    let out = check(&tg);
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(!out.status.success());
+    assert!(
+        text.contains("FAIL  Telegram Stars: paid but not credited here: stxnotours"),
+        "{text}"
+    );
 
     // At 1.5 roubles a Star, 100 Stars credit 150 ₽.
     drop(_bot);

@@ -26,8 +26,10 @@ pub struct Stats {
     /// Sum of all balances, kopecks.
     pub balances_kopecks: i64,
     pub payments: Vec<PaymentRow>,
-    /// What payers paid for succeeded payments, kopecks.
+    /// What payers paid in roubles for succeeded payments, kopecks.
     pub revenue_kopecks: i64,
+    /// What payers paid in Telegram Stars for succeeded payments.
+    pub revenue_stars: i64,
     /// What was credited for them, kopecks.
     pub credited_kopecks: i64,
     pub operations: Vec<OperationRow>,
@@ -36,6 +38,8 @@ pub struct Stats {
 
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct PaymentRow {
+    /// `yookassa` or `stars`.
+    pub provider: String,
     pub status: String,
     pub count: i64,
     pub amount_kopecks: i64,
@@ -51,14 +55,16 @@ pub struct OperationRow {
 pub fn collect(conn: &Connection) -> Result<Stats> {
     let one = |sql: &str| conn.query_row(sql, [], |r| r.get::<_, i64>(0));
     let mut stmt = conn.prepare(
-        "SELECT status, count(*), coalesce(sum(amount), 0) FROM payments GROUP BY status ORDER BY status",
+        "SELECT provider, status, count(*), coalesce(sum(amount), 0) FROM payments
+          GROUP BY provider, status ORDER BY provider, status",
     )?;
     let payments = stmt
         .query_map([], |r| {
             Ok(PaymentRow {
-                status: r.get(0)?,
-                count: r.get(1)?,
-                amount_kopecks: r.get(2)?,
+                provider: r.get(0)?,
+                status: r.get(1)?,
+                count: r.get(2)?,
+                amount_kopecks: r.get(3)?,
             })
         })?
         .collect::<rusqlite::Result<_>>()?;
@@ -79,9 +85,10 @@ pub fn collect(conn: &Connection) -> Result<Stats> {
         users_with_free_access: one("SELECT count(*) FROM users WHERE has_free_access")?,
         balances_kopecks: one("SELECT coalesce(sum(kopecks), 0) FROM balances")?,
         payments,
-        revenue_kopecks: one(
-            "SELECT coalesce(sum(charge_amount), 0) FROM payments WHERE status = 'succeeded'",
-        )?,
+        revenue_kopecks: one("SELECT coalesce(sum(charge_amount), 0) FROM payments
+              WHERE status = 'succeeded' AND currency != 'XTR' AND refunded_at IS NULL")?,
+        revenue_stars: one("SELECT coalesce(sum(charge_amount), 0) FROM payments
+              WHERE status = 'succeeded' AND currency = 'XTR' AND refunded_at IS NULL")?,
         credited_kopecks: one("SELECT coalesce(sum(amount), 0) FROM ledger WHERE kind = 'topup'")?,
         operations,
         jobs_in_flight: one("SELECT count(*) FROM jobs WHERE status NOT IN ('done', 'failed')")?,

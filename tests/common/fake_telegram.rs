@@ -77,6 +77,8 @@ struct State {
     hold_photos: bool,
     /// Charge ids refunded through refundStarPayment.
     refunded: Vec<String>,
+    /// Incoming Star payments getStarTransactions lists: (charge id, payer, Stars).
+    star_transactions: Vec<(String, i64, i64)>,
     next_charge: u64,
 }
 
@@ -327,8 +329,14 @@ impl FakeTelegram {
             return (answer, None);
         }
         let charge = format!("stxcharge{}", query_id.trim_start_matches("pcq-"));
+        self.add_star_transaction(&charge, user, total);
         self.send_successful_payment(user, payload, currency, total, &charge);
         (answer, Some(charge))
+    }
+
+    /// An incoming Star payment as getStarTransactions will list it.
+    pub fn add_star_transaction(&self, charge: &str, user: i64, stars: i64) {
+        self.with(|s| s.star_transactions.push((charge.to_string(), user, stars)));
     }
 
     /// Telegram's successful_payment message (also to replay one).
@@ -502,7 +510,19 @@ fn answer(
             ok(true.into())
         }
         "getmystarbalance" => ok(serde_json::json!({"amount": 0})),
-        "getstartransactions" => ok(serde_json::json!({"transactions": []})),
+        "getstartransactions" => {
+            let s = lock.lock().expect("state");
+            let list: Vec<serde_json::Value> = s
+                .star_transactions
+                .iter()
+                .map(|(id, user, amount)| {
+                    serde_json::json!({"id": id, "amount": amount, "date": 1_700_000_000,
+                        "source": {"type": "user", "transaction_type": "invoice_payment",
+                                   "user": {"id": user, "is_bot": false, "first_name": "U"}}})
+                })
+                .collect();
+            ok(serde_json::json!({"transactions": list}))
+        }
         "getwebhookinfo" => ok(
             serde_json::json!({"url": "", "has_custom_certificate": false, "pending_update_count": 0}),
         ),

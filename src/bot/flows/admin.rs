@@ -23,11 +23,12 @@ async fn stats(turn: &Turn) -> Result<()> {
     let store = turn.ctx.billing.store().clone();
     let s = blocking(move || store.stats()).await?;
     let mut text = format!(
-        "users: {} ({} free access)\nbalances: {} ₽\nrevenue: {} ₽ paid, {} ₽ credited\njobs in flight: {}",
+        "users: {} ({} free access)\nbalances: {} ₽\nrevenue: {} ₽ and {} Stars paid, {} ₽ credited\njobs in flight: {}",
         s.users,
         s.users_with_free_access,
         Kopecks(s.balances_kopecks),
         Kopecks(s.revenue_kopecks),
+        s.revenue_stars,
         Kopecks(s.credited_kopecks),
         s.jobs_in_flight
     );
