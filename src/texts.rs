@@ -19,6 +19,33 @@ impl Lang {
     }
 }
 
+/// Money as people write it: in Russian «10 ₽», «99,90 ₽», «100 000 ₽», «−10 ₽» (a narrow no-break
+/// space between thousands, a decimal comma, a real minus, kopecks only when there are any, a plain
+/// space before ₽ as on the buttons); in English «₽10», «₽99.90», «₽100,000».
+pub fn money(lang: Lang, k: Kopecks) -> String {
+    let minus = if k.0 < 0 { "\u{2212}" } else { "" };
+    let abs = k.0.unsigned_abs();
+    let (whole, kop) = (abs / 100, abs % 100);
+    let digits = whole.to_string();
+    let sep = if lang == Lang::Ru { "\u{202f}" } else { "," };
+    let mut grouped = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            grouped.push_str(sep);
+        }
+        grouped.push(c);
+    }
+    let number = match (kop, lang) {
+        (0, _) => grouped,
+        (k, Lang::Ru) => format!("{grouped},{k:02}"),
+        (k, Lang::En) => format!("{grouped}.{k:02}"),
+    };
+    match lang {
+        Lang::Ru => format!("{minus}{number} ₽"),
+        Lang::En => format!("{minus}₽{number}"),
+    }
+}
+
 /// Picks the text for `lang`.
 fn t(lang: Lang, ru: &'static str, en: &'static str) -> &'static str {
     match lang {
@@ -113,6 +140,7 @@ pub fn choose_mode(lang: Lang) -> &'static str {
 }
 
 pub fn ask_input(lang: Lang, mode: Mode, price: Kopecks) -> String {
+    let price = money(lang, price);
     let ask = match mode {
         Mode::Generate => t(
             lang,
@@ -143,11 +171,11 @@ pub fn ask_input(lang: Lang, mode: Mode, price: Kopecks) -> String {
     };
     match lang {
         Lang::Ru => format!(
-            "{}\n{ask}\n\nСтоимость: {price} ₽ (или бесплатная операция). /cancel — отмена.",
+            "{}\n{ask}\n\nСтоимость: {price} (или бесплатная операция). /cancel — отмена.",
             mode_label(lang, mode)
         ),
         Lang::En => format!(
-            "{}\n{ask}\n\nPrice: {price} ₽ (or a free operation). /cancel to cancel.",
+            "{}\n{ask}\n\nPrice: {price} (or a free operation). /cancel to cancel.",
             mode_label(lang, mode)
         ),
     }
@@ -273,19 +301,21 @@ pub fn paid_free_op(lang: Lang, left: i64) -> String {
     }
 }
 pub fn paid_balance(lang: Lang, price: Kopecks, balance: Kopecks) -> String {
+    let (price, balance) = (money(lang, price), money(lang, balance));
     match lang {
-        Lang::Ru => format!("Списано {price} ₽, на балансе {balance} ₽."),
-        Lang::En => format!("Charged {price} ₽, balance {balance} ₽."),
+        Lang::Ru => format!("Списано {price}, на балансе {balance}."),
+        Lang::En => format!("Charged {price}, balance {balance}."),
     }
 }
 pub fn insufficient(lang: Lang, price: Kopecks, balance: Kopecks) -> String {
+    let (price, balance) = (money(lang, price), money(lang, balance));
     match lang {
         Lang::Ru => format!(
-            "Недостаточно средств: операция стоит {price} ₽, на балансе {balance} ₽, бесплатные операции закончились.\n\
+            "Недостаточно средств: операция стоит {price}, на балансе {balance}, бесплатные операции закончились.\n\
              Пополните баланс, чтобы продолжить."
         ),
         Lang::En => format!(
-            "Not enough funds: the operation costs {price} ₽, your balance is {balance} ₽ and the free operations are used up.\n\
+            "Not enough funds: the operation costs {price}, your balance is {balance} and the free operations are used up.\n\
              Top up to continue."
         ),
     }
@@ -298,11 +328,12 @@ pub fn balance(
     free_access: bool,
     history: &[String],
 ) -> String {
+    let balance = money(lang, balance);
     let mut s = match (lang, free_access) {
-        (Lang::Ru, true) => format!("💰 Баланс: {balance} ₽\n♾ Бесплатный доступ активен"),
-        (Lang::Ru, false) => format!("💰 Баланс: {balance} ₽\n🎁 Бесплатных операций: {free_ops}"),
-        (Lang::En, true) => format!("💰 Balance: {balance} ₽\n♾ Free access is on"),
-        (Lang::En, false) => format!("💰 Balance: {balance} ₽\n🎁 Free operations: {free_ops}"),
+        (Lang::Ru, true) => format!("💰 Баланс: {balance}\n♾ Бесплатный доступ активен"),
+        (Lang::Ru, false) => format!("💰 Баланс: {balance}\n🎁 Бесплатных операций: {free_ops}"),
+        (Lang::En, true) => format!("💰 Balance: {balance}\n♾ Free access is on"),
+        (Lang::En, false) => format!("💰 Balance: {balance}\n🎁 Free operations: {free_ops}"),
     };
     if !history.is_empty() {
         s.push_str(t(lang, "\n\nПоследние операции:", "\n\nRecent activity:"));
@@ -347,7 +378,7 @@ pub fn ledger_line(
     }
     if amount.0 != 0 {
         let sign = if amount.0 > 0 { "+" } else { "" };
-        s.push_str(&format!(" {sign}{amount} ₽"));
+        s.push_str(&format!(" {sign}{amount}"));
     }
     if free_ops != 0 {
         let sign = if free_ops > 0 { "+" } else { "" };
@@ -393,15 +424,19 @@ pub fn ask_gen_code(lang: Lang) -> &'static str {
     )
 }
 pub fn ask_amount(lang: Lang, min: Kopecks, max: Kopecks) -> String {
+    let (min, max) = (money(lang, min), money(lang, max));
     match lang {
-        Lang::Ru => format!("Введите сумму в рублях (от {min} до {max}):"),
+        Lang::Ru => format!("Введите сумму от {min} до {max}:"),
         Lang::En => format!("Enter the amount in roubles ({min} to {max}):"),
     }
 }
 pub fn bad_amount(lang: Lang, min: Kopecks, max: Kopecks) -> String {
+    let (min, max) = (money(lang, min), money(lang, max));
     match lang {
         Lang::Ru => {
-            format!("Не понял сумму. Нужно число от {min} до {max}, например 250 или 99.90.")
+            format!(
+                "Не получилось распознать сумму. Нужно число от {min} до {max}, например 250 или 99,90."
+            )
         }
         Lang::En => {
             format!("That is not an amount. Send a number from {min} to {max}, e.g. 250 or 99.90.")
@@ -459,13 +494,14 @@ pub fn code_dropped(lang: Lang, code: &str) -> String {
     }
 }
 pub fn code_held(lang: Lang, code: &str, amount: Kopecks, charge: Kopecks) -> String {
+    let (amount, charge) = (money(lang, amount), money(lang, charge));
     match lang {
         Lang::Ru => format!(
-            "Промокод {code} уже применён к неоплаченному счёту на {charge} ₽ (на баланс поступит {amount} ₽). \
+            "Промокод {code} уже применён к неоплаченному счёту на {charge} (на баланс поступит {amount}). \
              Оплатите его кнопкой ниже — новый счёт создан без скидки."
         ),
         Lang::En => format!(
-            "Code {code} is held by your unpaid {charge} ₽ invoice ({amount} ₽ to be credited). \
+            "Code {code} is held by your unpaid {charge} invoice ({amount} to be credited). \
              Pay it with the button below — the new invoice carries no discount."
         ),
     }
@@ -491,25 +527,27 @@ pub fn bonus_ops(lang: Lang, added: u32, total: i64) -> String {
     }
 }
 pub fn pay_link(lang: Lang, amount: Kopecks, charge: Kopecks) -> String {
+    let (amount, charge) = (money(lang, amount), money(lang, charge));
     match (lang, amount == charge) {
         (Lang::Ru, true) => format!(
-            "Счёт на {charge} ₽ готов. Нажмите кнопку, чтобы оплатить; баланс пополнится автоматически."
+            "Счёт на {charge} готов. Нажмите кнопку, чтобы оплатить; баланс пополнится автоматически."
         ),
         (Lang::Ru, false) => format!(
-            "Счёт на {charge} ₽ со скидкой готов — на баланс поступит {amount} ₽. Нажмите кнопку, чтобы оплатить."
+            "Счёт на {charge} со скидкой готов — на баланс поступит {amount}. Нажмите кнопку, чтобы оплатить."
         ),
         (Lang::En, true) => format!(
-            "A {charge} ₽ invoice is ready. Tap the button to pay; your balance is topped up automatically."
+            "A {charge} invoice is ready. Tap the button to pay; your balance is topped up automatically."
         ),
         (Lang::En, false) => format!(
-            "A discounted {charge} ₽ invoice is ready — {amount} ₽ will be credited. Tap the button to pay."
+            "A discounted {charge} invoice is ready — {amount} will be credited. Tap the button to pay."
         ),
     }
 }
 pub fn pay_button(lang: Lang, charge: Kopecks) -> String {
+    let charge = money(lang, charge);
     match lang {
-        Lang::Ru => format!("💳 Оплатить {charge} ₽"),
-        Lang::En => format!("💳 Pay {charge} ₽"),
+        Lang::Ru => format!("💳 Оплатить {charge}"),
+        Lang::En => format!("💳 Pay {charge}"),
     }
 }
 pub fn payment_failed(lang: Lang) -> &'static str {
@@ -519,10 +557,11 @@ pub fn payment_failed(lang: Lang) -> &'static str {
         "Could not create the payment. Nothing was charged — please try again a bit later.",
     )
 }
-pub fn topup_credited(lang: Lang, amount: &str, balance: &str) -> String {
+pub fn topup_credited(lang: Lang, amount: Kopecks, balance: Kopecks) -> String {
+    let (amount, balance) = (money(lang, amount), money(lang, balance));
     match lang {
-        Lang::Ru => format!("✅ Баланс пополнен на {amount} ₽. Текущий баланс: {balance} ₽."),
-        Lang::En => format!("✅ Topped up by {amount} ₽. Your balance: {balance} ₽."),
+        Lang::Ru => format!("✅ Баланс пополнен на {amount}. Текущий баланс: {balance}."),
+        Lang::En => format!("✅ Topped up by {amount}. Your balance: {balance}."),
     }
 }
 pub fn unknown_command(lang: Lang) -> &'static str {
@@ -594,9 +633,11 @@ pub fn job_failed(
         ),
     };
     let refund = match (lang, returned, free_operation) {
-        (Lang::Ru, Some(k), _) if k.is_positive() => format!("\n💸 {k} ₽ возвращены на баланс."),
+        (Lang::Ru, Some(k), _) if k.is_positive() => {
+            format!("\n💸 {} вернулись на баланс.", money(lang, k))
+        }
         (Lang::En, Some(k), _) if k.is_positive() => {
-            format!("\n💸 {k} ₽ returned to your balance.")
+            format!("\n💸 {} returned to your balance.", money(lang, k))
         }
         (Lang::Ru, _, true) => "\n🎁 Бесплатная операция возвращена.".into(),
         (Lang::En, _, true) => "\n🎁 Your free operation was returned.".into(),
@@ -645,9 +686,10 @@ pub fn stars_menu(lang: Lang, code: Option<(&str, u8)>) -> String {
     s
 }
 pub fn stars_invoice_title(lang: Lang, credit: Kopecks) -> String {
+    let credit = money(lang, credit);
     match lang {
-        Lang::Ru => format!("Пополнение баланса на {credit} ₽"),
-        Lang::En => format!("Top-up of {credit} ₽"),
+        Lang::Ru => format!("Пополнение баланса на {credit}"),
+        Lang::En => format!("Top-up of {credit}"),
     }
 }
 pub fn stars_invoice_description(lang: Lang) -> &'static str {
@@ -725,5 +767,24 @@ pub fn privacy(lang: Lang, url: Option<&str>) -> String {
         (Lang::En, Some(u)) => format!("Privacy policy: {u}"),
         (Lang::Ru, None) => "Конфиденциальность: бот хранит ваш Telegram id, имя пользователя, язык, баланс и историю операций. Фото и тексты передаются сервису обработки только для вашей задачи и не хранятся после доставки результата. Данные не передаются третьим лицам для рекламы.".into(),
         (Lang::En, None) => "Privacy: the bot keeps your Telegram id, username, language, balance and history. Photos and texts go to the image service only for your task and are not kept after the result is delivered. Nothing is shared with third parties for advertising.".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn money_is_written_the_russian_way_in_russian() {
+        let ru = |k| money(Lang::Ru, Kopecks(k));
+        assert_eq!(ru(1000), "10 ₽");
+        assert_eq!(ru(9990), "99,90 ₽");
+        assert_eq!(ru(10_000_000), "100\u{202f}000 ₽");
+        assert_eq!(ru(-1000), "\u{2212}10 ₽");
+        assert_eq!(ru(5), "0,05 ₽");
+        let en = |k| money(Lang::En, Kopecks(k));
+        assert_eq!(en(1000), "₽10");
+        assert_eq!(en(9990), "₽99.90");
+        assert_eq!(en(10_000_000), "₽100,000");
     }
 }

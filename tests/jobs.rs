@@ -220,7 +220,7 @@ fn every_failure_refunds_once_and_tells_the_user() {
         generate(&tg, user, &format!("a picture {tag}"));
         let notice = failure_notice(&tg, mark, user);
         assert!(
-            notice.text().contains("10.00 ₽ возвращены"),
+            notice.text().contains("10 ₽ вернулись"),
             "{tag}: {}",
             notice.text()
         );

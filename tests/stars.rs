@@ -102,7 +102,7 @@ fn stars_top_up_credits_at_the_rate_and_tells_the_user() {
     let told = tg.wait_call(mark, "the credited notice", |c| {
         c.chat() == user && c.text().contains("пополнен")
     });
-    assert!(told.text().contains("100.00"), "{}", told.text());
+    assert!(told.text().contains("на 100 ₽"), "{}", told.text());
     assert_eq!(balance(&dir, user), "100.00");
     // check asks Telegram: the Star balance answers and every listed payment is credited here.
     let check = |tg: &FakeTelegram| {

@@ -51,9 +51,10 @@ pub fn payment_menu(lang: Lang, amounts: &[Kopecks], percent: u8) -> InlineKeybo
             pair.iter()
                 .map(|a| {
                     let label = if percent > 0 {
-                        format!("{} ₽ → {} ₽", whole(*a), whole(discounted(*a, percent)))
+                        let paid = discounted(*a, percent);
+                        format!("{} → {}", texts::money(lang, *a), texts::money(lang, paid))
                     } else {
-                        format!("{} ₽", whole(*a))
+                        texts::money(lang, *a)
                     };
                     InlineKeyboardButton::callback(label, Action::Topup(*a).encode())
                 })
@@ -95,7 +96,7 @@ pub fn stars_menu(
             pair.iter()
                 .map(|n| {
                     let credit = Kopecks(i64::from(*n) * rate.0);
-                    let label = format!("⭐ {} → {} ₽", price(*n), whole(credit));
+                    let label = format!("⭐ {} → {}", price(*n), texts::money(lang, credit));
                     InlineKeyboardButton::callback(label, Action::Stars(*n).encode())
                 })
                 .collect()
@@ -120,13 +121,4 @@ pub fn pay_link(lang: Lang, charge: Kopecks, url: reqwest::Url) -> InlineKeyboar
         texts::pay_button(lang, charge),
         url,
     )]])
-}
-
-/// "100" for whole roubles, "99.90" otherwise.
-fn whole(k: Kopecks) -> String {
-    if k.0 % 100 == 0 {
-        (k.0 / 100).to_string()
-    } else {
-        k.to_string()
-    }
 }

@@ -91,11 +91,12 @@ async fn send(bot: &Sender, n: &Notice, user_lang: Lang) -> std::result::Result<
     let p = &n.payload;
     let chat = ChatId(p["chat_id"].as_i64().unwrap_or(n.telegram_id));
     let text = match n.kind.as_str() {
-        "topup_credited" => texts::topup_credited(
-            user_lang,
-            p["amount"].as_str().unwrap_or("?"),
-            p["balance"].as_str().unwrap_or("?"),
-        ),
+        "topup_credited" => {
+            let kopecks = |v: &serde_json::Value| {
+                Kopecks::parse_roubles(v.as_str().unwrap_or(""), true).unwrap_or_default()
+            };
+            texts::topup_credited(user_lang, kopecks(&p["amount"]), kopecks(&p["balance"]))
+        }
         "job_failed" => {
             let lang = match p["lang"].as_str() {
                 Some(code) if !code.is_empty() => Lang::of(Some(code)),

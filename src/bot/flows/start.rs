@@ -96,8 +96,8 @@ fn prices(turn: &Turn) -> String {
     let mut special: Vec<String> = Mode::ALL
         .iter()
         .filter(|m| billing.price(**m) != common)
-        .map(|m| format!("{} {} ₽", m, billing.price(*m)))
+        .map(|m| format!("{} {}", m, texts::money(turn.lang, billing.price(*m))))
         .collect();
-    special.insert(0, format!("{common} ₽"));
+    special.insert(0, texts::money(turn.lang, common));
     special.join(", ")
 }

@@ -191,7 +191,7 @@ pub async fn custom_amount(turn: Turn, input: Input) -> HandlerResult {
     turn.answer(move |turn| async move {
         let amount = input
             .text
-            .and_then(|t| Kopecks::parse_roubles(t.trim_end_matches(['₽', 'р', ' ']), false).ok())
+            .and_then(|t| Kopecks::parse_roubles(&typed_amount(&t), false).ok())
             .filter(|a| *a >= MIN_TOPUP && *a <= MAX_TOPUP);
         let Some(amount) = amount else {
             return turn
@@ -202,6 +202,30 @@ pub async fn custom_amount(turn: Turn, input: Input) -> HandlerResult {
         start_topup(&turn, amount).await
     })
     .await
+}
+
+/// An amount as a person types it — «1 000», «99,90 ₽», «250 руб» — reduced to what
+/// `Kopecks::parse_roubles` reads.
+fn typed_amount(text: &str) -> String {
+    let t = text.trim();
+    let t = [
+        "рублей",
+        "рубля",
+        "рубль",
+        "руб.",
+        "руб",
+        "р.",
+        "р",
+        "₽",
+        "RUB",
+        "rub",
+    ]
+    .iter()
+    .find_map(|unit| t.strip_suffix(unit))
+    .unwrap_or(t);
+    t.chars()
+        .filter(|c| !matches!(c, ' ' | '\u{a0}' | '\u{202f}' | '\u{2009}'))
+        .collect()
 }
 
 /// Creates the payment and sends its pay button (and, when a discounted invoice is still unpaid,
