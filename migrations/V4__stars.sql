@@ -9,3 +9,6 @@ CREATE UNIQUE INDEX payments_by_charge_id ON payments (charge_id) WHERE charge_i
 -- A credited top-up given back to the payer (our `payment refund`, or Telegram's refunded-payment
 -- message): when, and the ledger row that debited its credit is keyed `refund:<id>`.
 ALTER TABLE payments ADD COLUMN refunded_at INTEGER;
+-- The Telegram file id of a delivered result photo, so the buttons under it (edit this, upscale
+-- this, one more) can start a new job from it without a download.
+ALTER TABLE jobs ADD COLUMN result_file_id TEXT;

@@ -3,6 +3,7 @@
 //! The edges (`cli`, `app`, `listener`) are thin; the money rules live in `billing`, and `db` is the
 //! only code that speaks SQL.
 
+pub mod actions;
 pub mod app;
 pub mod billing;
 pub mod bot;

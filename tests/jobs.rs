@@ -770,3 +770,71 @@ fn the_accepted_message_follows_the_job_to_done() {
         "done is the last word: {edits:#?}"
     );
 }
+
+/// A result invites the next one: a caption with the prompt and buttons for one more (priced),
+/// change the request, upscale or edit this picture, and the menu; the chat stays in the mode.
+#[test]
+fn a_result_comes_with_its_next_steps() {
+    let (dir, tg, fal) = (
+        Scratch::new("jobs-next"),
+        FakeTelegram::start(),
+        FakeFal::start(),
+    );
+    let user = 1040;
+    credit(&dir, user, "50");
+    let _bot = start(&dir, &tg, &fal, &[]);
+    generate(&tg, user, "рыжая лиса в снегу");
+    wait_until(20, "the picture", || photos_to(&tg, user) == 1);
+    let photo = tg
+        .calls()
+        .into_iter()
+        .find(|c| c.method == "sendphoto" && c.chat() == user)
+        .expect("photo");
+    assert!(
+        photo.body["caption"]
+            .as_str()
+            .is_some_and(|c| c.contains("рыжая лиса в снегу")),
+        "{:?}",
+        photo.body
+    );
+    let buttons = photo.buttons();
+    let data: Vec<&str> = buttons.iter().map(|(_, d)| d.as_str()).collect();
+    let job = data
+        .iter()
+        .find_map(|d| d.strip_prefix("again:"))
+        .expect("one more")
+        .to_string();
+    assert_eq!(
+        data,
+        [
+            format!("again:{job}").as_str(),
+            "mode:generate",
+            &format!("upres:{job}"),
+            &format!("editres:{job}"),
+            "menu"
+        ]
+    );
+    assert!(buttons[0].0.contains("10 ₽"), "{buttons:?}");
+    assert_eq!(balance(&dir, user), "40.00");
+
+    // One more: the same prompt, charged again.
+    tg.press(user, &format!("again:{job}"));
+    wait_until(20, "the second picture", || photos_to(&tg, user) == 2);
+    assert_eq!(balance(&dir, user), "30.00");
+    assert_eq!(fal.submits()[1].input["prompt"], "рыжая лиса в снегу");
+    // Still in the mode: the next text is the next prompt.
+    let mark = tg.mark();
+    tg.send_text(user, "ещё одну лису, но ночью");
+    let reply = tg.wait_message(mark, user, "accepted");
+    assert!(reply.text().contains("Принято"), "{}", reply.text());
+    wait_until(20, "the third picture", || photos_to(&tg, user) == 3);
+    // Upscale this: an upscale of the delivered picture itself.
+    tg.press(user, &format!("upres:{job}"));
+    wait_until(20, "the upscale", || fal.submits().len() == 4);
+    assert!(
+        fal.submits()[3].endpoint.contains("upscale"),
+        "{:?}",
+        fal.submits()[3].endpoint
+    );
+    assert!(ok(dir.path(), &["check"]).contains("the books hold"));
+}

@@ -1,6 +1,6 @@
 //! Inline keyboards. Each button carries an `Action`, parsed back by the schema.
 
-use super::callback::Action;
+use crate::actions::Action;
 use crate::model::Mode;
 use crate::money::{Kopecks, discounted};
 use crate::texts::{self, Lang};

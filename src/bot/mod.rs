@@ -1,18 +1,17 @@
 //! The Telegram bot: long polling against TELEGRAM_API_URL, one `schema()` routing every command,
 //! button press and dialogue step, dialogue state kept in our SQLite file.
 
-mod callback;
 mod flows;
 mod keyboards;
 mod notices;
 mod turn;
 
+use crate::actions::Action;
 use crate::billing::Billing;
 use crate::config::Config;
 use crate::db::{Store, blocking};
 use crate::error::{Error, Result};
 use crate::payments::Payments;
-use callback::Action;
 use serde::{Deserialize, Serialize};
 use std::future::Future;
 use std::pin::Pin;

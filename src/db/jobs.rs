@@ -86,9 +86,15 @@ impl Store {
         })
     }
 
-    /// Telegram took `parts` of the result (the first message's id, once).
-    pub fn record_delivery(&self, id: i64, parts: i64, message_id: Option<i64>) -> Result<()> {
-        self.write(|tx| set_delivered(tx, id, parts, message_id, now()))
+    /// Telegram took `parts` of the result (the first message's id and the photo's file id, once).
+    pub fn record_delivery(
+        &self,
+        id: i64,
+        parts: i64,
+        message_id: Option<i64>,
+        file_id: Option<&str>,
+    ) -> Result<()> {
+        self.write(|tx| set_delivered(tx, id, parts, message_id, file_id, now()))
     }
 
     /// Ends a free job as delivered (paid jobs end with their settle, in billing).
@@ -135,12 +141,14 @@ pub struct Job {
     /// 0 nothing, 1 the picture, 2 the picture and the full-quality file (upscale) delivered.
     pub delivered_parts: i64,
     pub delivery_deadline_at: Option<i64>,
+    /// The delivered result photo's Telegram file id, for the buttons under it.
+    pub result_file_id: Option<String>,
 }
 
 const COLUMNS: &str =
     "id, operation_id, telegram_id, chat_id, kind, input, status, fal_request_id, status_url,
     response_url, cancel_url, progress_message_id, deadline_at, attempts, result_path, delivered_parts,
-    delivery_deadline_at";
+    delivery_deadline_at, result_file_id";
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<Job> {
     Ok(Job {
@@ -161,6 +169,7 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Job> {
         result_path: r.get(14)?,
         delivered_parts: r.get(15)?,
         delivery_deadline_at: r.get(16)?,
+        result_file_id: r.get(17)?,
     })
 }
 
@@ -291,13 +300,15 @@ pub fn set_delivered(
     id: i64,
     parts: i64,
     message_id: Option<i64>,
+    file_id: Option<&str>,
     now: i64,
 ) -> Result<()> {
     conn.execute(
         "UPDATE jobs SET delivered_parts = max(delivered_parts, ?2),
-                result_message_id = coalesce(result_message_id, ?3), updated_at = ?4
+                result_message_id = coalesce(result_message_id, ?3),
+                result_file_id = coalesce(result_file_id, ?5), updated_at = ?4
           WHERE id = ?1",
-        params![id, parts, message_id, now],
+        params![id, parts, message_id, now, file_id],
     )?;
     Ok(())
 }

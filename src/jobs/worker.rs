@@ -24,7 +24,7 @@ use std::time::Duration;
 use teloxide::adaptors::Throttle;
 use teloxide::net::Download;
 use teloxide::prelude::*;
-use teloxide::types::{ChatAction, FileId, InputFile, MessageId};
+use teloxide::types::{ChatAction, FileId, InlineKeyboardMarkup, InputFile, MessageId};
 use tokio::sync::{Notify, Semaphore, watch};
 
 /// Telegram's limit for photos; larger results go as documents only.
@@ -456,19 +456,41 @@ impl Worker {
             let as_photo = parts == 0 && !photo_refused;
             self.chat_action(job.chat_id);
             let file = InputFile::memory(bytes.clone()).file_name(name);
-            let sent = if as_photo {
-                self.sender.send_photo(chat, file).await
+            // The first part carries what was made and the buttons for the next one; a second
+            // part (upscale) says why it follows.
+            let sent = if parts == 0 {
+                let (caption, keyboard) = self.result_caption(job, lang);
+                if as_photo {
+                    self.sender
+                        .send_photo(chat, file)
+                        .caption(caption)
+                        .reply_markup(keyboard)
+                        .await
+                } else {
+                    self.sender
+                        .send_document(chat, file)
+                        .caption(caption)
+                        .reply_markup(keyboard)
+                        .await
+                }
             } else {
-                self.sender.send_document(chat, file).await
+                self.sender
+                    .send_document(chat, file)
+                    .caption(texts::full_file_caption(lang))
+                    .await
             };
             match sent {
                 Ok(message) => {
                     // A document as the first part is the full-quality file as well.
                     let now_parts = if as_photo { parts + 1 } else { need };
                     let first = (parts == 0).then_some(i64::from(message.id.0));
+                    let file_id = message
+                        .photo()
+                        .and_then(|sizes| sizes.last())
+                        .map(|p| p.file.id.0.clone());
                     let (store, id) = (self.billing.store().clone(), job.id);
                     self.persist("recording a delivery", move || {
-                        store.record_delivery(id, now_parts, first)
+                        store.record_delivery(id, now_parts, first, file_id.as_deref())
                     })
                     .await;
                     parts = now_parts;
@@ -649,6 +671,24 @@ impl Worker {
             .await
             .map_err(|e| input(e.to_string()))?;
         Ok(bytes)
+    }
+
+    /// The caption and buttons under a result: the mode and the prompt, then one more / change /
+    /// next step / menu.
+    fn result_caption(&self, job: &Job, lang: Lang) -> (String, InlineKeyboardMarkup) {
+        let input = parse_input(job).unwrap_or_default();
+        let (what, mode, price) = match job.kind {
+            JobKind::Paid(m) => (
+                texts::mode_label(lang, m),
+                Some(m),
+                Some(self.billing.price(m)),
+            ),
+            JobKind::AddText => (texts::add_text_label(lang), None, None),
+        };
+        (
+            texts::result_caption(lang, what, &input.prompt),
+            crate::actions::result_keyboard(lang, job.id, mode, price),
+        )
     }
 
     /// Edits the job's "accepted" message; a failure (or a slow Telegram) never fails or holds the job.

@@ -77,6 +77,9 @@ struct State {
     hold_photos: bool,
     /// Charge ids refunded through refundStarPayment.
     refunded: Vec<String>,
+    /// Photos the bot sent, numbered: each is served back under `result<N>` (as Telegram would let
+    /// the bot download its own message's photo).
+    photo_seq: u64,
     /// Incoming Star payments getStarTransactions lists: (charge id, payer, Stars).
     star_transactions: Vec<(String, i64, i64)>,
     next_charge: u64,
@@ -414,11 +417,13 @@ fn serve(state: &Arc<(Mutex<State>, Condvar)>, req: Request) -> Response {
                 if let Some(bytes) = first_file(&content_type, &raw) {
                     let (lock, _) = &**state;
                     let chat = body["chat_id"].as_i64().unwrap_or(0);
-                    lock.lock().expect("state").uploads.push((
-                        method.to_ascii_lowercase(),
-                        chat,
-                        bytes,
-                    ));
+                    let mut s = lock.lock().expect("state");
+                    if method.eq_ignore_ascii_case("sendphoto") {
+                        s.photo_seq += 1;
+                        let id = format!("result{}", s.photo_seq);
+                        s.files.insert(id, bytes.clone());
+                    }
+                    s.uploads.push((method.to_ascii_lowercase(), chat, bytes));
                 }
                 body
             } else {
@@ -578,7 +583,8 @@ fn answer(
             });
             match m {
                 "sendphoto" => {
-                    msg["photo"] = serde_json::json!([{"file_id": "out", "file_unique_id": "o", "width": 1, "height": 1}])
+                    let id = format!("result{}", s.photo_seq);
+                    msg["photo"] = serde_json::json!([{"file_id": id, "file_unique_id": "o", "width": 1, "height": 1}])
                 }
                 "senddocument" => {
                     msg["document"] = serde_json::json!({"file_id": "doc", "file_unique_id": "d"})

@@ -8,8 +8,8 @@ pub mod start;
 pub mod topup;
 
 use super::HandlerResult;
-use super::callback::Action;
 use super::turn::Turn;
+use crate::actions::Action;
 use crate::texts;
 use teloxide::prelude::*;
 
@@ -32,6 +32,9 @@ pub async fn on_action(turn: Turn, q: CallbackQuery, action: Action) -> HandlerR
             Action::StarsMenu => topup::stars_menu(&turn).await,
             Action::CardMenu => topup::card_menu(&turn).await,
             Action::Stars(n) => topup::start_stars(&turn, n).await,
+            Action::Again(job) => modes::again(&turn, job).await,
+            Action::UpscaleResult(job) => modes::upscale_result(&turn, job).await,
+            Action::EditResult(job) => modes::edit_result(&turn, job).await,
         }
     })
     .await

@@ -6,7 +6,7 @@ use crate::bot::turn::{Input, Turn};
 use crate::bot::{HandlerResult, State, keyboards};
 use crate::db::{blocking, jobs::NewJob};
 use crate::error::Result;
-use crate::model::{JobInput, Mode, PaidWith};
+use crate::model::{JobInput, JobKind, Mode, PaidWith};
 use crate::texts::{self, Lang};
 use teloxide::prelude::*;
 
@@ -14,11 +14,10 @@ use teloxide::prelude::*;
 const MAX_PROMPT: usize = 2000;
 const MAX_OVERLAY: usize = 300;
 
-pub async fn choose(turn: &Turn, mode: Mode) -> Result<()> {
-    if turn.ctx.config.fal_key.is_none() {
-        return turn.say(texts::unavailable(turn.lang)).await;
-    }
-    turn.set(match mode {
+/// The dialogue state a mode starts in (and returns to after each job: the chat stays in the mode,
+/// so the next text or photo is the next request).
+fn fresh(mode: Mode) -> State {
+    match mode {
         Mode::Generate => State::Generate,
         Mode::Edit => State::Edit { photo: None },
         Mode::Merge => State::Merge {
@@ -28,8 +27,14 @@ pub async fn choose(turn: &Turn, mode: Mode) -> Result<()> {
         Mode::FaceSwap => State::FaceSwap { face: None },
         Mode::Retouch => State::Retouch,
         Mode::Upscale => State::Upscale,
-    })
-    .await?;
+    }
+}
+
+pub async fn choose(turn: &Turn, mode: Mode) -> Result<()> {
+    if turn.ctx.config.fal_key.is_none() {
+        return turn.say(texts::unavailable(turn.lang)).await;
+    }
+    turn.set(fresh(mode)).await?;
     let price = turn.ctx.billing.price(mode);
     turn.say(texts::ask_input(turn.lang, mode, price)).await
 }
@@ -180,11 +185,64 @@ pub async fn add_text(turn: Turn, input: Input, photo: Option<String>) -> Handle
     .await
 }
 
+/// A job of this user's, or None (another's, or gone).
+async fn own_job(turn: &Turn, job_id: i64) -> Result<Option<crate::db::jobs::Job>> {
+    let store = turn.ctx.billing.store().clone();
+    let job = blocking(move || store.job(job_id)).await?;
+    Ok(job.filter(|j| j.telegram_id == turn.user.telegram_id))
+}
+
+async fn gone(turn: &Turn) -> Result<()> {
+    let lang = turn.lang;
+    turn.say_with(texts::not_your_result(lang), keyboards::main_menu(lang))
+        .await
+}
+
+/// 🔁 under a result or a failure: the same input again, charged again (add text is free).
+pub async fn again(turn: &Turn, job_id: i64) -> Result<()> {
+    let Some(job) = own_job(turn, job_id).await? else {
+        return gone(turn).await;
+    };
+    let input = JobInput::from_json(&job.input).unwrap_or_default();
+    match job.kind {
+        JobKind::Paid(mode) => start_paid(turn, mode, input.prompt, input.images).await,
+        JobKind::AddText => match input.images.into_iter().next() {
+            Some(photo) => start_add_text(turn, input.prompt, photo).await,
+            None => gone(turn).await,
+        },
+    }
+}
+
+/// ⬆️ under a result: upscale that very picture.
+pub async fn upscale_result(turn: &Turn, job_id: i64) -> Result<()> {
+    match own_job(turn, job_id).await?.and_then(|j| j.result_file_id) {
+        Some(photo) => start_paid(turn, Mode::Upscale, String::new(), vec![photo]).await,
+        None => gone(turn).await,
+    }
+}
+
+/// ✏️ under a result: edit that very picture — the instruction comes next.
+pub async fn edit_result(turn: &Turn, job_id: i64) -> Result<()> {
+    match own_job(turn, job_id).await?.and_then(|j| j.result_file_id) {
+        Some(photo) => {
+            turn.set(State::Edit { photo: Some(photo) }).await?;
+            let price = turn.ctx.billing.price(Mode::Edit);
+            turn.say(format!(
+                "{}\n{}",
+                texts::ask_instruction(turn.lang),
+                texts::money(turn.lang, price)
+            ))
+            .await
+        }
+        None => gone(turn).await,
+    }
+}
+
 /// Charges for `mode` and queues its job, or tells the user what is missing. Nothing is sent to the
 /// user as accepted before the charge and the job are committed.
 async fn start_paid(turn: &Turn, mode: Mode, prompt: String, images: Vec<String>) -> Result<()> {
     let lang = turn.lang;
-    turn.set(State::Idle).await?;
+    turn.set(fresh(mode)).await?;
     if turn.ctx.config.fal_key.is_none() {
         return turn.say(texts::unavailable(lang)).await;
     }
@@ -212,7 +270,7 @@ async fn start_paid(turn: &Turn, mode: Mode, prompt: String, images: Vec<String>
 }
 
 async fn start_add_text(turn: &Turn, text: String, photo: String) -> Result<()> {
-    turn.set(State::Idle).await?;
+    turn.set(State::AddText { photo: None }).await?;
     let job = new_job(turn, text, vec![photo]);
     let (store, id) = (turn.ctx.billing.store().clone(), turn.user.telegram_id);
     let job_id = blocking(move || store.queue_add_text(id, &job)).await?;

@@ -1,5 +1,6 @@
-//! Button presses as one typed enum: encoded into callback data by the keyboards, parsed back once
-//! by the schema. Data that does not parse (an old keyboard, a forged press) is answered as stale.
+//! Button presses as one typed enum: encoded into callback data by the keyboards (the bot's, and the
+//! worker's under a result), parsed back once by the bot's schema. Data that does not parse (an old
+//! keyboard, a forged press) is answered as stale. A leaf beside `texts`.
 
 use crate::config::Config;
 use crate::model::Mode;
@@ -24,6 +25,12 @@ pub enum Action {
     CardMenu,
     /// One of STARS_TOPUP_AMOUNTS.
     Stars(u32),
+    /// Run this job's input again (charged again).
+    Again(i64),
+    /// Upscale this job's result.
+    UpscaleResult(i64),
+    /// Edit this job's result.
+    EditResult(i64),
 }
 
 impl Action {
@@ -40,6 +47,9 @@ impl Action {
             Action::StarsMenu => "stars_menu".into(),
             Action::CardMenu => "card_menu".into(),
             Action::Stars(n) => format!("stars:{n}"),
+            Action::Again(job) => format!("again:{job}"),
+            Action::UpscaleResult(job) => format!("upres:{job}"),
+            Action::EditResult(job) => format!("editres:{job}"),
         }
     }
 
@@ -59,6 +69,9 @@ impl Action {
                 config.stars_topup_amounts.contains(&stars).then_some(())?;
                 Action::Stars(stars)
             }
+            Some(("again", j)) => Action::Again(j.parse().ok().filter(|j| *j > 0)?),
+            Some(("upres", j)) => Action::UpscaleResult(j.parse().ok().filter(|j| *j > 0)?),
+            Some(("editres", j)) => Action::EditResult(j.parse().ok().filter(|j| *j > 0)?),
             Some(_) => return None,
             None => match data {
                 "menu" => Action::Menu,
@@ -72,6 +85,43 @@ impl Action {
             },
         })
     }
+}
+
+/// The buttons under a made result: run it again (price on the button), change the request, the
+/// natural next step on this picture, and the menu.
+pub fn result_keyboard(
+    lang: crate::texts::Lang,
+    job_id: i64,
+    mode: Option<Mode>,
+    price: Option<Kopecks>,
+) -> teloxide::types::InlineKeyboardMarkup {
+    use crate::texts;
+    use teloxide::types::InlineKeyboardButton as B;
+    let button = |label: String, action: Action| B::callback(label, action.encode());
+    let mut rows = vec![vec![
+        button(texts::again_label(lang, price), Action::Again(job_id)),
+        button(
+            texts::change_request_label(lang).into(),
+            match mode {
+                Some(m) => Action::Mode(m),
+                None => Action::AddText,
+            },
+        ),
+    ]];
+    if mode != Some(Mode::Upscale) {
+        rows.push(vec![
+            button(
+                texts::upscale_this_label(lang).into(),
+                Action::UpscaleResult(job_id),
+            ),
+            button(
+                texts::edit_this_label(lang).into(),
+                Action::EditResult(job_id),
+            ),
+        ]);
+    }
+    rows.push(vec![button(texts::menu_label(lang).into(), Action::Menu)]);
+    teloxide::types::InlineKeyboardMarkup::new(rows)
 }
 
 #[cfg(test)]
@@ -92,6 +142,11 @@ mod tests {
             Action::CardMenu,
         ];
         all.extend(config.stars_topup_amounts.iter().map(|n| Action::Stars(*n)));
+        all.extend([
+            Action::Again(i64::MAX),
+            Action::UpscaleResult(1),
+            Action::EditResult(42),
+        ]);
         all.extend(Mode::ALL.iter().map(|m| Action::Mode(*m)));
         all.extend(config.topup_amounts.iter().map(|k| Action::Topup(*k)));
         for a in all {
