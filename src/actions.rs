@@ -124,6 +124,26 @@ pub fn result_keyboard(
     teloxide::types::InlineKeyboardMarkup::new(rows)
 }
 
+/// The buttons under a failure: try the same input again (not for a photo over the limits: it would
+/// fail the same way), and the menu.
+pub fn failure_keyboard(
+    lang: crate::texts::Lang,
+    job_id: Option<i64>,
+    why: crate::model::JobFailure,
+) -> teloxide::types::InlineKeyboardMarkup {
+    use crate::texts;
+    use teloxide::types::InlineKeyboardButton as B;
+    let mut row = Vec::new();
+    if let Some(job) = job_id.filter(|_| why != crate::model::JobFailure::TooLarge) {
+        row.push(B::callback(
+            texts::retry_label(lang),
+            Action::Again(job).encode(),
+        ));
+    }
+    row.push(B::callback(texts::menu_label(lang), Action::Menu.encode()));
+    teloxide::types::InlineKeyboardMarkup::new(vec![row])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

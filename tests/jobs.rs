@@ -838,3 +838,30 @@ fn a_result_comes_with_its_next_steps() {
     );
     assert!(ok(dir.path(), &["check"]).contains("the books hold"));
 }
+
+/// A failure keeps the input: its message offers 🔁 (the same input again, charged again) and the
+/// menu.
+#[test]
+fn a_failure_offers_to_try_the_same_input_again() {
+    let (dir, tg, fal) = (
+        Scratch::new("jobs-retry"),
+        FakeTelegram::start(),
+        FakeFal::start(),
+    );
+    let user = 1050;
+    credit(&dir, user, "30");
+    let _bot = start(&dir, &tg, &fal, &[]);
+    let mark = tg.mark();
+    generate(&tg, user, "маяк в шторм [500]");
+    let notice = failure_notice(&tg, mark, user);
+    let data: Vec<String> = notice.buttons().into_iter().map(|(_, d)| d).collect();
+    assert_eq!(data.len(), 2, "{data:?}");
+    assert!(
+        data[0].starts_with("again:") && data[1] == "menu",
+        "{data:?}"
+    );
+    wait_until(20, "the refund", || balance(&dir, user) == "30.00");
+    tg.press(user, &data[0]);
+    wait_until(20, "the second submit", || fal.submits().len() == 2);
+    assert_eq!(fal.submits()[1].input["prompt"], "маяк в шторм [500]");
+}

@@ -90,6 +90,7 @@ enum Next {
 async fn send(bot: &Sender, n: &Notice, user_lang: Lang) -> std::result::Result<(), SendFailure> {
     let p = &n.payload;
     let chat = ChatId(p["chat_id"].as_i64().unwrap_or(n.telegram_id));
+    let mut keyboard = None;
     let text = match n.kind.as_str() {
         "topup_credited" => {
             let kopecks = |v: &serde_json::Value| {
@@ -107,6 +108,11 @@ async fn send(bot: &Sender, n: &Notice, user_lang: Lang) -> std::result::Result<
                 .as_str()
                 .and_then(|r| Kopecks::parse_roubles(r, false).ok());
             let free = p["free_operation"].as_bool().unwrap_or(false);
+            keyboard = Some(crate::actions::failure_keyboard(
+                lang,
+                p["job_id"].as_i64(),
+                why,
+            ));
             texts::job_failed(lang, why, returned, free)
         }
         other => {
@@ -118,10 +124,12 @@ async fn send(bot: &Sender, n: &Notice, user_lang: Lang) -> std::result::Result<
         .as_i64()
         .and_then(|m| i32::try_from(m).ok())
     {
-        match bot
-            .edit_message_text(chat, MessageId(message), text.clone())
-            .await
-        {
+        let edit = bot.edit_message_text(chat, MessageId(message), text.clone());
+        let edit = match keyboard.clone() {
+            Some(k) => edit.reply_markup(k),
+            None => edit,
+        };
+        match edit.await {
             Ok(_) => return Ok(()),
             Err(e) => match SendFailure::of(&e) {
                 // The message is gone or too old to edit: say it in a new one.
@@ -130,8 +138,10 @@ async fn send(bot: &Sender, n: &Notice, user_lang: Lang) -> std::result::Result<
             },
         }
     }
-    bot.send_message(chat, text)
-        .await
-        .map(|_| ())
-        .map_err(|e| SendFailure::of(&e))
+    let send = bot.send_message(chat, text);
+    let send = match keyboard {
+        Some(k) => send.reply_markup(k),
+        None => send,
+    };
+    send.await.map(|_| ()).map_err(|e| SendFailure::of(&e))
 }
