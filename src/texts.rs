@@ -211,9 +211,9 @@ pub fn ask_target(lang: Lang) -> &'static str {
 }
 pub fn merge_got(lang: Lang, n: usize) -> String {
     match lang {
-        Lang::Ru if n < 2 => format!("Фото {n} из 4 получено. Пришлите ещё хотя бы одно."),
+        Lang::Ru if n < 2 => "Получено фото: 1. Нужно ещё хотя бы одно (всего до 4).".into(),
         Lang::Ru => {
-            format!("Фото получено ({n} из 4). Пришлите ещё или напишите, что с ними сделать.")
+            format!("Получено фото: {n} из 4. Пришлите ещё или напишите, что с ними сделать.")
         }
         Lang::En if n < 2 => format!("Photo {n} of 4 received. Send at least one more."),
         Lang::En => format!("Photos received ({n} of 4). Send more or write what to do with them."),

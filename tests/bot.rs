@@ -382,7 +382,12 @@ fn modes_collect_their_inputs() {
             Some("album-1"),
         );
     }
-    tg.wait_message(mark, user, "album received");
+    let got = tg.wait_message(mark, user, "album received");
+    assert!(
+        got.text().contains("Получено фото: 3 из 4"),
+        "{}",
+        got.text()
+    );
     let reply = say(&tg, user, "put them on a beach");
     assert!(reply.text().contains("Принято"), "{}", reply.text());
     // Face swap: face, then target.
@@ -792,6 +797,40 @@ fn admin_commands_work_for_admins_only() {
     );
     assert_eq!(jobs(&dir), 0);
     assert!(ok(dir.path(), &["check"]).contains("the books hold"));
+}
+
+/// A two-photo album in merge is answered once, counting two.
+#[test]
+fn a_two_photo_album_is_counted_once() {
+    let (dir, tg) = (Scratch::new("bot-album"), FakeTelegram::start());
+    let _bot = start(&dir, &tg, None, &[]);
+    let user = 395;
+    press(&tg, user, "mode:merge");
+    let mark = tg.mark();
+    for i in 0..2 {
+        tg.send_photo(
+            user,
+            &format!("a{i}"),
+            common::jpeg(64, 48),
+            None,
+            Some("album-2"),
+        );
+    }
+    let got = tg.wait_message(mark, user, "the album count");
+    assert!(
+        got.text().contains("Получено фото: 2 из 4"),
+        "{}",
+        got.text()
+    );
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    let answers = tg
+        .calls()
+        .iter()
+        .skip(mark)
+        .filter(|c| c.method == "sendmessage" && c.chat() == user)
+        .count();
+    assert_eq!(answers, 1, "one answer for the album");
+    let _ = dir;
 }
 
 /// With both providers the menu offers Stars and card; each leads to its amounts.

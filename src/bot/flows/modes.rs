@@ -13,6 +13,8 @@ use teloxide::prelude::*;
 /// Longest prompt or instruction passed on to a model, and longest text drawn on a photo.
 const MAX_PROMPT: usize = 2000;
 const MAX_OVERLAY: usize = 300;
+/// How long after an album's photo the album is taken to be complete.
+const ALBUM_SETTLE: std::time::Duration = std::time::Duration::from_millis(1200);
 
 /// The dialogue state a mode starts in (and returns to after each job: the chat stays in the mode,
 /// so the next text or photo is the next request).
@@ -106,7 +108,7 @@ async fn photo_then_text(
 pub async fn merge(
     turn: Turn,
     input: Input,
-    (mut photos, group): (Vec<String>, Option<String>),
+    (mut photos, _group): (Vec<String>, Option<String>),
 ) -> HandlerResult {
     turn.answer(move |turn| async move {
         let lang = turn.lang;
@@ -121,18 +123,30 @@ pub async fn merge(
             return turn.say(texts::merge_full(lang)).await;
         }
         photos.push(p);
-        // An album arrives as one message per photo: answer its first photo only.
-        let answer = input.album.is_none() || input.album != group;
         let n = photos.len();
+        let album = input.album.clone();
         turn.set(State::Merge {
             photos,
             group: input.album,
         })
         .await?;
-        if answer {
-            turn.say(texts::merge_got(lang, n)).await
-        } else {
-            Ok(())
+        match album {
+            None => turn.say(texts::merge_got(lang, n)).await,
+            // An album arrives as one message per photo: the count is said once, by the photo
+            // after which no other arrived for a moment.
+            Some(group) => {
+                tokio::spawn(async move {
+                    tokio::time::sleep(ALBUM_SETTLE).await;
+                    let still_last = matches!(
+                        turn.dlg.get().await,
+                        Ok(Some(State::Merge { photos, group: Some(g) })) if g == group && photos.len() == n
+                    );
+                    if still_last && let Err(e) = turn.say(texts::merge_got(lang, n)).await {
+                        tracing::warn!(error = %e, "could not count an album");
+                    }
+                });
+                Ok(())
+            }
         }
     })
     .await
