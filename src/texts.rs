@@ -813,9 +813,74 @@ pub fn not_your_result(lang: Lang) -> &'static str {
     )
 }
 
+/// The Russian plural form for `n`: 1 операция, 2–4 операции, 5 операций (11–14 take the last).
+pub fn plural_ru<'a>(n: i64, one: &'a str, few: &'a str, many: &'a str) -> &'a str {
+    let (n10, n100) = (n.abs() % 10, n.abs() % 100);
+    if n10 == 1 && n100 != 11 {
+        one
+    } else if (2..=4).contains(&n10) && !(12..=14).contains(&n100) {
+        few
+    } else {
+        many
+    }
+}
+
+/// What the user has, for the menu's header: the balance and the free operations (or free access).
+pub fn wallet(lang: Lang, balance: Kopecks, free_ops: i64, free_access: bool) -> String {
+    let money = money(lang, balance);
+    match (lang, free_access) {
+        (Lang::Ru, true) => format!("💰 На балансе {money} · ♾ безлимитный доступ"),
+        (Lang::En, true) => format!("💰 Balance {money} · ♾ free access"),
+        (Lang::Ru, false) if free_ops > 0 => format!(
+            "💰 На балансе {money} · 🎁 {free_ops} {}",
+            plural_ru(
+                free_ops,
+                "бесплатная операция",
+                "бесплатные операции",
+                "бесплатных операций"
+            )
+        ),
+        (Lang::En, false) if free_ops > 0 => format!(
+            "💰 Balance {money} · 🎁 {free_ops} free operation{}",
+            if free_ops == 1 { "" } else { "s" }
+        ),
+        (Lang::Ru, false) => format!("💰 На балансе {money}"),
+        (Lang::En, false) => format!("💰 Balance {money}"),
+    }
+}
+
+/// What an admin's change of a balance or access says to its user.
+pub fn admin_credited(lang: Lang, amount: Kopecks, balance: Kopecks) -> String {
+    let (abs, balance) = (money(lang, Kopecks(amount.0.abs())), money(lang, balance));
+    match (lang, amount.is_positive()) {
+        (Lang::Ru, true) => format!("🎁 Вам начислено {abs}. На балансе {balance}."),
+        (Lang::Ru, false) => format!("С баланса списано {abs}. На балансе {balance}."),
+        (Lang::En, true) => format!("🎁 You were credited {abs}. Balance: {balance}."),
+        (Lang::En, false) => format!("{abs} was debited from your balance. Balance: {balance}."),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn russian_plurals() {
+        let f = |n| plural_ru(n, "операция", "операции", "операций");
+        for (n, want) in [
+            (1, "операция"),
+            (2, "операции"),
+            (4, "операции"),
+            (5, "операций"),
+            (11, "операций"),
+            (12, "операций"),
+            (21, "операция"),
+            (22, "операции"),
+            (0, "операций"),
+        ] {
+            assert_eq!(f(n), want, "{n}");
+        }
+    }
 
     #[test]
     fn money_is_written_the_russian_way_in_russian() {

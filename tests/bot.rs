@@ -759,8 +759,18 @@ fn admin_commands_work_for_admins_only() {
     let _bot = start(&dir, &tg, None, &[("ADMIN_TELEGRAM_IDS", "391")]);
     let (admin, user) = (391, 392);
     say(&tg, user, "/start");
+    let mark = tg.mark();
     let reply = say(&tg, admin, "/credit 392 50");
     assert!(reply.text().contains("balance 50.00"), "{}", reply.text());
+    // The user hears of it, in their language and money style.
+    let told = tg.wait_message(mark, user, "the credit told to the user");
+    assert!(
+        told.text().contains("Вам начислено 50 ₽"),
+        "{}",
+        told.text()
+    );
+    let menu = press(&tg, user, "menu");
+    assert!(menu.text().contains("На балансе 50 ₽"), "{}", menu.text());
     let reply = say(&tg, admin, "/credit 392 -10");
     assert!(reply.text().contains("balance 40.00"), "{}", reply.text());
     let reply = say(&tg, admin, "/credit 392 -100");

@@ -5,6 +5,7 @@ use crate::bot::{AdminCommand, HandlerResult};
 use crate::db::blocking;
 use crate::error::{Error, Result};
 use crate::money::Kopecks;
+use teloxide::prelude::*;
 
 pub async fn on_command(turn: Turn, cmd: AdminCommand) -> HandlerResult {
     turn.answer(move |turn| async move {
@@ -48,7 +49,19 @@ async fn grant(turn: &Turn, args: &str) -> Result<()> {
     match granted {
         Ok(user) => {
             turn.say(format!("user {}: free access on", user.telegram_id))
-                .await
+                .await?;
+            let lang = crate::texts::Lang::of(user.language_code.as_deref());
+            let told = turn
+                .bot
+                .send_message(
+                    teloxide::types::ChatId(user.telegram_id),
+                    crate::texts::free_access_on(lang),
+                )
+                .await;
+            if let Err(e) = told {
+                tracing::info!(user = user.telegram_id, error = %e, "could not tell the user of free access");
+            }
+            Ok(())
         }
         Err(Error::Invalid(why)) => turn.say(why).await,
         Err(e) => Err(e),
@@ -75,7 +88,20 @@ async fn credit(turn: &Turn, args: &str) -> Result<()> {
                 "user {}: balance {} ₽",
                 user.telegram_id, user.balance
             ))
-            .await
+            .await?;
+            // The user hears of it (a user who never wrote to the bot cannot be written to).
+            let lang = crate::texts::Lang::of(user.language_code.as_deref());
+            let told = turn
+                .bot
+                .send_message(
+                    teloxide::types::ChatId(user.telegram_id),
+                    crate::texts::admin_credited(lang, amount, user.balance),
+                )
+                .await;
+            if let Err(e) = told {
+                tracing::info!(user = user.telegram_id, error = %e, "could not tell the user of a credit");
+            }
+            Ok(())
         }
         Err(Error::Invalid(why)) => turn.say(why).await,
         Err(e) => Err(e),

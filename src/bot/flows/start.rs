@@ -56,11 +56,16 @@ async fn help(turn: &Turn) -> Result<()> {
     turn.say_with(text, keyboards::main_menu(turn.lang)).await
 }
 
+/// The main menu, headed by what the user has.
 pub async fn menu(turn: &Turn) -> Result<()> {
     turn.set(State::Idle).await?;
-    let lang = turn.lang;
-    turn.say_with(texts::choose_mode(lang), keyboards::main_menu(lang))
-        .await
+    let (lang, u) = (turn.lang, &turn.user);
+    let header = texts::wallet(lang, u.balance, u.free_operations_left, u.has_free_access);
+    turn.say_with(
+        format!("{}\n{header}", texts::choose_mode(lang)),
+        keyboards::main_menu(lang),
+    )
+    .await
 }
 
 /// A private message in no dialogue: point at the menu. Groups are left alone.
