@@ -338,6 +338,11 @@ fn junk_updates_are_ignored_or_answered_politely() {
         "{:?}",
         stale.body
     );
+    // … and the menu that works now.
+    let fresh = tg.wait_call(mark, "a fresh menu", |c| {
+        c.method == "sendmessage" && c.chat() == user && c.text().contains("На балансе")
+    });
+    assert!(!fresh.buttons().is_empty(), "{}", fresh.text());
     press(&tg, user, "mode:generate");
     let long = "я".repeat(4096);
     let reply = say(&tg, user, &long);

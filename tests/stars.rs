@@ -103,6 +103,11 @@ fn stars_top_up_credits_at_the_rate_and_tells_the_user() {
         c.chat() == user && c.text().contains("пополнен")
     });
     assert!(told.text().contains("на 100 ₽"), "{}", told.text());
+    assert!(
+        told.buttons().iter().any(|(_, d)| d == "mode:generate"),
+        "a next step under the credit: {:?}",
+        told.buttons()
+    );
     assert_eq!(balance(&dir, user), "100.00");
     // check asks Telegram: the Star balance answers and every listed payment is credited here.
     let check = |tg: &FakeTelegram| {

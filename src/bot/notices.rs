@@ -90,13 +90,15 @@ enum Next {
 async fn send(bot: &Sender, n: &Notice, user_lang: Lang) -> std::result::Result<(), SendFailure> {
     let p = &n.payload;
     let chat = ChatId(p["chat_id"].as_i64().unwrap_or(n.telegram_id));
-    let mut keyboard = None;
-    let text = match n.kind.as_str() {
+    let (text, keyboard) = match n.kind.as_str() {
         "topup_credited" => {
             let kopecks = |v: &serde_json::Value| {
                 Kopecks::parse_roubles(v.as_str().unwrap_or(""), true).unwrap_or_default()
             };
-            texts::topup_credited(user_lang, kopecks(&p["amount"]), kopecks(&p["balance"]))
+            let text =
+                texts::topup_credited(user_lang, kopecks(&p["amount"]), kopecks(&p["balance"]));
+            // The next step after a top-up is making something: the main menu under it.
+            (text, super::keyboards::main_menu(user_lang))
         }
         "job_failed" => {
             let lang = match p["lang"].as_str() {
@@ -108,12 +110,10 @@ async fn send(bot: &Sender, n: &Notice, user_lang: Lang) -> std::result::Result<
                 .as_str()
                 .and_then(|r| Kopecks::parse_roubles(r, false).ok());
             let free = p["free_operation"].as_bool().unwrap_or(false);
-            keyboard = Some(crate::actions::failure_keyboard(
-                lang,
-                p["job_id"].as_i64(),
-                why,
-            ));
-            texts::job_failed(lang, why, returned, free)
+            (
+                texts::job_failed(lang, why, returned, free),
+                crate::actions::failure_keyboard(lang, p["job_id"].as_i64(), why),
+            )
         }
         other => {
             tracing::warn!(kind = other, "unknown notice kind; dropped");
@@ -124,11 +124,9 @@ async fn send(bot: &Sender, n: &Notice, user_lang: Lang) -> std::result::Result<
         .as_i64()
         .and_then(|m| i32::try_from(m).ok())
     {
-        let edit = bot.edit_message_text(chat, MessageId(message), text.clone());
-        let edit = match keyboard.clone() {
-            Some(k) => edit.reply_markup(k),
-            None => edit,
-        };
+        let edit = bot
+            .edit_message_text(chat, MessageId(message), text.clone())
+            .reply_markup(keyboard.clone());
         match edit.await {
             Ok(_) => return Ok(()),
             Err(e) => match SendFailure::of(&e) {
@@ -138,10 +136,9 @@ async fn send(bot: &Sender, n: &Notice, user_lang: Lang) -> std::result::Result<
             },
         }
     }
-    let send = bot.send_message(chat, text);
-    let send = match keyboard {
-        Some(k) => send.reply_markup(k),
-        None => send,
-    };
-    send.await.map(|_| ()).map_err(|e| SendFailure::of(&e))
+    bot.send_message(chat, text)
+        .reply_markup(keyboard)
+        .await
+        .map(|_| ())
+        .map_err(|e| SendFailure::of(&e))
 }

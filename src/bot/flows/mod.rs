@@ -48,7 +48,8 @@ pub async fn stale_button(turn: Turn, q: CallbackQuery) -> HandlerResult {
             .answer_callback_query(q.id)
             .text(texts::stale_button(turn.lang))
             .await?;
-        Ok(())
+        // And the menu that works now, so the press leads somewhere.
+        start::menu(&turn).await
     })
     .await
 }
