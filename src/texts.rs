@@ -860,6 +860,20 @@ pub fn admin_credited(lang: Lang, amount: Kopecks, balance: Kopecks) -> String {
     }
 }
 
+/// The English description of a user command (the Russian ones are the command enum's docs).
+pub fn command_description_en(command: &str) -> &'static str {
+    match command.trim_start_matches('/') {
+        "start" => "Main menu",
+        "balance" => "Balance and top-up",
+        "help" => "What the bot can do",
+        "cancel" => "Cancel the current step",
+        "paysupport" => "Payment questions",
+        "terms" => "Terms of use",
+        "privacy" => "Privacy",
+        _ => "Command",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -814,6 +814,39 @@ fn admin_commands_work_for_admins_only() {
     assert!(ok(dir.path(), &["check"]).contains("the books hold"));
 }
 
+/// The command menu is set in Russian and, for English clients, in English.
+#[test]
+fn commands_are_set_for_both_languages() {
+    let (dir, tg) = (Scratch::new("bot-commands"), FakeTelegram::start());
+    let _bot = start(&dir, &tg, None, &[]);
+    wait_until(10, "both command lists", || {
+        tg.calls()
+            .iter()
+            .filter(|c| c.method == "setmycommands")
+            .count()
+            >= 2
+    });
+    let calls: Vec<_> = tg
+        .calls()
+        .into_iter()
+        .filter(|c| c.method == "setmycommands")
+        .collect();
+    let ru = calls
+        .iter()
+        .find(|c| c.body.get("language_code").is_none())
+        .expect("the Russian list");
+    let en = calls
+        .iter()
+        .find(|c| c.body["language_code"] == "en")
+        .expect("the English list");
+    assert_eq!(ru.body["commands"][0]["description"], "Главное меню");
+    assert_eq!(en.body["commands"][0]["description"], "Main menu");
+    assert_eq!(
+        en.body["commands"].as_array().map(Vec::len),
+        ru.body["commands"].as_array().map(Vec::len)
+    );
+}
+
 /// A two-photo album in merge is answered once, counting two.
 #[test]
 fn a_two_photo_album_is_counted_once() {

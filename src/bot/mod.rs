@@ -262,8 +262,19 @@ pub async fn run(
         .yookassa_return_url
         .clone()
         .unwrap_or_else(|| format!("https://t.me/{}", me.username()));
+    // The command menu in Russian for everyone, and in English for English-speaking clients.
     if let Err(e) = bot.set_my_commands(Command::bot_commands()).await {
         tracing::warn!(error = %e, "could not set the command list");
+    }
+    let english: Vec<teloxide::types::BotCommand> = Command::bot_commands()
+        .into_iter()
+        .map(|c| {
+            let description = crate::texts::command_description_en(&c.command);
+            teloxide::types::BotCommand::new(c.command, description)
+        })
+        .collect();
+    if let Err(e) = bot.set_my_commands(english).language_code("en").await {
+        tracing::warn!(error = %e, "could not set the English command list");
     }
     // Admins see their commands too, in their own chats' command menu.
     let mut admin_menu = Command::bot_commands();

@@ -484,7 +484,16 @@ fn answer(
                 ),
             }
         }
-        "setmycommands" | "deletewebhook" | "sendchataction" | "deletemessage" => ok(true.into()),
+        "deletewebhook" | "sendchataction" | "deletemessage" => ok(true.into()),
+        "setmycommands" => {
+            let mut s = lock.lock().expect("state");
+            s.calls.push(Call {
+                method: method.to_string(),
+                body: body.clone(),
+            });
+            cv.notify_all();
+            ok(true.into())
+        }
         "answerprecheckoutquery" => {
             let mut s = lock.lock().expect("state");
             s.calls.push(Call {
