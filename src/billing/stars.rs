@@ -2,9 +2,9 @@
 //! YooKassa's), the pre-checkout verdict, and the credit of a `successful_payment` exactly once,
 //! keyed to Telegram's charge id.
 
-use super::topup::{NewPayment, Offer};
+use super::topup::{NewPayment, Offer, after_credit};
 use super::{Billing, must_get_user};
-use crate::db::{self, ledger, payments::Payment, promo};
+use crate::db::{self, ledger, payments::Payment};
 use crate::error::{Error, Result};
 use crate::model::CheckoutRefusal;
 use crate::money::Kopecks;
@@ -158,28 +158,7 @@ impl Billing {
                 return Ok(StarsCredit::Already);
             }
             db::payments::set_paid_by_charge(tx, &payment.id, charge_id, now)?;
-            if let Some(code) = payment.discount_code.as_deref()
-                && !promo::consume(tx, &payment.id, now)?
-            {
-                promo::record_use(tx, telegram_id, code, Some(&payment.id), now)?;
-            }
-            let user = must_get_user(tx, telegram_id)?;
-            if user.pending_discount_code.is_some()
-                && user.pending_discount_code == payment.discount_code
-            {
-                db::users::set_pending_discount_code(tx, telegram_id, None)?;
-            }
-            db::notices::insert(
-                tx,
-                telegram_id,
-                "topup_credited",
-                &serde_json::json!({
-                    "payment_id": payment.id,
-                    "amount": payment.amount.to_decimal(),
-                    "balance": user.balance.to_decimal(),
-                }),
-                now,
-            )?;
+            let user = after_credit(tx, &payment, now)?;
             Ok(StarsCredit::Credited {
                 payment_id: payment.id,
                 amount: payment.amount,

@@ -202,30 +202,7 @@ impl Billing {
                         },
                         now,
                     )?;
-                    // A payment that succeeds is credited in full whatever happened to codes; its
-                    // reservation becomes the use (a draft from before reservations records it now).
-                    if let Some(code) = payment.discount_code.as_deref()
-                        && !promo::consume(tx, payment_id, now)?
-                    {
-                        promo::record_use(tx, telegram_id, code, Some(payment_id), now)?;
-                    }
-                    let user = must_get_user(tx, telegram_id)?;
-                    if user.pending_discount_code.is_some()
-                        && user.pending_discount_code == payment.discount_code
-                    {
-                        db::users::set_pending_discount_code(tx, telegram_id, None)?;
-                    }
-                    db::notices::insert(
-                        tx,
-                        telegram_id,
-                        "topup_credited",
-                        &serde_json::json!({
-                            "payment_id": payment_id,
-                            "amount": payment.amount.to_decimal(),
-                            "balance": user.balance.to_decimal(),
-                        }),
-                        now,
-                    )?;
+                    let user = after_credit(tx, &payment, now)?;
                     Ok(PaymentUpdate::Credited {
                         telegram_id,
                         amount: payment.amount,
@@ -263,4 +240,37 @@ impl Billing {
             Ok(moved)
         })
     }
+}
+
+/// What follows a top-up's credit row, for either provider, in its transaction: the discount
+/// reservation becomes the use (a payment that succeeds is credited in full whatever happened to
+/// codes; a draft from before reservations records the use now), the applied code is cleared,
+/// and the "credited" notice is queued. Returns the user as they now are.
+pub(super) fn after_credit(
+    tx: &rusqlite::Connection,
+    payment: &Payment,
+    now: i64,
+) -> Result<crate::model::User> {
+    let telegram_id = payment.telegram_id;
+    if let Some(code) = payment.discount_code.as_deref()
+        && !promo::consume(tx, &payment.id, now)?
+    {
+        promo::record_use(tx, telegram_id, code, Some(&payment.id), now)?;
+    }
+    let user = must_get_user(tx, telegram_id)?;
+    if user.pending_discount_code.is_some() && user.pending_discount_code == payment.discount_code {
+        db::users::set_pending_discount_code(tx, telegram_id, None)?;
+    }
+    db::notices::insert(
+        tx,
+        telegram_id,
+        "topup_credited",
+        &serde_json::json!({
+            "payment_id": payment.id,
+            "amount": payment.amount.to_decimal(),
+            "balance": user.balance.to_decimal(),
+        }),
+        now,
+    )?;
+    Ok(user)
 }

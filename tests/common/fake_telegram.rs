@@ -487,29 +487,17 @@ fn answer(
         "deletewebhook" | "sendchataction" | "deletemessage" => ok(true.into()),
         "setmycommands" => {
             let mut s = lock.lock().expect("state");
-            s.calls.push(Call {
-                method: method.to_string(),
-                body: body.clone(),
-            });
-            cv.notify_all();
+            record(&mut s, cv, method, &body);
             ok(true.into())
         }
         "answerprecheckoutquery" => {
             let mut s = lock.lock().expect("state");
-            s.calls.push(Call {
-                method: method.to_string(),
-                body: body.clone(),
-            });
-            cv.notify_all();
+            record(&mut s, cv, method, &body);
             ok(true.into())
         }
         "refundstarpayment" => {
             let mut s = lock.lock().expect("state");
-            s.calls.push(Call {
-                method: method.to_string(),
-                body: body.clone(),
-            });
-            cv.notify_all();
+            record(&mut s, cv, method, &body);
             let charge = body["telegram_payment_charge_id"]
                 .as_str()
                 .unwrap_or("")
@@ -617,6 +605,15 @@ fn answer(
             serde_json::json!({"ok": false, "error_code": 404, "description": "Not Found: method not found"}),
         ),
     }
+}
+
+/// Remembers a call the test may wait for.
+fn record(s: &mut State, cv: &Condvar, method: &str, body: &serde_json::Value) {
+    s.calls.push(Call {
+        method: method.to_string(),
+        body: body.clone(),
+    });
+    cv.notify_all();
 }
 
 /// The text fields of a multipart body, plus `_files`: each file part's name and size.

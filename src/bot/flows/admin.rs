@@ -51,16 +51,7 @@ async fn grant(turn: &Turn, args: &str) -> Result<()> {
             turn.say(format!("user {}: free access on", user.telegram_id))
                 .await?;
             let lang = crate::texts::Lang::of(user.language_code.as_deref());
-            let told = turn
-                .bot
-                .send_message(
-                    teloxide::types::ChatId(user.telegram_id),
-                    crate::texts::free_access_on(lang),
-                )
-                .await;
-            if let Err(e) = told {
-                tracing::info!(user = user.telegram_id, error = %e, "could not tell the user of free access");
-            }
+            tell(turn, &user, crate::texts::free_access_on(lang).into()).await;
             Ok(())
         }
         Err(Error::Invalid(why)) => turn.say(why).await,
@@ -89,21 +80,24 @@ async fn credit(turn: &Turn, args: &str) -> Result<()> {
                 user.telegram_id, user.balance
             ))
             .await?;
-            // The user hears of it (a user who never wrote to the bot cannot be written to).
             let lang = crate::texts::Lang::of(user.language_code.as_deref());
-            let told = turn
-                .bot
-                .send_message(
-                    teloxide::types::ChatId(user.telegram_id),
-                    crate::texts::admin_credited(lang, amount, user.balance),
-                )
-                .await;
-            if let Err(e) = told {
-                tracing::info!(user = user.telegram_id, error = %e, "could not tell the user of a credit");
-            }
+            let text = crate::texts::admin_credited(lang, amount, user.balance);
+            tell(turn, &user, text).await;
             Ok(())
         }
         Err(Error::Invalid(why)) => turn.say(why).await,
         Err(e) => Err(e),
+    }
+}
+
+/// Tells `user` what an admin changed for them. Best effort: a user who never wrote to the bot
+/// cannot be written to.
+async fn tell(turn: &Turn, user: &crate::model::User, text: String) {
+    let told = turn
+        .bot
+        .send_message(teloxide::types::ChatId(user.telegram_id), text)
+        .await;
+    if let Err(e) = told {
+        tracing::info!(user = user.telegram_id, error = %e, "could not tell the user of an admin's change");
     }
 }
