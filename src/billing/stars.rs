@@ -2,9 +2,9 @@
 //! YooKassa's), the pre-checkout verdict, and the credit of a `successful_payment` exactly once,
 //! keyed to Telegram's charge id.
 
-use super::topup::{NewPayment, Offer, after_credit};
+use super::topup::{NewPayment, Offer, after_credit, credit_row};
 use super::{Billing, must_get_user};
-use crate::db::{self, ledger, payments::Payment};
+use crate::db::{self, payments::Payment};
 use crate::error::{Error, Result};
 use crate::model::CheckoutRefusal;
 use crate::money::Kopecks;
@@ -140,20 +140,7 @@ impl Billing {
                     p
                 }
             };
-            let credited = ledger::append(
-                tx,
-                &ledger::Entry {
-                    telegram_id,
-                    kind: ledger::Kind::Topup,
-                    amount: payment.amount,
-                    free_ops: 0,
-                    key: &format!("stars:{charge_id}"),
-                    operation_id: None,
-                    payment_id: Some(&payment.id),
-                    reason: payment.discount_code.as_deref(),
-                },
-                now,
-            )?;
+            let credited = credit_row(tx, &payment, &format!("stars:{charge_id}"), now)?;
             if !credited {
                 return Ok(StarsCredit::Already);
             }

@@ -188,20 +188,7 @@ impl Billing {
                 "succeeded" => {
                     db::payments::set_status(tx, payment_id, "succeeded", now)?;
                     let telegram_id = payment.telegram_id;
-                    ledger::append(
-                        tx,
-                        &ledger::Entry {
-                            telegram_id,
-                            kind: ledger::Kind::Topup,
-                            amount: payment.amount,
-                            free_ops: 0,
-                            key: &format!("payment:{payment_id}"),
-                            operation_id: None,
-                            payment_id: Some(payment_id),
-                            reason: payment.discount_code.as_deref(),
-                        },
-                        now,
-                    )?;
+                    credit_row(tx, &payment, &format!("payment:{payment_id}"), now)?;
                     let user = after_credit(tx, &payment, now)?;
                     Ok(PaymentUpdate::Credited {
                         telegram_id,
@@ -240,6 +227,30 @@ impl Billing {
             Ok(moved)
         })
     }
+}
+
+/// A top-up's credit: the ledger row of its full amount under `key` (the provider's idempotency
+/// key). False when that key was credited before.
+pub(super) fn credit_row(
+    tx: &rusqlite::Connection,
+    payment: &Payment,
+    key: &str,
+    now: i64,
+) -> Result<bool> {
+    ledger::append(
+        tx,
+        &ledger::Entry {
+            telegram_id: payment.telegram_id,
+            kind: ledger::Kind::Topup,
+            amount: payment.amount,
+            free_ops: 0,
+            key,
+            operation_id: None,
+            payment_id: Some(&payment.id),
+            reason: payment.discount_code.as_deref(),
+        },
+        now,
+    )
 }
 
 /// What follows a top-up's credit row, for either provider, in its transaction: the discount
