@@ -43,6 +43,13 @@ pub enum Command {
     /// Top-ups of both providers: one's whole story, a list, a refund
     #[command(subcommand)]
     Payment(PaymentCommand),
+    /// Ask YooKassa and Telegram for every payment since a date and credit, once, what is ours and
+    /// not credited here (step 3 of restoring from a replica)
+    Reconcile {
+        /// First day to ask about (UTC); a week ago when absent
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        since: Option<String>,
+    },
     /// Users, payments, revenue and operations
     Stats {
         #[arg(long)]
@@ -160,7 +167,82 @@ pub fn execute(cli: Cli) -> Result<ExitCode> {
         Command::Check => check(&config),
         Command::Stats { json } => stats(&billing(&config)?, json),
         Command::Payment(cmd) => payment(&config, cmd),
+        Command::Reconcile { since } => reconcile(&config, since.as_deref()),
     }
+}
+
+/// `reconcile`: both providers' payments since the day, settled against the books; prints a line per
+/// payment and a tally. Exits non-zero when a provider could not be asked or something needs a look.
+fn reconcile(config: &Arc<Config>, since: Option<&str>) -> Result<ExitCode> {
+    use crate::payments::Finding;
+    let since = match since {
+        Some(day) => expiry_from_date(day)? - 86_400,
+        None => (crate::time::now() / 86_400 - 7) * 86_400,
+    };
+    let billing = billing(config)?;
+    let payments = crate::payments::Payments::new(
+        billing,
+        config.clone(),
+        Arc::new(crate::metrics::Metrics::default()),
+    )?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::io("starting the async runtime", e))?;
+    println!("reconcile: payments since {} (UTC)", date_of(since));
+    let mut lists = Vec::new();
+    if payments.is_configured() {
+        lists.push((
+            "YooKassa",
+            runtime.block_on(payments.reconcile_yookassa(since)),
+        ));
+    } else {
+        println!("YooKassa: not configured, not asked");
+    }
+    if config.telegram_bot_token.is_some() {
+        let bot = crate::bot::client(config)?;
+        lists.push((
+            "Telegram Stars",
+            runtime.block_on(payments.reconcile_stars(&bot, since)),
+        ));
+    } else {
+        println!("Telegram Stars: TELEGRAM_BOT_TOKEN is not set, not asked");
+    }
+    let (mut tally, mut failed) = ([0usize; 5], false);
+    for (provider, list) in lists {
+        let found = match list {
+            Ok(found) => found,
+            Err(e) => {
+                println!("{provider}: could not be asked: {e}");
+                failed = true;
+                continue;
+            }
+        };
+        println!("{provider}: {} payments listed", found.len());
+        for f in found {
+            let (slot, what) = match &f.finding {
+                Finding::Credited { adopted: true } => {
+                    (0, "CREDITED  adopted (we had no row)".into())
+                }
+                Finding::Credited { adopted: false } => (0, "CREDITED".to_string()),
+                Finding::AlreadyCredited => (1, "ok        already credited".into()),
+                Finding::NotOurs(why) => (2, format!("skipped   not ours: {why}")),
+                Finding::NotPaid(status) => (3, format!("skipped   not paid: {status}")),
+                Finding::Attention(why) => (4, format!("LOOK      {why}")),
+            };
+            tally[slot] += 1;
+            println!("  {}  {what}  ({})", f.id, f.detail);
+        }
+    }
+    println!(
+        "credited {}, already credited {}, not ours {}, not paid {}, to look at {}",
+        tally[0], tally[1], tally[2], tally[3], tally[4]
+    );
+    Ok(if failed || tally[4] > 0 {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 fn payment(config: &Arc<Config>, cmd: PaymentCommand) -> Result<ExitCode> {

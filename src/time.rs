@@ -10,9 +10,10 @@ pub fn now() -> i64 {
         .unwrap_or(0)
 }
 
-/// `--expires 2026-12-31` means the code works through that day (UTC): it expires at the next midnight.
+/// `--expires 2026-12-31` means the code works through that day (UTC): it expires at the next
+/// midnight. (`--since` options take the start of a day as this minus one day.)
 pub fn expiry_from_date(text: &str) -> Result<i64> {
-    let bad = || Error::invalid(format!("--expires {text:?}: expected a date as YYYY-MM-DD"));
+    let bad = || Error::invalid(format!("{text:?} is not a date: expected YYYY-MM-DD"));
     let mut parts = text.trim().splitn(3, '-');
     let mut next = |len: usize| {
         parts

@@ -172,6 +172,7 @@ fn a_genuine_success_is_credited_once_even_when_repeated() {
     assert_eq!(sent.value, "100.00");
     assert_eq!(sent.body["metadata"]["payment_id"], ours.as_str());
     assert_eq!(sent.body["metadata"]["telegram_id"], "501");
+    assert_eq!(sent.body["metadata"]["credit"], "100.00");
     assert_eq!(sent.body["capture"], true);
     assert!(
         sent.body["description"]
@@ -633,6 +634,41 @@ fn a_notification_finds_a_payment_by_its_metadata() {
     );
     wait_until(20, "the credit", || balance(&dir, user) == 10_000);
     assert_eq!(topup_rows(&dir, &ours.id), 1);
+    books_hold(&dir);
+}
+
+/// A notification for a paid top-up whose row is gone (the database was restored from a replica
+/// that missed its last seconds): the API, asked with our credentials, shows our metadata, so the
+/// payment is adopted and credited once; one whose metadata is not ours is ignored.
+#[test]
+fn a_notification_adopts_a_paid_top_up_whose_row_was_lost() {
+    let (dir, fake) = (Scratch::new("pay-adopt"), FakeYooKassa::start());
+    let vars = env(&fake, TEST_KEY);
+    let bot = start(&dir, &vars);
+    let meta =
+        serde_json::json!({"payment_id": "mlp-lostrow", "telegram_id": "612", "credit": "100.00"});
+    let yk = fake.add_payment("succeeded", "80.00", meta);
+    let foreign = fake.add_payment("succeeded", "80.00", serde_json::json!({"order": "7"}));
+    for _ in 0..2 {
+        for id in [&yk, &foreign] {
+            let body = notify_body("payment.succeeded", id, "succeeded", "80.00");
+            assert_eq!(post(bot.addr, &body), 200);
+        }
+    }
+    wait_until(20, "the credit", || balance(&dir, 612) == 10_000);
+    wait_until(20, "every notification processed", || {
+        unprocessed(&dir) == 0
+    });
+    assert_eq!(topup_rows(&dir, "mlp-lostrow"), 1);
+    assert_eq!(balance(&dir, 612), 10_000);
+    let foreign_rows: i64 = db(&dir)
+        .query_row(
+            "SELECT count(*) FROM payments WHERE yookassa_id = ?1",
+            [&foreign],
+            |r| r.get(0),
+        )
+        .expect("count");
+    assert_eq!(foreign_rows, 0);
     books_hold(&dir);
 }
 

@@ -12,7 +12,7 @@ pub use operations::{Finish, Reservation, Reserve};
 pub use promo::{Redeemed, STANDARD_CODES, normalize_code};
 pub use refunds::{RefundDebit, Refundable};
 pub use stars::{StarsCredit, discounted_stars, payload as stars_payload};
-pub use topup::{MAX_TOPUP, MIN_TOPUP, NewPayment, PaymentUpdate};
+pub use topup::{Adoption, MAX_TOPUP, MIN_TOPUP, NewPayment, PaymentUpdate};
 
 use crate::config::Config;
 use crate::db::{self, Store, ledger};

@@ -2,8 +2,8 @@
 //! YooKassa's), the pre-checkout verdict, and the credit of a `successful_payment` exactly once,
 //! keyed to Telegram's charge id.
 
+use super::Billing;
 use super::topup::{NewPayment, Offer, after_credit, credit_row};
-use super::{Billing, must_get_user};
 use crate::db::{self, payments::Payment};
 use crate::error::{Error, Result};
 use crate::model::CheckoutRefusal;
@@ -134,7 +134,8 @@ impl Billing {
                         provider: "stars".into(),
                         charge_id: None,
                     };
-                    must_get_user(tx, telegram_id)?;
+                    // The user's row may be lost with it: created as on first contact.
+                    self.ensure_user_in(tx, telegram_id, None)?;
                     db::payments::insert(tx, &p, now)?;
                     tracing::warn!(payment = %p.id, charge = charge_id, "a Stars payment without its draft: credited from the payload");
                     p

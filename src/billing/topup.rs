@@ -22,6 +22,17 @@ pub(super) struct Offer {
     pub discount: fn(i64, u8) -> i64,
 }
 
+/// A succeeded YooKassa payment to adopt: what the API and our metadata in it say.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Adoption<'a> {
+    pub payment_id: &'a str,
+    pub telegram_id: i64,
+    pub credit: Kopecks,
+    pub paid: Kopecks,
+    pub currency: &'a str,
+    pub yookassa_id: &'a str,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewPayment {
     pub payment: Payment,
@@ -164,55 +175,41 @@ impl Billing {
         paid: Kopecks,
         currency: &str,
     ) -> Result<PaymentUpdate> {
+        self.store
+            .write(|tx| apply_status(tx, payment_id, status, paid, currency))
+    }
+
+    /// Adopts a succeeded YooKassa payment we have no row for (a database restored from a replica
+    /// that missed its last seconds, SPEC §5): the row is recorded from the API's data and
+    /// `metadata`, and the success applied as for any other payment, in one transaction, so it is credited once. The
+    /// caller has checked that the API, asked with our credentials, shows it is ours. A user whose
+    /// row was lost too is created as on first contact.
+    pub fn adopt_payment(&self, a: &Adoption<'_>) -> Result<PaymentUpdate> {
         self.store.write(|tx| {
-            let Some(payment) = db::payments::get(tx, payment_id)? else {
-                return Ok(PaymentUpdate::Unknown);
-            };
-            if payment.is_final() {
-                return Ok(PaymentUpdate::AlreadyFinal {
-                    status: payment.status,
-                });
-            }
             let now = crate::time::now();
-            match status {
-                "succeeded" if paid != payment.charge_amount || currency != payment.currency => {
-                    db::payments::set_status(tx, payment_id, "mismatch", now)?;
-                    // Never credited, so its discount was never given.
-                    promo::release(tx, payment_id)?;
-                    Ok(PaymentUpdate::Mismatch {
-                        expected: payment.charge_amount,
-                        got: paid,
-                        currency: currency.to_string(),
-                    })
-                }
-                "succeeded" => {
-                    db::payments::set_status(tx, payment_id, "succeeded", now)?;
-                    let telegram_id = payment.telegram_id;
-                    credit_row(tx, &payment, &format!("payment:{payment_id}"), now)?;
-                    let user = after_credit(tx, &payment, now)?;
-                    Ok(PaymentUpdate::Credited {
-                        telegram_id,
-                        amount: payment.amount,
-                        balance: user.balance,
-                    })
-                }
-                "canceled" => {
-                    db::payments::set_status(tx, payment_id, "canceled", now)?;
-                    promo::release(tx, payment_id)?;
-                    Ok(PaymentUpdate::Canceled {
-                        telegram_id: payment.telegram_id,
-                    })
-                }
-                "pending" | "waiting_for_capture" => {
-                    if payment.status != status {
-                        db::payments::set_status(tx, payment_id, status, now)?;
-                    }
-                    Ok(PaymentUpdate::Pending {
-                        status: status.to_string(),
-                    })
-                }
-                other => Err(Error::invalid(format!("unknown payment status {other:?}"))),
+            if db::payments::get(tx, a.payment_id)?.is_none() {
+                self.ensure_user_in(tx, a.telegram_id, None)?;
+                let payment = Payment {
+                    id: a.payment_id.to_string(),
+                    telegram_id: a.telegram_id,
+                    amount: a.credit,
+                    charge_amount: a.paid,
+                    currency: a.currency.to_string(),
+                    discount_code: None,
+                    discount_percent: 0,
+                    yookassa_id: None,
+                    confirmation_url: None,
+                    status: "created".into(),
+                    created_at: now,
+                    provider: "yookassa".into(),
+                    charge_id: None,
+                };
+                db::payments::insert(tx, &payment, now)?;
+                db::payments::set_created(tx, a.payment_id, a.yookassa_id, None, "pending", now, now)?;
+                tracing::warn!(payment = a.payment_id, yookassa = a.yookassa_id, user = a.telegram_id,
+                    credit = %a.credit, "adopted a YooKassa payment we had no row for");
             }
+            apply_status(tx, a.payment_id, "succeeded", a.paid, a.currency)
         })
     }
 
@@ -226,6 +223,65 @@ impl Billing {
             }
             Ok(moved)
         })
+    }
+}
+
+/// Applies the API's `status` and `paid` amount to our payment `payment_id` inside `tx` (see
+/// `Billing::apply_payment_status`).
+fn apply_status(
+    tx: &rusqlite::Connection,
+    payment_id: &str,
+    status: &str,
+    paid: Kopecks,
+    currency: &str,
+) -> Result<PaymentUpdate> {
+    let Some(payment) = db::payments::get(tx, payment_id)? else {
+        return Ok(PaymentUpdate::Unknown);
+    };
+    if payment.is_final() {
+        return Ok(PaymentUpdate::AlreadyFinal {
+            status: payment.status,
+        });
+    }
+    let now = crate::time::now();
+    match status {
+        "succeeded" if paid != payment.charge_amount || currency != payment.currency => {
+            db::payments::set_status(tx, payment_id, "mismatch", now)?;
+            // Never credited, so its discount was never given.
+            promo::release(tx, payment_id)?;
+            Ok(PaymentUpdate::Mismatch {
+                expected: payment.charge_amount,
+                got: paid,
+                currency: currency.to_string(),
+            })
+        }
+        "succeeded" => {
+            db::payments::set_status(tx, payment_id, "succeeded", now)?;
+            let telegram_id = payment.telegram_id;
+            credit_row(tx, &payment, &format!("payment:{payment_id}"), now)?;
+            let user = after_credit(tx, &payment, now)?;
+            Ok(PaymentUpdate::Credited {
+                telegram_id,
+                amount: payment.amount,
+                balance: user.balance,
+            })
+        }
+        "canceled" => {
+            db::payments::set_status(tx, payment_id, "canceled", now)?;
+            promo::release(tx, payment_id)?;
+            Ok(PaymentUpdate::Canceled {
+                telegram_id: payment.telegram_id,
+            })
+        }
+        "pending" | "waiting_for_capture" => {
+            if payment.status != status {
+                db::payments::set_status(tx, payment_id, status, now)?;
+            }
+            Ok(PaymentUpdate::Pending {
+                status: status.to_string(),
+            })
+        }
+        other => Err(Error::invalid(format!("unknown payment status {other:?}"))),
     }
 }
 

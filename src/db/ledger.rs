@@ -10,6 +10,17 @@ impl Store {
     pub fn recent_ledger(&self, telegram_id: i64, limit: u32) -> Result<Vec<Row>> {
         self.read(|c| recent(c, telegram_id, limit))
     }
+
+    /// Whether a row with this idempotency key exists (`stars:<charge id>`: that payment is credited).
+    pub fn has_ledger_key(&self, key: &str) -> Result<bool> {
+        self.read(|c| {
+            Ok(c.query_row(
+                "SELECT EXISTS (SELECT 1 FROM ledger WHERE idempotency_key = ?1)",
+                [key],
+                |r| r.get(0),
+            )?)
+        })
+    }
 }
 
 /// Why a ledger row exists.

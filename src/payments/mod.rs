@@ -2,9 +2,11 @@
 //! the reconciler that re-asks about pending payments so a lost notification costs nobody a kopeck.
 
 pub mod notification;
+mod reconcile;
 mod refund;
 pub mod yookassa;
 
+pub use reconcile::{Finding, Found};
 pub use refund::RefundOutcome;
 
 use crate::billing::{Billing, PaymentUpdate};
@@ -305,13 +307,26 @@ impl Payments {
                     None => None,
                 };
                 // Only a row that never learned its YooKassa id can be claimed this way.
-                match found.filter(|p| p.yookassa_id.is_none()) {
-                    Some(p) => p,
-                    None => {
-                        tracing::warn!(yookassa = %yookassa_id, "notification about a payment we never created; ignored");
+                match found {
+                    Some(p) if p.yookassa_id.is_none() => p,
+                    Some(_) => {
+                        tracing::warn!(yookassa = %yookassa_id, "notification whose metadata names a payment of ours with another YooKassa id; ignored");
                         self.metrics
                             .inc("media_lab_payment_checks_total", "unknown");
                         return Ok("unknown");
+                    }
+                    // No row at all (lost in a restore): adopted when the API shows it is ours.
+                    None => {
+                        return Ok(match self.adopt_missing(&theirs).await? {
+                            Ok(PaymentUpdate::Credited { .. }) => "credited",
+                            Ok(_) => "already_final",
+                            Err(why) => {
+                                tracing::warn!(yookassa = %yookassa_id, ?why, "notification about a payment we have no row for, not adopted");
+                                self.metrics
+                                    .inc("media_lab_payment_checks_total", "unknown");
+                                "unknown"
+                            }
+                        });
                     }
                 }
             }
@@ -461,13 +476,11 @@ impl Payments {
 
 /// The `metadata.payment_id` the API reports: the id we gave the payment when we created it.
 fn metadata_payment_id(p: &ApiPayment) -> Option<&str> {
-    p.metadata
-        .as_ref()
-        .and_then(|m| m.get("payment_id"))
-        .and_then(|v| v.as_str())
+    reconcile::metadata(p, "payment_id")
 }
 
-/// The body of `POST /payments`: what the payer pays, our ids in metadata, and a receipt when
+/// The body of `POST /payments`: what the payer pays, our ids and the credit in metadata (so a
+/// payment whose row was lost can be adopted, SPEC §5), and a receipt when
 /// YOOKASSA_RECEIPT_EMAIL is configured (its one item totals exactly the amount paid).
 pub fn create_body(p: &Payment, return_url: &str, config: &Config) -> serde_json::Value {
     let value = p.charge_amount.to_decimal();
@@ -485,7 +498,8 @@ pub fn create_body(p: &Payment, return_url: &str, config: &Config) -> serde_json
         "capture": true,
         "confirmation": {"type": "redirect", "return_url": return_url},
         "description": description,
-        "metadata": {"payment_id": p.id, "telegram_id": p.telegram_id.to_string()},
+        "metadata": {"payment_id": p.id, "telegram_id": p.telegram_id.to_string(),
+                     "credit": p.amount.to_decimal()},
     });
     if let Some(email) = &config.yookassa_receipt_email {
         body["receipt"] = serde_json::json!({

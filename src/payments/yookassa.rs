@@ -36,6 +36,26 @@ pub struct ApiPayment {
     pub test: bool,
     #[serde(default)]
     pub metadata: Option<serde_json::Map<String, serde_json::Value>>,
+    /// The shop that received it.
+    #[serde(default)]
+    pub recipient: Option<ApiRecipient>,
+    #[serde(default)]
+    pub created_at: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct ApiRecipient {
+    #[serde(default)]
+    pub account_id: Option<String>,
+}
+
+/// One page of `GET /payments`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ApiPaymentList {
+    #[serde(default)]
+    pub items: Vec<ApiPayment>,
+    #[serde(default)]
+    pub next_cursor: Option<String>,
 }
 
 /// The parts of YooKassa's refund object we use.
@@ -141,6 +161,22 @@ impl YooKassa {
             ));
         }
         Ok(payment)
+    }
+
+    /// One page (up to 100) of the payments created at or after `since` (RFC 3339), continuing
+    /// from `cursor`; the page's `next_cursor` leads to the next.
+    pub async fn list_payments(&self, since: &str, cursor: Option<&str>) -> Result<ApiPaymentList> {
+        let mut path = format!("/payments?limit=100&created_at.gte={}", query_value(since));
+        if let Some(cursor) = cursor {
+            path.push_str(&format!("&cursor={}", query_value(cursor)));
+        }
+        let value = self.call(reqwest::Method::GET, &path, None, None).await?;
+        parse(value)
+    }
+
+    /// The shop this client acts for.
+    pub fn shop_id(&self) -> &str {
+        &self.shop_id
     }
 
     /// Refunds a payment in full (`POST /refunds`). `key` is derived from our payment id, so asking
@@ -256,6 +292,18 @@ fn remote(status: Option<u16>, code: Option<String>, message: String, retryable:
         message,
         retryable,
     }
+}
+
+/// A query value percent-encoded byte by byte (a cursor is opaque; a time carries `:` and `+`).
+fn query_value(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                char::from(b).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }
 
 /// YooKassa payment ids are UUID-like: hex digits and dashes. Checked before one goes into a URL path.

@@ -80,8 +80,8 @@ struct State {
     /// Photos the bot sent, numbered: each is served back under `result<N>` (as Telegram would let
     /// the bot download its own message's photo).
     photo_seq: u64,
-    /// Incoming Star payments getStarTransactions lists: (charge id, payer, Stars).
-    star_transactions: Vec<(String, i64, i64)>,
+    /// Incoming Star payments getStarTransactions lists: (charge id, payer, Stars, invoice payload).
+    star_transactions: Vec<(String, i64, i64, Option<String>)>,
     next_charge: u64,
 }
 
@@ -332,14 +332,28 @@ impl FakeTelegram {
             return (answer, None);
         }
         let charge = format!("stxcharge{}", query_id.trim_start_matches("pcq-"));
-        self.add_star_transaction(&charge, user, total);
+        self.add_star_payment(&charge, user, total, Some(payload));
         self.send_successful_payment(user, payload, currency, total, &charge);
         (answer, Some(charge))
     }
 
-    /// An incoming Star payment as getStarTransactions will list it.
+    /// An incoming Star payment without a payload as getStarTransactions will list it.
     pub fn add_star_transaction(&self, charge: &str, user: i64, stars: i64) {
-        self.with(|s| s.star_transactions.push((charge.to_string(), user, stars)));
+        self.add_star_payment(charge, user, stars, None);
+    }
+
+    /// An incoming Star payment of an invoice with `payload` (one Telegram took while the bot
+    /// never saw its successful_payment, say) as getStarTransactions will list it.
+    pub fn add_star_payment(&self, charge: &str, user: i64, stars: i64, payload: Option<&str>) {
+        self.with(|s| {
+            s.star_transactions
+                .push((charge.to_string(), user, stars, payload.map(str::to_string)))
+        });
+    }
+
+    /// A Star payment given back outside the bot (in Telegram's own interface, say).
+    pub fn refund_star(&self, charge: &str) {
+        self.with(|s| s.refunded.push(charge.to_string()));
     }
 
     /// Telegram's successful_payment message (also to replay one).
@@ -514,16 +528,33 @@ fn answer(
         "getmystarbalance" => ok(serde_json::json!({"amount": 0})),
         "getstartransactions" => {
             let s = lock.lock().expect("state");
-            let list: Vec<serde_json::Value> = s
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .expect("clock")
+                .as_secs();
+            let user = |id: &i64| serde_json::json!({"id": id, "is_bot": false, "first_name": "U"});
+            // Payments in order, each refund after them as an outgoing transaction with its id.
+            let mut list: Vec<serde_json::Value> = s
                 .star_transactions
                 .iter()
-                .map(|(id, user, amount)| {
-                    serde_json::json!({"id": id, "amount": amount, "date": 1_700_000_000,
+                .map(|(id, payer, amount, payload)| {
+                    serde_json::json!({"id": id, "amount": amount, "date": now,
                         "source": {"type": "user", "transaction_type": "invoice_payment",
-                                   "user": {"id": user, "is_bot": false, "first_name": "U"}}})
+                                   "invoice_payload": payload, "user": user(payer)}})
                 })
                 .collect();
-            ok(serde_json::json!({"transactions": list}))
+            for charge in &s.refunded {
+                if let Some((_, payer, amount, _)) =
+                    s.star_transactions.iter().find(|t| &t.0 == charge)
+                {
+                    list.push(serde_json::json!({"id": charge, "amount": amount, "date": now,
+                        "receiver": {"type": "user", "transaction_type": "invoice_payment", "user": user(payer)}}));
+                }
+            }
+            let offset = body["offset"].as_u64().unwrap_or(0) as usize;
+            let limit = body["limit"].as_u64().unwrap_or(100).clamp(1, 100) as usize;
+            let page: Vec<serde_json::Value> = list.into_iter().skip(offset).take(limit).collect();
+            ok(serde_json::json!({"transactions": page}))
         }
         "getwebhookinfo" => ok(
             serde_json::json!({"url": "", "has_custom_certificate": false, "pending_update_count": 0}),

@@ -20,6 +20,8 @@ pub struct FakePayment {
     pub currency: String,
     pub body: serde_json::Value,
     pub test: bool,
+    /// RFC 3339, as YooKassa writes it; the list filters on it.
+    pub created_at: String,
 }
 
 #[derive(Default)]
@@ -38,7 +40,13 @@ struct State {
     create_value: Option<String>,
     /// Refunds by Idempotence-Key: (request body, refund id).
     refunds: HashMap<String, (serde_json::Value, String)>,
+    /// Ids in creation order, for GET /payments.
+    order: Vec<String>,
 }
+
+/// GET /payments answers at most this many per page (YooKassa may answer fewer than `limit`), so
+/// tests with more payments follow the cursor.
+const PAGE: usize = 10;
 
 pub struct FakeYooKassa {
     pub addr: SocketAddr,
@@ -73,6 +81,26 @@ impl FakeYooKassa {
 
     pub fn set_status(&self, id: &str, status: &str) {
         self.with(|s| s.payments.get_mut(id).expect("known payment").status = status.into());
+    }
+
+    /// A payment made at YooKassa by someone else than the bot under test (another integration of
+    /// the shop, or our bot before its database was restored): `metadata` as given.
+    pub fn add_payment(&self, status: &str, value: &str, metadata: serde_json::Value) -> String {
+        self.with(|s| {
+            let id = s.next_id();
+            let p = FakePayment {
+                id: id.clone(),
+                status: status.into(),
+                value: value.into(),
+                currency: "RUB".into(),
+                body: serde_json::json!({"description": "made elsewhere", "metadata": metadata}),
+                test: true,
+                created_at: now_rfc3339(),
+            };
+            s.order.push(id.clone());
+            s.payments.insert(id.clone(), p);
+            id
+        })
     }
 
     pub fn set_amount(&self, id: &str, value: &str) {
@@ -131,6 +159,62 @@ impl FakeYooKassa {
     }
 }
 
+impl State {
+    fn next_id(&mut self) -> String {
+        self.counter += 1;
+        format!(
+            "2e{:06x}-000f-5000-9000-{:012x}",
+            self.counter, self.counter
+        )
+    }
+}
+
+/// Now in YooKassa's format, `2026-11-24T10:00:00.000Z`.
+fn now_rfc3339() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock")
+        .as_secs() as i64;
+    let (days, rem) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    // Howard Hinnant's civil_from_days.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}.000Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
+/// A query parameter of `path`, percent-decoded.
+fn query_param(path: &str, name: &str) -> Option<String> {
+    let query = path.split_once('?')?.1;
+    let raw = query
+        .split('&')
+        .find_map(|kv| kv.strip_prefix(name)?.strip_prefix('='))?;
+    let bytes = raw.as_bytes();
+    let (mut out, mut i) = (Vec::new(), 0);
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = std::str::from_utf8(bytes.get(i + 1..i + 3)?).ok()?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
 impl Drop for FakeYooKassa {
     fn drop(&mut self) {
         self.stop.store(true, Ordering::Relaxed);
@@ -144,7 +228,7 @@ fn payment_json(p: &FakePayment) -> serde_json::Value {
         "paid": p.status == "succeeded",
         "amount": {"value": p.value, "currency": p.currency},
         "confirmation": {"type": "redirect", "confirmation_url": format!("https://yoomoney.example/checkout?orderId={}", p.id)},
-        "created_at": "2026-11-24T10:00:00.000Z",
+        "created_at": p.created_at,
         "description": p.body["description"],
         "metadata": p.body["metadata"],
         "recipient": {"account_id": SHOP_ID, "gateway_id": "1"},
@@ -242,8 +326,7 @@ fn answer(
                     "amount, capture or confirmation missing",
                 );
             }
-            s.counter += 1;
-            let id = format!("2e{:06x}-000f-5000-9000-{:012x}", s.counter, s.counter);
+            let id = s.next_id();
             let p = FakePayment {
                 id: id.clone(),
                 status: "pending".into(),
@@ -254,7 +337,9 @@ fn answer(
                 value,
                 body: body.clone(),
                 test: true,
+                created_at: now_rfc3339(),
             };
+            s.order.push(id.clone());
             s.keys.insert(key.to_string(), (body, id.clone()));
             s.payments.insert(id.clone(), p);
             (200, payment_json(&s.payments[&id]))
@@ -299,6 +384,40 @@ fn answer(
             s.refunds
                 .insert(key.to_string(), (body.clone(), id.clone()));
             (200, refund(&id))
+        }
+        ("GET", p) if p == "/v3/payments" || p.starts_with("/v3/payments?") => {
+            let since = query_param(p, "created_at.gte").unwrap_or_default();
+            let limit = query_param(p, "limit")
+                .and_then(|l| l.parse::<usize>().ok())
+                .unwrap_or(10);
+            if !(1..=100).contains(&limit) {
+                return error(400, "invalid_request", "limit must be from 1 to 100");
+            }
+            let start = match query_param(p, "cursor") {
+                Some(c) => match c.strip_prefix("cur-").and_then(|n| n.parse::<usize>().ok()) {
+                    Some(n) => n,
+                    None => return error(400, "invalid_request", "unknown cursor"),
+                },
+                None => 0,
+            };
+            // Newest first, as YooKassa lists them.
+            let listed: Vec<&FakePayment> = s
+                .order
+                .iter()
+                .rev()
+                .map(|id| &s.payments[id])
+                .filter(|p| p.created_at >= since)
+                .collect();
+            let end = (start + limit.min(PAGE)).min(listed.len());
+            let items: Vec<serde_json::Value> = listed[start.min(end)..end]
+                .iter()
+                .map(|p| payment_json(p))
+                .collect();
+            let mut page = serde_json::json!({"type": "list", "items": items});
+            if end < listed.len() {
+                page["next_cursor"] = format!("cur-{end}").into();
+            }
+            (200, page)
         }
         ("GET", p) if p.starts_with("/v3/payments/") => {
             let id = &p["/v3/payments/".len()..];
