@@ -18,9 +18,16 @@ if ! command -v musl-gcc >/dev/null; then
   fi
 fi
 
-CC_x86_64_unknown_linux_musl=musl-gcc cargo build --release --locked --target "$target"
+# The binary's path as cargo reports it, so CARGO_TARGET_DIR and build.target-dir are honoured.
+built=$(CC_x86_64_unknown_linux_musl=musl-gcc cargo build --release --locked --target "$target" \
+  --message-format=json-render-diagnostics |
+  sed -n 's/.*"executable":"\([^"]*\/media-lab\)".*/\1/p' | tail -n 1)
+if [ -z "$built" ] || [ ! -x "$built" ]; then
+  echo "cargo did not report the media-lab binary it built" >&2
+  exit 1
+fi
 mkdir -p dist
-cp "target/$target/release/media-lab" dist/media-lab
+cp "$built" dist/media-lab
 (cd dist && sha256sum media-lab > media-lab.sha256)
 if ldd dist/media-lab 2>&1 | grep -q "=>"; then
   echo "dist/media-lab is dynamically linked:" >&2

@@ -602,8 +602,18 @@ fn check(config: &Arc<Config>) -> Result<ExitCode> {
             let reached = matches!(me, Ok(Ok(_)));
             match me {
                 Ok(Ok(me)) => ok(format!("Telegram: the token belongs to @{}", me.username())),
+                Ok(Err(e @ teloxide::RequestError::Network(_))) => fail(format!(
+                    "Telegram: {} (check the network and TELEGRAM_API_URL; the token was never asked about)",
+                    crate::telegram::describe(&e)
+                )),
+                Ok(Err(e @ teloxide::RequestError::Api(teloxide::ApiError::InvalidToken))) => {
+                    fail(format!(
+                        "Telegram at {} refused the token: {e} (check TELEGRAM_BOT_TOKEN with @BotFather)",
+                        config.telegram_api_url
+                    ))
+                }
                 Ok(Err(e)) => fail(format!(
-                    "Telegram at {} refused or failed: {e} (check TELEGRAM_BOT_TOKEN and TELEGRAM_API_URL)",
+                    "Telegram at {} failed: {e}",
                     config.telegram_api_url
                 )),
                 Err(_) => fail(format!(
@@ -666,6 +676,16 @@ fn check(config: &Arc<Config>) -> Result<ExitCode> {
     match &config.fal_key {
         None => warn("FAL_KEY is not set: paid modes will say they are unavailable"),
         Some(_) => ok("FAL_KEY is set (fal.ai has no free call to verify it; a refused key is logged on the first job)".into()),
+    }
+    match crate::db::litestream_seen(&config.database_path) {
+        Some(at) => ok(format!(
+            "Litestream replicates the database (its last local record of a change: {}; `litestream ltx {}` shows the replica)",
+            crate::time::datetime_of(at),
+            config.database_path.display()
+        )),
+        None => warn(
+            "no Litestream replica next to the database: a dead disk takes every top-up since the last backup with it (README, \"Off-site replica and disaster recovery\")",
+        ),
     }
     let billing = match billing(config) {
         Ok(b) => b,

@@ -75,3 +75,43 @@ impl Error {
         Error::Invalid(msg.into())
     }
 }
+
+/// Why an HTTP request got no answer, in words an operator can act on: the host and the cause (DNS
+/// lookup, refused, TLS, timeout) instead of reqwest's bare "error sending request". Only the host
+/// is named: a Bot API URL carries the token.
+pub fn unreachable(e: &reqwest::Error) -> String {
+    unreachable_host(e, "the server")
+}
+
+/// `unreachable` naming `host` when the error has lost its URL (teloxide strips it, token and all).
+pub fn unreachable_host(e: &reqwest::Error, host: &str) -> String {
+    let host = e
+        .url()
+        .and_then(|u| u.host_str())
+        .unwrap_or(host)
+        .to_string();
+    let mut chain = Vec::new();
+    let mut refused = false;
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        if let Some(io) = s.downcast_ref::<std::io::Error>() {
+            refused |= io.kind() == std::io::ErrorKind::ConnectionRefused;
+        }
+        chain.push(s.to_string());
+        source = s.source();
+    }
+    let innermost = chain.last().cloned().unwrap_or_else(|| e.to_string());
+    let all = chain.join(": ").to_lowercase();
+    let cause = if e.is_timeout() {
+        "timed out".to_string()
+    } else if all.contains("dns error") || all.contains("failed to lookup address") {
+        format!("DNS lookup failed ({innermost})")
+    } else if refused {
+        "connection refused".to_string()
+    } else if all.contains("certificate") || all.contains("tls") || all.contains("handshake") {
+        format!("TLS failed ({innermost})")
+    } else {
+        innermost
+    };
+    format!("cannot reach {host}: {cause}")
+}

@@ -14,9 +14,28 @@ impl From<RequestError> for Error {
             SendFailure::RetryAfter(_) | SendFailure::Transient(_)
         );
         Error::Telegram {
-            message: e.to_string(),
+            message: describe(&e),
             retryable,
         }
+    }
+}
+
+/// The Bot API's host (TELEGRAM_API_URL's), named when Telegram cannot be reached: teloxide drops
+/// the URL from network errors, since it holds the token. Set once, when the client is built.
+static API_HOST: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
+pub fn set_api_host(host: &str) {
+    let _ = API_HOST.set(host.to_string());
+}
+
+/// A failed Bot API call in words: a network failure names the host and its cause.
+pub fn describe(e: &RequestError) -> String {
+    match e {
+        RequestError::Network(n) => crate::error::unreachable_host(
+            n,
+            API_HOST.get().map_or("api.telegram.org", String::as_str),
+        ),
+        other => other.to_string(),
     }
 }
 

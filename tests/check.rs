@@ -91,8 +91,16 @@ fn a_good_setup_is_all_ok_and_each_fault_is_named() {
         .collect();
     let (ok, out) = check(&dir, &no_telegram);
     assert!(!ok, "{out}");
+    // Unreachable is said as such, with the host and the cause, and the token is not blamed.
     assert!(
-        out.contains("FAIL  Telegram at http://127.0.0.1:1"),
+        out.contains("FAIL  Telegram: cannot reach 127.0.0.1: connection refused"),
+        "{out}"
+    );
+    assert!(!out.contains("@BotFather"), "{out}");
+    // A no-Litestream setup is a warning that names the README section.
+    assert!(
+        out.contains("WARN  no Litestream replica next to the database")
+            && out.contains("\"Off-site replica and disaster recovery\""),
         "{out}"
     );
 

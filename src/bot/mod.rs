@@ -217,6 +217,7 @@ pub fn client(config: &Config) -> Result<Bot> {
         var: "TELEGRAM_API_URL",
         msg: e.to_string(),
     })?;
+    crate::telegram::set_api_host(url.host_str().unwrap_or("the Bot API"));
     // Long polls wait up to POLL_TIMEOUT on the server; the client waits a little longer.
     let http = reqwest::Client::builder()
         .connect_timeout(Duration::from_secs(10))
@@ -248,7 +249,7 @@ pub async fn run(
         match bot.get_me().await {
             Ok(me) => break me,
             Err(e) => {
-                tracing::warn!(error = %e, retry_in = ?delay, "Telegram is not reachable yet");
+                tracing::warn!(error = %crate::telegram::describe(&e), retry_in = ?delay, "Telegram is not reachable yet");
                 tokio::select! {
                     _ = tokio::time::sleep(delay) => {}
                     _ = shutdown.changed() => return,
@@ -316,8 +317,9 @@ pub async fn run(
         .build();
     let token = dispatcher.shutdown_token();
     let listener = Polling::builder(bot).timeout(POLL_TIMEOUT).build();
-    let errors =
-        teloxide::error_handlers::LoggingErrorHandler::with_custom_text("polling Telegram failed");
+    let errors = Arc::new(|e: teloxide::RequestError| async move {
+        tracing::warn!(error = %crate::telegram::describe(&e), "polling Telegram failed");
+    });
     let stop = async move {
         let _ = shutdown.changed().await;
         // shutdown() refuses while the dispatcher is still starting.

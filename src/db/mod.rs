@@ -219,6 +219,29 @@ pub fn backup(source: &Path, dest: &Path) -> Result<()> {
 
 /// An exclusive advisory lock (flock) on `<database>.lock`, from std's `File::try_lock`: the kernel
 /// drops it when the process dies, even on kill -9, so a crash never leaves a stale lock behind.
+/// When Litestream last recorded a change of the database at `database`, read from the directory
+/// it keeps beside it (`.<name>-litestream`): None when Litestream has never replicated it here.
+pub fn litestream_seen(database: &Path) -> Option<i64> {
+    let name = database.file_name()?.to_string_lossy();
+    let meta = database.with_file_name(format!(".{name}-litestream"));
+    let mut newest = std::fs::metadata(&meta).ok()?.modified().ok()?;
+    // Its level-0 files are written as changes are shipped; a few directories deep, bounded.
+    let mut dirs = vec![meta];
+    for _ in 0..64 {
+        let Some(dir) = dirs.pop() else { break };
+        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+            let Ok(meta) = entry.metadata() else { continue };
+            if meta.is_dir() {
+                dirs.push(entry.path());
+            } else if let Ok(at) = meta.modified() {
+                newest = newest.max(at);
+            }
+        }
+    }
+    let secs = newest.duration_since(std::time::UNIX_EPOCH).ok()?.as_secs();
+    i64::try_from(secs).ok()
+}
+
 pub fn lock_instance(database: &Path) -> Result<std::fs::File> {
     use std::fs::{File, TryLockError};
     let mut name = database.as_os_str().to_owned();

@@ -227,7 +227,7 @@ impl Fal {
             .header("Authorization", format!("Key {}", self.key.expose()))
             .send()
             .await
-            .map_err(|e| remote(None, format!("request failed: {e}"), true))?;
+            .map_err(|e| remote(None, crate::error::unreachable(&e), true))?;
         check(resp).await
     }
 

@@ -223,8 +223,7 @@ impl YooKassa {
             }
             let result = match req.send().await {
                 Ok(resp) => read(resp).await,
-                // reqwest's error text names the URL, never the credentials.
-                Err(e) => Err(remote(None, None, format!("request failed: {e}"), true)),
+                Err(e) => Err(remote(None, None, crate::error::unreachable(&e), true)),
             };
             match result {
                 Err(Error::Remote {
