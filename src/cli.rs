@@ -378,21 +378,12 @@ async fn stars_lines(bot: &teloxide::Bot, store: &Store) -> Result<Vec<(bool, St
         .filter(|t| t.source.is_some())
         .map(|t| t.id.0.clone())
         .collect();
-    let missing: Vec<String> = incoming
-        .iter()
-        .filter(|id| {
-            store
-                .read(|c| {
-                    Ok(c.query_row(
-                        "SELECT count(*) FROM ledger WHERE idempotency_key = 'stars:' || ?1",
-                        [id.as_str()],
-                        |r| r.get::<_, i64>(0),
-                    )?)
-                })
-                .map_or(true, |n| n == 0)
-        })
-        .cloned()
-        .collect();
+    let mut missing = Vec::new();
+    for id in &incoming {
+        if !store.has_ledger_key(&format!("stars:{id}"))? {
+            missing.push(id.clone());
+        }
+    }
     lines.push(if missing.is_empty() {
         (
             true,
@@ -405,7 +396,7 @@ async fn stars_lines(bot: &teloxide::Bot, store: &Store) -> Result<Vec<(bool, St
         (
             false,
             format!(
-                "Telegram Stars: paid but not credited here: {} (credit by hand with `user credit` after a look at `payment list`)",
+                "Telegram Stars: paid but not credited here: {} (`media-lab reconcile` credits what is ours)",
                 missing.join(", ")
             ),
         )

@@ -90,7 +90,12 @@ fn config(dir: &Scratch) -> PathBuf {
 }
 
 /// Litestream in its own process group, with media-lab as its `-exec` child.
-fn replicate(dir: &Scratch, yml: &Path, addr: std::net::SocketAddr, vars: &[(&str, String)]) -> Child {
+fn replicate(
+    dir: &Scratch,
+    yml: &Path,
+    addr: std::net::SocketAddr,
+    vars: &[(&str, String)],
+) -> Child {
     let bin = env!("CARGO_BIN_EXE_media-lab");
     assert!(!bin.contains(' '), "the -exec command is split on spaces");
     let mut cmd = Command::new(litestream());
@@ -205,7 +210,10 @@ fn a_replica_restore_plus_reconcile_loses_no_paid_top_up() {
     wait_until(20, "the late credits", || {
         late.iter().all(|p| credited(&dir.db(), p) == 1)
     });
-    let out = common::media_lab(dir.path()).arg("check").output().expect("check");
+    let out = common::media_lab(dir.path())
+        .arg("check")
+        .output()
+        .expect("check");
     let text = String::from_utf8_lossy(&out.stdout).to_string();
     assert!(
         text.contains("OK    Litestream replicates the database"),
@@ -222,7 +230,12 @@ fn a_replica_restore_plus_reconcile_loses_no_paid_top_up() {
     let _ = replicating.wait();
 
     // The disk is gone: the database, its WAL and Litestream's own records beside it.
-    let name = dir.db().file_name().expect("name").to_string_lossy().to_string();
+    let name = dir
+        .db()
+        .file_name()
+        .expect("name")
+        .to_string_lossy()
+        .to_string();
     for suffix in ["", "-wal", "-shm"] {
         let _ = std::fs::remove_file(dir.path().join(format!("{name}{suffix}")));
     }
@@ -246,17 +259,27 @@ fn a_replica_restore_plus_reconcile_loses_no_paid_top_up() {
     println!("restored {:?} after the kill", killed_at.elapsed());
 
     // 2. check passes on what came back.
-    let out = common::media_lab(dir.path()).arg("check").output().expect("check");
+    let out = common::media_lab(dir.path())
+        .arg("check")
+        .output()
+        .expect("check");
     let text = String::from_utf8_lossy(&out.stdout).to_string();
     assert!(out.status.success(), "{text}");
     assert!(text.contains("the books hold"), "{text}");
     assert!(text.contains("WARN  no Litestream replica"), "{text}");
 
     for p in &early {
-        assert_eq!(credited(&dir.db(), p), 1, "{p}, committed long before the kill");
+        assert_eq!(
+            credited(&dir.db(), p),
+            1,
+            "{p}, committed long before the kill"
+        );
     }
     let lost = late.iter().filter(|p| credited(&dir.db(), p) == 0).count();
-    println!("top-ups lost with the disk and left for reconcile: {lost} of the last {}", late.len());
+    println!(
+        "top-ups lost with the disk and left for reconcile: {lost} of the last {}",
+        late.len()
+    );
 
     // 3. reconcile credits what the replica missed, once.
     let reconcile = || {
@@ -286,7 +309,10 @@ fn a_replica_restore_plus_reconcile_loses_no_paid_top_up() {
     }
     let again = reconcile();
     assert!(again.contains("credited 0, already credited 12"), "{again}");
-    let out = common::media_lab(dir.path()).arg("check").output().expect("check");
+    let out = common::media_lab(dir.path())
+        .arg("check")
+        .output()
+        .expect("check");
     assert!(
         out.status.success(),
         "{}",
