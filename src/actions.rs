@@ -31,6 +31,16 @@ pub enum Action {
     UpscaleResult(i64),
     /// Edit this job's result.
     EditResult(i64),
+    /// Leave the current step for the menu.
+    Cancel,
+    /// The balance screen (history, pending invoice, codes).
+    Balance,
+    /// Run the request that waited for a top-up.
+    RunHeld,
+    /// Ask the provider now about this user's unpaid YooKassa top-ups.
+    CheckPayment,
+    /// Use what was sent outside any mode (a prompt, a photo) in this mode (None: add text).
+    Offer(Option<Mode>),
 }
 
 impl Action {
@@ -50,6 +60,12 @@ impl Action {
             Action::Again(job) => format!("again:{job}"),
             Action::UpscaleResult(job) => format!("upres:{job}"),
             Action::EditResult(job) => format!("editres:{job}"),
+            Action::Cancel => "cancel".into(),
+            Action::Balance => "balance".into(),
+            Action::RunHeld => "run_held".into(),
+            Action::CheckPayment => "check_payment".into(),
+            Action::Offer(Some(m)) => format!("offer:{}", m.as_str()),
+            Action::Offer(None) => "offer:add_text".into(),
         }
     }
 
@@ -72,6 +88,8 @@ impl Action {
             Some(("again", j)) => Action::Again(j.parse().ok().filter(|j| *j > 0)?),
             Some(("upres", j)) => Action::UpscaleResult(j.parse().ok().filter(|j| *j > 0)?),
             Some(("editres", j)) => Action::EditResult(j.parse().ok().filter(|j| *j > 0)?),
+            Some(("offer", "add_text")) => Action::Offer(None),
+            Some(("offer", m)) => Action::Offer(Some(m.parse().ok()?)),
             Some(_) => return None,
             None => match data {
                 "menu" => Action::Menu,
@@ -81,6 +99,10 @@ impl Action {
                 "custom_amount" => Action::CustomAmount,
                 "stars_menu" => Action::StarsMenu,
                 "card_menu" => Action::CardMenu,
+                "cancel" => Action::Cancel,
+                "balance" => Action::Balance,
+                "run_held" => Action::RunHeld,
+                "check_payment" => Action::CheckPayment,
                 _ => return None,
             },
         })
@@ -166,8 +188,14 @@ mod tests {
             Action::Again(i64::MAX),
             Action::UpscaleResult(1),
             Action::EditResult(42),
+            Action::Cancel,
+            Action::Balance,
+            Action::RunHeld,
+            Action::CheckPayment,
+            Action::Offer(None),
         ]);
         all.extend(Mode::ALL.iter().map(|m| Action::Mode(*m)));
+        all.extend(Mode::ALL.iter().map(|m| Action::Offer(Some(*m))));
         all.extend(config.topup_amounts.iter().map(|k| Action::Topup(*k)));
         for a in all {
             assert_eq!(Action::parse(&a.encode(), &config), Some(a), "{a:?}");
@@ -181,6 +209,7 @@ mod tests {
             "topup:1",
             "topup:x",
             "x:y",
+            "offer:paint",
             "MENU",
         ] {
             assert_eq!(Action::parse(junk, &config), None, "{junk}");

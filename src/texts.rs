@@ -71,6 +71,75 @@ pub fn add_text_label(lang: Lang) -> &'static str {
 pub fn pay_label(lang: Lang) -> &'static str {
     t(lang, "💰 Оплатить / Баланс", "💰 Pay / Balance")
 }
+pub fn balance_label(lang: Lang) -> &'static str {
+    t(lang, "💰 Баланс", "💰 Balance")
+}
+pub fn check_payment_label(lang: Lang) -> &'static str {
+    t(lang, "🔄 Проверить оплату", "🔄 Check payment")
+}
+pub fn other_amount_label(lang: Lang) -> &'static str {
+    t(lang, "⬅️ Другая сумма", "⬅️ Another amount")
+}
+/// Under every payment screen: what the user has, what the smallest top-up buys, and the terms and
+/// support a payer is entitled to see before paying.
+pub fn payment_footer(
+    lang: Lang,
+    balance: Kopecks,
+    price: Kopecks,
+    example: Option<Kopecks>,
+) -> String {
+    let (b, p) = (money(lang, balance), money(lang, price));
+    let buys = example
+        .filter(|_| price.is_positive())
+        .map(|a| (a, a.0 / price.0))
+        .filter(|(_, n)| *n > 0);
+    let mut s = match lang {
+        Lang::Ru => format!("\n\nСейчас на балансе: {b}. Одна операция — {p}"),
+        Lang::En => format!("\n\nYour balance: {b}. One operation is {p}"),
+    };
+    s.push_str(&match (lang, buys) {
+        (Lang::Ru, Some((a, n))) => format!(
+            ", {} хватит на {n} {}.",
+            money(lang, a),
+            plural_ru(n, "операцию", "операции", "операций")
+        ),
+        (Lang::En, Some((a, n))) => format!(
+            "; {} buys {n} operation{}.",
+            money(lang, a),
+            if n == 1 { "" } else { "s" }
+        ),
+        _ => ".".into(),
+    });
+    s.push_str(t(
+        lang,
+        "\nОплачивая, вы принимаете условия (/terms). Вопросы об оплате — /paysupport.",
+        "\nBy paying you accept the terms (/terms). Payment questions: /paysupport.",
+    ));
+    s
+}
+/// On the balance screen, under the history: an invoice not paid yet.
+pub fn awaiting_payment(lang: Lang, charge: Kopecks) -> String {
+    let c = money(lang, charge);
+    match lang {
+        Lang::Ru => format!("\n\n⏳ Ожидает оплаты: счёт на {c}."),
+        Lang::En => format!("\n\n⏳ Awaiting payment: an invoice for {c}."),
+    }
+}
+/// What "check the payment" found.
+pub fn payment_pending(lang: Lang) -> &'static str {
+    t(
+        lang,
+        "⏳ Оплата пока не поступила. Если вы уже оплатили, подождите минуту и проверьте ещё раз — деньги не потеряются. Вопросы — /paysupport.",
+        "⏳ The payment has not arrived yet. If you have paid, wait a minute and check again — the money will not be lost. Questions: /paysupport.",
+    )
+}
+pub fn no_unpaid(lang: Lang) -> &'static str {
+    t(
+        lang,
+        "Неоплаченных счетов нет. Если вы оплатили, а баланс не пополнился, напишите в поддержку — /paysupport.",
+        "There are no unpaid invoices. If you paid and the balance did not grow, contact support: /paysupport.",
+    )
+}
 pub fn topup_label(lang: Lang) -> &'static str {
     t(lang, "💰 Пополнить", "💰 Top up")
 }
@@ -139,8 +208,7 @@ pub fn choose_mode(lang: Lang) -> &'static str {
     t(lang, "Выберите, что сделать:", "Choose what to do:")
 }
 
-pub fn ask_input(lang: Lang, mode: Mode, price: Kopecks) -> String {
-    let price = money(lang, price);
+pub fn ask_input(lang: Lang, mode: Mode, price_line: &str) -> String {
     let ask = match mode {
         Mode::Generate => t(
             lang,
@@ -169,14 +237,43 @@ pub fn ask_input(lang: Lang, mode: Mode, price: Kopecks) -> String {
             "Send the photo to upscale.",
         ),
     };
+    format!("{}\n{ask}\n\n{price_line}", mode_label(lang, mode))
+}
+
+/// What the next operation costs *this* user: free (free access, or a free operation left), from the
+/// balance, or more than they have.
+pub fn price_line(
+    lang: Lang,
+    price: Kopecks,
+    balance: Kopecks,
+    free_ops: i64,
+    free_access: bool,
+) -> String {
+    let (p, b) = (money(lang, price), money(lang, balance));
     match lang {
+        Lang::Ru if free_access => "♾ Для вас бесплатно (безлимитный доступ).".into(),
+        Lang::En if free_access => "♾ Free for you (free access).".into(),
+        Lang::Ru if free_ops > 0 => format!(
+            "🎁 Бесплатно: {} {free_ops} {}.",
+            plural_ru(free_ops, "осталась", "остались", "осталось"),
+            plural_ru(
+                free_ops,
+                "бесплатная операция",
+                "бесплатные операции",
+                "бесплатных операций"
+            )
+        ),
+        Lang::En if free_ops > 0 => format!(
+            "🎁 Free: {free_ops} free operation{} left.",
+            if free_ops == 1 { "" } else { "s" }
+        ),
+        Lang::Ru if balance >= price => format!("💳 {p} с баланса (на балансе {b})."),
+        Lang::En if balance >= price => format!("💳 {p} from your balance (balance {b})."),
         Lang::Ru => format!(
-            "{}\n{ask}\n\nСтоимость: {price} (или бесплатная операция). /cancel — отмена.",
-            mode_label(lang, mode)
+            "💳 Стоит {p}, а на балансе {b}. Пополните — и сразу продолжим, запрос не пропадёт."
         ),
         Lang::En => format!(
-            "{}\n{ask}\n\nPrice: {price} (or a free operation). /cancel to cancel.",
-            mode_label(lang, mode)
+            "💳 It costs {p} and your balance is {b}. Top up and we go on at once; the request is kept."
         ),
     }
 }
@@ -253,11 +350,28 @@ pub fn too_long(lang: Lang, max: usize) -> String {
         Lang::En => format!("Too long: up to {max} characters, please."),
     }
 }
-pub fn not_understood(lang: Lang) -> &'static str {
+/// Anything but text or a photo, outside a mode (a sticker, a voice note, a file).
+pub fn only_text_and_photos(lang: Lang) -> &'static str {
     t(
         lang,
-        "Я понимаю фото и текст в выбранном режиме. Выберите режим в меню:",
-        "I understand photos and text in a chosen mode. Pick a mode from the menu:",
+        "Я понимаю текст и фото: напишите, что нарисовать, или пришлите фото.",
+        "I understand text and photos: write what to draw, or send a photo.",
+    )
+}
+/// A prompt typed outside any mode.
+pub fn text_offer(lang: Lang, prompt: &str, price_line: &str) -> String {
+    let prompt: String = prompt.chars().take(200).collect();
+    match lang {
+        Lang::Ru => format!("Создать картинку по описанию «{prompt}»?\n{price_line}"),
+        Lang::En => format!("Create an image of “{prompt}”?\n{price_line}"),
+    }
+}
+/// A photo sent outside any mode.
+pub fn photo_offer(lang: Lang) -> &'static str {
+    t(
+        lang,
+        "Что сделать с этим фото?",
+        "What should I do with this photo?",
     )
 }
 pub fn cancelled(lang: Lang) -> &'static str {
@@ -294,10 +408,15 @@ pub fn accepted(lang: Lang, paid: &str) -> String {
 pub fn paid_free_access(lang: Lang) -> &'static str {
     t(lang, "Бесплатный доступ.", "Free access.")
 }
-pub fn paid_free_op(lang: Lang, left: i64) -> String {
-    match lang {
-        Lang::Ru => format!("Использована бесплатная операция (осталось {left})."),
-        Lang::En => format!("A free operation was used ({left} left)."),
+pub fn paid_free_op(lang: Lang, left: i64, price: Kopecks) -> String {
+    let p = money(lang, price);
+    match (lang, left) {
+        (Lang::Ru, 0) => {
+            format!("Использована последняя бесплатная операция. Дальше — {p} за операцию.")
+        }
+        (Lang::En, 0) => format!("That was your last free operation. From now on, {p} each."),
+        (Lang::Ru, _) => format!("Использована бесплатная операция (осталось {left})."),
+        (Lang::En, _) => format!("A free operation was used ({left} left)."),
     }
 }
 pub fn paid_balance(lang: Lang, price: Kopecks, balance: Kopecks) -> String {
@@ -312,13 +431,57 @@ pub fn insufficient(lang: Lang, price: Kopecks, balance: Kopecks) -> String {
     match lang {
         Lang::Ru => format!(
             "Недостаточно средств: операция стоит {price}, на балансе {balance}, бесплатные операции закончились.\n\
-             Пополните баланс, чтобы продолжить."
+             📌 Запрос сохранён: пополните баланс, и я предложу сразу его выполнить."
         ),
         Lang::En => format!(
             "Not enough funds: the operation costs {price}, your balance is {balance} and the free operations are used up.\n\
-             Top up to continue."
+             📌 Your request is kept: top up and I will offer to run it right away."
         ),
     }
+}
+
+/// Under the "credited" notice, when a request waits for this money.
+pub fn held_offer(lang: Lang, mode: Mode, paid: &str) -> String {
+    match lang {
+        Lang::Ru => format!(
+            "Выполнить сохранённый запрос — {} — {paid}?",
+            mode_label(lang, mode)
+        ),
+        Lang::En => format!(
+            "Run your saved request — {} — {paid}?",
+            mode_label(lang, mode)
+        ),
+    }
+}
+/// How the held request would be paid, for `held_offer`.
+pub fn held_price(lang: Lang, price: Kopecks, free: bool) -> String {
+    match (lang, free) {
+        (Lang::Ru, true) => "бесплатно".into(),
+        (Lang::En, true) => "for free".into(),
+        (_, false) => match lang {
+            Lang::Ru => format!("за {}", money(lang, price)),
+            Lang::En => format!("for {}", money(lang, price)),
+        },
+    }
+}
+pub fn run_held_label(lang: Lang) -> &'static str {
+    t(lang, "▶️ Да, выполнить", "▶️ Yes, run it")
+}
+pub fn held_gone(lang: Lang) -> &'static str {
+    t(
+        lang,
+        "Этот запрос уже выполнен или устарел. Выберите, что сделать:",
+        "That request was already run or has expired. Choose what to do:",
+    )
+}
+pub fn cancel_label(lang: Lang) -> &'static str {
+    t(lang, "✖️ Отмена", "✖️ Cancel")
+}
+pub fn another_code_label(lang: Lang) -> &'static str {
+    t(lang, "🎟️ Ввести другой", "🎟️ Another code")
+}
+pub fn back_label(lang: Lang) -> &'static str {
+    t(lang, "⬅️ Назад", "⬅️ Back")
 }
 
 pub fn balance(
@@ -336,7 +499,11 @@ pub fn balance(
         (Lang::En, false) => format!("💰 Balance: {balance}\n🎁 Free operations: {free_ops}"),
     };
     if !history.is_empty() {
-        s.push_str(t(lang, "\n\nПоследние операции:", "\n\nRecent activity:"));
+        s.push_str(t(
+            lang,
+            "\n\nПоследние операции (время UTC):",
+            "\n\nRecent activity (UTC):",
+        ));
         for line in history {
             s.push_str("\n• ");
             s.push_str(line);
@@ -345,46 +512,94 @@ pub fn balance(
     s
 }
 
+/// One history line, as a person reads it: «01.12 14:05 ✨ Ретушь — бесплатная операция»,
+/// «01.12 14:06 ↩️ Возврат за ✨ Ретушь: +10 ₽», «💳 Пополнение +100 ₽ (WELCOME10)».
 pub fn ledger_line(
     lang: Lang,
     kind: &str,
     amount: Kopecks,
     free_ops: i64,
     reason: Option<&str>,
-    date: &str,
+    mode: Option<Mode>,
+    when: &str,
 ) -> String {
-    let what = match (kind, lang) {
-        ("topup", Lang::Ru) => "пополнение",
-        ("topup", Lang::En) => "top-up",
-        ("charge", Lang::Ru) => "операция",
-        ("charge", Lang::En) => "operation",
-        ("refund", Lang::Ru) => "возврат",
-        ("refund", Lang::En) => "refund",
-        ("adjustment", Lang::Ru) => "корректировка",
-        ("adjustment", Lang::En) => "adjustment",
-        ("signup", Lang::Ru) => "подарок новичку",
-        ("signup", Lang::En) => "welcome gift",
-        ("promo", Lang::Ru) => "промокод",
-        ("promo", Lang::En) => "promo code",
-        (_, Lang::Ru) => "бесплатный доступ",
-        (_, Lang::En) => "free access",
+    let ru = lang == Lang::Ru;
+    let signed = |k: Kopecks| {
+        let m = money(lang, k);
+        if k.is_positive() { format!("+{m}") } else { m }
     };
-    let mut s = format!("{date} {what}");
-    if let Some(mode) = reason
-        .filter(|_| kind == "charge")
-        .and_then(|r| r.parse::<Mode>().ok())
-    {
-        s.push_str(&format!(" ({})", mode_label(lang, mode)));
-    }
-    if amount.0 != 0 {
-        let sign = if amount.0 > 0 { "+" } else { "" };
-        s.push_str(&format!(" {sign}{amount}"));
-    }
-    if free_ops != 0 {
-        let sign = if free_ops > 0 { "+" } else { "" };
-        s.push_str(&format!(" {sign}{free_ops} 🎁"));
-    }
-    s
+    let ops = |n: i64| match lang {
+        Lang::Ru => format!(
+            "{}{} {}",
+            if n > 0 { "+" } else { "\u{2212}" },
+            n.abs(),
+            plural_ru(
+                n.abs(),
+                "бесплатная операция",
+                "бесплатные операции",
+                "бесплатных операций"
+            )
+        ),
+        Lang::En => format!(
+            "{}{} free operation{}",
+            if n > 0 { "+" } else { "\u{2212}" },
+            n.abs(),
+            if n.abs() == 1 { "" } else { "s" }
+        ),
+    };
+    let what = |m: Option<Mode>| {
+        m.map_or(t(lang, "операция", "operation"), |m| {
+            mode_label(lang, m)
+        })
+    };
+    let change = match (amount.0 != 0, free_ops != 0) {
+        (true, _) => signed(amount),
+        (false, true) => ops(free_ops),
+        (false, false) => String::new(),
+    };
+    let line = match kind {
+        "charge" if amount.0 == 0 && free_ops == 0 => format!(
+            "{} — {}",
+            what(mode),
+            t(lang, "бесплатно (безлимит)", "free (free access)")
+        ),
+        "charge" if amount.0 == 0 => format!(
+            "{} — {}",
+            what(mode),
+            t(lang, "бесплатная операция", "a free operation")
+        ),
+        "charge" => format!("{} — {change}", what(mode)),
+        "refund" => match lang {
+            Lang::Ru => format!("↩️ Возврат за {}: {change}", what(mode)),
+            Lang::En => format!("↩️ Refund for {}: {change}", what(mode)),
+        },
+        "topup" => {
+            let code = reason.map(|c| format!(" ({c})")).unwrap_or_default();
+            format!("💳 {} {change}{code}", t(lang, "Пополнение", "Top-up"))
+        }
+        "adjustment" if amount.is_positive() => {
+            format!(
+                "🎁 {} {change}",
+                t(
+                    lang,
+                    "Начисление от администратора",
+                    "Credited by the admin"
+                )
+            )
+        }
+        "adjustment" => format!(
+            "{} {change}",
+            t(lang, "Списание администратором", "Debited by the admin")
+        ),
+        "signup" => format!(
+            "🎁 {}: {change}",
+            t(lang, "Подарок новичку", "Welcome gift")
+        ),
+        "promo" => format!("🎟️ {}: {change}", t(lang, "Промокод", "Promo code")),
+        _ if ru => "♾ Безлимитный доступ".into(),
+        _ => "♾ Free access".into(),
+    };
+    format!("{when} {line}")
 }
 
 pub fn payment_menu(lang: Lang, code: Option<(&str, u8)>) -> String {
@@ -858,6 +1073,25 @@ pub fn admin_credited(lang: Lang, amount: Kopecks, balance: Kopecks) -> String {
         (Lang::En, true) => format!("🎁 You were credited {abs}. Balance: {balance}."),
         (Lang::En, false) => format!("{abs} was debited from your balance. Balance: {balance}."),
     }
+}
+
+/// The bot's description (Telegram shows it to a new user before /start; at most 512 characters).
+pub fn bot_description(lang: Lang) -> &'static str {
+    t(
+        lang,
+        "Создаю и улучшаю картинки с помощью ИИ: по описанию, из ваших фото, замена лица, ретушь, увеличение качества. \
+         Надписи на фото — бесплатно. Первые операции — в подарок, дальше оплата с баланса (Telegram Stars или картой).",
+        "I create and improve images with AI: from a description, from your photos, face swap, retouch, upscale. \
+         Text on photos is free. The first operations are a gift; after that you pay from a balance (Telegram Stars or card).",
+    )
+}
+/// The short description (the bot's profile and shared links; at most 120 characters).
+pub fn bot_short_description(lang: Lang) -> &'static str {
+    t(
+        lang,
+        "Картинки с ИИ: создать, отредактировать, заменить лицо, ретушь, улучшить качество.",
+        "AI images: create, edit, swap faces, retouch, upscale.",
+    )
 }
 
 /// The English description of a user command (the Russian ones are the command enum's docs).

@@ -49,6 +49,19 @@ fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
     era * 146_097 + doe - 719_468
 }
 
+/// `dd.mm hh:mm` (UTC), for a person's history.
+pub fn day_and_time(unix: i64) -> String {
+    let date = date_of(unix);
+    let secs = unix.rem_euclid(86_400);
+    format!(
+        "{}.{} {:02}:{:02}",
+        &date[8..10],
+        &date[5..7],
+        secs / 3600,
+        secs % 3600 / 60
+    )
+}
+
 /// The UTC time of a unix time, `YYYY-MM-DDTHH:MM:SSZ`.
 pub fn datetime_of(unix: i64) -> String {
     let secs = unix.rem_euclid(86_400);

@@ -242,8 +242,13 @@ fn test_3_paid_operation() {
     for left in (0..4).rev() {
         press(&tg, 401, "mode:generate");
         let reply = say(&tg, 401, "a red fox in the snow");
+        let said = if left == 0 {
+            "последняя бесплатная операция".to_string()
+        } else {
+            format!("осталось {left}")
+        };
         assert!(
-            reply.text().contains("Принято") && reply.text().contains(&format!("осталось {left}")),
+            reply.text().contains("Принято") && reply.text().contains(&said),
             "{}",
             reply.text()
         );
@@ -507,8 +512,9 @@ fn discounted_successes(dir: &Scratch) -> i64 {
         .expect("count")
 }
 
-/// MEGA50, then "100 ₽" tapped twice and both invoices paid: one discount. The second tap says the
-/// code is held by the first invoice and shows that invoice's pay button.
+/// MEGA50, then "100 ₽" and "300 ₽" tapped and both invoices paid: one discount. The second tap
+/// says the code is held by the first invoice and shows that invoice's pay button; tapping "100 ₽"
+/// again reuses the first invoice instead of making a third.
 #[test]
 fn a_discount_is_given_once_across_two_drafts() {
     let (dir, tg, yk) = (
@@ -524,27 +530,36 @@ fn a_discount_is_given_once_across_two_drafts() {
     let first = press(&tg, user, "topup:10000");
     let (label, first_url) = first.buttons().into_iter().next().expect("pay button");
     assert!(label.contains("50 ₽"), "{label}");
+    assert!(
+        first.buttons().iter().any(|(_, d)| d == "check_payment"),
+        "{:?}",
+        first.buttons()
+    );
     let mark = tg.mark();
-    tg.press(user, "topup:10000");
+    tg.press(user, "topup:30000");
     let held = tg.wait_call(mark, "the held-code message", |c| {
         c.chat() == user && c.text().contains("MEGA50")
     });
     assert!(held.text().contains("неоплаченному"), "{}", held.text());
     assert_eq!(held.buttons()[0].1, first_url, "the held invoice's button");
     let second = tg.wait_call(mark, "the second pay link", |c| {
-        c.chat() == user && c.buttons().iter().any(|(l, _)| l.contains("100 ₽"))
+        c.chat() == user && c.buttons().iter().any(|(l, _)| l.contains("300 ₽"))
     });
     assert!(!second.buttons().is_empty());
+    // A second tap on 100 ₽: the same invoice.
+    let again = press(&tg, user, "topup:10000");
+    assert_eq!(again.buttons()[0].1, first_url, "{:?}", again.buttons());
+    assert_eq!(yk.payments().len(), 2);
     let mut payments = yk.payments();
     payments.sort_by(|a, b| a.value.cmp(&b.value));
     let values: Vec<&str> = payments.iter().map(|p| p.value.as_str()).collect();
-    assert_eq!(values, ["100.00", "50.00"]);
+    assert_eq!(values, ["300.00", "50.00"]);
     for p in &payments {
         yk.set_status(&p.id, "succeeded");
         notify(&bot, &yk, &p.id, "succeeded");
     }
     wait_until(20, "both credited", || {
-        user_json(&dir, user)["balance"] == "200.00"
+        user_json(&dir, user)["balance"] == "400.00"
     });
     assert_eq!(discounted_successes(&dir), 1);
     assert!(ok(dir.path(), &["check"]).contains("the books hold"));
@@ -894,7 +909,7 @@ fn both_providers_are_offered() {
     let data: Vec<String> = menu.buttons().into_iter().map(|(_, d)| d).collect();
     assert_eq!(
         data,
-        ["stars_menu", "card_menu", "promo_topup"],
+        ["stars_menu", "card_menu", "promo_topup", "balance", "menu"],
         "{}",
         menu.text()
     );
@@ -952,5 +967,242 @@ fn a_custom_amount_is_asked_checked_and_paid() {
             .buttons()
             .iter()
             .all(|(_, d)| !d.starts_with("https://"))
+    );
+}
+
+fn job_inputs(dir: &Scratch, user: i64) -> Vec<serde_json::Value> {
+    let conn = rusqlite::Connection::open(dir.db()).expect("open");
+    let mut stmt = conn
+        .prepare("SELECT input FROM jobs WHERE telegram_id = ?1 ORDER BY id")
+        .expect("prepare");
+    stmt.query_map([user], |r| r.get::<_, String>(0))
+        .expect("query")
+        .map(|j| serde_json::from_str(&j.expect("row")).expect("json"))
+        .collect()
+}
+
+/// Out of money with a photo in hand: the price line says so before the upload, the photo is
+/// kept, and after the top-up the credited notice offers to run it; ▶️ runs it once.
+#[test]
+fn out_of_money_keeps_the_request_and_offers_it_after_the_top_up() {
+    let (dir, tg, yk) = (
+        Scratch::new("bot-held"),
+        FakeTelegram::start(),
+        FakeYooKassa::start(),
+    );
+    let bot = start(&dir, &tg, Some(&yk), &[("FREE_OPERATIONS_COUNT", "0")]);
+    let user = 451;
+    let prompt = press(&tg, user, "mode:retouch");
+    assert!(
+        prompt.text().contains("Стоит 10 ₽, а на балансе 0 ₽"),
+        "{}",
+        prompt.text()
+    );
+    assert!(
+        prompt.buttons().iter().any(|(_, d)| d == "payment_menu")
+            && prompt.buttons().iter().any(|(_, d)| d == "cancel"),
+        "{:?}",
+        prompt.buttons()
+    );
+    let mark = tg.mark();
+    tg.send_photo(user, "face-1", common::jpeg(64, 64), None, None);
+    let refused = tg.wait_message(mark, user, "the refusal");
+    assert!(
+        refused.text().contains("Недостаточно средств") && refused.text().contains("сохранён"),
+        "{}",
+        refused.text()
+    );
+    assert_eq!(jobs(&dir), 0);
+    press(&tg, user, "payment_menu");
+    press(&tg, user, "topup:10000");
+    let p = yk.payments().into_iter().next().expect("payment");
+    yk.set_status(&p.id, "succeeded");
+    let mark = tg.mark();
+    notify(&bot, &yk, &p.id, "succeeded");
+    let credited = tg.wait_call(mark, "the credited notice", |c| {
+        c.chat() == user && c.text().contains("пополнен")
+    });
+    assert!(
+        credited
+            .text()
+            .contains("Выполнить сохранённый запрос — ✨ Ретушь — за 10 ₽?"),
+        "{}",
+        credited.text()
+    );
+    assert!(
+        credited.buttons().iter().any(|(_, d)| d == "run_held"),
+        "{:?}",
+        credited.buttons()
+    );
+    let accepted = press(&tg, user, "run_held");
+    assert!(accepted.text().contains("Принято"), "{}", accepted.text());
+    assert_eq!(job_inputs(&dir, user)[0]["images"][0], "face-1");
+    // Once only.
+    let again = press(&tg, user, "run_held");
+    assert!(again.text().contains("уже выполнен"), "{}", again.text());
+    assert_eq!(jobs(&dir), 1);
+    assert_eq!(user_json(&dir, user)["balance"], "90.00");
+}
+
+/// Outside any mode: a text is offered as a prompt, a photo is kept and asked about, a sticker gets
+/// one line; the last free operation says so.
+#[test]
+fn idle_input_is_offered_not_refused() {
+    let (dir, tg) = (Scratch::new("bot-idle"), FakeTelegram::start());
+    let _bot = start(&dir, &tg, None, &[("FREE_OPERATIONS_COUNT", "2")]);
+    let user = 461;
+    let offer = say(&tg, user, "рыжий кот на крыше");
+    assert!(
+        offer
+            .text()
+            .contains("Создать картинку по описанию «рыжий кот на крыше»?")
+            && offer.text().contains("остались 2 бесплатные операции"),
+        "{}",
+        offer.text()
+    );
+    let accepted = press(&tg, user, "offer:generate");
+    assert!(
+        accepted.text().contains("осталось 1"),
+        "{}",
+        accepted.text()
+    );
+    assert_eq!(job_inputs(&dir, user)[0]["prompt"], "рыжий кот на крыше");
+
+    let mark = tg.mark();
+    tg.send_photo(user, "idle-photo", common::jpeg(64, 64), None, None);
+    let asked = tg.wait_message(mark, user, "what to do with the photo");
+    assert!(
+        asked.text().contains("Что сделать с этим фото?"),
+        "{}",
+        asked.text()
+    );
+    for data in [
+        "offer:edit",
+        "offer:retouch",
+        "offer:upscale",
+        "offer:face_swap",
+        "offer:add_text",
+    ] {
+        assert!(asked.buttons().iter().any(|(_, d)| d == data), "{data}");
+    }
+    let accepted = press(&tg, user, "offer:retouch");
+    assert!(
+        accepted
+            .text()
+            .contains("Использована последняя бесплатная операция. Дальше — 10 ₽ за операцию."),
+        "{}",
+        accepted.text()
+    );
+    assert_eq!(job_inputs(&dir, user)[1]["images"][0], "idle-photo");
+    // The offer is used up: pressing it again leads to the menu, not to a second job.
+    press(&tg, user, "offer:retouch");
+    assert_eq!(jobs(&dir), 2);
+
+    // The chat stays in retouch; outside any mode, a voice note gets one line.
+    say(&tg, user, "/cancel");
+    let mark = tg.mark();
+    tg.send_raw_message(
+        user,
+        serde_json::json!({"voice": {"file_id": "v", "file_unique_id": "v", "duration": 2}}),
+    );
+    let line = tg.wait_message(mark, user, "the voice answer");
+    assert!(
+        line.text().contains("Я понимаю текст и фото"),
+        "{}",
+        line.text()
+    );
+    assert_eq!(line.buttons().len(), 1, "{:?}", line.buttons());
+}
+
+/// One code field for every kind of code: a bonus code typed in the payment menu's field, a
+/// discount code in the balance's; a refused code offers another try and a way back.
+#[test]
+fn any_code_works_in_either_field() {
+    let (dir, tg, yk) = (
+        Scratch::new("bot-anycode"),
+        FakeTelegram::start(),
+        FakeYooKassa::start(),
+    );
+    ok(dir.path(), &["promo", "init"]);
+    ok(dir.path(), &["promo", "add", "GIFT5", "--bonus-ops", "5"]);
+    let _bot = start(&dir, &tg, Some(&yk), &[]);
+    let user = 471;
+    press(&tg, user, "promo_topup");
+    let reply = say(&tg, user, "gift5");
+    assert!(reply.text().contains("5"), "{}", reply.text());
+    assert_eq!(user_json(&dir, user)["free_operations_left"], 9);
+    press(&tg, user, "promo_gen");
+    let mark = tg.mark();
+    tg.send_text(user, "WELCOME10");
+    let menu = tg.wait_call(mark, "the payment menu after the code", |c| {
+        c.chat() == user && c.buttons().iter().any(|(_, d)| d == "card_menu")
+    });
+    assert!(menu.text().contains("Сейчас на балансе"), "{}", menu.text());
+    press(&tg, user, "promo_gen");
+    let refused = say(&tg, user, "NOSUCHCODE");
+    let data: Vec<String> = refused.buttons().into_iter().map(|(_, d)| d).collect();
+    assert_eq!(data, ["promo_gen", "balance"], "{}", refused.text());
+}
+
+/// The balance screen: readable history, an unpaid invoice with its pay and check buttons; "check
+/// payment" asks YooKassa at once.
+#[test]
+fn the_balance_shows_history_and_an_unpaid_invoice_that_can_be_checked() {
+    let (dir, tg, yk) = (
+        Scratch::new("bot-balance"),
+        FakeTelegram::start(),
+        FakeYooKassa::start(),
+    );
+    let _bot = start(&dir, &tg, Some(&yk), &[]);
+    let user = 481;
+    press(&tg, user, "mode:generate");
+    say(&tg, user, "a fox");
+    let link = press(&tg, user, "topup:30000");
+    let url = link.buttons()[0].1.clone();
+    let screen = say(&tg, user, "/balance");
+    let text = screen.text();
+    assert!(text.contains("🎨 Создать — бесплатная операция"), "{text}");
+    assert!(
+        text.contains("🎁 Подарок новичку: +4 бесплатные операции"),
+        "{text}"
+    );
+    assert!(text.contains("⏳ Ожидает оплаты: счёт на 300 ₽"), "{text}");
+    assert_eq!(screen.buttons()[0].1, url);
+    let pending = press(&tg, user, "check_payment");
+    assert!(
+        pending.text().contains("пока не поступила"),
+        "{}",
+        pending.text()
+    );
+    let p = yk.payments().into_iter().next().expect("payment");
+    yk.set_status(&p.id, "succeeded");
+    let mark = tg.mark();
+    tg.press(user, "check_payment");
+    let credited = tg.wait_call(mark, "the credit after the check", |c| {
+        c.chat() == user && c.text().contains("пополнен")
+    });
+    assert!(credited.text().contains("300 ₽"), "{}", credited.text());
+    assert_eq!(user_json(&dir, user)["balance"], "300.00");
+}
+
+#[test]
+fn descriptions_are_set_for_both_languages() {
+    let (dir, tg) = (Scratch::new("bot-descr"), FakeTelegram::start());
+    let _bot = start(&dir, &tg, None, &[]);
+    wait_until(10, "both descriptions", || {
+        let calls = tg.calls();
+        ["setmydescription", "setmyshortdescription"]
+            .iter()
+            .all(|m| calls.iter().filter(|c| c.method == *m).count() >= 2)
+    });
+    let calls = tg.calls();
+    let en = calls
+        .iter()
+        .find(|c| c.method == "setmyshortdescription" && c.body["language_code"] == "en")
+        .expect("English short description");
+    assert!(
+        en.body["short_description"].as_str().unwrap_or("").len() <= 120,
+        "{:?}",
+        en.body
     );
 }

@@ -25,21 +25,26 @@ pub fn main_menu(lang: Lang) -> InlineKeyboardMarkup {
     ])
 }
 
-pub fn balance(lang: Lang) -> InlineKeyboardMarkup {
-    InlineKeyboardMarkup::new(vec![
-        vec![InlineKeyboardButton::callback(
-            texts::topup_label(lang),
-            Action::PaymentMenu.encode(),
-        )],
-        vec![InlineKeyboardButton::callback(
-            texts::gen_code_label(lang),
-            Action::GenerationCode.encode(),
-        )],
-        vec![InlineKeyboardButton::callback(
-            texts::menu_label(lang),
-            Action::Menu.encode(),
-        )],
-    ])
+/// The balance screen: an open invoice's pay and check buttons, top up, the code field, the menu.
+pub fn balance(lang: Lang, pending: Option<(Kopecks, reqwest::Url)>) -> InlineKeyboardMarkup {
+    let mut rows = Vec::new();
+    if let Some((charge, url)) = pending {
+        rows.push(vec![InlineKeyboardButton::url(
+            texts::pay_button(lang, charge),
+            url,
+        )]);
+        rows.push(vec![button(
+            texts::check_payment_label(lang),
+            Action::CheckPayment,
+        )]);
+    }
+    rows.push(vec![button(texts::topup_label(lang), Action::PaymentMenu)]);
+    rows.push(vec![button(
+        texts::gen_code_label(lang),
+        Action::GenerationCode,
+    )]);
+    rows.push(vec![button(texts::menu_label(lang), Action::Menu)]);
+    InlineKeyboardMarkup::new(rows)
 }
 
 /// A button per top-up amount (with the discounted price when a code is applied), then the code and
@@ -69,6 +74,7 @@ pub fn payment_menu(lang: Lang, amounts: &[Kopecks], percent: u8) -> InlineKeybo
         texts::custom_amount_label(lang),
         Action::CustomAmount.encode(),
     )]);
+    rows.push(back_to_balance(lang));
     InlineKeyboardMarkup::new(rows)
 }
 
@@ -79,6 +85,7 @@ pub fn providers(lang: Lang) -> InlineKeyboardMarkup {
         vec![button(texts::stars_label(lang), Action::StarsMenu)],
         vec![button(texts::card_label(lang), Action::CardMenu)],
         vec![button(texts::enter_code_label(lang), Action::DiscountCode)],
+        back_to_balance(lang),
     ])
 }
 
@@ -106,19 +113,112 @@ pub fn stars_menu(
         texts::enter_code_label(lang),
         Action::DiscountCode.encode(),
     )]);
+    rows.push(back_to_balance(lang));
     InlineKeyboardMarkup::new(rows)
 }
 
-pub fn pay_button(lang: Lang) -> InlineKeyboardMarkup {
-    InlineKeyboardMarkup::new(vec![vec![InlineKeyboardButton::callback(
-        texts::topup_label(lang),
-        Action::PaymentMenu.encode(),
-    )]])
+fn button(label: impl Into<String>, action: Action) -> InlineKeyboardButton {
+    InlineKeyboardButton::callback(label, action.encode())
 }
 
+/// Under a mode's prompt: cancel, and the top-up first when the user cannot pay for it.
+pub fn mode_prompt(lang: Lang, can_pay: bool) -> InlineKeyboardMarkup {
+    let cancel = button(texts::cancel_label(lang), Action::Cancel);
+    if can_pay {
+        InlineKeyboardMarkup::new(vec![vec![cancel]])
+    } else {
+        InlineKeyboardMarkup::new(vec![vec![
+            button(texts::topup_label(lang), Action::PaymentMenu),
+            cancel,
+        ]])
+    }
+}
+
+/// Out of money with the request kept: top up, or the menu.
+pub fn insufficient(lang: Lang) -> InlineKeyboardMarkup {
+    InlineKeyboardMarkup::new(vec![vec![
+        button(texts::topup_label(lang), Action::PaymentMenu),
+        button(texts::menu_label(lang), Action::Menu),
+    ]])
+}
+
+/// After a credit, when a request waited for it: run it, or the menu.
+pub fn held_offer(lang: Lang) -> InlineKeyboardMarkup {
+    InlineKeyboardMarkup::new(vec![vec![
+        button(texts::run_held_label(lang), Action::RunHeld),
+        button(texts::menu_label(lang), Action::Menu),
+    ]])
+}
+
+/// A prompt typed outside any mode: make it, or not.
+pub fn text_offer(lang: Lang) -> InlineKeyboardMarkup {
+    InlineKeyboardMarkup::new(vec![vec![
+        button(
+            texts::mode_label(lang, Mode::Generate),
+            Action::Offer(Some(Mode::Generate)),
+        ),
+        button(texts::cancel_label(lang), Action::Cancel),
+    ]])
+}
+
+/// A photo sent outside any mode: what can be done with it.
+pub fn photo_offer(lang: Lang) -> InlineKeyboardMarkup {
+    let offer = |m: Mode| button(texts::mode_label(lang, m), Action::Offer(Some(m)));
+    InlineKeyboardMarkup::new(vec![
+        vec![offer(Mode::Edit), offer(Mode::Retouch)],
+        vec![offer(Mode::Upscale), offer(Mode::FaceSwap)],
+        vec![
+            offer(Mode::Merge),
+            button(texts::add_text_label(lang), Action::Offer(None)),
+        ],
+        vec![button(texts::cancel_label(lang), Action::Cancel)],
+    ])
+}
+
+/// Just the way back to the menu.
+pub fn menu_only(lang: Lang) -> InlineKeyboardMarkup {
+    InlineKeyboardMarkup::new(vec![vec![button(texts::menu_label(lang), Action::Menu)]])
+}
+
+/// The pay button, then "check the payment" and "another amount".
 pub fn pay_link(lang: Lang, charge: Kopecks, url: reqwest::Url) -> InlineKeyboardMarkup {
-    InlineKeyboardMarkup::new(vec![vec![InlineKeyboardButton::url(
-        texts::pay_button(lang, charge),
-        url,
-    )]])
+    InlineKeyboardMarkup::new(vec![
+        vec![InlineKeyboardButton::url(
+            texts::pay_button(lang, charge),
+            url,
+        )],
+        vec![
+            button(texts::check_payment_label(lang), Action::CheckPayment),
+            button(texts::other_amount_label(lang), Action::PaymentMenu),
+        ],
+    ])
+}
+
+/// After a refused code: another code, or back (to the payment menu or the balance).
+pub fn code_retry(lang: Lang, from_payment: bool) -> InlineKeyboardMarkup {
+    let (again, back) = if from_payment {
+        (Action::DiscountCode, Action::PaymentMenu)
+    } else {
+        (Action::GenerationCode, Action::Balance)
+    };
+    InlineKeyboardMarkup::new(vec![vec![
+        button(texts::another_code_label(lang), again),
+        button(texts::back_label(lang), back),
+    ]])
+}
+
+/// After "check payment" found it unpaid: check again, or the menu.
+pub fn pending(lang: Lang) -> InlineKeyboardMarkup {
+    InlineKeyboardMarkup::new(vec![vec![
+        button(texts::check_payment_label(lang), Action::CheckPayment),
+        button(texts::menu_label(lang), Action::Menu),
+    ]])
+}
+
+/// Under a payment screen: the balance and the menu.
+pub fn back_to_balance(lang: Lang) -> Vec<InlineKeyboardButton> {
+    vec![
+        button(texts::balance_label(lang), Action::Balance),
+        button(texts::menu_label(lang), Action::Menu),
+    ]
 }

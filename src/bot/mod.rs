@@ -52,6 +52,11 @@ pub enum State {
     DiscountCode,
     GenerationCode,
     CustomAmount,
+    /// Something sent outside any mode, kept while the user picks what to do with it.
+    Offered {
+        prompt: Option<String>,
+        photo: Option<String>,
+    },
 }
 
 /// Everyone's commands; their doc comments are the descriptions Telegram shows.
@@ -148,6 +153,7 @@ pub fn schema() -> UpdateHandler<HandlerError> {
     use flows::{account, admin, modes, start, topup};
     let by_state = dptree::entry()
         .branch(case![State::Idle].endpoint(start::idle))
+        .branch(case![State::Offered { prompt, photo }].endpoint(start::idle))
         .branch(case![State::Generate].endpoint(modes::generate))
         .branch(case![State::Edit { photo }].endpoint(modes::edit))
         .branch(case![State::Merge { photos, group }].endpoint(modes::merge))
@@ -276,6 +282,28 @@ pub async fn run(
         .collect();
     if let Err(e) = bot.set_my_commands(english).language_code("en").await {
         tracing::warn!(error = %e, "could not set the English command list");
+    }
+    // What a new user sees before pressing Start (and in the bot's profile), in both languages.
+    for (lang, code) in [
+        (crate::texts::Lang::Ru, None),
+        (crate::texts::Lang::En, Some("en")),
+    ] {
+        let mut description = bot
+            .set_my_description()
+            .description(crate::texts::bot_description(lang));
+        let mut short = bot
+            .set_my_short_description()
+            .short_description(crate::texts::bot_short_description(lang));
+        if let Some(code) = code {
+            description = description.language_code(code);
+            short = short.language_code(code);
+        }
+        if let Err(e) = description.await {
+            tracing::warn!(error = %e, "could not set the bot's description");
+        }
+        if let Err(e) = short.await {
+            tracing::warn!(error = %e, "could not set the bot's short description");
+        }
     }
     // Admins see their commands too, in their own chats' command menu.
     let mut admin_menu = Command::bot_commands();

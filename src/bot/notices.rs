@@ -48,7 +48,12 @@ async fn deliver_due(bot: &Sender, billing: &Billing, config: &Config) -> Result
         let user_lang = blocking(move || b.user(id))
             .await?
             .map(|u| Lang::of(u.language_code.as_deref()));
-        let outcome = send(bot, &n, user_lang.unwrap_or(Lang::Ru)).await;
+        let lang = user_lang.unwrap_or(Lang::Ru);
+        let offer = match n.kind.as_str() {
+            "topup_credited" => held_offer(billing, n.telegram_id, lang).await?,
+            _ => None,
+        };
+        let outcome = send(bot, &n, lang, offer).await;
         let now = crate::time::now();
         let expired = now - n.created_at >= config.delivery_timeout_secs as i64;
         let store = billing.store().clone();
@@ -76,6 +81,30 @@ async fn deliver_due(bot: &Sender, billing: &Billing, config: &Config) -> Result
     Ok(())
 }
 
+/// The offer to run the request that waited for this money, when there is one and it can now be
+/// paid for.
+async fn held_offer(billing: &Billing, telegram_id: i64, lang: Lang) -> Result<Option<String>> {
+    let b = billing.clone();
+    let found =
+        blocking(move || Ok((b.store().held_request(telegram_id)?, b.user(telegram_id)?))).await?;
+    let (Some(held), Some(user)) = found else {
+        return Ok(None);
+    };
+    let Ok(mode) = held.mode.parse::<crate::model::Mode>() else {
+        return Ok(None);
+    };
+    let price = billing.price(mode);
+    let free = user.has_free_access || user.free_operations_left > 0;
+    if !free && user.balance < price {
+        return Ok(None);
+    }
+    Ok(Some(texts::held_offer(
+        lang,
+        mode,
+        &texts::held_price(lang, price, free),
+    )))
+}
+
 /// What becomes of a notice after one attempt.
 #[derive(Clone, Copy)]
 enum Next {
@@ -87,7 +116,12 @@ enum Next {
 
 /// Sends one notice. A job failure first replaces the job's "accepted" message (so the chat shows
 /// one status, not two); when that message cannot be edited, the text is sent as a new message.
-async fn send(bot: &Sender, n: &Notice, user_lang: Lang) -> std::result::Result<(), SendFailure> {
+async fn send(
+    bot: &Sender,
+    n: &Notice,
+    user_lang: Lang,
+    offer: Option<String>,
+) -> std::result::Result<(), SendFailure> {
     let p = &n.payload;
     let chat = ChatId(p["chat_id"].as_i64().unwrap_or(n.telegram_id));
     let (text, keyboard) = match n.kind.as_str() {
@@ -97,8 +131,15 @@ async fn send(bot: &Sender, n: &Notice, user_lang: Lang) -> std::result::Result<
             };
             let text =
                 texts::topup_credited(user_lang, kopecks(&p["amount"]), kopecks(&p["balance"]));
-            // The next step after a top-up is making something: the main menu under it.
-            (text, super::keyboards::main_menu(user_lang))
+            // The next step after a top-up is making something: the request that waited for
+            // this money, or the main menu.
+            match offer {
+                Some(offer) => (
+                    format!("{text}\n\n{offer}"),
+                    super::keyboards::held_offer(user_lang),
+                ),
+                None => (text, super::keyboards::main_menu(user_lang)),
+            }
         }
         "job_failed" => {
             let lang = match p["lang"].as_str() {

@@ -97,12 +97,15 @@ pub struct Row {
     pub free_ops: i64,
     pub reason: Option<String>,
     pub created_at: i64,
+    /// The mode of the operation a charge or refund belongs to.
+    pub mode: Option<String>,
 }
 
 pub fn recent(conn: &Connection, telegram_id: i64, limit: u32) -> Result<Vec<Row>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT kind, amount, free_ops, reason, created_at FROM ledger
-          WHERE telegram_id = ?1 ORDER BY id DESC LIMIT ?2",
+        "SELECT l.kind, l.amount, l.free_ops, l.reason, l.created_at, o.mode FROM ledger l
+           LEFT JOIN operations o ON o.id = l.operation_id
+          WHERE l.telegram_id = ?1 ORDER BY l.id DESC LIMIT ?2",
     )?;
     let rows = stmt.query_map(params![telegram_id, limit], |r| {
         Ok(Row {
@@ -111,6 +114,7 @@ pub fn recent(conn: &Connection, telegram_id: i64, limit: u32) -> Result<Vec<Row
             free_ops: r.get(2)?,
             reason: r.get(3)?,
             created_at: r.get(4)?,
+            mode: r.get(5)?,
         })
     })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)

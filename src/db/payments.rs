@@ -67,6 +67,23 @@ impl Store {
     pub fn abandoned_created_payments(&self, before: i64) -> Result<Vec<String>> {
         self.read(|c| abandoned_created(c, before))
     }
+
+    /// This user's YooKassa top-ups created at YooKassa, not final, made since `since`: the ones a
+    /// payer may still be paying (newest first).
+    pub fn unpaid_payments(&self, telegram_id: i64, since: i64) -> Result<Vec<Payment>> {
+        self.read(|c| {
+            Ok(recent(c, telegram_id, 20)?
+                .into_iter()
+                .filter(|p| {
+                    p.provider == "yookassa"
+                        && !p.is_final()
+                        && p.yookassa_id.is_some()
+                        && p.confirmation_url.is_some()
+                        && p.created_at >= since
+                })
+                .collect())
+        })
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -263,6 +263,11 @@ impl Payments {
         })
     }
 
+    /// The payer's "check payment": asks the API about one payment now and applies what it says.
+    pub async fn check_now(&self, yookassa_id: &str) -> Result<&'static str> {
+        self.check_payment(yookassa_id).await
+    }
+
     /// Fetches one payment from the API and applies what it says; returns the outcome's label. A
     /// payment is ours by its YooKassa id, or by the API's `metadata.payment_id` when we never saved
     /// YooKassa's id (a crash right after the create).

@@ -499,7 +499,7 @@ fn answer(
             }
         }
         "deletewebhook" | "sendchataction" | "deletemessage" => ok(true.into()),
-        "setmycommands" => {
+        "setmycommands" | "setmydescription" | "setmyshortdescription" => {
             let mut s = lock.lock().expect("state");
             record(&mut s, cv, method, &body);
             ok(true.into())

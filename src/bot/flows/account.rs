@@ -6,36 +6,53 @@ use crate::bot::turn::{Input, Turn};
 use crate::bot::{HandlerResult, State, keyboards};
 use crate::db::blocking;
 use crate::error::Result;
-use crate::model::PromoKind;
+use crate::model::{CodeRefusal, PromoKind};
 use crate::texts;
+
+/// History lines on the balance screen.
+const HISTORY_LINES: u32 = 10;
 
 pub async fn show_balance(turn: &Turn) -> Result<()> {
     let lang = turn.lang;
     let (store, id) = (turn.ctx.billing.store().clone(), turn.user.telegram_id);
-    let rows = blocking(move || store.recent_ledger(id, 5)).await?;
+    let rows = blocking(move || store.recent_ledger(id, HISTORY_LINES)).await?;
     let history: Vec<String> = rows
         .iter()
         .map(|r| {
-            let date = crate::time::date_of(r.created_at);
             texts::ledger_line(
                 lang,
                 &r.kind,
                 r.amount,
                 r.free_ops,
                 r.reason.as_deref(),
-                &date,
+                r.mode.as_deref().and_then(|m| m.parse().ok()),
+                &crate::time::day_and_time(r.created_at),
             )
         })
         .collect();
     let u = &turn.user;
-    let text = texts::balance(
+    let mut text = texts::balance(
         lang,
         u.balance,
         u.free_operations_left,
         u.has_free_access,
         &history,
     );
-    turn.say_with(text, keyboards::balance(lang)).await
+    // An invoice still open at YooKassa: shown with its pay button, so a payer who left the
+    // checkout can come back to it.
+    let (store, since) = (
+        turn.ctx.billing.store().clone(),
+        crate::time::now() - 24 * 3600,
+    );
+    let unpaid = blocking(move || store.unpaid_payments(id, since)).await?;
+    let pending = unpaid.first().and_then(|p| {
+        let url = reqwest::Url::parse(p.confirmation_url.as_deref()?).ok()?;
+        Some((p.charge_amount, url))
+    });
+    if let Some((charge, _)) = &pending {
+        text.push_str(&texts::awaiting_payment(lang, *charge));
+    }
+    turn.say_with(text, keyboards::balance(lang, pending)).await
 }
 
 pub async fn ask_discount_code(turn: &Turn) -> Result<()> {
@@ -48,49 +65,56 @@ pub async fn ask_generation_code(turn: &Turn) -> Result<()> {
     turn.say(texts::ask_gen_code(turn.lang)).await
 }
 
-/// The discount code typed after "enter a code": applied to the next top-up, then the amounts.
+/// A code typed in either field (the payment menu's or the balance's): whatever kind it is, it is
+/// applied — a discount to the next top-up (then the amounts), free access or bonus operations (then
+/// the menu). The two fields differ only in where a refusal leads back to.
 pub async fn discount_code(turn: Turn, input: Input) -> HandlerResult {
-    turn.answer(move |turn| async move {
-        let lang = turn.lang;
-        let Some(code) = input.text else {
-            return turn.say(texts::need_text(lang)).await;
-        };
-        let (billing, id) = (turn.ctx.billing.clone(), turn.user.telegram_id);
-        let applied = blocking(move || billing.apply_discount_code(id, &code)).await?;
-        turn.set(State::Idle).await?;
-        match applied {
-            Ok(code) => {
-                let percent = match code.kind {
-                    PromoKind::Percent(p) => p,
-                    _ => 0,
-                };
-                turn.say(texts::code_applied(lang, &code.code, percent))
-                    .await?
-            }
-            Err(why) => turn.say(texts::code_refused(lang, why)).await?,
-        }
-        super::topup::payment_menu(&turn).await
-    })
-    .await
+    turn.answer(move |turn| async move { any_code(&turn, input, true).await })
+        .await
 }
 
 pub async fn generation_code(turn: Turn, input: Input) -> HandlerResult {
-    turn.answer(move |turn| async move {
-        let lang = turn.lang;
-        let Some(code) = input.text else {
-            return turn.say(texts::need_text(lang)).await;
-        };
-        let (billing, id) = (turn.ctx.billing.clone(), turn.user.telegram_id);
-        let redeemed = blocking(move || billing.redeem_generation_code(id, &code)).await?;
-        turn.set(State::Idle).await?;
-        let reply = match redeemed {
-            Ok(Redeemed::FreeAccess(_)) => texts::free_access_on(lang).to_string(),
-            Ok(Redeemed::BonusOps { added, user }) => {
-                texts::bonus_ops(lang, added, user.free_operations_left)
-            }
-            Err(why) => texts::code_refused(lang, why).to_string(),
-        };
-        turn.say_with(reply, keyboards::main_menu(lang)).await
-    })
-    .await
+    turn.answer(move |turn| async move { any_code(&turn, input, false).await })
+        .await
+}
+
+async fn any_code(turn: &Turn, input: Input, from_payment: bool) -> Result<()> {
+    let lang = turn.lang;
+    let Some(code) = input.text else {
+        return turn.say(texts::need_text(lang)).await;
+    };
+    let (billing, id) = (turn.ctx.billing.clone(), turn.user.telegram_id);
+    let typed = code.clone();
+    let discount = blocking(move || billing.apply_discount_code(id, &typed)).await?;
+    turn.set(State::Idle).await?;
+    let redeemed = match discount {
+        Ok(code) => {
+            let percent = match code.kind {
+                PromoKind::Percent(p) => p,
+                _ => 0,
+            };
+            turn.say(texts::code_applied(lang, &code.code, percent))
+                .await?;
+            return super::topup::payment_menu(turn).await;
+        }
+        Err(CodeRefusal::WrongKind) => {
+            let billing = turn.ctx.billing.clone();
+            blocking(move || billing.redeem_generation_code(id, &code)).await?
+        }
+        Err(why) => Err(why),
+    };
+    let reply = match redeemed {
+        Ok(Redeemed::FreeAccess(_)) => texts::free_access_on(lang).to_string(),
+        Ok(Redeemed::BonusOps { added, user }) => {
+            texts::bonus_ops(lang, added, user.free_operations_left)
+        }
+        Err(why) => {
+            // Refused: the field again, or back to where it was opened from.
+            let keyboard = keyboards::code_retry(lang, from_payment);
+            return turn
+                .say_with(texts::code_refused(lang, why), keyboard)
+                .await;
+        }
+    };
+    turn.say_with(reply, keyboards::main_menu(lang)).await
 }

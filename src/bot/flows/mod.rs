@@ -35,6 +35,11 @@ pub async fn on_action(turn: Turn, q: CallbackQuery, action: Action) -> HandlerR
             Action::Again(job) => modes::again(&turn, job).await,
             Action::UpscaleResult(job) => modes::upscale_result(&turn, job).await,
             Action::EditResult(job) => modes::edit_result(&turn, job).await,
+            Action::Cancel => start::cancel(&turn).await,
+            Action::Balance => account::show_balance(&turn).await,
+            Action::RunHeld => modes::run_held(&turn).await,
+            Action::CheckPayment => topup::check_payments(&turn).await,
+            Action::Offer(mode) => modes::offer(&turn, mode).await,
         }
     })
     .await

@@ -37,8 +37,94 @@ pub async fn choose(turn: &Turn, mode: Mode) -> Result<()> {
         return turn.say(texts::unavailable(turn.lang)).await;
     }
     turn.set(fresh(mode)).await?;
-    let price = turn.ctx.billing.price(mode);
-    turn.say(texts::ask_input(turn.lang, mode, price)).await
+    let line = price_line(turn, mode);
+    turn.say_with(
+        texts::ask_input(turn.lang, mode, &line),
+        keyboards::mode_prompt(turn.lang, can_pay(turn, mode)),
+    )
+    .await
+}
+
+/// What `mode` costs this user now, in words.
+pub fn price_line(turn: &Turn, mode: Mode) -> String {
+    let u = &turn.user;
+    texts::price_line(
+        turn.lang,
+        turn.ctx.billing.price(mode),
+        u.balance,
+        u.free_operations_left,
+        u.has_free_access,
+    )
+}
+
+/// Whether this user could pay for `mode` now (free access, a free operation, or the balance).
+fn can_pay(turn: &Turn, mode: Mode) -> bool {
+    let u = &turn.user;
+    u.has_free_access || u.free_operations_left > 0 || u.balance >= turn.ctx.billing.price(mode)
+}
+
+/// What was sent outside any mode, used in the mode the user picked for it.
+pub async fn offer(turn: &Turn, mode: Option<Mode>) -> Result<()> {
+    let (prompt, photo) = match turn.dlg.get().await? {
+        Some(crate::bot::State::Offered { prompt, photo }) => (prompt, photo),
+        _ => return gone(turn).await,
+    };
+    let lang = turn.lang;
+    let Some(mode) = mode else {
+        return match (photo, prompt) {
+            (Some(p), Some(t)) if t.chars().count() <= MAX_OVERLAY => {
+                start_add_text(turn, t, p).await
+            }
+            (Some(p), _) => {
+                turn.set(State::AddText { photo: Some(p) }).await?;
+                turn.say(texts::ask_text_for_photo(lang)).await
+            }
+            (None, _) => choose_add_text(turn).await,
+        };
+    };
+    if turn.ctx.config.fal_key.is_none() {
+        return turn.say(texts::unavailable(lang)).await;
+    }
+    match (mode, photo, prompt) {
+        (Mode::Generate, _, Some(t)) => start_paid(turn, mode, t, vec![]).await,
+        (Mode::Edit, Some(p), Some(t)) => start_paid(turn, mode, t, vec![p]).await,
+        (Mode::Edit, Some(p), None) => {
+            turn.set(State::Edit { photo: Some(p) }).await?;
+            turn.say(texts::ask_instruction(lang)).await
+        }
+        (Mode::Retouch | Mode::Upscale, Some(p), _) => {
+            start_paid(turn, mode, String::new(), vec![p]).await
+        }
+        (Mode::FaceSwap, Some(p), _) => {
+            turn.set(State::FaceSwap { face: Some(p) }).await?;
+            turn.say(texts::ask_target(lang)).await
+        }
+        (Mode::Merge, Some(p), _) => {
+            turn.set(State::Merge {
+                photos: vec![p],
+                group: None,
+            })
+            .await?;
+            turn.say(texts::merge_got(lang, 1)).await
+        }
+        _ => choose(turn, mode).await,
+    }
+}
+
+/// ▶️ under a "credited" notice: the request that waited for the money.
+pub async fn run_held(turn: &Turn) -> Result<()> {
+    let (store, id) = (turn.ctx.billing.store().clone(), turn.user.telegram_id);
+    let held = blocking(move || store.take_held_request(id)).await?;
+    let Some((mode, input)) = held.and_then(|h| {
+        let mode: Mode = h.mode.parse().ok()?;
+        Some((mode, JobInput::from_json(&h.input).ok()?))
+    }) else {
+        let lang = turn.lang;
+        return turn
+            .say_with(texts::held_gone(lang), keyboards::main_menu(lang))
+            .await;
+    };
+    start_paid(turn, mode, input.prompt, input.images).await
 }
 
 pub async fn choose_add_text(turn: &Turn) -> Result<()> {
@@ -57,6 +143,18 @@ fn prompt(lang: Lang, text: Option<String>, max: usize) -> std::result::Result<S
 
 pub async fn generate(turn: Turn, input: Input) -> HandlerResult {
     turn.answer(move |turn| async move {
+        // A photo here wants another mode: asked what to do with it, and kept.
+        if let Some(photo) = input.photo {
+            let lang = turn.lang;
+            turn.set(State::Offered {
+                prompt: input.text,
+                photo: Some(photo),
+            })
+            .await?;
+            return turn
+                .say_with(texts::photo_offer(lang), keyboards::photo_offer(lang))
+                .await;
+        }
         match prompt(turn.lang, input.text, MAX_PROMPT) {
             Ok(p) => start_paid(&turn, Mode::Generate, p, vec![]).await,
             Err(why) => turn.say(why).await,
@@ -262,12 +360,16 @@ async fn start_paid(turn: &Turn, mode: Mode, prompt: String, images: Vec<String>
     }
     let job = new_job(turn, prompt, images);
     let (billing, id) = (turn.ctx.billing.clone(), turn.user.telegram_id);
+    let input = job.input.clone();
     let r = match blocking(move || billing.reserve(id, mode, &job)).await? {
         Reserve::Insufficient { price, balance } => {
+            // The input is kept: after the top-up the credited notice offers to run it.
+            let (store, chat) = (turn.ctx.billing.store().clone(), turn.chat.0);
+            blocking(move || store.hold_request(id, mode.as_str(), chat, &input)).await?;
             return turn
                 .say_with(
                     texts::insufficient(lang, price, balance),
-                    keyboards::pay_button(lang),
+                    keyboards::insufficient(lang),
                 )
                 .await;
         }
@@ -275,7 +377,9 @@ async fn start_paid(turn: &Turn, mode: Mode, prompt: String, images: Vec<String>
     };
     let paid = match r.paid_with {
         PaidWith::FreeAccess => texts::paid_free_access(lang).to_string(),
-        PaidWith::FreeOperation => texts::paid_free_op(lang, r.free_operations_left),
+        PaidWith::FreeOperation => {
+            texts::paid_free_op(lang, r.free_operations_left, turn.ctx.billing.price(mode))
+        }
         PaidWith::Balance => texts::paid_balance(lang, r.price, r.balance),
     };
     tracing::info!(user = id, %mode, operation = r.operation_id, job = r.job_id, paid_with = r.paid_with.as_str(), "job queued");

@@ -26,15 +26,18 @@ pub async fn on_command(turn: Turn, cmd: Command) -> HandlerResult {
                 let url = turn.ctx.config.privacy_url.clone();
                 turn.say(texts::privacy(turn.lang, url.as_deref())).await
             }
-            Command::Cancel => {
-                turn.set(State::Idle).await?;
-                let lang = turn.lang;
-                turn.say_with(texts::cancelled(lang), keyboards::main_menu(lang))
-                    .await
-            }
+            Command::Cancel => cancel(&turn).await,
         }
     })
     .await
+}
+
+/// /cancel or ✖️: the step is left, the menu shown.
+pub async fn cancel(turn: &Turn) -> Result<()> {
+    turn.set(State::Idle).await?;
+    let lang = turn.lang;
+    turn.say_with(texts::cancelled(lang), keyboards::main_menu(lang))
+        .await
 }
 
 async fn start(turn: &Turn) -> Result<()> {
@@ -68,15 +71,43 @@ pub async fn menu(turn: &Turn) -> Result<()> {
     .await
 }
 
-/// A private message in no dialogue: point at the menu. Groups are left alone.
-pub async fn idle(turn: Turn, msg: teloxide::types::Message) -> HandlerResult {
+/// A private message in no dialogue: a text is offered as a prompt to generate from, a photo is
+/// kept while the user picks what to do with it, anything else gets one line. Groups are left
+/// alone.
+pub async fn idle(turn: Turn, msg: teloxide::types::Message, input: Input) -> HandlerResult {
     if !msg.chat.is_private() {
         return Ok(());
     }
-    turn.answer(|turn| async move {
+    turn.answer(move |turn| async move {
         let lang = turn.lang;
-        turn.say_with(texts::not_understood(lang), keyboards::main_menu(lang))
-            .await
+        match (input.photo, input.text) {
+            (Some(photo), caption) => {
+                turn.set(State::Offered {
+                    prompt: caption,
+                    photo: Some(photo),
+                })
+                .await?;
+                turn.say_with(texts::photo_offer(lang), keyboards::photo_offer(lang))
+                    .await
+            }
+            (None, Some(text)) => {
+                let line = super::modes::price_line(&turn, Mode::Generate);
+                let offer = texts::text_offer(lang, &text, &line);
+                turn.set(State::Offered {
+                    prompt: Some(text),
+                    photo: None,
+                })
+                .await?;
+                turn.say_with(offer, keyboards::text_offer(lang)).await
+            }
+            (None, None) => {
+                turn.say_with(
+                    texts::only_text_and_photos(lang),
+                    keyboards::menu_only(lang),
+                )
+                .await
+            }
+        }
     })
     .await
 }

@@ -11,6 +11,42 @@ use crate::texts::{self, Lang};
 use teloxide::prelude::*;
 use teloxide::types::{LabeledPrice, PreCheckoutQuery, RefundedPayment, SuccessfulPayment};
 
+/// How long an unpaid YooKassa invoice is offered again for the same amount.
+const REUSE_INVOICE_SECS: i64 = 600;
+
+/// "🔄 Check payment": this user's unpaid YooKassa invoices asked about now. A credit is told by the
+/// credited notice (with its next step); otherwise the user hears what the bot knows.
+pub async fn check_payments(turn: &Turn) -> Result<()> {
+    let lang = turn.lang;
+    let (store, id) = (turn.ctx.billing.store().clone(), turn.user.telegram_id);
+    let since = crate::time::now() - 24 * 3600;
+    let unpaid = blocking(move || store.unpaid_payments(id, since)).await?;
+    if unpaid.is_empty() {
+        return turn
+            .say_with(texts::no_unpaid(lang), keyboards::menu_only(lang))
+            .await;
+    }
+    let mut credited = false;
+    for p in &unpaid {
+        let Some(yk) = p.yookassa_id.as_deref() else {
+            continue;
+        };
+        match turn.ctx.payments.check_now(yk).await {
+            Ok("credited") => credited = true,
+            Ok(_) => {}
+            Err(e) => {
+                tracing::warn!(payment = %p.id, error = %e, "checking a payment for its payer failed")
+            }
+        }
+    }
+    if credited {
+        turn.ctx.notices.notify_one();
+        return Ok(());
+    }
+    turn.say_with(texts::payment_pending(lang), keyboards::pending(lang))
+        .await
+}
+
 /// "Top up": Stars and card when both are on, else straight to the one that is.
 pub async fn payment_menu(turn: &Turn) -> Result<()> {
     let (stars, card) = (
@@ -24,13 +60,16 @@ pub async fn payment_menu(turn: &Turn) -> Result<()> {
         (true, true) => {
             let code = pending_code(turn).await?;
             let code = code.as_ref().map(|(c, p)| (c.as_str(), *p));
-            turn.say_with(
-                texts::choose_provider(turn.lang, code),
-                keyboards::providers(turn.lang),
-            )
-            .await
+            let text = texts::choose_provider(turn.lang, code) + &footer(turn, None);
+            turn.say_with(text, keyboards::providers(turn.lang)).await
         }
     }
+}
+
+/// The balance, what `example` buys, terms and support: under every payment screen.
+fn footer(turn: &Turn, example: Option<Kopecks>) -> String {
+    let price = turn.ctx.config.price_per_operation;
+    texts::payment_footer(turn.lang, turn.user.balance, price, example)
 }
 
 async fn pending_code(turn: &Turn) -> Result<Option<(String, u8)>> {
@@ -46,11 +85,11 @@ pub async fn card_menu(turn: &Turn) -> Result<()> {
     }
     let code = pending_code(turn).await?;
     let percent = code.as_ref().map_or(0, |(_, p)| *p);
-    turn.say_with(
-        texts::payment_menu(lang, code.as_ref().map(|(c, p)| (c.as_str(), *p))),
-        keyboards::payment_menu(lang, &turn.ctx.config.topup_amounts, percent),
-    )
-    .await
+    let amounts = &turn.ctx.config.topup_amounts;
+    let text = texts::payment_menu(lang, code.as_ref().map(|(c, p)| (c.as_str(), *p)))
+        + &footer(turn, amounts.first().copied());
+    turn.say_with(text, keyboards::payment_menu(lang, amounts, percent))
+        .await
 }
 
 /// The Stars amounts, each button saying what is paid and what is credited.
@@ -61,8 +100,13 @@ pub async fn stars_menu(turn: &Turn) -> Result<()> {
     }
     let code = pending_code(turn).await?;
     let percent = code.as_ref().map_or(0, |(_, p)| *p);
+    let example = config
+        .stars_topup_amounts
+        .first()
+        .map(|n| Kopecks(i64::from(*n) * config.stars_rate.0));
     turn.say_with(
-        texts::stars_menu(lang, code.as_ref().map(|(c, p)| (c.as_str(), *p))),
+        texts::stars_menu(lang, code.as_ref().map(|(c, p)| (c.as_str(), *p)))
+            + &footer(turn, example),
         keyboards::stars_menu(lang, &config.stars_topup_amounts, config.stars_rate, |n| {
             discounted_stars(i64::from(n), percent)
         }),
@@ -234,6 +278,26 @@ pub async fn start_topup(turn: &Turn, amount: Kopecks) -> Result<()> {
     let (lang, ctx, user) = (turn.lang, &turn.ctx, &turn.user);
     if !ctx.payments.is_configured() {
         return turn.say(texts::payments_off(lang)).await;
+    }
+    // A second tap on the same amount within a few minutes gets the same invoice, not another one
+    // (unless a code applied since would make the new one cheaper).
+    let (store, id) = (ctx.billing.store().clone(), user.telegram_id);
+    let since = crate::time::now() - REUSE_INVOICE_SECS;
+    let unpaid = blocking(move || store.unpaid_payments(id, since)).await?;
+    if let Some(p) = unpaid
+        .iter()
+        .find(|p| p.amount == amount && p.discount_code == user.pending_discount_code)
+        && let Some(url) = p
+            .confirmation_url
+            .as_deref()
+            .and_then(|u| reqwest::Url::parse(u).ok())
+    {
+        return turn
+            .say_with(
+                texts::pay_link(lang, p.amount, p.charge_amount),
+                keyboards::pay_link(lang, p.charge_amount, url),
+            )
+            .await;
     }
     let started = match ctx
         .payments
