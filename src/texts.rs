@@ -159,12 +159,12 @@ pub fn menu_label(lang: Lang) -> &'static str {
 pub fn greeting(lang: Lang, name: &str, free_ops: i64) -> String {
     match lang {
         Lang::Ru => format!(
-            "Привет, {name}! Я превращаю фото и описания в изображения.\n\n\
+            "Привет, {name}! Создаю и улучшаю картинки с помощью ИИ: по описанию или по вашим фото.\n\n\
              🎁 Бесплатных операций: {free_ops}. «📝 Добавить текст» — всегда бесплатно.\n\n\
              Выберите, что сделать:"
         ),
         Lang::En => format!(
-            "Hi, {name}! I turn photos and prompts into images.\n\n\
+            "Hi, {name}! I create and improve images with AI, from a description or from your photos.\n\n\
              🎁 Free operations: {free_ops}. \"📝 Add text\" is always free.\n\n\
              Choose what to do:"
         ),
@@ -178,11 +178,11 @@ pub fn help(lang: Lang, prices: &str) -> String {
              🎨 Создать — картинка по описанию\n\
              ✏️ Редактировать — фото + что изменить\n\
              🔗 Объединить — 2–4 фото + что сделать\n\
-             🔄 Заменить лицо — фото лица, затем фото, куда его поставить\n\
-             ✨ Ретушь — фото\n\
-             ⬆️ Улучшить — фото в высоком качестве\n\
+             🔄 Заменить лицо — фото лица, затем фото, на которое его перенести\n\
+             ✨ Ретушь — уберу дефекты, выровняю кожу и свет\n\
+             ⬆️ Улучшить — сделаю фото крупнее и чётче\n\
              📝 Добавить текст — фото + текст (бесплатно)\n\n\
-             Цены: {prices}\n\
+             Стоимость: {prices} за операцию\n\
              Сначала тратятся бесплатные операции, затем баланс. Если что-то не получится, деньги вернутся.\n\n\
              /start — меню, /balance — баланс, /cancel — отменить\n\
              /paysupport — вопросы об оплате, /terms — условия, /privacy — конфиденциальность"
@@ -193,10 +193,10 @@ pub fn help(lang: Lang, prices: &str) -> String {
              ✏️ Edit — a photo + what to change\n\
              🔗 Merge — 2–4 photos + what to do\n\
              🔄 Face swap — a face photo, then the photo to put it on\n\
-             ✨ Retouch — a photo\n\
-             ⬆️ Upscale — a photo in high quality\n\
+             ✨ Retouch — blemishes removed, skin and light evened out\n\
+             ⬆️ Upscale — a photo made larger and sharper\n\
              📝 Add text — a photo + text (free)\n\n\
-             Prices: {prices}\n\
+             Price: {prices} per operation\n\
              Free operations are used first, then the balance. If something fails, you get your money back.\n\n\
              /start — menu, /balance — balance, /cancel — cancel\n\
              /paysupport — payment questions, /terms — terms of use, /privacy — privacy"
@@ -212,7 +212,7 @@ pub fn ask_input(lang: Lang, mode: Mode, price_line: &str) -> String {
     let ask = match mode {
         Mode::Generate => t(
             lang,
-            "Опишите картинку, которую создать.",
+            "Опишите, какую картинку создать.",
             "Describe the image to create.",
         ),
         Mode::Edit => t(
@@ -225,7 +225,11 @@ pub fn ask_input(lang: Lang, mode: Mode, price_line: &str) -> String {
             "Пришлите от 2 до 4 фото (альбомом или по одному), затем напишите, что с ними сделать.",
             "Send 2 to 4 photos (as an album or one by one), then write what to do with them.",
         ),
-        Mode::FaceSwap => t(lang, "Пришлите фото лица.", "Send the face photo."),
+        Mode::FaceSwap => t(
+            lang,
+            "Пришлите фото лица, которое нужно перенести (одно лицо, анфас).",
+            "Send the photo of the face to move (one face, looking at the camera).",
+        ),
         Mode::Retouch => t(
             lang,
             "Пришлите фото для ретуши.",
@@ -233,7 +237,7 @@ pub fn ask_input(lang: Lang, mode: Mode, price_line: &str) -> String {
         ),
         Mode::Upscale => t(
             lang,
-            "Пришлите фото, которое нужно улучшить.",
+            "Пришлите фото — сделаю его крупнее и чётче.",
             "Send the photo to upscale.",
         ),
     };
@@ -281,7 +285,7 @@ pub fn price_line(
 pub fn ask_add_text_photo(lang: Lang) -> &'static str {
     t(
         lang,
-        "📝 Пришлите фото, на которое добавить текст (можно сразу с подписью). Это бесплатно.",
+        "📝 Пришлите фото, на которое нужно добавить надпись (текст можно сразу написать в подписи). Это бесплатно.",
         "📝 Send the photo to put text on (a caption works too). It's free.",
     )
 }
@@ -302,7 +306,7 @@ pub fn ask_text_for_photo(lang: Lang) -> &'static str {
 pub fn ask_target(lang: Lang) -> &'static str {
     t(
         lang,
-        "Лицо получено. Теперь пришлите фото, на которое его поставить.",
+        "Лицо есть. Теперь пришлите фото, на которое его перенести.",
         "Got the face. Now send the photo to put it on.",
     )
 }
@@ -310,10 +314,12 @@ pub fn merge_got(lang: Lang, n: usize) -> String {
     match lang {
         Lang::Ru if n < 2 => "Получено фото: 1. Нужно ещё хотя бы одно (всего до 4).".into(),
         Lang::Ru => {
-            format!("Получено фото: {n} из 4. Пришлите ещё или напишите, что с ними сделать.")
+            format!(
+                "Получено фото: {n} (можно до 4). Пришлите ещё или напишите, что с ними сделать."
+            )
         }
-        Lang::En if n < 2 => format!("Photo {n} of 4 received. Send at least one more."),
-        Lang::En => format!("Photos received ({n} of 4). Send more or write what to do with them."),
+        Lang::En if n < 2 => "Got 1 photo — send at least one more (up to 4).".into(),
+        Lang::En => format!("Got {n} photos (up to 4). Send more or write what to do with them."),
     }
 }
 pub fn merge_need_more(lang: Lang) -> &'static str {
@@ -346,8 +352,8 @@ pub fn need_text(lang: Lang) -> &'static str {
 }
 pub fn too_long(lang: Lang, max: usize) -> String {
     match lang {
-        Lang::Ru => format!("Слишком длинно: до {max} символов, пожалуйста."),
-        Lang::En => format!("Too long: up to {max} characters, please."),
+        Lang::Ru => format!("Слишком длинно. Сократите, пожалуйста, текст до {max} символов."),
+        Lang::En => format!("Too long. Please shorten the text to {max} characters."),
     }
 }
 /// Anything but text or a photo, outside a mode (a sticker, a voice note, a file).
@@ -389,7 +395,11 @@ pub fn unavailable(lang: Lang) -> &'static str {
     )
 }
 pub fn stale_button(lang: Lang) -> &'static str {
-    t(lang, "Эта кнопка устарела.", "This button is outdated.")
+    t(
+        lang,
+        "Эта кнопка устарела и больше не работает — вот актуальное меню.",
+        "This button is outdated — here is the current menu.",
+    )
 }
 pub fn oops(lang: Lang) -> &'static str {
     t(
@@ -399,14 +409,26 @@ pub fn oops(lang: Lang) -> &'static str {
     )
 }
 
+/// The status message a job starts as; `paid` is how it was paid (empty for free "add text",
+/// which takes a moment rather than a minute).
 pub fn accepted(lang: Lang, paid: &str) -> String {
-    match lang {
-        Lang::Ru => format!("✅ Принято! {paid}\n⏳ Обрабатываю, обычно это занимает до минуты."),
-        Lang::En => format!("✅ Accepted! {paid}\n⏳ Working on it, usually under a minute."),
+    match (lang, paid.is_empty()) {
+        (Lang::Ru, true) => "✅ Принято! 📝 Добавляю надпись…".into(),
+        (Lang::En, true) => "✅ Accepted! 📝 Adding the text…".into(),
+        (Lang::Ru, false) => {
+            format!("✅ Принято! {paid}\n⏳ Обрабатываю, обычно это занимает до минуты.")
+        }
+        (Lang::En, false) => {
+            format!("✅ Accepted! {paid}\n⏳ Working on it, usually under a minute.")
+        }
     }
 }
 pub fn paid_free_access(lang: Lang) -> &'static str {
-    t(lang, "Бесплатный доступ.", "Free access.")
+    t(
+        lang,
+        "Для вас бесплатно (безлимитный доступ).",
+        "Free for you (free access).",
+    )
 }
 pub fn paid_free_op(lang: Lang, left: i64, price: Kopecks) -> String {
     let p = money(lang, price);
@@ -685,7 +707,7 @@ pub fn code_refused(lang: Lang, why: CodeRefusal) -> &'static str {
         ),
         CodeRefusal::UsedUp => t(
             lang,
-            "❌ Этот промокод уже израсходован.",
+            "❌ У этого промокода закончились активации.",
             "❌ This code is used up.",
         ),
         CodeRefusal::AlreadyUsed => t(
@@ -815,10 +837,11 @@ pub fn job_failed(
     returned: Option<Kopecks>,
     free_operation: bool,
 ) -> String {
+    let why_kind = why;
     let why = match why {
         JobFailure::Timeout => t(
             lang,
-            "обработка не уложилась в отведённое время",
+            "обработка заняла слишком много времени (не уложилась в отведённое время)",
             "processing took too long",
         ),
         JobFailure::Refused => t(
@@ -833,7 +856,7 @@ pub fn job_failed(
         ),
         JobFailure::Service => t(
             lang,
-            "сервис обработки вернул ошибку",
+            "сервис ИИ сейчас не отвечает",
             "the image service failed",
         ),
         JobFailure::TooLarge => t(
@@ -847,6 +870,14 @@ pub fn job_failed(
             "Telegram would not accept the finished picture",
         ),
     };
+    // A content refusal is the one failure the user can fix: say how.
+    let hint = match (why_kind, lang) {
+        (JobFailure::Refused, Lang::Ru) => {
+            "\nПопробуйте переформулировать запрос или взять другое фото."
+        }
+        (JobFailure::Refused, Lang::En) => "\nTry rewording the request or another photo.",
+        _ => "",
+    };
     let refund = match (lang, returned, free_operation) {
         (Lang::Ru, Some(k), _) if k.is_positive() => {
             format!("\n💸 {} вернулись на баланс.", money(lang, k))
@@ -859,8 +890,8 @@ pub fn job_failed(
         _ => String::new(),
     };
     match lang {
-        Lang::Ru => format!("❌ Не получилось: {why}.{refund}\nПопробуйте ещё раз."),
-        Lang::En => format!("❌ That didn't work: {why}.{refund}\nPlease try again."),
+        Lang::Ru => format!("😔 Не получилось: {why}.{refund}{hint}"),
+        Lang::En => format!("😔 That didn't work: {why}.{refund}{hint}"),
     }
 }
 

@@ -299,7 +299,7 @@ fn test_4_free_access() {
         press(&tg, 501, "mode:generate");
         let reply = say(&tg, 501, "a cat");
         assert!(
-            reply.text().contains("Бесплатный доступ"),
+            reply.text().contains("Для вас бесплатно"),
             "{}",
             reply.text()
         );
@@ -314,7 +314,11 @@ fn test_4_free_access() {
     );
     press(&tg, 502, "promo_gen");
     let reply = say(&tg, 502, "FREE_ACCESS");
-    assert!(reply.text().contains("израсходован"), "{}", reply.text());
+    assert!(
+        reply.text().contains("закончились активации"),
+        "{}",
+        reply.text()
+    );
     assert_eq!(user_json(&dir, 502)["has_free_access"], false);
 }
 
@@ -394,7 +398,7 @@ fn modes_collect_their_inputs() {
     }
     let got = tg.wait_message(mark, user, "album received");
     assert!(
-        got.text().contains("Получено фото: 3 из 4"),
+        got.text().contains("Получено фото: 3 (можно до 4)"),
         "{}",
         got.text()
     );
@@ -881,7 +885,7 @@ fn a_two_photo_album_is_counted_once() {
     }
     let got = tg.wait_message(mark, user, "the album count");
     assert!(
-        got.text().contains("Получено фото: 2 из 4"),
+        got.text().contains("Получено фото: 2 (можно до 4)"),
         "{}",
         got.text()
     );

@@ -865,3 +865,46 @@ fn a_failure_offers_to_try_the_same_input_again() {
     wait_until(20, "the second submit", || fal.submits().len() == 2);
     assert_eq!(fal.submits()[1].input["prompt"], "маяк в шторм [500]");
 }
+
+fn chat_actions(tg: &FakeTelegram, user: i64, after: usize) -> usize {
+    tg.calls()
+        .iter()
+        .skip(after)
+        .filter(|c| c.method == "sendchataction" && c.chat() == user)
+        .count()
+}
+
+/// While a job runs the chat shows "sending a photo…", refreshed every few seconds; once the job
+/// ends (here at its deadline) no more. A content refusal says what to change.
+#[test]
+fn chat_actions_last_as_long_as_the_job() {
+    let (dir, tg, fal) = (
+        Scratch::new("jobs-actions"),
+        FakeTelegram::start(),
+        FakeFal::start(),
+    );
+    let _bot = start(&dir, &tg, &fal, &[("JOB_TIMEOUT_SECS", "10")]);
+    let user = 1011;
+    credit(&dir, user, "50");
+    let mark = tg.mark();
+    generate(&tg, user, "a picture [stuck]");
+    failure_notice(&tg, mark, user);
+    let during = chat_actions(&tg, user, mark);
+    assert!(during >= 2, "{during} chat actions in a 10 s job");
+    let after = tg.mark();
+    std::thread::sleep(Duration::from_secs(6));
+    assert_eq!(
+        chat_actions(&tg, user, after),
+        0,
+        "a finished job shows none"
+    );
+
+    let mark = tg.mark();
+    generate(&tg, user, "a picture [422]");
+    let notice = failure_notice(&tg, mark, user);
+    assert!(
+        notice.text().contains("переформулировать"),
+        "{}",
+        notice.text()
+    );
+}

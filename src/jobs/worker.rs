@@ -34,6 +34,17 @@ const MAX_INPUT_SIDE: u32 = 2048;
 const IDLE_TICK: Duration = Duration::from_secs(1);
 /// How long a progress edit or chat action may take before the job goes on without it.
 const COSMETIC_TIMEOUT: Duration = Duration::from_secs(5);
+/// Telegram shows a chat action for about 5 s; it is sent again this often while a job runs.
+const CHAT_ACTION_EVERY: Duration = Duration::from_secs(4);
+
+/// A background task that ends when its owner does.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
 /// How often the sweeper looks for jobs and operations nobody is finishing.
 const SWEEP_EVERY: Duration = Duration::from_secs(30);
 /// A job found `running` at start this many times crashed the process each time: failed, refunded.
@@ -288,6 +299,9 @@ impl Worker {
     }
 
     async fn process(&self, job: Job) {
+        // The chat shows "sending a photo…" while the job runs, refreshed before Telegram's ~5 s
+        // expire it, and stops with the job (the guard aborts it on every way out).
+        let _action = self.keep_chat_action(job.chat_id);
         let result = match job.kind {
             JobKind::AddText => self.add_text(&job).await,
             JobKind::Paid(mode) => self.paid(&job, mode).await,
@@ -321,7 +335,6 @@ impl Worker {
         );
         if job.status == JobStatus::Running {
             self.expired(job, &fal, None).await?;
-            self.chat_action(job.chat_id);
             let mut uris = Vec::with_capacity(input.images.len());
             for file_id in &input.images {
                 let bytes = self.telegram_file(file_id).await?;
@@ -454,7 +467,6 @@ impl Worker {
                 ));
             }
             let as_photo = parts == 0 && !photo_refused;
-            self.chat_action(job.chat_id);
             let file = InputFile::memory(bytes.clone()).file_name(name);
             // The first part carries what was made and the buttons for the next one; a second
             // part (upscale) says why it follows.
@@ -711,14 +723,17 @@ impl Worker {
         }
     }
 
-    /// "Sending a photo…" in the chat header: cosmetic, so it runs beside the job, never in its way.
-    fn chat_action(&self, chat_id: i64) {
-        let request = self
-            .bot
-            .send_chat_action(ChatId(chat_id), ChatAction::UploadPhoto);
-        tokio::spawn(async move {
-            let _ = tokio::time::timeout(COSMETIC_TIMEOUT, async { request.await }).await;
-        });
+    /// "Sending a photo…" in the chat header every CHAT_ACTION_EVERY until the guard is dropped:
+    /// cosmetic, so it runs beside the job, never in its way.
+    fn keep_chat_action(&self, chat_id: i64) -> AbortOnDrop {
+        let bot = self.bot.clone();
+        AbortOnDrop(tokio::spawn(async move {
+            loop {
+                let request = bot.send_chat_action(ChatId(chat_id), ChatAction::UploadPhoto);
+                let _ = tokio::time::timeout(COSMETIC_TIMEOUT, async { request.await }).await;
+                tokio::time::sleep(CHAT_ACTION_EVERY).await;
+            }
+        }))
     }
 
     async fn set_status(&self, id: i64, status: JobStatus) -> Result<()> {

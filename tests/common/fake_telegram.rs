@@ -498,8 +498,8 @@ fn answer(
                 ),
             }
         }
-        "deletewebhook" | "sendchataction" | "deletemessage" => ok(true.into()),
-        "setmycommands" | "setmydescription" | "setmyshortdescription" => {
+        "deletewebhook" | "deletemessage" => ok(true.into()),
+        "setmycommands" | "sendchataction" | "setmydescription" | "setmyshortdescription" => {
             let mut s = lock.lock().expect("state");
             record(&mut s, cv, method, &body);
             ok(true.into())
