@@ -809,8 +809,50 @@ pub fn unknown_command(lang: Lang) -> &'static str {
     )
 }
 /// The admin commands, appended to /help for admins.
-pub fn admin_help() -> &'static str {
-    "Admin: /stats — totals, /grant ID — free access, /credit ID AMOUNT — credit or debit a balance"
+pub fn admin_help(lang: Lang) -> &'static str {
+    t(
+        lang,
+        "Для администратора: /stats — сводка, /grant ID — безлимитный доступ, /credit ID СУММА — начислить (или списать, со знаком минус).",
+        "Admin: /stats — totals, /grant ID — free access, /credit ID AMOUNT — credit (or debit, with a minus).",
+    )
+}
+pub fn admin_grant_usage(lang: Lang) -> &'static str {
+    t(
+        lang,
+        "Как использовать: /grant TELEGRAM_ID",
+        "Usage: /grant TELEGRAM_ID",
+    )
+}
+pub fn admin_credit_usage(lang: Lang) -> &'static str {
+    t(
+        lang,
+        "Как использовать: /credit TELEGRAM_ID СУММА (например, /credit 123 50 или /credit 123 -10)",
+        "Usage: /credit TELEGRAM_ID AMOUNT (e.g. /credit 123 50 or /credit 123 -10)",
+    )
+}
+pub fn admin_below_zero(lang: Lang, user: i64, balance: Kopecks) -> String {
+    let b = money(lang, balance);
+    match lang {
+        Lang::Ru => format!(
+            "Не списано: у пользователя {user} на балансе {b}, баланс не может уйти ниже нуля."
+        ),
+        Lang::En => format!("Not debited: user {user} has {b}; a balance never goes below zero."),
+    }
+}
+pub fn admin_granted(lang: Lang, user: i64) -> String {
+    match lang {
+        Lang::Ru => {
+            format!("Пользователю {user} включён безлимитный доступ; ему отправлено уведомление.")
+        }
+        Lang::En => format!("User {user}: free access on; they have been told."),
+    }
+}
+pub fn admin_balance(lang: Lang, user: i64, balance: Kopecks) -> String {
+    let b = money(lang, balance);
+    match lang {
+        Lang::Ru => format!("Пользователь {user}: на балансе {b}; ему отправлено уведомление."),
+        Lang::En => format!("User {user}: balance {b}; they have been told."),
+    }
 }
 
 pub fn progress_queued(lang: Lang, position: Option<u64>) -> String {
@@ -1095,6 +1137,20 @@ pub fn wallet(lang: Lang, balance: Kopecks, free_ops: i64, free_access: bool) ->
     }
 }
 
+pub fn free_access_granted(lang: Lang) -> &'static str {
+    t(
+        lang,
+        "♾ Вам включён безлимитный доступ: все режимы бесплатно.",
+        "♾ Free access is on for you: every mode is free.",
+    )
+}
+pub fn free_access_revoked(lang: Lang) -> &'static str {
+    t(
+        lang,
+        "Безлимитный доступ отключён. Операции снова оплачиваются бесплатными операциями или с баланса.",
+        "Free access is off. Operations are paid again from free operations or the balance.",
+    )
+}
 /// What an admin's change of a balance or access says to its user.
 pub fn admin_credited(lang: Lang, amount: Kopecks, balance: Kopecks) -> String {
     let (abs, balance) = (money(lang, Kopecks(amount.0.abs())), money(lang, balance));

@@ -785,7 +785,7 @@ fn admin_commands_work_for_admins_only() {
     say(&tg, user, "/start");
     let mark = tg.mark();
     let reply = say(&tg, admin, "/credit 392 50");
-    assert!(reply.text().contains("balance 50.00"), "{}", reply.text());
+    assert!(reply.text().contains("на балансе 50 ₽"), "{}", reply.text());
     // The user hears of it, in their language and money style.
     let told = tg.wait_message(mark, user, "the credit told to the user");
     assert!(
@@ -796,18 +796,45 @@ fn admin_commands_work_for_admins_only() {
     let menu = press(&tg, user, "menu");
     assert!(menu.text().contains("На балансе 50 ₽"), "{}", menu.text());
     let reply = say(&tg, admin, "/credit 392 -10");
-    assert!(reply.text().contains("balance 40.00"), "{}", reply.text());
+    assert!(reply.text().contains("на балансе 40 ₽"), "{}", reply.text());
     let reply = say(&tg, admin, "/credit 392 -100");
-    assert!(reply.text().contains("below zero"), "{}", reply.text());
+    assert!(reply.text().contains("ниже нуля"), "{}", reply.text());
     assert_eq!(user_json(&dir, user)["balance"], "40.00");
     let reply = say(&tg, admin, "/credit 392");
-    assert!(reply.text().contains("usage"), "{}", reply.text());
+    assert!(
+        reply.text().contains("Как использовать"),
+        "{}",
+        reply.text()
+    );
+    let mark = tg.mark();
     let reply = say(&tg, admin, "/grant 392");
-    assert!(reply.text().contains("free access on"), "{}", reply.text());
+    assert!(
+        reply.text().contains("безлимитный доступ"),
+        "{}",
+        reply.text()
+    );
     assert_eq!(user_json(&dir, user)["has_free_access"], true);
+    let told = tg.wait_call(mark, "the grant told to the user", |c| {
+        c.chat() == user && c.text().contains("безлимитный")
+    });
+    assert!(
+        told.text().contains("Вам включён безлимитный доступ"),
+        "{}",
+        told.text()
+    );
     let reply = say(&tg, admin, "/stats");
-    assert!(reply.text().contains("users: 2"), "{}", reply.text());
+    assert!(
+        reply.text().contains("Пользователей: 2"),
+        "{}",
+        reply.text()
+    );
     assert!(say(&tg, admin, "/help").text().contains("/credit"));
+    // The CLI's credit is told too: through the same outbox, by the running bot.
+    let mark = tg.mark();
+    ok(dir.path(), &["user", "credit", "392", "5", "--reason", "gift"]);
+    tg.wait_call(mark, "the CLI credit told to the user", |c| {
+        c.chat() == user && c.text().contains("Вам начислено 5 ₽")
+    });
 
     // Not an admin: the same commands are unknown, and nothing moves.
     for cmd in ["/credit 392 1000", "/credit 391 5", "/grant 391", "/stats"] {
@@ -819,7 +846,7 @@ fn admin_commands_work_for_admins_only() {
         );
     }
     assert!(!say(&tg, user, "/help").text().contains("/credit"));
-    assert_eq!(user_json(&dir, user)["balance"], "40.00");
+    assert_eq!(user_json(&dir, user)["balance"], "45.00");
     assert_eq!(user_json(&dir, admin)["balance"], "0.00");
     // An unknown command in the middle of a paid mode is not taken as its prompt.
     press(&tg, user, "mode:generate");

@@ -107,6 +107,7 @@ impl Billing {
 
     /// A manual adjustment by the operator: positive credits, negative debits, never below zero.
     /// `key` makes a retried adjustment apply once (the CLI generates a fresh one per invocation).
+    /// The user is told through the outbox.
     pub fn adjust(
         &self,
         telegram_id: i64,
@@ -123,6 +124,8 @@ impl Billing {
             return Err(Error::invalid("a reason is required for the ledger"));
         }
         self.store.write(|tx| {
+            // Only someone who has talked to the bot can be told (a bot cannot start a chat).
+            let known = db::users::get(tx, telegram_id)?.is_some();
             let user = self.ensure_user_in(tx, telegram_id, None)?;
             if user.balance.0 + delta.0 < 0 {
                 return Err(Error::invalid(format!(
@@ -145,7 +148,23 @@ impl Billing {
                 },
                 crate::time::now(),
             )?;
-            must_get_user(tx, telegram_id)
+            let user = must_get_user(tx, telegram_id)?;
+            if !known {
+                return Ok(user);
+            }
+            // The user hears of it through the outbox, whichever edge made the change.
+            db::notices::insert(
+                tx,
+                telegram_id,
+                "account_changed",
+                &serde_json::json!({
+                    "change": "credit",
+                    "amount": delta.to_decimal(),
+                    "balance": user.balance.to_decimal(),
+                }),
+                crate::time::now(),
+            )?;
+            Ok(user)
         })
     }
 
@@ -153,9 +172,19 @@ impl Billing {
     /// is recorded as a zero-amount ledger row; setting what is already set records nothing.
     pub fn set_free_access(&self, telegram_id: i64, on: bool, reason: &str) -> Result<User> {
         self.store.write(|tx| {
+            let known = db::users::get(tx, telegram_id)?.is_some();
             let user = self.ensure_user_in(tx, telegram_id, None)?;
             if user.has_free_access != on {
                 set_free_access_in(tx, telegram_id, on, reason)?;
+            }
+            if user.has_free_access != on && known {
+                db::notices::insert(
+                    tx,
+                    telegram_id,
+                    "account_changed",
+                    &serde_json::json!({"change": if on { "free_access_on" } else { "free_access_off" }}),
+                    crate::time::now(),
+                )?;
             }
             must_get_user(tx, telegram_id)
         })

@@ -141,6 +141,24 @@ async fn send(
                 None => (text, super::keyboards::main_menu(user_lang)),
             }
         }
+        "account_changed" => {
+            let text = match p["change"].as_str() {
+                Some("credit") => {
+                    let amount = Kopecks::parse_roubles(p["amount"].as_str().unwrap_or(""), true)
+                        .unwrap_or_default();
+                    let balance = Kopecks::parse_roubles(p["balance"].as_str().unwrap_or(""), true)
+                        .unwrap_or_default();
+                    texts::admin_credited(user_lang, amount, balance)
+                }
+                Some("free_access_on") => texts::free_access_granted(user_lang).to_string(),
+                Some("free_access_off") => texts::free_access_revoked(user_lang).to_string(),
+                other => {
+                    tracing::warn!(change = ?other, "unknown account change; dropped");
+                    return Ok(());
+                }
+            };
+            (text, super::keyboards::main_menu(user_lang))
+        }
         "job_failed" => {
             let lang = match p["lang"].as_str() {
                 Some(code) if !code.is_empty() => Lang::of(Some(code)),

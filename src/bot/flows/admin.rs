@@ -5,7 +5,7 @@ use crate::bot::{AdminCommand, HandlerResult};
 use crate::db::blocking;
 use crate::error::{Error, Result};
 use crate::money::Kopecks;
-use teloxide::prelude::*;
+use crate::texts::{self, Lang};
 
 pub async fn on_command(turn: Turn, cmd: AdminCommand) -> HandlerResult {
     turn.answer(move |turn| async move {
@@ -23,36 +23,22 @@ pub async fn on_command(turn: Turn, cmd: AdminCommand) -> HandlerResult {
 async fn stats(turn: &Turn) -> Result<()> {
     let store = turn.ctx.billing.store().clone();
     let s = blocking(move || store.stats()).await?;
-    let mut text = format!(
-        "users: {} ({} free access)\nbalances: {} ₽\nrevenue: {} ₽ and {} Stars paid, {} ₽ credited\njobs in flight: {}",
-        s.users,
-        s.users_with_free_access,
-        Kopecks(s.balances_kopecks),
-        Kopecks(s.revenue_kopecks),
-        s.revenue_stars,
-        Kopecks(s.credited_kopecks),
-        s.jobs_in_flight
-    );
-    for o in &s.operations {
-        text.push_str(&format!("\n{} {}: {}", o.mode, o.status, o.count));
-    }
-    turn.say(text).await
+    turn.say(admin_stats(turn.lang, &s)).await
 }
 
 async fn grant(turn: &Turn, args: &str) -> Result<()> {
+    let lang = turn.lang;
     let Ok(id) = args.trim().parse::<i64>() else {
-        return turn.say("usage: /grant TELEGRAM_ID").await;
+        return turn.say(texts::admin_grant_usage(lang)).await;
     };
     let billing = turn.ctx.billing.clone();
     let granted =
         blocking(move || billing.set_free_access(id, true, "by an admin in the bot")).await;
     match granted {
         Ok(user) => {
-            turn.say(format!("user {}: free access on", user.telegram_id))
-                .await?;
-            let lang = crate::texts::Lang::of(user.language_code.as_deref());
-            tell(turn, &user, crate::texts::free_access_on(lang).into()).await;
-            Ok(())
+            // The user is told through the outbox, in the grant's own transaction.
+            turn.ctx.notices.notify_one();
+            turn.say(texts::admin_granted(lang, user.telegram_id)).await
         }
         Err(Error::Invalid(why)) => turn.say(why).await,
         Err(e) => Err(e),
@@ -60,44 +46,64 @@ async fn grant(turn: &Turn, args: &str) -> Result<()> {
 }
 
 async fn credit(turn: &Turn, args: &str) -> Result<()> {
+    let lang = turn.lang;
     let mut parts = args.split_whitespace();
     let parsed = (
         parts.next().and_then(|s| s.parse::<i64>().ok()),
         parts.next().map(|a| Kopecks::parse_roubles(a, true)),
     );
     let (Some(id), Some(Ok(amount))) = parsed else {
-        return turn
-            .say("usage: /credit TELEGRAM_ID AMOUNT (e.g. /credit 123 50 or /credit 123 -10)")
-            .await;
+        return turn.say(texts::admin_credit_usage(lang)).await;
     };
+    // Said in the admin's words; billing refuses it anyway, under its write lock.
+    if let Some(user) = turn.ctx.billing.user(id)?
+        && user.balance.0 + amount.0 < 0
+    {
+        return turn
+            .say(texts::admin_below_zero(lang, id, user.balance))
+            .await;
+    }
     let billing = turn.ctx.billing.clone();
     let key = crate::ids::random_id("bot-")?;
     let result = blocking(move || billing.adjust(id, amount, "by an admin in the bot", &key)).await;
     match result {
         Ok(user) => {
-            turn.say(format!(
-                "user {}: balance {} ₽",
-                user.telegram_id, user.balance
-            ))
-            .await?;
-            let lang = crate::texts::Lang::of(user.language_code.as_deref());
-            let text = crate::texts::admin_credited(lang, amount, user.balance);
-            tell(turn, &user, text).await;
-            Ok(())
+            turn.ctx.notices.notify_one();
+            turn.say(texts::admin_balance(lang, user.telegram_id, user.balance))
+                .await
         }
         Err(Error::Invalid(why)) => turn.say(why).await,
         Err(e) => Err(e),
     }
 }
 
-/// Tells `user` what an admin changed for them. Best effort: a user who never wrote to the bot
-/// cannot be written to.
-async fn tell(turn: &Turn, user: &crate::model::User, text: String) {
-    let told = turn
-        .bot
-        .send_message(teloxide::types::ChatId(user.telegram_id), text)
-        .await;
-    if let Err(e) = told {
-        tracing::info!(user = user.telegram_id, error = %e, "could not tell the user of an admin's change");
+/// /stats for admins, in their language (the figures come from the store, below the texts).
+fn admin_stats(lang: Lang, s: &crate::db::stats::Stats) -> String {
+    let m = |k: i64| texts::money(lang, Kopecks(k));
+    let mut text = match lang {
+        Lang::Ru => format!(
+            "Пользователей: {} (безлимит у {})\nНа балансах: {}\nВыручка: {} и {} ⭐, зачислено {}\nЗадач в работе: {}",
+            s.users,
+            s.users_with_free_access,
+            m(s.balances_kopecks),
+            m(s.revenue_kopecks),
+            s.revenue_stars,
+            m(s.credited_kopecks),
+            s.jobs_in_flight
+        ),
+        Lang::En => format!(
+            "Users: {} ({} with free access)\nBalances: {}\nRevenue: {} and {} ⭐, credited {}\nJobs in flight: {}",
+            s.users,
+            s.users_with_free_access,
+            m(s.balances_kopecks),
+            m(s.revenue_kopecks),
+            s.revenue_stars,
+            m(s.credited_kopecks),
+            s.jobs_in_flight
+        ),
+    };
+    for o in &s.operations {
+        text.push_str(&format!("\n{} {}: {}", o.mode, o.status, o.count));
     }
+    text
 }

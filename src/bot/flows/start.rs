@@ -54,7 +54,7 @@ async fn help(turn: &Turn) -> Result<()> {
     let mut text = texts::help(turn.lang, &prices(turn));
     if turn.is_admin() {
         text.push_str("\n\n");
-        text.push_str(texts::admin_help());
+        text.push_str(texts::admin_help(turn.lang));
     }
     turn.say_with(text, keyboards::main_menu(turn.lang)).await
 }
