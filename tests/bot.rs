@@ -831,7 +831,10 @@ fn admin_commands_work_for_admins_only() {
     assert!(say(&tg, admin, "/help").text().contains("/credit"));
     // The CLI's credit is told too: through the same outbox, by the running bot.
     let mark = tg.mark();
-    ok(dir.path(), &["user", "credit", "392", "5", "--reason", "gift"]);
+    ok(
+        dir.path(),
+        &["user", "credit", "392", "5", "--reason", "gift"],
+    );
     tg.wait_call(mark, "the CLI credit told to the user", |c| {
         c.chat() == user && c.text().contains("Вам начислено 5 ₽")
     });

@@ -194,6 +194,14 @@ pub fn pay_link(lang: Lang, charge: Kopecks, url: reqwest::Url) -> InlineKeyboar
     ])
 }
 
+/// Under a question (a code, an amount): back to where it was asked from, or leave it.
+pub fn back_or_cancel(lang: Lang, back: Action) -> InlineKeyboardMarkup {
+    InlineKeyboardMarkup::new(vec![vec![
+        button(texts::back_label(lang), back),
+        button(texts::cancel_label(lang), Action::Cancel),
+    ]])
+}
+
 /// After a refused code: another code, or back (to the payment menu or the balance).
 pub fn code_retry(lang: Lang, from_payment: bool) -> InlineKeyboardMarkup {
     let (again, back) = if from_payment {

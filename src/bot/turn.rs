@@ -24,6 +24,9 @@ pub struct Turn {
     pub lang: Lang,
     /// The sender's first name as Telegram has it, for the greeting.
     pub first_name: String,
+    /// The message this turn answers: the user's own, or the one whose button was pressed. A
+    /// job's result replies to it.
+    pub origin: Option<i32>,
 }
 
 impl Turn {
@@ -32,15 +35,17 @@ impl Turn {
     /// goes no further.
     pub async fn of_message(bot: Bot, msg: Message, dlg: Dlg, ctx: Ctx) -> Option<Turn> {
         let from = msg.from.as_ref().filter(|f| !f.is_bot)?;
-        Turn::of(bot, dlg, ctx, msg.chat.id, from).await
+        Turn::of(bot, dlg, ctx, msg.chat.id, from, Some(msg.id.0)).await
     }
 
     /// The turn for a button press. The endpoint answers the press (stopping its spinner); a press
     /// that gets no turn is answered here.
     pub async fn of_callback(bot: Bot, q: CallbackQuery, dlg: Dlg, ctx: Ctx) -> Option<Turn> {
         // A press on a message we can no longer see (an inline message) has no chat to answer in.
-        let turn = match q.message.as_ref().map(|m| m.chat().id) {
-            Some(chat) => Turn::of(bot.clone(), dlg, ctx, chat, &q.from).await,
+        let turn = match q.message.as_ref().map(|m| (m.chat().id, m.id().0)) {
+            Some((chat, origin)) => {
+                Turn::of(bot.clone(), dlg, ctx, chat, &q.from, Some(origin)).await
+            }
             None => None,
         };
         if turn.is_none() {
@@ -49,7 +54,14 @@ impl Turn {
         turn
     }
 
-    async fn of(bot: Bot, dlg: Dlg, ctx: Ctx, chat: ChatId, from: &TgUser) -> Option<Turn> {
+    async fn of(
+        bot: Bot,
+        dlg: Dlg,
+        ctx: Ctx,
+        chat: ChatId,
+        from: &TgUser,
+        origin: Option<i32>,
+    ) -> Option<Turn> {
         let lang = Lang::of(from.language_code.as_deref());
         match who(&ctx, from).await {
             Ok(user) => Some(Turn {
@@ -60,6 +72,7 @@ impl Turn {
                 user,
                 lang,
                 first_name: from.first_name.chars().take(64).collect(),
+                origin,
             }),
             Err(e) => {
                 tracing::error!(chat = chat.0, error = %e, "could not load the user");

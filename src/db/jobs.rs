@@ -6,7 +6,7 @@ use crate::error::Result;
 use crate::model::{JobKind, JobStatus};
 use crate::time::now;
 use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ToSql, ToSqlOutput, ValueRef};
-use rusqlite::{Connection, Row, params};
+use rusqlite::{Connection, OptionalExtension, Row, params};
 
 // The one place job statuses and kinds meet their SQL text.
 impl ToSql for JobStatus {
@@ -102,9 +102,35 @@ impl Store {
         self.write(|tx| finish(tx, id, JobStatus::Done, None, now()).map(|_| ()))
     }
 
-    /// Remembers the "accepted" message, which the worker edits as the job moves.
-    pub fn save_accepted_message(&self, job_id: i64, message_id: i64) -> Result<()> {
-        self.write(|tx| set_progress_message(tx, job_id, message_id))
+    /// Remembers the "accepted" message, which the worker edits as the job moves, and the message
+    /// that asked for the job, which its result replies to.
+    pub fn save_accepted_message(
+        &self,
+        job_id: i64,
+        message_id: i64,
+        request_message_id: Option<i64>,
+    ) -> Result<()> {
+        self.write(|tx| {
+            set_progress_message(tx, job_id, message_id)?;
+            tx.execute(
+                "UPDATE jobs SET request_message_id = ?2 WHERE id = ?1",
+                params![job_id, request_message_id],
+            )?;
+            Ok(())
+        })
+    }
+
+    /// The message a job's result replies to, if it was recorded.
+    pub fn request_message(&self, job_id: i64) -> Result<Option<i64>> {
+        self.read(|c| {
+            Ok(c.query_row(
+                "SELECT request_message_id FROM jobs WHERE id = ?1",
+                [job_id],
+                |r| r.get(0),
+            )
+            .optional()?
+            .flatten())
+        })
     }
 }
 

@@ -24,7 +24,9 @@ use std::time::Duration;
 use teloxide::adaptors::Throttle;
 use teloxide::net::Download;
 use teloxide::prelude::*;
-use teloxide::types::{ChatAction, FileId, InlineKeyboardMarkup, InputFile, MessageId};
+use teloxide::types::{
+    ChatAction, FileId, InlineKeyboardMarkup, InputFile, MessageId, ReplyParameters,
+};
 use tokio::sync::{Notify, Semaphore, watch};
 
 /// Telegram's limit for photos; larger results go as documents only.
@@ -456,6 +458,15 @@ impl Worker {
             "result.jpg"
         };
         let chat = ChatId(job.chat_id);
+        // The result answers the message that asked for it (read now: it is saved just after the
+        // job is queued); Telegram sends it anyway if that message is gone.
+        let (store, id) = (self.billing.store().clone(), job.id);
+        let reply = blocking(move || store.request_message(id))
+            .await
+            .ok()
+            .flatten()
+            .and_then(|m| i32::try_from(m).ok())
+            .map(|m| ReplyParameters::new(MessageId(m)).allow_sending_without_reply());
         let mut parts = job.delivered_parts;
         let mut photo_refused = bytes.len() > PHOTO_LIMIT;
         let mut attempt = 0;
@@ -473,17 +484,25 @@ impl Worker {
             let sent = if parts == 0 {
                 let (caption, keyboard) = self.result_caption(job, lang);
                 if as_photo {
-                    self.sender
+                    let mut send = self
+                        .sender
                         .send_photo(chat, file)
                         .caption(caption)
-                        .reply_markup(keyboard)
-                        .await
+                        .reply_markup(keyboard);
+                    if let Some(r) = reply.clone() {
+                        send = send.reply_parameters(r);
+                    }
+                    send.await
                 } else {
-                    self.sender
+                    let mut send = self
+                        .sender
                         .send_document(chat, file)
                         .caption(caption)
-                        .reply_markup(keyboard)
-                        .await
+                        .reply_markup(keyboard);
+                    if let Some(r) = reply.clone() {
+                        send = send.reply_parameters(r);
+                    }
+                    send.await
                 }
             } else {
                 self.sender

@@ -1,6 +1,7 @@
 //! The balance with its history, and the two kinds of code: a discount for the next top-up and a
 //! generation code (free access or bonus operations).
 
+use crate::actions::Action;
 use crate::billing::Redeemed;
 use crate::bot::turn::{Input, Turn};
 use crate::bot::{HandlerResult, State, keyboards};
@@ -57,12 +58,22 @@ pub async fn show_balance(turn: &Turn) -> Result<()> {
 
 pub async fn ask_discount_code(turn: &Turn) -> Result<()> {
     turn.set(State::DiscountCode).await?;
-    turn.say(texts::ask_discount_code(turn.lang)).await
+    let lang = turn.lang;
+    turn.say_with(
+        texts::ask_discount_code(lang),
+        keyboards::back_or_cancel(lang, Action::PaymentMenu),
+    )
+    .await
 }
 
 pub async fn ask_generation_code(turn: &Turn) -> Result<()> {
     turn.set(State::GenerationCode).await?;
-    turn.say(texts::ask_gen_code(turn.lang)).await
+    let lang = turn.lang;
+    turn.say_with(
+        texts::ask_gen_code(lang),
+        keyboards::back_or_cancel(lang, Action::Balance),
+    )
+    .await
 }
 
 /// A code typed in either field (the payment menu's or the balance's): whatever kind it is, it is

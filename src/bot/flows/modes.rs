@@ -421,7 +421,9 @@ async fn accepted(turn: &Turn, job_id: i64, paid: &str) {
         Ok(sent) => {
             let store = turn.ctx.billing.store().clone();
             let message_id = i64::from(sent.id.0);
-            if let Err(e) = blocking(move || store.save_accepted_message(job_id, message_id)).await
+            let request = turn.origin.map(i64::from);
+            if let Err(e) =
+                blocking(move || store.save_accepted_message(job_id, message_id, request)).await
             {
                 tracing::warn!(job = job_id, error = %e, "could not remember the progress message");
             }

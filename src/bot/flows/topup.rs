@@ -226,8 +226,12 @@ pub async fn ask_amount(turn: &Turn) -> Result<()> {
         return turn.say(texts::payments_off(turn.lang)).await;
     }
     turn.set(State::CustomAmount).await?;
-    turn.say(texts::ask_amount(turn.lang, MIN_TOPUP, MAX_TOPUP))
-        .await
+    let lang = turn.lang;
+    turn.say_with(
+        texts::ask_amount(lang, MIN_TOPUP, MAX_TOPUP),
+        keyboards::back_or_cancel(lang, crate::actions::Action::CardMenu),
+    )
+    .await
 }
 
 /// The amount typed after "another amount": "250", "250 ₽", "99,90".
