@@ -85,8 +85,8 @@ fn say(tg: &FakeTelegram, user: i64, text: &str) -> common::fake_telegram::Call 
 
 fn press(tg: &FakeTelegram, user: i64, data: &str) -> common::fake_telegram::Call {
     let mark = tg.mark();
-    tg.press(user, data);
-    tg.wait_message(mark, user, data)
+    let pressed_on = tg.press(user, data);
+    tg.wait_shown(mark, user, pressed_on, data)
 }
 
 #[test]
@@ -348,8 +348,9 @@ fn junk_updates_are_ignored_or_answered_politely() {
         stale.body
     );
     // … and the menu that works now.
+    // (It replaces the stale message.)
     let fresh = tg.wait_call(mark, "a fresh menu", |c| {
-        c.method == "sendmessage" && c.chat() == user && c.text().contains("На балансе")
+        c.method == "editmessagetext" && c.chat() == user && c.text().contains("На балансе")
     });
     assert!(!fresh.buttons().is_empty(), "{}", fresh.text());
     press(&tg, user, "mode:generate");
@@ -1239,4 +1240,33 @@ fn descriptions_are_set_for_both_languages() {
         "{:?}",
         en.body
     );
+}
+
+/// Navigation edits the message it came from: the menu, the payment screen, the balance and a
+/// mode's question replace the pressed message; a /command is answered with a new message.
+#[test]
+fn navigation_edits_the_pressed_message() {
+    let (dir, tg) = (Scratch::new("bot-edit"), FakeTelegram::start());
+    let _bot = start(&dir, &tg, None, &[]);
+    let user = 491;
+    for data in [
+        "menu",
+        "payment_menu",
+        "balance",
+        "mode:generate",
+        "promo_gen",
+        "cancel",
+    ] {
+        let mark = tg.mark();
+        let pressed_on = tg.press(user, data);
+        let shown = tg.wait_shown(mark, user, pressed_on, data);
+        assert_eq!(shown.method, "editmessagetext", "{data}: {}", shown.text());
+        assert_eq!(
+            shown.body["message_id"].as_i64(),
+            Some(pressed_on),
+            "{data}"
+        );
+    }
+    let reply = say(&tg, user, "/balance");
+    assert_eq!(reply.method, "sendmessage");
 }

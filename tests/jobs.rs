@@ -79,8 +79,8 @@ fn credit(dir: &Scratch, user: i64, roubles: &str) {
 
 fn press(tg: &FakeTelegram, user: i64, data: &str) {
     let mark = tg.mark();
-    tg.press(user, data);
-    tg.wait_message(mark, user, data);
+    let pressed_on = tg.press(user, data);
+    tg.wait_shown(mark, user, pressed_on, data);
 }
 
 /// Sends a prompt in generate mode and waits for "accepted".
@@ -736,10 +736,17 @@ fn the_accepted_message_follows_the_job_to_done() {
     let _bot = start(&dir, &tg, &fal, &[]);
     generate(&tg, user, "a lighthouse [slow]");
     wait_until(30, "the picture", || photos_to(&tg, user) == 1);
-    // The only message this chat's edits can be about is the job's "accepted" one.
+    // After the "accepted" message (the mode's question before it was an edit of the pressed menu),
+    // the only message this chat's edits can be about is that one.
     let edits_of = |tg: &FakeTelegram| -> Vec<(serde_json::Value, String)> {
-        tg.calls()
+        let calls = tg.calls();
+        let accepted = calls
             .iter()
+            .position(|c| c.method == "sendmessage" && c.text().contains("Принято"))
+            .unwrap_or(0);
+        calls
+            .iter()
+            .skip(accepted)
             .filter(|c| c.method == "editmessagetext" && c.chat() == user)
             .map(|c| (c.body["message_id"].clone(), c.text().to_string()))
             .collect()

@@ -37,9 +37,13 @@ fn start(dir: &Scratch, tg: &FakeTelegram, extra: &[(&str, &str)]) -> Bot {
 
 fn press(tg: &FakeTelegram, user: i64, data: &str) -> Call {
     let mark = tg.mark();
-    tg.press(user, data);
+    let pressed_on = tg.press(user, data);
     tg.wait_call(mark, data, |c| {
-        c.chat() == user && (c.method == "sendmessage" || c.method == "sendinvoice")
+        c.chat() == user
+            && (c.method == "sendmessage"
+                || c.method == "sendinvoice"
+                || (c.method == "editmessagetext"
+                    && c.body["message_id"].as_i64() == Some(pressed_on)))
     })
 }
 

@@ -12,7 +12,7 @@ use crate::texts::{self, Lang};
 use std::future::Future;
 use teloxide::payloads::SendMessageSetters;
 use teloxide::prelude::*;
-use teloxide::types::{ChatId, PhotoSize, ReplyMarkup, User as TgUser};
+use teloxide::types::{ChatId, InlineKeyboardMarkup, PhotoSize, ReplyMarkup, User as TgUser};
 
 #[derive(Clone)]
 pub struct Turn {
@@ -27,6 +27,8 @@ pub struct Turn {
     /// The message this turn answers: the user's own, or the one whose button was pressed. A
     /// job's result replies to it.
     pub origin: Option<i32>,
+    /// A button press: navigation edits the message the button was on instead of sending another.
+    pub pressed: bool,
 }
 
 impl Turn {
@@ -35,7 +37,12 @@ impl Turn {
     /// goes no further.
     pub async fn of_message(bot: Bot, msg: Message, dlg: Dlg, ctx: Ctx) -> Option<Turn> {
         let from = msg.from.as_ref().filter(|f| !f.is_bot)?;
-        Turn::of(bot, dlg, ctx, msg.chat.id, from, Some(msg.id.0)).await
+        Turn::of(bot, dlg, ctx, msg.chat.id, from, Some(msg.id.0))
+            .await
+            .map(|t| Turn {
+                pressed: false,
+                ..t
+            })
     }
 
     /// The turn for a button press. The endpoint answers the press (stopping its spinner); a press
@@ -43,9 +50,9 @@ impl Turn {
     pub async fn of_callback(bot: Bot, q: CallbackQuery, dlg: Dlg, ctx: Ctx) -> Option<Turn> {
         // A press on a message we can no longer see (an inline message) has no chat to answer in.
         let turn = match q.message.as_ref().map(|m| (m.chat().id, m.id().0)) {
-            Some((chat, origin)) => {
-                Turn::of(bot.clone(), dlg, ctx, chat, &q.from, Some(origin)).await
-            }
+            Some((chat, origin)) => Turn::of(bot.clone(), dlg, ctx, chat, &q.from, Some(origin))
+                .await
+                .map(|t| Turn { pressed: true, ..t }),
             None => None,
         };
         if turn.is_none() {
@@ -73,6 +80,7 @@ impl Turn {
                 lang,
                 first_name: from.first_name.chars().take(64).collect(),
                 origin,
+                pressed: false,
             }),
             Err(e) => {
                 tracing::error!(chat = chat.0, error = %e, "could not load the user");
@@ -121,6 +129,29 @@ impl Turn {
             .reply_markup(markup)
             .await?;
         Ok(())
+    }
+
+    /// A screen of navigation (a menu, the balance, a question): for a button press it replaces
+    /// the message the button was on, so old menus do not pile up; otherwise, or when that message
+    /// cannot be edited (a photo, too old), it is sent.
+    pub async fn show(&self, text: impl Into<String>, markup: InlineKeyboardMarkup) -> Result<()> {
+        let text = text.into();
+        if let (true, Some(id)) = (self.pressed, self.origin) {
+            let edit = self
+                .bot
+                .edit_message_text(self.chat, teloxide::types::MessageId(id), text.clone())
+                .reply_markup(markup.clone())
+                .await;
+            match edit {
+                Ok(_) => return Ok(()),
+                // The same screen pressed again: it is already shown.
+                Err(e) if e.to_string().contains("message is not modified") => return Ok(()),
+                Err(e) => {
+                    tracing::debug!(error = %e, "could not edit the pressed message; sending")
+                }
+            }
+        }
+        self.say_with(text, markup).await
     }
 
     pub async fn set(&self, state: State) -> Result<()> {

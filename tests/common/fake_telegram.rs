@@ -203,8 +203,9 @@ impl FakeTelegram {
     }
 
     /// The user presses an inline button with `data`.
-    pub fn press(&self, user: i64, data: &str) {
+    pub fn press(&self, user: i64, data: &str) -> i64 {
         let message = self.message(BOT_ID, "ru", serde_json::json!({"text": "menu"}));
+        let pressed_on = message["message_id"].as_i64().unwrap_or(0);
         let mut message = message;
         message["chat"] = serde_json::json!({"id": user, "type": "private", "first_name": "U"});
         message["from"] = serde_json::json!({"id": BOT_ID, "is_bot": true, "first_name": "Bot", "username": "media_lab_bot"});
@@ -213,6 +214,7 @@ impl FakeTelegram {
             "callback_query",
             serde_json::json!({"id": id, "from": Self::user(user, "ru"), "chat_instance": "ci", "data": data, "message": message}),
         );
+        pressed_on
     }
 
     /// The next `n` send calls answer 429 Too Many Requests (retry_after 1).
@@ -281,6 +283,17 @@ impl FakeTelegram {
                 .expect("wait")
                 .0;
         }
+    }
+
+    /// Waits for what a press on message `pressed_on` shows `chat` after the first `skip` calls:
+    /// a new message, or that message edited in place (not another message's progress edit).
+    pub fn wait_shown(&self, skip: usize, chat: i64, pressed_on: i64, what: &str) -> Call {
+        self.wait_call(skip, what, |c| {
+            c.chat() == chat
+                && (c.method == "sendmessage"
+                    || (c.method == "editmessagetext"
+                        && c.body["message_id"].as_i64() == Some(pressed_on)))
+        })
     }
 
     /// Waits for the next message sent to `chat` after the first `skip` calls.

@@ -53,13 +53,13 @@ pub async fn show_balance(turn: &Turn) -> Result<()> {
     if let Some((charge, _)) = &pending {
         text.push_str(&texts::awaiting_payment(lang, *charge));
     }
-    turn.say_with(text, keyboards::balance(lang, pending)).await
+    turn.show(text, keyboards::balance(lang, pending)).await
 }
 
 pub async fn ask_discount_code(turn: &Turn) -> Result<()> {
     turn.set(State::DiscountCode).await?;
     let lang = turn.lang;
-    turn.say_with(
+    turn.show(
         texts::ask_discount_code(lang),
         keyboards::back_or_cancel(lang, Action::PaymentMenu),
     )
@@ -69,7 +69,7 @@ pub async fn ask_discount_code(turn: &Turn) -> Result<()> {
 pub async fn ask_generation_code(turn: &Turn) -> Result<()> {
     turn.set(State::GenerationCode).await?;
     let lang = turn.lang;
-    turn.say_with(
+    turn.show(
         texts::ask_gen_code(lang),
         keyboards::back_or_cancel(lang, Action::Balance),
     )

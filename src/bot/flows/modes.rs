@@ -38,7 +38,7 @@ pub async fn choose(turn: &Turn, mode: Mode) -> Result<()> {
     }
     turn.set(fresh(mode)).await?;
     let line = price_line(turn, mode);
-    turn.say_with(
+    turn.show(
         texts::ask_input(turn.lang, mode, &line),
         keyboards::mode_prompt(turn.lang, can_pay(turn, mode)),
     )
@@ -129,7 +129,12 @@ pub async fn run_held(turn: &Turn) -> Result<()> {
 
 pub async fn choose_add_text(turn: &Turn) -> Result<()> {
     turn.set(State::AddText { photo: None }).await?;
-    turn.say(texts::ask_add_text_photo(turn.lang)).await
+    let lang = turn.lang;
+    turn.show(
+        texts::ask_add_text_photo(lang),
+        keyboards::mode_prompt(lang, true),
+    )
+    .await
 }
 
 /// A prompt, or why it cannot be one.

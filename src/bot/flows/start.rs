@@ -36,7 +36,7 @@ pub async fn on_command(turn: Turn, cmd: Command) -> HandlerResult {
 pub async fn cancel(turn: &Turn) -> Result<()> {
     turn.set(State::Idle).await?;
     let lang = turn.lang;
-    turn.say_with(texts::cancelled(lang), keyboards::main_menu(lang))
+    turn.show(texts::cancelled(lang), keyboards::main_menu(lang))
         .await
 }
 
@@ -64,7 +64,7 @@ pub async fn menu(turn: &Turn) -> Result<()> {
     turn.set(State::Idle).await?;
     let (lang, u) = (turn.lang, &turn.user);
     let header = texts::wallet(lang, u.balance, u.free_operations_left, u.has_free_access);
-    turn.say_with(
+    turn.show(
         format!("{}\n{header}", texts::choose_mode(lang)),
         keyboards::main_menu(lang),
     )

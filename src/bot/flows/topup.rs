@@ -61,7 +61,7 @@ pub async fn payment_menu(turn: &Turn) -> Result<()> {
             let code = pending_code(turn).await?;
             let code = code.as_ref().map(|(c, p)| (c.as_str(), *p));
             let text = texts::choose_provider(turn.lang, code) + &footer(turn, None);
-            turn.say_with(text, keyboards::providers(turn.lang)).await
+            turn.show(text, keyboards::providers(turn.lang)).await
         }
     }
 }
@@ -88,7 +88,7 @@ pub async fn card_menu(turn: &Turn) -> Result<()> {
     let amounts = &turn.ctx.config.topup_amounts;
     let text = texts::payment_menu(lang, code.as_ref().map(|(c, p)| (c.as_str(), *p)))
         + &footer(turn, amounts.first().copied());
-    turn.say_with(text, keyboards::payment_menu(lang, amounts, percent))
+    turn.show(text, keyboards::payment_menu(lang, amounts, percent))
         .await
 }
 
@@ -104,7 +104,7 @@ pub async fn stars_menu(turn: &Turn) -> Result<()> {
         .stars_topup_amounts
         .first()
         .map(|n| Kopecks(i64::from(*n) * config.stars_rate.0));
-    turn.say_with(
+    turn.show(
         texts::stars_menu(lang, code.as_ref().map(|(c, p)| (c.as_str(), *p)))
             + &footer(turn, example),
         keyboards::stars_menu(lang, &config.stars_topup_amounts, config.stars_rate, |n| {
@@ -227,7 +227,7 @@ pub async fn ask_amount(turn: &Turn) -> Result<()> {
     }
     turn.set(State::CustomAmount).await?;
     let lang = turn.lang;
-    turn.say_with(
+    turn.show(
         texts::ask_amount(lang, MIN_TOPUP, MAX_TOPUP),
         keyboards::back_or_cancel(lang, crate::actions::Action::CardMenu),
     )
