@@ -970,8 +970,11 @@ fn a_custom_amount_is_asked_checked_and_paid() {
     for junk in ["сколько?", "0", "-5", "10000000", "1.234"] {
         let reply = say(&tg, user, junk);
         assert!(
-            reply.buttons().is_empty(),
-            "{junk}: a button for a bad amount"
+            reply
+                .buttons()
+                .iter()
+                .all(|(_, d)| !d.starts_with("https://")),
+            "{junk}: a pay button for a bad amount"
         );
         assert!(
             reply.text().contains("до 100\u{202f}000 ₽"),
@@ -1269,4 +1272,106 @@ fn navigation_edits_the_pressed_message() {
     }
     let reply = say(&tg, user, "/balance");
     assert_eq!(reply.method, "sendmessage");
+}
+
+/// A walk through the bot as a user would take it: every message and screen it shows has a next
+/// step under it (a button), but for the job status line, which the result itself follows, and a
+/// code's confirmation, which the payment menu follows.
+#[test]
+fn every_message_has_a_next_step() {
+    let (dir, tg, yk) = (
+        Scratch::new("bot-walk"),
+        FakeTelegram::start(),
+        FakeYooKassa::start(),
+    );
+    ok(dir.path(), &["promo", "init"]);
+    let _bot = start(&dir, &tg, Some(&yk), &[("FREE_OPERATIONS_COUNT", "1")]);
+    let user = 499;
+    let photo = |name: &str| {
+        let mark = tg.mark();
+        tg.send_photo(user, name, common::jpeg(64, 48), None, None);
+        tg.wait_message(mark, user, name);
+    };
+    say(&tg, user, "/start");
+    say(&tg, user, "/help");
+    say(&tg, user, "/balance");
+    say(&tg, user, "/paysupport");
+    say(&tg, user, "/terms");
+    say(&tg, user, "/privacy");
+    say(&tg, user, "/nosuchcommand");
+    say(&tg, user, "нарисуй кота");
+    press(&tg, user, "cancel");
+    photo("walk-idle");
+    press(&tg, user, "offer:edit");
+    say(&tg, user, "сделай ярче");
+    wait_until(20, "the edit delivered", || {
+        tg.calls()
+            .iter()
+            .any(|c| c.method == "sendphoto" && c.chat() == user)
+    });
+    // Out of free operations now: every mode's question, each step.
+    press(&tg, user, "mode:merge");
+    photo("walk-m1");
+    say(&tg, user, "merge them");
+    photo("walk-m2");
+    press(&tg, user, "mode:face_swap");
+    photo("walk-face");
+    press(&tg, user, "mode:retouch");
+    say(&tg, user, "text where a photo is wanted");
+    photo("walk-retouch");
+    press(&tg, user, "mode:generate");
+    say(&tg, user, &"x".repeat(2100));
+    press(&tg, user, "menu");
+    press(&tg, user, "payment_menu");
+    press(&tg, user, "card_menu");
+    press(&tg, user, "custom_amount");
+    say(&tg, user, "много");
+    press(&tg, user, "promo_topup");
+    say(&tg, user, "NOSUCHCODE");
+    press(&tg, user, "promo_gen");
+    say(&tg, user, "WELCOME10");
+    press(&tg, user, "topup:10000");
+    press(&tg, user, "check_payment");
+    let mark = tg.mark();
+    tg.send_raw_message(
+        user,
+        serde_json::json!({"sticker": {"file_id": "s", "file_unique_id": "s", "type": "regular",
+            "width": 512, "height": 512, "is_animated": false, "is_video": false}}),
+    );
+    tg.wait_message(mark, user, "the sticker answer");
+    std::thread::sleep(std::time::Duration::from_millis(500));
+
+    let status = |t: &str| {
+        [
+            "✅ Принято",
+            "⏳",
+            "🎨 Обрабатываю",
+            "📤",
+            "✅ Готово",
+            "✅ Промокод",
+        ]
+        .iter()
+        .any(|s| t.starts_with(s))
+    };
+    let shown: Vec<_> = tg
+        .calls()
+        .into_iter()
+        .filter(|c| {
+            c.chat() == user
+                && matches!(
+                    c.method.as_str(),
+                    "sendmessage" | "editmessagetext" | "sendphoto" | "senddocument"
+                )
+        })
+        .collect();
+    assert!(shown.len() > 30, "{} messages", shown.len());
+    let dead_ends: Vec<String> = shown
+        .iter()
+        .filter(|c| c.buttons().is_empty() && !status(c.text()))
+        .map(|c| format!("{}: {}", c.method, c.text()))
+        .collect();
+    assert!(
+        dead_ends.is_empty(),
+        "messages without a next step: {dead_ends:#?}"
+    );
 }

@@ -154,6 +154,19 @@ impl Turn {
         self.say_with(text, markup).await
     }
 
+    /// A step inside a dialogue (what is missing, what comes next): with ✖️ cancel under it, so
+    /// every step has a way out.
+    pub async fn step(&self, text: impl Into<String>) -> Result<()> {
+        let cancel = super::keyboards::mode_prompt(self.lang, true);
+        self.say_with(text, cancel).await
+    }
+
+    /// A standalone answer (support, terms, "not configured"): with 🏠 menu under it.
+    pub async fn note(&self, text: impl Into<String>) -> Result<()> {
+        let menu = super::keyboards::menu_only(self.lang);
+        self.say_with(text, menu).await
+    }
+
     pub async fn set(&self, state: State) -> Result<()> {
         self.dlg.update(state).await
     }

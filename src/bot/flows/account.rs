@@ -92,7 +92,7 @@ pub async fn generation_code(turn: Turn, input: Input) -> HandlerResult {
 async fn any_code(turn: &Turn, input: Input, from_payment: bool) -> Result<()> {
     let lang = turn.lang;
     let Some(code) = input.text else {
-        return turn.say(texts::need_text(lang)).await;
+        return turn.step(texts::need_text(lang)).await;
     };
     let (billing, id) = (turn.ctx.billing.clone(), turn.user.telegram_id);
     let typed = code.clone();

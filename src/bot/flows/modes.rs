@@ -34,7 +34,7 @@ fn fresh(mode: Mode) -> State {
 
 pub async fn choose(turn: &Turn, mode: Mode) -> Result<()> {
     if turn.ctx.config.fal_key.is_none() {
-        return turn.say(texts::unavailable(turn.lang)).await;
+        return turn.note(texts::unavailable(turn.lang)).await;
     }
     turn.set(fresh(mode)).await?;
     let line = price_line(turn, mode);
@@ -77,27 +77,27 @@ pub async fn offer(turn: &Turn, mode: Option<Mode>) -> Result<()> {
             }
             (Some(p), _) => {
                 turn.set(State::AddText { photo: Some(p) }).await?;
-                turn.say(texts::ask_text_for_photo(lang)).await
+                turn.step(texts::ask_text_for_photo(lang)).await
             }
             (None, _) => choose_add_text(turn).await,
         };
     };
     if turn.ctx.config.fal_key.is_none() {
-        return turn.say(texts::unavailable(lang)).await;
+        return turn.note(texts::unavailable(lang)).await;
     }
     match (mode, photo, prompt) {
         (Mode::Generate, _, Some(t)) => start_paid(turn, mode, t, vec![]).await,
         (Mode::Edit, Some(p), Some(t)) => start_paid(turn, mode, t, vec![p]).await,
         (Mode::Edit, Some(p), None) => {
             turn.set(State::Edit { photo: Some(p) }).await?;
-            turn.say(texts::ask_instruction(lang)).await
+            turn.step(texts::ask_instruction(lang)).await
         }
         (Mode::Retouch | Mode::Upscale, Some(p), _) => {
             start_paid(turn, mode, String::new(), vec![p]).await
         }
         (Mode::FaceSwap, Some(p), _) => {
             turn.set(State::FaceSwap { face: Some(p) }).await?;
-            turn.say(texts::ask_target(lang)).await
+            turn.step(texts::ask_target(lang)).await
         }
         (Mode::Merge, Some(p), _) => {
             turn.set(State::Merge {
@@ -105,7 +105,7 @@ pub async fn offer(turn: &Turn, mode: Option<Mode>) -> Result<()> {
                 group: None,
             })
             .await?;
-            turn.say(texts::merge_got(lang, 1)).await
+            turn.step(texts::merge_got(lang, 1)).await
         }
         _ => choose(turn, mode).await,
     }
@@ -162,7 +162,7 @@ pub async fn generate(turn: Turn, input: Input) -> HandlerResult {
         }
         match prompt(turn.lang, input.text, MAX_PROMPT) {
             Ok(p) => start_paid(&turn, Mode::Generate, p, vec![]).await,
-            Err(why) => turn.say(why).await,
+            Err(why) => turn.step(why).await,
         }
     })
     .await
@@ -194,14 +194,14 @@ async fn photo_then_text(
 ) -> Result<Option<(String, String)>> {
     let lang = turn.lang;
     match (input.photo.or(kept), input.text) {
-        (None, _) => turn.say(texts::need_photo(lang)).await?,
+        (None, _) => turn.step(texts::need_photo(lang)).await?,
         (Some(p), None) => {
             turn.set(waiting(Some(p))).await?;
-            turn.say(ask).await?;
+            turn.step(ask).await?;
         }
         (Some(p), text) => match prompt(lang, text, max) {
             Ok(t) => return Ok(Some((p, t))),
-            Err(why) => turn.say(why).await?,
+            Err(why) => turn.step(why).await?,
         },
     }
     Ok(None)
@@ -217,13 +217,13 @@ pub async fn merge(
         let lang = turn.lang;
         let Some(p) = input.photo else {
             return match prompt(lang, input.text, MAX_PROMPT) {
-                _ if photos.len() < 2 => turn.say(texts::merge_need_more(lang)).await,
+                _ if photos.len() < 2 => turn.step(texts::merge_need_more(lang)).await,
                 Ok(t) => start_paid(&turn, Mode::Merge, t, photos).await,
-                Err(why) => turn.say(why).await,
+                Err(why) => turn.step(why).await,
             };
         };
         if photos.len() >= 4 {
-            return turn.say(texts::merge_full(lang)).await;
+            return turn.step(texts::merge_full(lang)).await;
         }
         photos.push(p);
         let n = photos.len();
@@ -234,7 +234,7 @@ pub async fn merge(
         })
         .await?;
         match album {
-            None => turn.say(texts::merge_got(lang, n)).await,
+            None => turn.step(texts::merge_got(lang, n)).await,
             // An album arrives as one message per photo: the count is said once, by the photo
             // after which no other arrived for a moment.
             Some(group) => {
@@ -244,7 +244,7 @@ pub async fn merge(
                         turn.dlg.get().await,
                         Ok(Some(State::Merge { photos, group: Some(g) })) if g == group && photos.len() == n
                     );
-                    if still_last && let Err(e) = turn.say(texts::merge_got(lang, n)).await {
+                    if still_last && let Err(e) = turn.step(texts::merge_got(lang, n)).await {
                         tracing::warn!(error = %e, "could not count an album");
                     }
                 });
@@ -260,10 +260,10 @@ pub async fn face_swap(turn: Turn, input: Input, face: Option<String>) -> Handle
     turn.answer(move |turn| async move {
         let lang = turn.lang;
         match (face, input.photo) {
-            (_, None) => turn.say(texts::need_photo(lang)).await,
+            (_, None) => turn.step(texts::need_photo(lang)).await,
             (None, Some(p)) => {
                 turn.set(State::FaceSwap { face: Some(p) }).await?;
-                turn.say(texts::ask_target(lang)).await
+                turn.step(texts::ask_target(lang)).await
             }
             (Some(face), Some(target)) => {
                 start_paid(&turn, Mode::FaceSwap, String::new(), vec![face, target]).await
@@ -283,7 +283,7 @@ pub async fn one_photo(turn: Turn, input: Input, state: State) -> HandlerResult 
     turn.answer(move |turn| async move {
         match input.photo {
             Some(p) => start_paid(&turn, mode, input.text.unwrap_or_default(), vec![p]).await,
-            None => turn.say(texts::need_photo(turn.lang)).await,
+            None => turn.step(texts::need_photo(turn.lang)).await,
         }
     })
     .await
@@ -344,7 +344,7 @@ pub async fn edit_result(turn: &Turn, job_id: i64) -> Result<()> {
         Some(photo) => {
             turn.set(State::Edit { photo: Some(photo) }).await?;
             let price = turn.ctx.billing.price(Mode::Edit);
-            turn.say(format!(
+            turn.step(format!(
                 "{}\n{}",
                 texts::ask_instruction(turn.lang),
                 texts::money(turn.lang, price)
@@ -361,7 +361,7 @@ async fn start_paid(turn: &Turn, mode: Mode, prompt: String, images: Vec<String>
     let lang = turn.lang;
     turn.set(fresh(mode)).await?;
     if turn.ctx.config.fal_key.is_none() {
-        return turn.say(texts::unavailable(lang)).await;
+        return turn.note(texts::unavailable(lang)).await;
     }
     let job = new_job(turn, prompt, images);
     let (billing, id) = (turn.ctx.billing.clone(), turn.user.telegram_id);

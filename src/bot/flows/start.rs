@@ -15,16 +15,16 @@ pub async fn on_command(turn: Turn, cmd: Command) -> HandlerResult {
             Command::Help => help(&turn).await,
             Command::Paysupport => {
                 let contact = turn.ctx.config.support_contact.clone();
-                turn.say(texts::paysupport(turn.lang, contact.as_deref()))
+                turn.note(texts::paysupport(turn.lang, contact.as_deref()))
                     .await
             }
             Command::Terms => {
                 let url = turn.ctx.config.terms_url.clone();
-                turn.say(texts::terms(turn.lang, url.as_deref())).await
+                turn.note(texts::terms(turn.lang, url.as_deref())).await
             }
             Command::Privacy => {
                 let url = turn.ctx.config.privacy_url.clone();
-                turn.say(texts::privacy(turn.lang, url.as_deref())).await
+                turn.note(texts::privacy(turn.lang, url.as_deref())).await
             }
             Command::Cancel => cancel(&turn).await,
         }
@@ -115,13 +115,13 @@ pub async fn idle(turn: Turn, msg: teloxide::types::Message, input: Input) -> Ha
 /// A command that is not ours (or not this person's): said so, and the dialogue stays where it
 /// was — it is never taken as a prompt.
 pub async fn unknown_command(turn: Turn) -> HandlerResult {
-    turn.answer(|turn| async move { turn.say(texts::unknown_command(turn.lang)).await })
+    turn.answer(|turn| async move { turn.note(texts::unknown_command(turn.lang)).await })
         .await
 }
 
 /// A photo over the input limits, refused before anything is charged or queued (SPEC §6).
 pub async fn too_large(turn: Turn, _input: Input) -> HandlerResult {
-    turn.answer(|turn| async move { turn.say(texts::photo_too_large(turn.lang)).await })
+    turn.answer(|turn| async move { turn.step(texts::photo_too_large(turn.lang)).await })
         .await
 }
 

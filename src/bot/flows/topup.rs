@@ -54,7 +54,7 @@ pub async fn payment_menu(turn: &Turn) -> Result<()> {
         turn.ctx.payments.is_configured(),
     );
     match (stars, card) {
-        (false, false) => turn.say(texts::payments_off(turn.lang)).await,
+        (false, false) => turn.note(texts::payments_off(turn.lang)).await,
         (true, false) => stars_menu(turn).await,
         (false, true) => card_menu(turn).await,
         (true, true) => {
@@ -81,7 +81,7 @@ async fn pending_code(turn: &Turn) -> Result<Option<(String, u8)>> {
 pub async fn card_menu(turn: &Turn) -> Result<()> {
     let lang = turn.lang;
     if !turn.ctx.payments.is_configured() {
-        return turn.say(texts::payments_off(lang)).await;
+        return turn.note(texts::payments_off(lang)).await;
     }
     let code = pending_code(turn).await?;
     let percent = code.as_ref().map_or(0, |(_, p)| *p);
@@ -96,7 +96,7 @@ pub async fn card_menu(turn: &Turn) -> Result<()> {
 pub async fn stars_menu(turn: &Turn) -> Result<()> {
     let (lang, config) = (turn.lang, &turn.ctx.config);
     if !config.stars_enabled {
-        return turn.say(texts::payments_off(lang)).await;
+        return turn.note(texts::payments_off(lang)).await;
     }
     let code = pending_code(turn).await?;
     let percent = code.as_ref().map_or(0, |(_, p)| *p);
@@ -118,7 +118,7 @@ pub async fn stars_menu(turn: &Turn) -> Result<()> {
 pub async fn start_stars(turn: &Turn, stars: u32) -> Result<()> {
     let lang = turn.lang;
     if !turn.ctx.config.stars_enabled {
-        return turn.say(texts::payments_off(lang)).await;
+        return turn.note(texts::payments_off(lang)).await;
     }
     let (billing, id) = (turn.ctx.billing.clone(), turn.user.telegram_id);
     let new = blocking(move || billing.create_stars_payment(id, stars)).await?;
@@ -223,7 +223,7 @@ pub async fn refunded(turn: Turn, refund: RefundedPayment) -> HandlerResult {
 
 pub async fn ask_amount(turn: &Turn) -> Result<()> {
     if !turn.ctx.payments.is_configured() {
-        return turn.say(texts::payments_off(turn.lang)).await;
+        return turn.note(texts::payments_off(turn.lang)).await;
     }
     turn.set(State::CustomAmount).await?;
     let lang = turn.lang;
@@ -242,8 +242,12 @@ pub async fn custom_amount(turn: Turn, input: Input) -> HandlerResult {
             .and_then(|t| Kopecks::parse_roubles(&typed_amount(&t), false).ok())
             .filter(|a| *a >= MIN_TOPUP && *a <= MAX_TOPUP);
         let Some(amount) = amount else {
+            let lang = turn.lang;
             return turn
-                .say(texts::bad_amount(turn.lang, MIN_TOPUP, MAX_TOPUP))
+                .say_with(
+                    texts::bad_amount(lang, MIN_TOPUP, MAX_TOPUP),
+                    keyboards::back_or_cancel(lang, crate::actions::Action::CardMenu),
+                )
                 .await;
         };
         turn.set(State::Idle).await?;
@@ -281,7 +285,7 @@ fn typed_amount(text: &str) -> String {
 pub async fn start_topup(turn: &Turn, amount: Kopecks) -> Result<()> {
     let (lang, ctx, user) = (turn.lang, &turn.ctx, &turn.user);
     if !ctx.payments.is_configured() {
-        return turn.say(texts::payments_off(lang)).await;
+        return turn.note(texts::payments_off(lang)).await;
     }
     // A second tap on the same amount within a few minutes gets the same invoice, not another one
     // (unless a code applied since would make the new one cheaper).
@@ -311,7 +315,7 @@ pub async fn start_topup(turn: &Turn, amount: Kopecks) -> Result<()> {
         Ok(s) => s,
         Err(e) => {
             tracing::error!(user = user.telegram_id, error = %e, "creating a payment failed");
-            return turn.say(texts::payment_failed(lang)).await;
+            return turn.note(texts::payment_failed(lang)).await;
         }
     };
     if let Some((code, _)) = &started.dropped_code {
