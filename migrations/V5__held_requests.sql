@@ -12,3 +12,6 @@ CREATE TABLE held_requests (
 -- The user's message (or the result whose button was pressed) that asked for a job: its result is
 -- sent as a reply to it, so a chat of many requests reads as pairs.
 ALTER TABLE jobs ADD COLUMN request_message_id INTEGER;
+-- The charge line of the job's status message ("Списано 10 ₽, на балансе 90 ₽"), kept through its
+-- progress edits.
+ALTER TABLE jobs ADD COLUMN charge_line TEXT;

@@ -41,6 +41,8 @@ pub enum Action {
     CheckPayment,
     /// Use what was sent outside any mode (a prompt, a photo) in this mode (None: add text).
     Offer(Option<Mode>),
+    /// A page of the whole history (0 is the newest).
+    History(u32),
 }
 
 impl Action {
@@ -66,6 +68,7 @@ impl Action {
             Action::CheckPayment => "check_payment".into(),
             Action::Offer(Some(m)) => format!("offer:{}", m.as_str()),
             Action::Offer(None) => "offer:add_text".into(),
+            Action::History(page) => format!("history:{page}"),
         }
     }
 
@@ -90,6 +93,7 @@ impl Action {
             Some(("editres", j)) => Action::EditResult(j.parse().ok().filter(|j| *j > 0)?),
             Some(("offer", "add_text")) => Action::Offer(None),
             Some(("offer", m)) => Action::Offer(Some(m.parse().ok()?)),
+            Some(("history", p)) => Action::History(p.parse().ok().filter(|p| *p < 10_000)?),
             Some(_) => return None,
             None => match data {
                 "menu" => Action::Menu,
@@ -193,6 +197,8 @@ mod tests {
             Action::RunHeld,
             Action::CheckPayment,
             Action::Offer(None),
+            Action::History(0),
+            Action::History(9_999),
         ]);
         all.extend(Mode::ALL.iter().map(|m| Action::Mode(*m)));
         all.extend(Mode::ALL.iter().map(|m| Action::Offer(Some(*m))));

@@ -74,6 +74,30 @@ pub fn pay_label(lang: Lang) -> &'static str {
 pub fn balance_label(lang: Lang) -> &'static str {
     t(lang, "💰 Баланс", "💰 Balance")
 }
+pub fn history_label(lang: Lang) -> &'static str {
+    t(lang, "📜 Вся история", "📜 Full history")
+}
+pub fn newer_label(lang: Lang) -> &'static str {
+    t(lang, "⬅️ Новее", "⬅️ Newer")
+}
+pub fn older_label(lang: Lang) -> &'static str {
+    t(lang, "Старее ➡️", "Older ➡️")
+}
+/// A page of the whole history.
+pub fn history_page(lang: Lang, page: u32, lines: &[String]) -> String {
+    let mut s = match lang {
+        Lang::Ru => format!("📜 История (время UTC), страница {}:", page + 1),
+        Lang::En => format!("📜 History (UTC), page {}:", page + 1),
+    };
+    if lines.is_empty() {
+        s.push_str(t(lang, "\nЗдесь пока пусто.", "\nNothing here yet."));
+    }
+    for line in lines {
+        s.push_str("\n• ");
+        s.push_str(line);
+    }
+    s
+}
 pub fn check_payment_label(lang: Lang) -> &'static str {
     t(lang, "🔄 Проверить оплату", "🔄 Check payment")
 }

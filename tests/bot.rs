@@ -1375,3 +1375,42 @@ fn every_message_has_a_next_step() {
         "messages without a next step: {dead_ends:#?}"
     );
 }
+
+/// 📜 The whole history, fifteen lines a page, newest first, with newer/older buttons.
+#[test]
+fn the_whole_history_is_paged() {
+    let (dir, tg) = (Scratch::new("bot-history"), FakeTelegram::start());
+    let user = 495;
+    for n in 1..=20 {
+        ok(
+            dir.path(),
+            &["user", "credit", "495", &n.to_string(), "--reason", "test"],
+        );
+    }
+    let _bot = start(&dir, &tg, None, &[]);
+    let first = press(&tg, user, "history:0");
+    assert!(first.text().contains("страница 1"), "{}", first.text());
+    assert!(
+        first.text().contains("Начисление от администратора +20 ₽"),
+        "{}",
+        first.text()
+    );
+    assert_eq!(first.text().matches("\n• ").count(), 15, "{}", first.text());
+    let data: Vec<String> = first.buttons().into_iter().map(|(_, d)| d).collect();
+    assert_eq!(data, ["history:1", "balance"]);
+    let second = press(&tg, user, "history:1");
+    // 21 rows: twenty credits and the welcome gift.
+    assert_eq!(
+        second.text().matches("\n• ").count(),
+        6,
+        "{}",
+        second.text()
+    );
+    assert!(
+        second.text().contains("Подарок новичку"),
+        "{}",
+        second.text()
+    );
+    let data: Vec<String> = second.buttons().into_iter().map(|(_, d)| d).collect();
+    assert_eq!(data, ["history:0", "balance"]);
+}

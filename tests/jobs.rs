@@ -760,6 +760,13 @@ fn the_accepted_message_follows_the_job_to_done() {
         "one message edited: {edits:?}"
     );
     let edits: Vec<String> = edits.into_iter().map(|(_, t)| t).collect();
+    // Every stage keeps the charge line.
+    assert!(
+        edits
+            .iter()
+            .all(|t| t.contains("Списано 10 ₽, на балансе 10 ₽")),
+        "{edits:#?}"
+    );
     let stage = |needle: &str| edits.iter().position(|t| t.contains(needle));
     let (working, sending, done) = (
         stage("Обрабатываю").or(stage("очеред")),

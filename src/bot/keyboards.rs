@@ -43,6 +43,7 @@ pub fn balance(lang: Lang, pending: Option<(Kopecks, reqwest::Url)>) -> InlineKe
         texts::gen_code_label(lang),
         Action::GenerationCode,
     )]);
+    rows.push(vec![button(texts::history_label(lang), Action::History(0))]);
     rows.push(vec![button(texts::menu_label(lang), Action::Menu)]);
     InlineKeyboardMarkup::new(rows)
 }
@@ -192,6 +193,21 @@ pub fn pay_link(lang: Lang, charge: Kopecks, url: reqwest::Url) -> InlineKeyboar
             button(texts::other_amount_label(lang), Action::PaymentMenu),
         ],
     ])
+}
+
+/// Under a page of history: newer and older pages, the balance.
+pub fn history(lang: Lang, page: u32, more: bool) -> InlineKeyboardMarkup {
+    let mut pages = Vec::new();
+    if page > 0 {
+        pages.push(button(texts::newer_label(lang), Action::History(page - 1)));
+    }
+    if more {
+        pages.push(button(texts::older_label(lang), Action::History(page + 1)));
+    }
+    let mut rows = vec![pages];
+    rows.push(vec![button(texts::balance_label(lang), Action::Balance)]);
+    rows.retain(|r| !r.is_empty());
+    InlineKeyboardMarkup::new(rows)
 }
 
 /// Under a question (a code, an amount): back to where it was asked from, or leave it.

@@ -109,12 +109,13 @@ impl Store {
         job_id: i64,
         message_id: i64,
         request_message_id: Option<i64>,
+        charge_line: &str,
     ) -> Result<()> {
         self.write(|tx| {
             set_progress_message(tx, job_id, message_id)?;
             tx.execute(
-                "UPDATE jobs SET request_message_id = ?2 WHERE id = ?1",
-                params![job_id, request_message_id],
+                "UPDATE jobs SET request_message_id = ?2, charge_line = ?3 WHERE id = ?1",
+                params![job_id, request_message_id, charge_line],
             )?;
             Ok(())
         })
@@ -169,12 +170,14 @@ pub struct Job {
     pub delivery_deadline_at: Option<i64>,
     /// The delivered result photo's Telegram file id, for the buttons under it.
     pub result_file_id: Option<String>,
+    /// How it was paid, as the status message says it; kept through the progress edits.
+    pub charge_line: Option<String>,
 }
 
 const COLUMNS: &str =
     "id, operation_id, telegram_id, chat_id, kind, input, status, fal_request_id, status_url,
     response_url, cancel_url, progress_message_id, deadline_at, attempts, result_path, delivered_parts,
-    delivery_deadline_at, result_file_id";
+    delivery_deadline_at, result_file_id, charge_line";
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<Job> {
     Ok(Job {
@@ -196,6 +199,7 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Job> {
         delivered_parts: r.get(15)?,
         delivery_deadline_at: r.get(16)?,
         result_file_id: r.get(17)?,
+        charge_line: r.get(18)?,
     })
 }
 

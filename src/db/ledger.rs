@@ -8,7 +8,27 @@ use rusqlite::{Connection, params};
 impl Store {
     /// The newest `limit` ledger rows of a user, for their history.
     pub fn recent_ledger(&self, telegram_id: i64, limit: u32) -> Result<Vec<Row>> {
-        self.read(|c| recent(c, telegram_id, limit))
+        self.read(|c| recent(c, telegram_id, limit, 0))
+    }
+
+    /// One page of a user's history, newest first, and whether older rows follow.
+    pub fn ledger_page(
+        &self,
+        telegram_id: i64,
+        per_page: u32,
+        page: u32,
+    ) -> Result<(Vec<Row>, bool)> {
+        self.read(|c| {
+            let mut rows = recent(
+                c,
+                telegram_id,
+                per_page + 1,
+                u64::from(page) * u64::from(per_page),
+            )?;
+            let more = rows.len() > per_page as usize;
+            rows.truncate(per_page as usize);
+            Ok((rows, more))
+        })
     }
 
     /// Whether a row with this idempotency key exists (`stars:<charge id>`: that payment is credited).
@@ -101,13 +121,14 @@ pub struct Row {
     pub mode: Option<String>,
 }
 
-pub fn recent(conn: &Connection, telegram_id: i64, limit: u32) -> Result<Vec<Row>> {
+pub fn recent(conn: &Connection, telegram_id: i64, limit: u32, offset: u64) -> Result<Vec<Row>> {
     let mut stmt = conn.prepare_cached(
         "SELECT l.kind, l.amount, l.free_ops, l.reason, l.created_at, o.mode FROM ledger l
            LEFT JOIN operations o ON o.id = l.operation_id
-          WHERE l.telegram_id = ?1 ORDER BY l.id DESC LIMIT ?2",
+          WHERE l.telegram_id = ?1 ORDER BY l.id DESC LIMIT ?2 OFFSET ?3",
     )?;
-    let rows = stmt.query_map(params![telegram_id, limit], |r| {
+    let offset = i64::try_from(offset).unwrap_or(i64::MAX);
+    let rows = stmt.query_map(params![telegram_id, limit, offset], |r| {
         Ok(Row {
             kind: r.get(0)?,
             amount: Kopecks(r.get(1)?),

@@ -722,18 +722,21 @@ impl Worker {
         )
     }
 
-    /// Edits the job's "accepted" message; a failure (or a slow Telegram) never fails or holds the job.
+    /// Edits the job's "accepted" message to `text`, its charge line kept under it; a failure (or
+    /// a slow Telegram) never fails or holds the job.
     async fn progress(&self, job: &Job, text: &str) {
-        let mut message = job.progress_message_id;
+        let (mut message, mut line) = (job.progress_message_id, job.charge_line.clone());
         if message.is_none() {
             // The "accepted" message may have been saved after this job was claimed.
             let (store, id) = (self.billing.store().clone(), job.id);
-            message = blocking(move || store.job(id))
-                .await
-                .ok()
-                .flatten()
-                .and_then(|j| j.progress_message_id);
+            if let Some(saved) = blocking(move || store.job(id)).await.ok().flatten() {
+                (message, line) = (saved.progress_message_id, saved.charge_line);
+            }
         }
+        let text = match line.filter(|l| !l.is_empty()) {
+            Some(line) => format!("{text}\n{line}"),
+            None => text.to_string(),
+        };
         if let Some(id) = message.and_then(|m| i32::try_from(m).ok()) {
             let edit = self
                 .bot

@@ -17,20 +17,7 @@ pub async fn show_balance(turn: &Turn) -> Result<()> {
     let lang = turn.lang;
     let (store, id) = (turn.ctx.billing.store().clone(), turn.user.telegram_id);
     let rows = blocking(move || store.recent_ledger(id, HISTORY_LINES)).await?;
-    let history: Vec<String> = rows
-        .iter()
-        .map(|r| {
-            texts::ledger_line(
-                lang,
-                &r.kind,
-                r.amount,
-                r.free_ops,
-                r.reason.as_deref(),
-                r.mode.as_deref().and_then(|m| m.parse().ok()),
-                &crate::time::day_and_time(r.created_at),
-            )
-        })
-        .collect();
+    let history = history_lines(lang, &rows);
     let u = &turn.user;
     let mut text = texts::balance(
         lang,
@@ -55,6 +42,39 @@ pub async fn show_balance(turn: &Turn) -> Result<()> {
     }
     turn.show(text, keyboards::balance(lang, pending)).await
 }
+
+/// The balance screen's history as lines a person reads.
+fn history_lines(lang: texts::Lang, rows: &[crate::db::ledger::Row]) -> Vec<String> {
+    rows.iter()
+        .map(|r| {
+            texts::ledger_line(
+                lang,
+                &r.kind,
+                r.amount,
+                r.free_ops,
+                r.reason.as_deref(),
+                r.mode.as_deref().and_then(|m| m.parse().ok()),
+                &crate::time::day_and_time(r.created_at),
+            )
+        })
+        .collect()
+}
+
+/// 📜 The whole history, a page at a time, newest first.
+pub async fn history(turn: &Turn, page: u32) -> Result<()> {
+    let lang = turn.lang;
+    let (store, id) = (turn.ctx.billing.store().clone(), turn.user.telegram_id);
+    let (rows, more) = blocking(move || store.ledger_page(id, HISTORY_PAGE, page)).await?;
+    let lines = history_lines(lang, &rows);
+    turn.show(
+        texts::history_page(lang, page, &lines),
+        keyboards::history(lang, page, more),
+    )
+    .await
+}
+
+/// Lines on a page of the whole history.
+const HISTORY_PAGE: u32 = 15;
 
 pub async fn ask_discount_code(turn: &Turn) -> Result<()> {
     turn.set(State::DiscountCode).await?;

@@ -40,6 +40,7 @@ pub async fn on_action(turn: Turn, q: CallbackQuery, action: Action) -> HandlerR
             Action::RunHeld => modes::run_held(&turn).await,
             Action::CheckPayment => topup::check_payments(&turn).await,
             Action::Offer(mode) => modes::offer(&turn, mode).await,
+            Action::History(page) => account::history(&turn, page).await,
         }
     })
     .await

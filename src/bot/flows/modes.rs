@@ -426,9 +426,10 @@ async fn accepted(turn: &Turn, job_id: i64, paid: &str) {
         Ok(sent) => {
             let store = turn.ctx.billing.store().clone();
             let message_id = i64::from(sent.id.0);
-            let request = turn.origin.map(i64::from);
+            let (request, line) = (turn.origin.map(i64::from), paid.to_string());
             if let Err(e) =
-                blocking(move || store.save_accepted_message(job_id, message_id, request)).await
+                blocking(move || store.save_accepted_message(job_id, message_id, request, &line))
+                    .await
             {
                 tracing::warn!(job = job_id, error = %e, "could not remember the progress message");
             }
