@@ -124,8 +124,7 @@ impl Billing {
             return Err(Error::invalid("a reason is required for the ledger"));
         }
         self.store.write(|tx| {
-            // Only someone who has talked to the bot can be told (a bot cannot start a chat).
-            let known = db::users::get(tx, telegram_id)?.is_some();
+            let known = has_talked(tx, telegram_id)?;
             let user = self.ensure_user_in(tx, telegram_id, None)?;
             if user.balance.0 + delta.0 < 0 {
                 return Err(Error::invalid(format!(
@@ -172,7 +171,7 @@ impl Billing {
     /// is recorded as a zero-amount ledger row; setting what is already set records nothing.
     pub fn set_free_access(&self, telegram_id: i64, on: bool, reason: &str) -> Result<User> {
         self.store.write(|tx| {
-            let known = db::users::get(tx, telegram_id)?.is_some();
+            let known = has_talked(tx, telegram_id)?;
             let user = self.ensure_user_in(tx, telegram_id, None)?;
             if user.has_free_access != on {
                 set_free_access_in(tx, telegram_id, on, reason)?;
@@ -219,6 +218,13 @@ impl Billing {
             Ok(out)
         })
     }
+}
+
+/// Whether the user has written to the bot (Telegram gave us their profile): only they can be told
+/// of a change — a bot cannot start a chat, and a gift before the first visit has nobody to tell.
+fn has_talked(tx: &Connection, telegram_id: i64) -> Result<bool> {
+    Ok(db::users::get(tx, telegram_id)?
+        .is_some_and(|u| u.language_code.is_some() || u.username.is_some()))
 }
 
 fn set_free_access_in(tx: &Connection, telegram_id: i64, on: bool, reason: &str) -> Result<()> {
