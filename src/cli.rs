@@ -505,11 +505,25 @@ fn user(billing: &Billing, cmd: UserCommand) -> Result<ExitCode> {
             let user = billing
                 .user(id)?
                 .ok_or_else(|| Error::NotFound(format!("user {id}")))?;
+            let standing = billing.referral_standing(id)?;
             if json {
-                println!("{}", user_json(&user));
+                let mut value = user_json(&user);
+                value["invited_by"] = standing.invited_by.into();
+                value["invited"] = standing.invited.into();
+                value["invited_topped_up"] = standing.rewarded.into();
+                println!("{value}");
                 return Ok(ExitCode::SUCCESS);
             }
-            user
+            print_user(&user);
+            match standing.invited_by {
+                Some(inviter) => println!("  invited by:       {inviter}"),
+                None => println!("  invited by:       nobody"),
+            }
+            println!(
+                "  invited:          {} ({} of them topped up)",
+                standing.invited, standing.rewarded
+            );
+            return Ok(ExitCode::SUCCESS);
         }
         UserCommand::GrantFreeAccess { id } => {
             billing.set_free_access(id, true, "by the operator")?
@@ -760,5 +774,9 @@ fn stats(billing: &Billing, json: bool) -> Result<ExitCode> {
         println!("  {:<10} {:<9} {:>6}", o.mode, o.status, o.count);
     }
     println!("jobs in flight:   {}", s.jobs_in_flight);
+    println!(
+        "referrals:        {} invited, {} topped up",
+        s.referrals, s.referrals_converted
+    );
     Ok(ExitCode::SUCCESS)
 }

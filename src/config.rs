@@ -89,6 +89,8 @@ pub struct Config {
     pub price_per_operation: Kopecks,
     prices: BTreeMap<Mode, Kopecks>,
     pub free_operations_count: u32,
+    /// Free operations each for inviter and invitee after the invitee's first top-up; 0 = off.
+    pub referral_bonus_ops: u32,
     pub topup_amounts: Vec<Kopecks>,
     pub yookassa: Option<YooKassa>,
     pub yookassa_return_url: Option<String>,
@@ -189,6 +191,7 @@ impl Config {
             prices.insert(mode, price);
         }
         let free_operations_count = env.number("FREE_OPERATIONS_COUNT", 4, 0, 1_000_000)?;
+        let referral_bonus_ops = env.number("REFERRAL_BONUS_OPS", 2, 0, 1_000)?;
         let topup_amounts = match env.text("TOPUP_AMOUNTS") {
             None => [100, 300, 500, 1000]
                 .into_iter()
@@ -325,6 +328,7 @@ impl Config {
             price_per_operation,
             prices,
             free_operations_count,
+            referral_bonus_ops,
             topup_amounts,
             yookassa,
             yookassa_return_url,
@@ -850,7 +854,7 @@ mod tests {
             .into_iter()
             .map(str::to_string)
             .collect();
-        assert_eq!(known.len(), 47, "{known:?}");
+        assert_eq!(known.len(), 48, "{known:?}");
         assert_eq!(template, known);
         let summary = config(&[]).expect("defaults").summary();
         assert_eq!(summary.len(), known.len(), "one summary line per variable");

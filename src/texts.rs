@@ -74,6 +74,85 @@ pub fn pay_label(lang: Lang) -> &'static str {
 pub fn balance_label(lang: Lang) -> &'static str {
     t(lang, "💰 Баланс", "💰 Balance")
 }
+/// After /start through an invite link.
+pub fn invited(lang: Lang, bonus: u32) -> String {
+    let n = i64::from(bonus);
+    match lang {
+        Lang::Ru => format!(
+            "\n\n🤝 Вас пригласил друг: после вашего первого пополнения вы оба получите по {n} {}.",
+            plural_ru(
+                n,
+                "бесплатной операции",
+                "бесплатные операции",
+                "бесплатных операций"
+            )
+        ),
+        Lang::En => format!(
+            "\n\n🤝 A friend invited you: after your first top-up you both get {n} free operation{}.",
+            if n == 1 { "" } else { "s" }
+        ),
+    }
+}
+/// On the balance screen: the user's invite link.
+pub fn invite(lang: Lang, bonus: u32, link: &str) -> String {
+    let n = i64::from(bonus);
+    match lang {
+        Lang::Ru => format!(
+            "\n\n🤝 Пригласите друга: когда он впервые пополнит баланс, вы оба получите по {n} {}.\nВаша ссылка: {link}",
+            plural_ru(
+                n,
+                "бесплатной операции",
+                "бесплатные операции",
+                "бесплатных операций"
+            )
+        ),
+        Lang::En => format!(
+            "\n\n🤝 Invite a friend: when they first top up, you both get {n} free operation{}.\nYour link: {link}",
+            if n == 1 { "" } else { "s" }
+        ),
+    }
+}
+pub fn share_label(lang: Lang) -> &'static str {
+    t(lang, "📨 Поделиться ссылкой", "📨 Share the link")
+}
+pub fn share_text(lang: Lang) -> &'static str {
+    t(
+        lang,
+        "Создаю картинки с ИИ в этом боте — попробуй, первые операции бесплатно:",
+        "I make AI images with this bot — try it, the first operations are free:",
+    )
+}
+/// A referral bonus given: to the invited user, or to the one who invited them.
+pub fn referral_bonus(lang: Lang, inviter: bool, bonus: i64, total: i64) -> String {
+    match (lang, inviter) {
+        (Lang::Ru, true) => format!(
+            "🤝 Ваш друг пополнил баланс — вам {bonus} {} в подарок (теперь {total}).",
+            plural_ru(
+                bonus,
+                "бесплатная операция",
+                "бесплатные операции",
+                "бесплатных операций"
+            )
+        ),
+        (Lang::Ru, false) => format!(
+            "🤝 Бонус за приглашение: {bonus} {} (теперь {total}).",
+            plural_ru(
+                bonus,
+                "бесплатная операция",
+                "бесплатные операции",
+                "бесплатных операций"
+            )
+        ),
+        (Lang::En, true) => format!(
+            "🤝 Your friend topped up — {bonus} free operation{} for you (now {total}).",
+            if bonus == 1 { "" } else { "s" }
+        ),
+        (Lang::En, false) => format!(
+            "🤝 Invitation bonus: {bonus} free operation{} (now {total}).",
+            if bonus == 1 { "" } else { "s" }
+        ),
+    }
+}
 pub fn history_label(lang: Lang) -> &'static str {
     t(lang, "📜 Вся история", "📜 Full history")
 }
@@ -641,7 +720,16 @@ pub fn ledger_line(
             "🎁 {}: {change}",
             t(lang, "Подарок новичку", "Welcome gift")
         ),
-        "promo" => format!("🎟️ {}: {change}", t(lang, "Промокод", "Promo code")),
+        "promo" if reason == Some("referral") => {
+            format!(
+                "🤝 {}: {change}",
+                t(lang, "Бонус за приглашение", "Invitation bonus")
+            )
+        }
+        "promo" => match reason {
+            Some(code) => format!("🎟️ {} {code}: {change}", t(lang, "Промокод", "Promo code")),
+            None => format!("🎟️ {}: {change}", t(lang, "Промокод", "Promo code")),
+        },
         _ if ru => "♾ Безлимитный доступ".into(),
         _ => "♾ Free access".into(),
     };

@@ -1414,3 +1414,90 @@ fn the_whole_history_is_paged() {
     let data: Vec<String> = second.buttons().into_iter().map(|(_, d)| d).collect();
     assert_eq!(data, ["history:0", "balance"]);
 }
+
+/// Referrals: A's invite link (under /balance, with a share button) ties B, who is new, once; B's
+/// first top-up gives both REFERRAL_BONUS_OPS free operations and A is told; B's second top-up, A's
+/// own link and C (who used the bot before) give nothing.
+#[test]
+fn a_referral_rewards_both_once() {
+    let (dir, tg, yk) = (
+        Scratch::new("bot-referral"),
+        FakeTelegram::start(),
+        FakeYooKassa::start(),
+    );
+    let bot = start(&dir, &tg, Some(&yk), &[]);
+    let (a, b, c) = (521, 522, 523);
+    say(&tg, a, "/start");
+    let screen = say(&tg, a, "/balance");
+    let text = screen.text().to_string();
+    let link = text
+        .split_whitespace()
+        .find(|w| w.starts_with("https://t.me/media_lab_bot?start=ref_"))
+        .unwrap_or_else(|| panic!("no invite link: {text}"))
+        .to_string();
+    assert!(
+        screen
+            .buttons()
+            .iter()
+            .any(|(_, url)| url.starts_with("https://t.me/share/url?url=")),
+        "{:?}",
+        screen.buttons()
+    );
+    let payload = link.split("start=").nth(1).expect("payload").to_string();
+    let own = say(&tg, a, &format!("/start {payload}"));
+    assert!(!own.text().contains("пригласил"), "{}", own.text());
+    say(&tg, c, "/start");
+    let late = say(&tg, c, &format!("/start {payload}"));
+    assert!(!late.text().contains("пригласил"), "{}", late.text());
+    let welcome = say(&tg, b, &format!("/start {payload}"));
+    assert!(
+        welcome.text().contains("Вас пригласил друг")
+            && welcome.text().contains("по 2 бесплатные операции"),
+        "{}",
+        welcome.text()
+    );
+
+    let pay = |user: i64, amount: &str, expected: &str| {
+        let before: Vec<String> = yk.payments().into_iter().map(|p| p.id).collect();
+        press(&tg, user, &format!("topup:{amount}"));
+        let p = yk
+            .payments()
+            .into_iter()
+            .find(|p| !before.contains(&p.id))
+            .expect("a new payment");
+        yk.set_status(&p.id, "succeeded");
+        notify(&bot, &yk, &p.id, "succeeded");
+        wait_until(20, "the credit", || {
+            user_json(&dir, user)["balance"] == expected
+        });
+    };
+    let mark = tg.mark();
+    pay(b, "10000", "100.00");
+    let told = tg.wait_call(mark, "the inviter told", |c| {
+        c.chat() == a && c.text().contains("Ваш друг пополнил баланс")
+    });
+    assert!(told.text().contains("теперь 6"), "{}", told.text());
+    assert_eq!(user_json(&dir, a)["free_operations_left"], 6);
+    assert_eq!(user_json(&dir, b)["free_operations_left"], 6);
+    pay(b, "30000", "400.00");
+    pay(c, "10000", "100.00");
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    assert_eq!(user_json(&dir, a)["free_operations_left"], 6);
+    assert_eq!(user_json(&dir, b)["free_operations_left"], 6);
+    assert_eq!(user_json(&dir, c)["free_operations_left"], 4);
+    let a_json = user_json(&dir, a);
+    assert_eq!(
+        (
+            a_json["invited"].as_i64(),
+            a_json["invited_topped_up"].as_i64()
+        ),
+        (Some(1), Some(1))
+    );
+    assert_eq!(user_json(&dir, b)["invited_by"], a);
+    assert!(
+        ok(dir.path(), &["stats"]).contains("referrals:        1 invited, 1 topped up"),
+        "{}",
+        ok(dir.path(), &["stats"])
+    );
+    assert!(ok(dir.path(), &["check"]).contains("the books hold"));
+}

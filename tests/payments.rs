@@ -434,6 +434,19 @@ fn kill_9_after_the_200_still_credits_once() {
     let (dir, fake) = (Scratch::new("pay-kill"), FakeYooKassa::start());
     let vars = env(&fake, TEST_KEY);
     let mut bot = start(&dir, &vars);
+    // 507 was invited by 506: the referral bonus rides in the credit's own transaction.
+    {
+        let map: HashMap<&str, String> = vars.iter().cloned().collect();
+        let config = Arc::new(Config::from_lookup(|k| map.get(k).cloned()).expect("config"));
+        let billing = Billing::new(Arc::new(Store::open(&dir.db()).expect("store")), config);
+        billing.ensure_user(506, None).expect("inviter");
+        billing.ensure_user(507, None).expect("invitee");
+        let code = billing.invite_code(506).expect("code");
+        assert!(matches!(
+            billing.tie_referral(507, &code, true).expect("tie"),
+            media_lab::billing::Tie::Tied { inviter: 506 }
+        ));
+    }
     let (ours, yk) = topup(&dir, &vars, 507, 1000);
     fake.set_status(&yk, "succeeded");
     fake.delay_gets(Some(Duration::from_secs(30)));
@@ -463,6 +476,15 @@ fn kill_9_after_the_200_still_credits_once() {
     });
     wait_until(20, "the inbox to drain", || unprocessed(&dir) == 0);
     assert_eq!(topup_rows(&dir, &ours), 1);
+    // The bonus came with the credit, once for each side.
+    let bonus_rows: i64 = db(&dir)
+        .query_row(
+            "SELECT count(*) FROM ledger WHERE idempotency_key LIKE 'referral:507:%' AND free_ops = 2",
+            [],
+            |r| r.get(0),
+        )
+        .expect("count");
+    assert_eq!(bonus_rows, 2);
     drop(bot);
     books_hold(&dir);
 }

@@ -4,12 +4,14 @@
 
 mod operations;
 mod promo;
+mod referrals;
 mod refunds;
 mod stars;
 mod topup;
 
 pub use operations::{Finish, Reservation, Reserve};
 pub use promo::{Redeemed, STANDARD_CODES, normalize_code};
+pub use referrals::{LINK_PREFIX as REFERRAL_LINK_PREFIX, REFERRAL_REASON, Standing, Tie};
 pub use refunds::{RefundDebit, Refundable};
 pub use stars::{StarsCredit, discounted_stars, payload as stars_payload};
 pub use topup::{Adoption, MAX_TOPUP, MIN_TOPUP, NewPayment, PaymentUpdate};
@@ -38,6 +40,11 @@ pub struct Billing {
 impl Billing {
     pub fn new(store: Arc<Store>, config: Arc<Config>) -> Billing {
         Billing { store, config }
+    }
+
+    /// REFERRAL_BONUS_OPS: what an invited user's first top-up gives each side.
+    fn bonus(&self) -> u32 {
+        self.config.referral_bonus_ops
     }
 
     pub fn store(&self) -> &Arc<Store> {

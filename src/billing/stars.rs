@@ -146,7 +146,7 @@ impl Billing {
                 return Ok(StarsCredit::Already);
             }
             db::payments::set_paid_by_charge(tx, &payment.id, charge_id, now)?;
-            let user = after_credit(tx, &payment, now)?;
+            let user = after_credit(tx, &payment, now, self.bonus())?;
             Ok(StarsCredit::Credited {
                 payment_id: payment.id,
                 amount: payment.amount,

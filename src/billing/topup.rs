@@ -176,7 +176,7 @@ impl Billing {
         currency: &str,
     ) -> Result<PaymentUpdate> {
         self.store
-            .write(|tx| apply_status(tx, payment_id, status, paid, currency))
+            .write(|tx| apply_status(tx, payment_id, status, paid, currency, self.bonus()))
     }
 
     /// Adopts a succeeded YooKassa payment we have no row for (a database restored from a replica
@@ -209,7 +209,7 @@ impl Billing {
                 tracing::warn!(payment = a.payment_id, yookassa = a.yookassa_id, user = a.telegram_id,
                     credit = %a.credit, "adopted a YooKassa payment we had no row for");
             }
-            apply_status(tx, a.payment_id, "succeeded", a.paid, a.currency)
+            apply_status(tx, a.payment_id, "succeeded", a.paid, a.currency, self.bonus())
         })
     }
 
@@ -234,6 +234,7 @@ fn apply_status(
     status: &str,
     paid: Kopecks,
     currency: &str,
+    referral_bonus: u32,
 ) -> Result<PaymentUpdate> {
     let Some(payment) = db::payments::get(tx, payment_id)? else {
         return Ok(PaymentUpdate::Unknown);
@@ -259,7 +260,7 @@ fn apply_status(
             db::payments::set_status(tx, payment_id, "succeeded", now)?;
             let telegram_id = payment.telegram_id;
             credit_row(tx, &payment, &format!("payment:{payment_id}"), now)?;
-            let user = after_credit(tx, &payment, now)?;
+            let user = after_credit(tx, &payment, now, referral_bonus)?;
             Ok(PaymentUpdate::Credited {
                 telegram_id,
                 amount: payment.amount,
@@ -317,6 +318,7 @@ pub(super) fn after_credit(
     tx: &rusqlite::Connection,
     payment: &Payment,
     now: i64,
+    referral_bonus: u32,
 ) -> Result<crate::model::User> {
     let telegram_id = payment.telegram_id;
     if let Some(code) = payment.discount_code.as_deref()
@@ -339,5 +341,7 @@ pub(super) fn after_credit(
         }),
         now,
     )?;
-    Ok(user)
+    // An invited user's first top-up rewards both, in this same transaction (told after the credit).
+    super::referrals::reward_first_topup(tx, telegram_id, referral_bonus, now)?;
+    must_get_user(tx, telegram_id)
 }

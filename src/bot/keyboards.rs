@@ -26,7 +26,11 @@ pub fn main_menu(lang: Lang) -> InlineKeyboardMarkup {
 }
 
 /// The balance screen: an open invoice's pay and check buttons, top up, the code field, the menu.
-pub fn balance(lang: Lang, pending: Option<(Kopecks, reqwest::Url)>) -> InlineKeyboardMarkup {
+pub fn balance(
+    lang: Lang,
+    pending: Option<(Kopecks, reqwest::Url)>,
+    share: Option<reqwest::Url>,
+) -> InlineKeyboardMarkup {
     let mut rows = Vec::new();
     if let Some((charge, url)) = pending {
         rows.push(vec![InlineKeyboardButton::url(
@@ -44,6 +48,12 @@ pub fn balance(lang: Lang, pending: Option<(Kopecks, reqwest::Url)>) -> InlineKe
         Action::GenerationCode,
     )]);
     rows.push(vec![button(texts::history_label(lang), Action::History(0))]);
+    if let Some(share) = share {
+        rows.push(vec![InlineKeyboardButton::url(
+            texts::share_label(lang),
+            share,
+        )]);
+    }
     rows.push(vec![button(texts::menu_label(lang), Action::Menu)]);
     InlineKeyboardMarkup::new(rows)
 }

@@ -100,6 +100,8 @@ pub struct Ctx {
     pub payments: Payments,
     /// Where YooKassa sends payers back: YOOKASSA_RETURN_URL or the bot's own t.me link.
     pub return_url: String,
+    /// The bot's @username, for invite links.
+    pub bot_username: String,
     /// Wakes the worker pool after a job is queued.
     pub jobs: Arc<tokio::sync::Notify>,
     /// Wakes the notices outbox after a credit queued one.
@@ -330,6 +332,7 @@ pub async fn run(
         billing: billing.clone(),
         payments,
         return_url,
+        bot_username: me.username().to_string(),
         jobs,
         notices: notices_wake,
     };

@@ -159,6 +159,15 @@ async fn send(
             };
             (text, super::keyboards::main_menu(user_lang))
         }
+        "referral_bonus" => {
+            let text = texts::referral_bonus(
+                user_lang,
+                p["role"] == "inviter",
+                p["bonus"].as_i64().unwrap_or(0),
+                p["free_operations"].as_i64().unwrap_or(0),
+            );
+            (text, super::keyboards::main_menu(user_lang))
+        }
         "job_failed" => {
             let lang = match p["lang"].as_str() {
                 Some(code) if !code.is_empty() => Lang::of(Some(code)),

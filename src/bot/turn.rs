@@ -29,6 +29,9 @@ pub struct Turn {
     pub origin: Option<i32>,
     /// A button press: navigation edits the message the button was on instead of sending another.
     pub pressed: bool,
+    /// This update is the user's first contact with the bot (their row is new, or was made by the
+    /// CLI before they ever wrote): the one moment an invite link can tie them to an inviter.
+    pub first_contact: bool,
 }
 
 impl Turn {
@@ -71,7 +74,7 @@ impl Turn {
     ) -> Option<Turn> {
         let lang = Lang::of(from.language_code.as_deref());
         match who(&ctx, from).await {
-            Ok(user) => Some(Turn {
+            Ok((user, first_contact)) => Some(Turn {
                 bot,
                 dlg,
                 ctx,
@@ -81,6 +84,7 @@ impl Turn {
                 first_name: from.first_name.chars().take(64).collect(),
                 origin,
                 pressed: false,
+                first_contact,
             }),
             Err(e) => {
                 tracing::error!(chat = chat.0, error = %e, "could not load the user");
@@ -172,19 +176,23 @@ impl Turn {
     }
 }
 
-/// The user behind an update, created on first contact with their username and language.
-async fn who(ctx: &Ctx, from: &TgUser) -> Result<User> {
+/// The user behind an update, created on first contact with their username and language, and
+/// whether this is that first contact (no row, or a row the CLI made without a Telegram profile).
+async fn who(ctx: &Ctx, from: &TgUser) -> Result<(User, bool)> {
     let id = i64::try_from(from.id.0).map_err(|_| Error::invalid("user id out of range"))?;
     let (username, lang) = (from.username.clone(), from.language_code.clone());
     let billing = ctx.billing.clone();
     blocking(move || {
-        billing.ensure_user(
+        let before = billing.user(id)?;
+        let first = before.is_none_or(|u| u.username.is_none() && u.language_code.is_none());
+        let user = billing.ensure_user(
             id,
             Some(Profile {
                 username: username.as_deref(),
                 language_code: lang.as_deref(),
             }),
-        )
+        )?;
+        Ok((user, first))
     })
     .await
 }

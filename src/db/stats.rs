@@ -34,6 +34,9 @@ pub struct Stats {
     pub credited_kopecks: i64,
     pub operations: Vec<OperationRow>,
     pub jobs_in_flight: i64,
+    /// Users who came through an invite link, and how many of them topped up (the bonus given).
+    pub referrals: i64,
+    pub referrals_converted: i64,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
@@ -92,5 +95,7 @@ pub fn collect(conn: &Connection) -> Result<Stats> {
         credited_kopecks: one("SELECT coalesce(sum(amount), 0) FROM ledger WHERE kind = 'topup'")?,
         operations,
         jobs_in_flight: one("SELECT count(*) FROM jobs WHERE status NOT IN ('done', 'failed')")?,
+        referrals: one("SELECT count(*) FROM referrals")?,
+        referrals_converted: one("SELECT count(*) FROM referrals WHERE rewarded_at IS NOT NULL")?,
     })
 }

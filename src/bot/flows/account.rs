@@ -40,7 +40,40 @@ pub async fn show_balance(turn: &Turn) -> Result<()> {
     if let Some((charge, _)) = &pending {
         text.push_str(&texts::awaiting_payment(lang, *charge));
     }
-    turn.show(text, keyboards::balance(lang, pending)).await
+    let invite = invite_link(turn).await?;
+    if let Some(link) = &invite {
+        text.push_str(&texts::invite(
+            lang,
+            turn.ctx.config.referral_bonus_ops,
+            link,
+        ));
+    }
+    let share = invite.and_then(|link| share_url(lang, &link));
+    turn.show(text, keyboards::balance(lang, pending, share))
+        .await
+}
+
+/// The user's invite link, when the referral program is on.
+async fn invite_link(turn: &Turn) -> Result<Option<String>> {
+    if turn.ctx.config.referral_bonus_ops == 0 || turn.ctx.bot_username.is_empty() {
+        return Ok(None);
+    }
+    let (billing, id) = (turn.ctx.billing.clone(), turn.user.telegram_id);
+    let code = blocking(move || billing.invite_code(id)).await?;
+    Ok(Some(format!(
+        "https://t.me/{}?start={}{code}",
+        turn.ctx.bot_username,
+        crate::billing::REFERRAL_LINK_PREFIX
+    )))
+}
+
+/// Telegram's share dialog for the invite link.
+fn share_url(lang: texts::Lang, link: &str) -> Option<reqwest::Url> {
+    reqwest::Url::parse_with_params(
+        "https://t.me/share/url",
+        &[("url", link), ("text", texts::share_text(lang))],
+    )
+    .ok()
 }
 
 /// The balance screen's history as lines a person reads.

@@ -105,5 +105,15 @@ fn admin_stats(lang: Lang, s: &crate::db::stats::Stats) -> String {
     for o in &s.operations {
         text.push_str(&format!("\n{} {}: {}", o.mode, o.status, o.count));
     }
+    text.push_str(&match lang {
+        Lang::Ru => format!(
+            "\nПриглашено: {}, пополнили: {}",
+            s.referrals, s.referrals_converted
+        ),
+        Lang::En => format!(
+            "\nInvited: {}, topped up: {}",
+            s.referrals, s.referrals_converted
+        ),
+    });
     text
 }

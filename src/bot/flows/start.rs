@@ -2,6 +2,7 @@
 
 use crate::bot::turn::{Input, Turn};
 use crate::bot::{Command, HandlerResult, State, keyboards};
+use crate::db::blocking;
 use crate::error::Result;
 use crate::model::Mode;
 use crate::texts;
@@ -9,8 +10,7 @@ use crate::texts;
 pub async fn on_command(turn: Turn, cmd: Command) -> HandlerResult {
     turn.answer(move |turn| async move {
         match cmd {
-            // A deep-link payload (`/start ref_…`) is accepted and, for now, not used.
-            Command::Start(_payload) => start(&turn).await,
+            Command::Start(payload) => start(&turn, &payload).await,
             Command::Balance => super::account::show_balance(&turn).await,
             Command::Help => help(&turn).await,
             Command::Paysupport => {
@@ -40,14 +40,28 @@ pub async fn cancel(turn: &Turn) -> Result<()> {
         .await
 }
 
-async fn start(turn: &Turn) -> Result<()> {
+/// /start, or an invite link's `/start ref_<code>`: a new user who follows one is tied to its owner.
+async fn start(turn: &Turn, payload: &str) -> Result<()> {
     turn.set(State::Idle).await?;
     let lang = turn.lang;
-    turn.say_with(
-        texts::greeting(lang, &turn.first_name, turn.user.free_operations_left),
-        keyboards::main_menu(lang),
-    )
-    .await
+    let mut text = texts::greeting(lang, &turn.first_name, turn.user.free_operations_left);
+    if let Some(code) = payload
+        .trim()
+        .strip_prefix(crate::billing::REFERRAL_LINK_PREFIX)
+    {
+        let (billing, id, first) = (
+            turn.ctx.billing.clone(),
+            turn.user.telegram_id,
+            turn.first_contact,
+        );
+        let code = code.to_string();
+        let tie = blocking(move || billing.tie_referral(id, &code, first)).await?;
+        tracing::info!(user = id, ?tie, "invite link followed");
+        if let crate::billing::Tie::Tied { .. } = tie {
+            text.push_str(&texts::invited(lang, turn.ctx.config.referral_bonus_ops));
+        }
+    }
+    turn.say_with(text, keyboards::main_menu(lang)).await
 }
 
 async fn help(turn: &Turn) -> Result<()> {

@@ -1,0 +1,16 @@
+-- media-lab schema, version 6: referrals (an invite link per user; a bonus for both once the invited
+-- user's first top-up succeeds).
+-- A user's invite code, made the first time their link is shown (`https://t.me/<bot>?start=ref_<code>`).
+ALTER TABLE users ADD COLUMN invite_code TEXT;
+CREATE UNIQUE INDEX users_by_invite_code ON users (invite_code) WHERE invite_code IS NOT NULL;
+-- Who invited whom: one row per invited user, written on their first contact. `rewarded_at` is set in
+-- the transaction of the invitee's first credited top-up, together with both bonus ledger rows
+-- (keys `referral:<invitee>:invitee` and `referral:<invitee>:inviter`).
+CREATE TABLE referrals (
+    invitee_id INTEGER PRIMARY KEY REFERENCES users (telegram_id),
+    inviter_id INTEGER NOT NULL REFERENCES users (telegram_id),
+    created_at INTEGER NOT NULL,
+    rewarded_at INTEGER,
+    CHECK (invitee_id <> inviter_id)
+);
+CREATE INDEX referrals_by_inviter ON referrals (inviter_id);

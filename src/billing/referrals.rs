@@ -1,0 +1,206 @@
+//! Referrals: every user's invite code, the tie of a new user to whoever invited them (once, on
+//! their first contact, never to themself), and the bonus for both — REFERRAL_BONUS_OPS free
+//! operations each — in the very transaction that credits the invitee's first top-up, under unique
+//! ledger keys, so a crash or a duplicate gives it once.
+
+use super::{Billing, must_get_user};
+use crate::db::{self, ledger};
+use crate::error::{Error, Result};
+use crate::money::Kopecks;
+use rusqlite::{Connection, OptionalExtension, params};
+
+/// The `/start` payload of an invite link: `ref_<code>`.
+pub const LINK_PREFIX: &str = "ref_";
+
+/// What an invite link did for the user who followed it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tie {
+    /// Tied to this inviter: both get the bonus after this user's first top-up.
+    Tied { inviter: i64 },
+    /// Not tied: the program is off, the code is unknown or the user's own, or the user was here
+    /// before (or is already someone's invitee).
+    No,
+}
+
+/// A user's place in the program, for `user show` and `stats`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Standing {
+    pub invited_by: Option<i64>,
+    pub invited: i64,
+    pub rewarded: i64,
+}
+
+impl Billing {
+    /// The user's invite code, made on first use (8 hex digits; another draw on the rare clash).
+    pub fn invite_code(&self, telegram_id: i64) -> Result<String> {
+        if let Some(code) = self.store.read(|c| code_of(c, telegram_id))? {
+            return Ok(code);
+        }
+        for _ in 0..8 {
+            let code = crate::ids::random_id("")?[..8].to_string();
+            let set = self.store.write(|tx| {
+                must_get_user(tx, telegram_id)?;
+                if let Some(code) = code_of(tx, telegram_id)? {
+                    return Ok(Some(code));
+                }
+                let taken: bool = tx.query_row(
+                    "SELECT EXISTS (SELECT 1 FROM users WHERE invite_code = ?1)",
+                    [&code],
+                    |r| r.get(0),
+                )?;
+                if taken {
+                    return Ok(None);
+                }
+                tx.execute(
+                    "UPDATE users SET invite_code = ?2 WHERE telegram_id = ?1",
+                    params![telegram_id, code],
+                )?;
+                Ok(Some(code.clone()))
+            })?;
+            if let Some(code) = set {
+                return Ok(code);
+            }
+        }
+        Err(Error::Database("could not draw a free invite code".into()))
+    }
+
+    /// Ties `invitee`, on their first contact, to the owner of `code`. The caller says whether this
+    /// is the first contact; everything else is checked here, in one transaction.
+    pub fn tie_referral(&self, invitee: i64, code: &str, first_contact: bool) -> Result<Tie> {
+        if self.config.referral_bonus_ops == 0 || !first_contact {
+            return Ok(Tie::No);
+        }
+        let code = code.trim();
+        if code.is_empty() || code.len() > 16 || !code.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Ok(Tie::No);
+        }
+        self.store.write(|tx| {
+            let inviter: Option<i64> = tx
+                .query_row(
+                    "SELECT telegram_id FROM users WHERE invite_code = ?1",
+                    [code],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            let Some(inviter) = inviter.filter(|i| *i != invitee) else {
+                return Ok(Tie::No);
+            };
+            must_get_user(tx, invitee)?;
+            // Someone who already topped up is no new customer, whatever their profile says.
+            let topups: i64 = tx.query_row(
+                "SELECT count(*) FROM ledger WHERE telegram_id = ?1 AND kind = 'topup'",
+                [invitee],
+                |r| r.get(0),
+            )?;
+            if topups > 0 {
+                return Ok(Tie::No);
+            }
+            let tied = tx.execute(
+                "INSERT INTO referrals (invitee_id, inviter_id, created_at) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (invitee_id) DO NOTHING",
+                params![invitee, inviter, crate::time::now()],
+            )? == 1;
+            Ok(if tied { Tie::Tied { inviter } } else { Tie::No })
+        })
+    }
+
+    /// Who invited this user, and how many they invited (and how many of those topped up).
+    pub fn referral_standing(&self, telegram_id: i64) -> Result<Standing> {
+        self.store.read(|c| {
+            let invited_by = c
+                .query_row(
+                    "SELECT inviter_id FROM referrals WHERE invitee_id = ?1",
+                    [telegram_id],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            let (invited, rewarded) = c.query_row(
+                "SELECT count(*), count(rewarded_at) FROM referrals WHERE inviter_id = ?1",
+                [telegram_id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )?;
+            Ok(Standing {
+                invited_by,
+                invited,
+                rewarded,
+            })
+        })
+    }
+}
+
+fn code_of(c: &Connection, telegram_id: i64) -> Result<Option<String>> {
+    Ok(c.query_row(
+        "SELECT invite_code FROM users WHERE telegram_id = ?1",
+        [telegram_id],
+        |r| r.get(0),
+    )
+    .optional()?
+    .flatten())
+}
+
+/// Inside the transaction that credits `invitee`'s top-up: if this is their first credited top-up
+/// and they were invited, both get `bonus` free operations (unique keys: once, whatever repeats),
+/// and both are told. Returns the bonus given, if any.
+pub(super) fn reward_first_topup(
+    tx: &Connection,
+    invitee: i64,
+    bonus: u32,
+    now: i64,
+) -> Result<Option<u32>> {
+    if bonus == 0 {
+        return Ok(None);
+    }
+    let inviter: Option<i64> = tx
+        .query_row(
+            "SELECT inviter_id FROM referrals WHERE invitee_id = ?1 AND rewarded_at IS NULL",
+            [invitee],
+            |r| r.get(0),
+        )
+        .optional()?;
+    let Some(inviter) = inviter else {
+        return Ok(None);
+    };
+    // The top-up being credited is already in the ledger: only the first one rewards.
+    let topups: i64 = tx.query_row(
+        "SELECT count(*) FROM ledger WHERE telegram_id = ?1 AND kind = 'topup'",
+        [invitee],
+        |r| r.get(0),
+    )?;
+    if topups != 1 {
+        return Ok(None);
+    }
+    for (who, role) in [(invitee, "invitee"), (inviter, "inviter")] {
+        let given = ledger::append(
+            tx,
+            &ledger::Entry {
+                telegram_id: who,
+                kind: ledger::Kind::Promo,
+                amount: Kopecks::ZERO,
+                free_ops: i64::from(bonus),
+                key: &format!("referral:{invitee}:{role}"),
+                operation_id: None,
+                payment_id: None,
+                reason: Some(REFERRAL_REASON),
+            },
+            now,
+        )?;
+        if given {
+            db::notices::insert(
+                tx,
+                who,
+                "referral_bonus",
+                &serde_json::json!({"role": role, "bonus": bonus,
+                    "free_operations": must_get_user(tx, who)?.free_operations_left}),
+                now,
+            )?;
+        }
+    }
+    tx.execute(
+        "UPDATE referrals SET rewarded_at = ?2 WHERE invitee_id = ?1",
+        params![invitee, now],
+    )?;
+    Ok(Some(bonus))
+}
+
+/// The ledger reason of a referral bonus (the history names it by this).
+pub const REFERRAL_REASON: &str = "referral";
