@@ -229,19 +229,37 @@ pub fn awaiting_payment(lang: Lang, charge: Kopecks) -> String {
     }
 }
 /// What "check the payment" found.
-pub fn payment_pending(lang: Lang) -> &'static str {
-    t(
-        lang,
-        "⏳ Оплата пока не поступила. Если вы уже оплатили, подождите минуту и проверьте ещё раз — деньги не потеряются. Вопросы — /paysupport.",
-        "⏳ The payment has not arrived yet. If you have paid, wait a minute and check again — the money will not be lost. Questions: /paysupport.",
-    )
+pub fn payment_pending(lang: Lang, charge: Kopecks, since: &str, support: Option<&str>) -> String {
+    let c = money(lang, charge);
+    let ask = support_line(lang, support);
+    match lang {
+        Lang::Ru => format!(
+            "⏳ ЮKassa пока ждёт оплату счёта на {c} (создан {since} UTC). Если вы уже оплатили, подождите минуту и проверьте ещё раз — деньги не потеряются. {ask}"
+        ),
+        Lang::En => format!(
+            "⏳ YooKassa is still waiting for the {c} invoice (made {since} UTC). If you have paid, wait a minute and check again — the money will not be lost. {ask}"
+        ),
+    }
 }
-pub fn no_unpaid(lang: Lang) -> &'static str {
-    t(
-        lang,
-        "Неоплаченных счетов нет. Если вы оплатили, а баланс не пополнился, напишите в поддержку — /paysupport.",
-        "There are no unpaid invoices. If you paid and the balance did not grow, contact support: /paysupport.",
-    )
+pub fn no_unpaid(lang: Lang, support: Option<&str>) -> String {
+    let ask = support_line(lang, support);
+    match lang {
+        Lang::Ru => format!(
+            "Неоплаченных счетов за последние сутки нет: всё, что пришло, уже на балансе. Если вы оплатили, а баланс не пополнился, {ask}"
+        ),
+        Lang::En => format!(
+            "No unpaid invoices in the last day: everything that arrived is on the balance. If you paid and the balance did not grow, {ask}"
+        ),
+    }
+}
+/// Where a payer with a question goes: SUPPORT_CONTACT, else /paysupport.
+fn support_line(lang: Lang, support: Option<&str>) -> String {
+    match (lang, support) {
+        (Lang::Ru, Some(c)) => format!("напишите в поддержку: {c} (укажите сумму и время оплаты)."),
+        (Lang::En, Some(c)) => format!("write to support: {c} (say the amount and when you paid)."),
+        (Lang::Ru, None) => "напишите в поддержку — /paysupport.".into(),
+        (Lang::En, None) => "contact support: /paysupport.".into(),
+    }
 }
 pub fn topup_label(lang: Lang) -> &'static str {
     t(lang, "💰 Пополнить", "💰 Top up")
@@ -924,9 +942,19 @@ pub fn unknown_command(lang: Lang) -> &'static str {
 pub fn admin_help(lang: Lang) -> &'static str {
     t(
         lang,
-        "Для администратора: /stats — сводка, /grant ID — безлимитный доступ, /credit ID СУММА — начислить (или списать, со знаком минус).",
-        "Admin: /stats — totals, /grant ID — free access, /credit ID AMOUNT — credit (or debit, with a minus).",
+        "Для администратора: /stats — сводка, /grant ID — безлимитный доступ, /credit ID СУММА — начислить (или списать, со знаком минус), /payment ID — история платежа.",
+        "Admin: /stats — totals, /grant ID — free access, /credit ID AMOUNT — credit (or debit, with a minus), /payment ID — a top-up's story.",
     )
+}
+pub fn admin_payment_usage(lang: Lang) -> &'static str {
+    t(
+        lang,
+        "Как использовать: /payment ID (наш mlp-…, id ЮKassa или charge id Telegram)",
+        "Usage: /payment ID (our mlp-…, YooKassa's id or Telegram's charge id)",
+    )
+}
+pub fn admin_payment_unknown(lang: Lang) -> &'static str {
+    t(lang, "Такого платежа нет.", "No such payment.")
 }
 pub fn admin_grant_usage(lang: Lang) -> &'static str {
     t(

@@ -823,6 +823,12 @@ fn admin_commands_work_for_admins_only() {
         "{}",
         told.text()
     );
+    let reply = say(&tg, admin, "/payment mlp-nosuch");
+    assert!(
+        reply.text().contains("Такого платежа нет"),
+        "{}",
+        reply.text()
+    );
     let reply = say(&tg, admin, "/stats");
     assert!(
         reply.text().contains("Пользователей: 2"),
@@ -1208,7 +1214,7 @@ fn the_balance_shows_history_and_an_unpaid_invoice_that_can_be_checked() {
     assert_eq!(screen.buttons()[0].1, url);
     let pending = press(&tg, user, "check_payment");
     assert!(
-        pending.text().contains("пока не поступила"),
+        pending.text().contains("пока ждёт оплату счёта на 300 ₽"),
         "{}",
         pending.text()
     );
@@ -1500,4 +1506,44 @@ fn a_referral_rewards_both_once() {
         ok(dir.path(), &["stats"])
     );
     assert!(ok(dir.path(), &["check"]).contains("the books hold"));
+}
+
+/// /payment ID for admins tells a top-up's story, as `payment show` does; a payer's "check payment"
+/// that finds nothing says so and names SUPPORT_CONTACT.
+#[test]
+fn payment_diagnostics_in_the_bot() {
+    let (dir, tg, yk) = (
+        Scratch::new("bot-paydiag"),
+        FakeTelegram::start(),
+        FakeYooKassa::start(),
+    );
+    let bot = start(
+        &dir,
+        &tg,
+        Some(&yk),
+        &[
+            ("ADMIN_TELEGRAM_IDS", "531"),
+            ("SUPPORT_CONTACT", "@media_lab_help"),
+        ],
+    );
+    let (admin, user) = (531, 532);
+    let nothing = press(&tg, user, "check_payment");
+    assert!(
+        nothing.text().contains("Неоплаченных счетов")
+            && nothing.text().contains("@media_lab_help"),
+        "{}",
+        nothing.text()
+    );
+    press(&tg, user, "topup:10000");
+    let p = yk.payments().into_iter().next().expect("payment");
+    yk.set_status(&p.id, "succeeded");
+    notify(&bot, &yk, &p.id, "succeeded");
+    wait_until(20, "the credit", || {
+        user_json(&dir, user)["balance"] == "100.00"
+    });
+    let story = say(&tg, admin, &format!("/payment {}", p.id));
+    let text = story.text();
+    assert!(text.contains("(yookassa) user 532"), "{text}");
+    assert!(text.contains("succeeded"), "{text}");
+    assert!(text.lines().count() >= 3, "{text}");
 }

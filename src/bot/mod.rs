@@ -90,6 +90,8 @@ pub enum AdminCommand {
     Grant(String),
     /// (admin) credit or debit a balance: /credit ID AMOUNT
     Credit(String),
+    /// (admin) one top-up's whole story: /payment ID
+    Payment(String),
 }
 
 /// Everything a handler needs, injected once.

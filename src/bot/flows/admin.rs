@@ -15,6 +15,7 @@ pub async fn on_command(turn: Turn, cmd: AdminCommand) -> HandlerResult {
             AdminCommand::Stats => stats(&turn).await,
             AdminCommand::Grant(args) => grant(&turn, &args).await,
             AdminCommand::Credit(args) => credit(&turn, &args).await,
+            AdminCommand::Payment(id) => payment(&turn, &id).await,
         }
     })
     .await
@@ -75,6 +76,43 @@ async fn credit(turn: &Turn, args: &str) -> Result<()> {
         Err(Error::Invalid(why)) => turn.say(why).await,
         Err(e) => Err(e),
     }
+}
+
+/// /payment ID: what `media-lab payment show` prints — the top-up and every event of its story.
+async fn payment(turn: &Turn, id: &str) -> Result<()> {
+    let lang = turn.lang;
+    let id = id.trim().to_string();
+    if id.is_empty() || id.len() > 128 {
+        return turn.say(texts::admin_payment_usage(lang)).await;
+    }
+    let store = turn.ctx.billing.store().clone();
+    let found = blocking(move || {
+        let Some(p) = store.read(|c| crate::db::payments::find(c, &id))? else {
+            return Ok(None);
+        };
+        let events = store.read(|c| crate::db::payments::story(c, &p))?;
+        Ok(Some((p, events)))
+    })
+    .await?;
+    let Some((p, events)) = found else {
+        return turn.say(texts::admin_payment_unknown(lang)).await;
+    };
+    let mut text = format!(
+        "{} ({}) user {}: {} credit, paid {} {}, {}",
+        p.id,
+        p.provider,
+        p.telegram_id,
+        texts::money(lang, p.amount),
+        crate::db::payments::price_text(&p),
+        p.currency,
+        p.status
+    );
+    for (at, what) in events {
+        text.push_str(&format!("\n{}  {what}", crate::time::datetime_of(at)));
+    }
+    // A long story is cut to what one message holds.
+    let text: String = text.chars().take(4000).collect();
+    turn.say(text).await
 }
 
 /// /stats for admins, in their language (the figures come from the store, below the texts).

@@ -21,9 +21,13 @@ pub async fn check_payments(turn: &Turn) -> Result<()> {
     let (store, id) = (turn.ctx.billing.store().clone(), turn.user.telegram_id);
     let since = crate::time::now() - 24 * 3600;
     let unpaid = blocking(move || store.unpaid_payments(id, since)).await?;
+    let support = turn.ctx.config.support_contact.clone();
     if unpaid.is_empty() {
         return turn
-            .say_with(texts::no_unpaid(lang), keyboards::menu_only(lang))
+            .say_with(
+                texts::no_unpaid(lang, support.as_deref()),
+                keyboards::menu_only(lang),
+            )
             .await;
     }
     let mut credited = false;
@@ -43,8 +47,15 @@ pub async fn check_payments(turn: &Turn) -> Result<()> {
         turn.ctx.notices.notify_one();
         return Ok(());
     }
-    turn.say_with(texts::payment_pending(lang), keyboards::pending(lang))
-        .await
+    // Still pending at YooKassa: say which invoice, since when, and where to ask.
+    let newest = &unpaid[0];
+    let text = texts::payment_pending(
+        lang,
+        newest.charge_amount,
+        &crate::time::day_and_time(newest.created_at),
+        support.as_deref(),
+    );
+    turn.say_with(text, keyboards::pending(lang)).await
 }
 
 /// "Top up": Stars and card when both are on, else straight to the one that is.
