@@ -14,3 +14,11 @@ CREATE TABLE referrals (
     CHECK (invitee_id <> inviter_id)
 );
 CREATE INDEX referrals_by_inviter ON referrals (inviter_id);
+-- Backups sent to the admins' chats (BACKUP_TO_ADMINS_HOURS, /backup): when, how large, and what came of
+-- it, so the schedule survives restarts.
+CREATE TABLE admin_backups (
+    id INTEGER PRIMARY KEY,
+    sent_at INTEGER NOT NULL,
+    bytes INTEGER NOT NULL,
+    outcome TEXT NOT NULL
+);

@@ -91,6 +91,8 @@ pub struct Config {
     pub free_operations_count: u32,
     /// Free operations each for inviter and invitee after the invitee's first top-up; 0 = off.
     pub referral_bonus_ops: u32,
+    /// Send a compressed backup to every admin chat this often (hours); None = off.
+    pub backup_to_admins_hours: Option<u32>,
     pub topup_amounts: Vec<Kopecks>,
     pub yookassa: Option<YooKassa>,
     pub yookassa_return_url: Option<String>,
@@ -192,6 +194,7 @@ impl Config {
         }
         let free_operations_count = env.number("FREE_OPERATIONS_COUNT", 4, 0, 1_000_000)?;
         let referral_bonus_ops = env.number("REFERRAL_BONUS_OPS", 2, 0, 1_000)?;
+        let backup_to_admins_hours = env.optional_number("BACKUP_TO_ADMINS_HOURS", 1, 24 * 365)?;
         let topup_amounts = match env.text("TOPUP_AMOUNTS") {
             None => [100, 300, 500, 1000]
                 .into_iter()
@@ -329,6 +332,7 @@ impl Config {
             prices,
             free_operations_count,
             referral_bonus_ops,
+            backup_to_admins_hours,
             topup_amounts,
             yookassa,
             yookassa_return_url,
@@ -542,6 +546,15 @@ impl Env<'_> {
         }
         self.show(name, n);
         Ok(n)
+    }
+
+    /// A whole number from `min` to `max`, or None when unset (a feature that is off by default).
+    fn optional_number(&self, name: &'static str, min: u32, max: u32) -> Result<Option<u32>> {
+        if self.raw(name).is_none() {
+            self.show(name, "(off)");
+            return Ok(None);
+        }
+        self.number(name, min, min, max).map(Some)
     }
 
     /// One of `allowed`, or `default` when unset.
@@ -854,7 +867,7 @@ mod tests {
             .into_iter()
             .map(str::to_string)
             .collect();
-        assert_eq!(known.len(), 48, "{known:?}");
+        assert_eq!(known.len(), 49, "{known:?}");
         assert_eq!(template, known);
         let summary = config(&[]).expect("defaults").summary();
         assert_eq!(summary.len(), known.len(), "one summary line per variable");

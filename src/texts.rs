@@ -942,9 +942,34 @@ pub fn unknown_command(lang: Lang) -> &'static str {
 pub fn admin_help(lang: Lang) -> &'static str {
     t(
         lang,
-        "Для администратора: /stats — сводка, /grant ID — безлимитный доступ, /credit ID СУММА — начислить (или списать, со знаком минус), /payment ID — история платежа.",
-        "Admin: /stats — totals, /grant ID — free access, /credit ID AMOUNT — credit (or debit, with a minus), /payment ID — a top-up's story.",
+        "Для администратора: /stats — сводка, /grant ID — безлимитный доступ, /credit ID СУММА — начислить (или списать, со знаком минус), /payment ID — история платежа, /backup — резервная копия базы в этот чат.",
+        "Admin: /stats — totals, /grant ID — free access, /credit ID AMOUNT — credit (or debit, with a minus), /payment ID — a top-up's story, /backup — a database backup to this chat.",
     )
+}
+/// Under a backup sent to an admin.
+pub fn backup_caption(lang: Lang, bytes: u64) -> String {
+    let when = crate::time::datetime_of(crate::time::now());
+    let size = format!("{:.1}", bytes as f64 / 1_048_576.0);
+    match lang {
+        Lang::Ru => format!(
+            "🗄 Резервная копия базы media-lab ({size} МБ, {when}). Восстановление: распакуйте (gunzip) и положите файл на место media_lab.db при остановленном боте — README, «Backup and restore»."
+        ),
+        Lang::En => format!(
+            "🗄 A backup of the media-lab database ({size} MB, {when}). To restore: gunzip it and put the file in place of media_lab.db while the bot is stopped — README, \"Backup and restore\"."
+        ),
+    }
+}
+/// Instead of a backup over Telegram's upload limit.
+pub fn backup_too_large(lang: Lang, bytes: u64) -> String {
+    let size = bytes / 1_048_576;
+    match lang {
+        Lang::Ru => format!(
+            "🗄 Резервная копия занимает {size} МБ — больше 50 МБ, которые Telegram принимает от бота. Для такой базы нужна реплика Litestream: README, «Off-site replica and disaster recovery»."
+        ),
+        Lang::En => format!(
+            "🗄 The backup is {size} MB — over the 50 MB Telegram takes from a bot. A database this size needs a Litestream replica: README, \"Off-site replica and disaster recovery\"."
+        ),
+    }
 }
 pub fn admin_payment_usage(lang: Lang) -> &'static str {
     t(

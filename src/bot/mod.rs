@@ -1,6 +1,7 @@
 //! The Telegram bot: long polling against TELEGRAM_API_URL, one `schema()` routing every command,
 //! button press and dialogue step, dialogue state kept in our SQLite file.
 
+mod backups;
 mod flows;
 mod keyboards;
 mod notices;
@@ -92,6 +93,8 @@ pub enum AdminCommand {
     Credit(String),
     /// (admin) one top-up's whole story: /payment ID
     Payment(String),
+    /// (admin) a compressed backup of the database to the admins' chats
+    Backup,
 }
 
 /// Everything a handler needs, injected once.
@@ -321,6 +324,12 @@ pub async fn run(
         }
     }
     let store = billing.store().clone();
+    let scheduled_backups = tokio::spawn(backups::schedule(
+        bot.clone(),
+        config.clone(),
+        store.clone(),
+        shutdown.clone(),
+    ));
     let notices_wake = Arc::new(tokio::sync::Notify::new());
     let notices = tokio::spawn(deliver_notices(
         sender,
@@ -377,5 +386,6 @@ pub async fn run(
         _ = stop => {}
     }
     let _ = notices.await;
+    scheduled_backups.abort();
     tracing::info!("bot stopped");
 }

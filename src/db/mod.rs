@@ -2,6 +2,7 @@
 //! `BEGIN IMMEDIATE` transaction on it) and a few reader connections; the submodules hold the
 //! queries, grouped by table, and return plain types. Only billing and the edges' thin wrappers call them.
 
+pub mod admin_backups;
 pub mod dialogues;
 pub mod held;
 pub mod jobs;
@@ -220,6 +221,33 @@ pub fn backup(source: &Path, dest: &Path) -> Result<()> {
 
 /// An exclusive advisory lock (flock) on `<database>.lock`, from std's `File::try_lock`: the kernel
 /// drops it when the process dies, even on kill -9, so a crash never leaves a stale lock behind.
+/// A consistent copy of the database, gzip-compressed, in the database's own directory (never
+/// another disk's /tmp: the copy is as private as the database): for sending to the admins. The
+/// caller removes the file once it is sent.
+pub fn compressed_backup(source: &Path) -> Result<PathBuf> {
+    let stamp = crate::time::datetime_of(crate::time::now()).replace(':', "");
+    let plain = source.with_file_name(format!(".media_lab-{stamp}.db"));
+    backup(source, &plain)?;
+    let gz = source.with_file_name(format!("media_lab-{stamp}.db.gz"));
+    let result = (|| {
+        let cannot = |e: std::io::Error| Error::io(format!("cannot write {}", gz.display()), e);
+        let mut input = std::fs::File::open(&plain).map_err(cannot)?;
+        let output = std::fs::File::options()
+            .write(true)
+            .create_new(true)
+            .open(&gz)
+            .map_err(cannot)?;
+        let mut encoder = flate2::write::GzEncoder::new(output, flate2::Compression::default());
+        std::io::copy(&mut input, &mut encoder).map_err(cannot)?;
+        encoder.finish().and_then(|f| f.sync_all()).map_err(cannot)
+    })();
+    let _ = std::fs::remove_file(&plain);
+    if result.is_err() {
+        let _ = std::fs::remove_file(&gz);
+    }
+    result.map(|()| gz)
+}
+
 /// When Litestream last recorded a change of the database at `database`, read from the directory
 /// it keeps beside it (`.<name>-litestream`): None when Litestream has never replicated it here.
 pub fn litestream_seen(database: &Path) -> Option<i64> {

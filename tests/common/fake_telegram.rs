@@ -256,6 +256,11 @@ impl FakeTelegram {
         self.with(|s| s.calls.clone())
     }
 
+    /// Updates not yet confirmed by a poll's offset (a restarted bot gets them again).
+    pub fn pending_updates(&self) -> usize {
+        self.with(|s| s.updates.len())
+    }
+
     pub fn get_updates_count(&self) -> u64 {
         self.with(|s| s.get_updates)
     }

@@ -181,9 +181,18 @@ fn crc32(data: &[u8]) -> u32 {
 
 /// A port that was free a moment ago.
 pub fn free_addr() -> SocketAddr {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("bind an ephemeral port")
+    // Below Linux's ephemeral range (32768–60999): the kernel never hands these to a `bind(0)`, so
+    // a fake server starting in another test thread cannot take the port between this check and
+    // the binary's own bind. A counter keeps this process's tests apart.
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    let start = std::process::id().wrapping_mul(37);
+    loop {
+        let port = 20_000 + start.wrapping_add(NEXT.fetch_add(1, Ordering::Relaxed)) % 12_000;
+        let addr = SocketAddr::from(([127, 0, 0, 1], port as u16));
+        if TcpListener::bind(addr).is_ok() {
+            return addr;
+        }
+    }
 }
 
 /// A bare HTTP/1.1 request; returns the status code and body.

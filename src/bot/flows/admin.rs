@@ -16,6 +16,12 @@ pub async fn on_command(turn: Turn, cmd: AdminCommand) -> HandlerResult {
             AdminCommand::Grant(args) => grant(&turn, &args).await,
             AdminCommand::Credit(args) => credit(&turn, &args).await,
             AdminCommand::Payment(id) => payment(&turn, &id).await,
+            AdminCommand::Backup => {
+                let (config, store) = (turn.ctx.config.clone(), turn.ctx.billing.store().clone());
+                let done = crate::bot::backups::send_to_admins(&turn.bot, &config, &store).await?;
+                tracing::info!(admin, %done, "backup asked for");
+                Ok(())
+            }
         }
     })
     .await
