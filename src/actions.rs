@@ -43,6 +43,8 @@ pub enum Action {
     Offer(Option<Mode>),
     /// A page of the whole history (0 is the newest).
     History(u32),
+    /// Send the previewed broadcast (admins).
+    BroadcastSend,
 }
 
 impl Action {
@@ -69,6 +71,7 @@ impl Action {
             Action::Offer(Some(m)) => format!("offer:{}", m.as_str()),
             Action::Offer(None) => "offer:add_text".into(),
             Action::History(page) => format!("history:{page}"),
+            Action::BroadcastSend => "broadcast_send".into(),
         }
     }
 
@@ -107,6 +110,7 @@ impl Action {
                 "balance" => Action::Balance,
                 "run_held" => Action::RunHeld,
                 "check_payment" => Action::CheckPayment,
+                "broadcast_send" => Action::BroadcastSend,
                 _ => return None,
             },
         })
@@ -199,6 +203,7 @@ mod tests {
             Action::Offer(None),
             Action::History(0),
             Action::History(9_999),
+            Action::BroadcastSend,
         ]);
         all.extend(Mode::ALL.iter().map(|m| Action::Mode(*m)));
         all.extend(Mode::ALL.iter().map(|m| Action::Offer(Some(*m))));

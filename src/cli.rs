@@ -50,6 +50,18 @@ pub enum Command {
         #[arg(long, value_name = "YYYY-MM-DD")]
         since: Option<String>,
     },
+    /// One message to every user, sent by the running bot at 25 a second, never twice to anyone
+    Broadcast {
+        /// The message, as plain text (Telegram shows it exactly as written: no markup is parsed)
+        #[arg(long, value_name = "F")]
+        text_file: PathBuf,
+        /// Say how many would get it, and send nothing
+        #[arg(long)]
+        dry_run: bool,
+        /// Only users who have topped up
+        #[arg(long)]
+        only_paying: bool,
+    },
     /// Users, payments, revenue and operations
     Stats {
         #[arg(long)]
@@ -168,7 +180,45 @@ pub fn execute(cli: Cli) -> Result<ExitCode> {
         Command::Stats { json } => stats(&billing(&config)?, json),
         Command::Payment(cmd) => payment(&config, cmd),
         Command::Reconcile { since } => reconcile(&config, since.as_deref()),
+        Command::Broadcast {
+            text_file,
+            dry_run,
+            only_paying,
+        } => broadcast(&billing(&config)?, &text_file, dry_run, only_paying),
     }
+}
+
+/// `broadcast`: the text is checked and queued, one row per recipient, for the running bot to send.
+fn broadcast(
+    billing: &Billing,
+    file: &std::path::Path,
+    dry_run: bool,
+    only_paying: bool,
+) -> Result<ExitCode> {
+    let text = std::fs::read_to_string(file)
+        .map_err(|e| Error::io(format!("cannot read {}", file.display()), e))?;
+    let text = text.trim();
+    if text.is_empty() {
+        return Err(Error::invalid(format!("{} is empty", file.display())));
+    }
+    if text.chars().count() > 4096 {
+        return Err(Error::invalid(format!(
+            "{} holds {} characters; a Telegram message takes at most 4096",
+            file.display(),
+            text.chars().count()
+        )));
+    }
+    let store = billing.store();
+    if dry_run {
+        let n = store.broadcast_audience(only_paying)?;
+        println!("dry run: {n} users would get it; nothing was queued");
+        return Ok(ExitCode::SUCCESS);
+    }
+    let (id, n) = store.create_broadcast(text, None, only_paying, None)?;
+    println!(
+        "broadcast {id} queued for {n} users; the running bot (`media-lab run`) sends it at 25 a second"
+    );
+    Ok(ExitCode::SUCCESS)
 }
 
 /// `reconcile`: both providers' payments since the day, settled against the books; prints a line per

@@ -946,6 +946,45 @@ pub fn admin_help(lang: Lang) -> &'static str {
         "Admin: /stats — totals, /grant ID — free access, /credit ID AMOUNT — credit (or debit, with a minus), /payment ID — a top-up's story, /backup — a database backup to this chat.",
     )
 }
+pub fn broadcast_ask(lang: Lang) -> &'static str {
+    t(
+        lang,
+        "📣 Пришлите текст рассылки одним сообщением (форматирование Telegram сохранится). Я покажу, как его увидят, и спрошу подтверждение.",
+        "📣 Send the broadcast's text as one message (Telegram formatting is kept). I will show it as users will see it and ask you to confirm.",
+    )
+}
+pub fn broadcast_confirm(lang: Lang, n: i64) -> String {
+    match lang {
+        Lang::Ru => format!("☝️ Так увидят рассылку. Получателей: {n}. Отправить?"),
+        Lang::En => format!("☝️ That is how users will see it. Recipients: {n}. Send it?"),
+    }
+}
+pub fn broadcast_send_label(lang: Lang, n: i64) -> String {
+    match lang {
+        Lang::Ru => format!("📣 Отправить ({n})"),
+        Lang::En => format!("📣 Send ({n})"),
+    }
+}
+pub fn broadcast_progress(lang: Lang, id: i64, sent: i64, failed: i64, left: i64) -> String {
+    match lang {
+        Lang::Ru => format!(
+            "📣 Рассылка №{id}: отправлено {sent}, не доставлено {failed}, осталось {left}."
+        ),
+        Lang::En => {
+            format!("📣 Broadcast #{id}: sent {sent}, not delivered {failed}, left {left}.")
+        }
+    }
+}
+pub fn broadcast_done(lang: Lang, id: i64, sent: i64, failed: i64) -> String {
+    match lang {
+        Lang::Ru => format!(
+            "✅ Рассылка №{id} завершена: доставлено {sent}, не доставлено {failed} (заблокировали бота или ошибка)."
+        ),
+        Lang::En => format!(
+            "✅ Broadcast #{id} finished: delivered {sent}, not delivered {failed} (blocked the bot, or an error)."
+        ),
+    }
+}
 /// Under a backup sent to an admin.
 pub fn backup_caption(lang: Lang, bytes: u64) -> String {
     let when = crate::time::datetime_of(crate::time::now());

@@ -37,7 +37,9 @@ fn start(dir: &Scratch, tg: &FakeTelegram, extra: &[(&str, &str)]) -> Bot {
     if polls > 0 {
         // A restart: what the killed bot never confirmed comes again (as from Telegram) and is
         // answered first; let that settle before the test speaks.
-        wait_until(20, "redelivered updates confirmed", || tg.pending_updates() == 0);
+        wait_until(20, "redelivered updates confirmed", || {
+            tg.pending_updates() == 0
+        });
         std::thread::sleep(std::time::Duration::from_millis(300));
     }
     Bot(child)

@@ -186,6 +186,14 @@ pub fn photo_offer(lang: Lang) -> InlineKeyboardMarkup {
     ])
 }
 
+/// Under a broadcast's preview: send it to `n` users, or not.
+pub fn broadcast_confirm(lang: Lang, n: i64) -> InlineKeyboardMarkup {
+    InlineKeyboardMarkup::new(vec![vec![
+        button(texts::broadcast_send_label(lang, n), Action::BroadcastSend),
+        button(texts::cancel_label(lang), Action::Cancel),
+    ]])
+}
+
 /// Just the way back to the menu.
 pub fn menu_only(lang: Lang) -> InlineKeyboardMarkup {
     InlineKeyboardMarkup::new(vec![vec![button(texts::menu_label(lang), Action::Menu)]])

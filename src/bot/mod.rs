@@ -2,6 +2,7 @@
 //! button press and dialogue step, dialogue state kept in our SQLite file.
 
 mod backups;
+mod broadcasts;
 mod flows;
 mod keyboards;
 mod notices;
@@ -53,6 +54,13 @@ pub enum State {
     DiscountCode,
     GenerationCode,
     CustomAmount,
+    /// An admin's next message is a broadcast's text.
+    BroadcastText,
+    /// A broadcast previewed, waiting for the admin's confirmation.
+    BroadcastReady {
+        text: String,
+        entities: Option<String>,
+    },
     /// Something sent outside any mode, kept while the user picks what to do with it.
     Offered {
         prompt: Option<String>,
@@ -95,6 +103,8 @@ pub enum AdminCommand {
     Payment(String),
     /// (admin) a compressed backup of the database to the admins' chats
     Backup,
+    /// (admin) a message to every user: the next message is its text
+    Broadcast,
 }
 
 /// Everything a handler needs, injected once.
@@ -111,6 +121,8 @@ pub struct Ctx {
     pub jobs: Arc<tokio::sync::Notify>,
     /// Wakes the notices outbox after a credit queued one.
     pub notices: Arc<tokio::sync::Notify>,
+    /// Wakes the broadcast sender after an admin started one.
+    pub broadcasts: Arc<tokio::sync::Notify>,
 }
 
 pub type Dlg = Dialogue<State, DialogueStore>;
@@ -161,6 +173,8 @@ pub fn schema() -> UpdateHandler<HandlerError> {
     let by_state = dptree::entry()
         .branch(case![State::Idle].endpoint(start::idle))
         .branch(case![State::Offered { prompt, photo }].endpoint(start::idle))
+        .branch(case![State::BroadcastText].endpoint(admin::broadcast_text))
+        .branch(case![State::BroadcastReady { text, entities }].endpoint(start::idle))
         .branch(case![State::Generate].endpoint(modes::generate))
         .branch(case![State::Edit { photo }].endpoint(modes::edit))
         .branch(case![State::Merge { photos, group }].endpoint(modes::merge))
@@ -330,6 +344,13 @@ pub async fn run(
         store.clone(),
         shutdown.clone(),
     ));
+    let broadcasts_wake = Arc::new(tokio::sync::Notify::new());
+    let broadcaster = tokio::spawn(broadcasts::run(
+        bot.clone(),
+        store.clone(),
+        broadcasts_wake.clone(),
+        shutdown.clone(),
+    ));
     let notices_wake = Arc::new(tokio::sync::Notify::new());
     let notices = tokio::spawn(deliver_notices(
         sender,
@@ -346,6 +367,7 @@ pub async fn run(
         bot_username: me.username().to_string(),
         jobs,
         notices: notices_wake,
+        broadcasts: broadcasts_wake,
     };
     let mut dispatcher = Dispatcher::builder(bot.clone(), schema())
         .dependencies(dptree::deps![ctx, Arc::new(DialogueStore(store))])
@@ -386,6 +408,7 @@ pub async fn run(
         _ = stop => {}
     }
     let _ = notices.await;
+    let _ = broadcaster.await;
     scheduled_backups.abort();
     tracing::info!("bot stopped");
 }

@@ -3,6 +3,7 @@
 //! queries, grouped by table, and return plain types. Only billing and the edges' thin wrappers call them.
 
 pub mod admin_backups;
+pub mod broadcasts;
 pub mod dialogues;
 pub mod held;
 pub mod jobs;

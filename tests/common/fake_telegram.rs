@@ -69,6 +69,8 @@ struct State {
     download_delay: Option<Duration>,
     /// The next this-many send* calls answer 429 with retry_after 1.
     flood: u32,
+    /// When each sendMessage arrived, by chat: the broadcast test measures the pace with it.
+    message_times: Vec<(i64, Instant)>,
     /// While set, send* and edit* calls answer 502.
     down: bool,
     /// send* and edit* calls refused by `flood` or `down`.
@@ -254,6 +256,11 @@ impl FakeTelegram {
 
     pub fn calls(&self) -> Vec<Call> {
         self.with(|s| s.calls.clone())
+    }
+
+    /// When each sendMessage arrived, with its chat.
+    pub fn message_times(&self) -> Vec<(i64, Instant)> {
+        self.with(|s| s.message_times.clone())
     }
 
     /// Updates not yet confirmed by a poll's offset (a restarted bot gets them again).
@@ -603,6 +610,9 @@ fn answer(
                     403,
                     serde_json::json!({"ok": false, "error_code": 403, "description": "Forbidden: bot was blocked by the user"}),
                 );
+            }
+            if m == "sendmessage" {
+                s.message_times.push((chat.unwrap_or(0), Instant::now()));
             }
             s.calls.push(Call {
                 method: m.to_string(),

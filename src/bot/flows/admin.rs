@@ -6,6 +6,7 @@ use crate::db::blocking;
 use crate::error::{Error, Result};
 use crate::money::Kopecks;
 use crate::texts::{self, Lang};
+use teloxide::prelude::*;
 
 pub async fn on_command(turn: Turn, cmd: AdminCommand) -> HandlerResult {
     turn.answer(move |turn| async move {
@@ -16,6 +17,15 @@ pub async fn on_command(turn: Turn, cmd: AdminCommand) -> HandlerResult {
             AdminCommand::Grant(args) => grant(&turn, &args).await,
             AdminCommand::Credit(args) => credit(&turn, &args).await,
             AdminCommand::Payment(id) => payment(&turn, &id).await,
+            AdminCommand::Broadcast => {
+                turn.set(crate::bot::State::BroadcastText).await?;
+                let lang = turn.lang;
+                turn.say_with(
+                    texts::broadcast_ask(lang),
+                    crate::bot::keyboards::mode_prompt(lang, true),
+                )
+                .await
+            }
             AdminCommand::Backup => {
                 let (config, store) = (turn.ctx.config.clone(), turn.ctx.billing.store().clone());
                 let done = crate::bot::backups::send_to_admins(&turn.bot, &config, &store).await?;
@@ -82,6 +92,78 @@ async fn credit(turn: &Turn, args: &str) -> Result<()> {
         Err(Error::Invalid(why)) => turn.say(why).await,
         Err(e) => Err(e),
     }
+}
+
+/// The admin's message after /broadcast: shown back exactly as users will get it (text and
+/// entities, no parse mode), with the number of recipients and a confirm button.
+pub async fn broadcast_text(
+    turn: Turn,
+    msg: teloxide::types::Message,
+) -> crate::bot::HandlerResult {
+    turn.answer(move |turn| async move {
+        let lang = turn.lang;
+        if !turn.is_admin() {
+            turn.set(crate::bot::State::Idle).await?;
+            return Ok(());
+        }
+        let Some(text) = msg
+            .text()
+            .map(str::to_string)
+            .filter(|t| !t.trim().is_empty())
+        else {
+            return turn.step(texts::broadcast_ask(lang)).await;
+        };
+        let entities = msg
+            .entities()
+            .filter(|e| !e.is_empty())
+            .and_then(|e| serde_json::to_string(e).ok());
+        let store = turn.ctx.billing.store().clone();
+        let audience = blocking(move || store.broadcast_audience(false)).await?;
+        let mut preview = turn.bot.send_message(turn.chat, text.clone());
+        if let Some(e) = msg.entities().filter(|e| !e.is_empty()) {
+            preview = preview.entities(e.to_vec());
+        }
+        preview.await?;
+        turn.set(crate::bot::State::BroadcastReady { text, entities })
+            .await?;
+        turn.say_with(
+            texts::broadcast_confirm(lang, audience),
+            crate::bot::keyboards::broadcast_confirm(lang, audience),
+        )
+        .await
+    })
+    .await
+}
+
+/// 📣 under the preview: the broadcast is queued (one row per recipient) and the sender woken.
+pub async fn broadcast_send(turn: &Turn) -> Result<()> {
+    let lang = turn.lang;
+    let ready = match turn.dlg.get().await? {
+        Some(crate::bot::State::BroadcastReady { text, entities }) if turn.is_admin() => {
+            Some((text, entities))
+        }
+        _ => None,
+    };
+    let Some((text, entities)) = ready else {
+        return turn.note(texts::held_gone(lang)).await;
+    };
+    turn.set(crate::bot::State::Idle).await?;
+    let (store, chat) = (turn.ctx.billing.store().clone(), turn.chat.0);
+    let (id, n) =
+        blocking(move || store.create_broadcast(&text, entities.as_deref(), false, Some(chat)))
+            .await?;
+    tracing::info!(
+        admin = turn.user.telegram_id,
+        broadcast = id,
+        recipients = n,
+        "broadcast queued"
+    );
+    turn.ctx.broadcasts.notify_one();
+    turn.show(
+        texts::broadcast_progress(lang, id, 0, 0, n),
+        crate::bot::keyboards::menu_only(lang),
+    )
+    .await
 }
 
 /// /payment ID: what `media-lab payment show` prints — the top-up and every event of its story.

@@ -41,6 +41,7 @@ pub async fn on_action(turn: Turn, q: CallbackQuery, action: Action) -> HandlerR
             Action::CheckPayment => topup::check_payments(&turn).await,
             Action::Offer(mode) => modes::offer(&turn, mode).await,
             Action::History(page) => account::history(&turn, page).await,
+            Action::BroadcastSend => admin::broadcast_send(&turn).await,
         }
     })
     .await
