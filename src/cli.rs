@@ -66,6 +66,9 @@ pub enum Command {
     Stats {
         #[arg(long)]
         json: bool,
+        /// Also draw the last 30 days (top-ups, operations by mode, new users) as a PNG
+        #[arg(long, value_name = "FILE.png")]
+        chart: Option<PathBuf>,
     },
 }
 
@@ -177,7 +180,23 @@ pub fn execute(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Check => check(&config),
-        Command::Stats { json } => stats(&billing(&config)?, json),
+        Command::Stats { json, chart } => {
+            let billing = billing(&config)?;
+            if let Some(path) = chart {
+                let png = crate::chart::render(&billing.store().daily(crate::chart::DAYS)?)?;
+                std::fs::write(&path, &png)
+                    .map_err(|e| Error::io(format!("cannot write {}", path.display()), e))?;
+                eprintln!(
+                    "chart of the last {} days written to {} ({}×{}, {} bytes)",
+                    crate::chart::DAYS,
+                    path.display(),
+                    crate::chart::WIDTH,
+                    crate::chart::HEIGHT,
+                    png.len()
+                );
+            }
+            stats(&billing, json)
+        }
         Command::Payment(cmd) => payment(&config, cmd),
         Command::Reconcile { since } => reconcile(&config, since.as_deref()),
         Command::Broadcast {

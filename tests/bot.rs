@@ -839,12 +839,14 @@ fn admin_commands_work_for_admins_only() {
         "{}",
         reply.text()
     );
-    let reply = say(&tg, admin, "/stats");
-    assert!(
-        reply.text().contains("Пользователей: 2"),
-        "{}",
-        reply.text()
-    );
+    // /stats: the chart as a photo with the summary as its caption.
+    let mark = tg.mark();
+    tg.send_text(admin, "/stats");
+    let photo = tg.wait_call(mark, "the stats photo", |c| {
+        c.method == "sendphoto" && c.chat() == admin
+    });
+    let caption = photo.body["caption"].as_str().unwrap_or("");
+    assert!(caption.contains("Пользователей: 2"), "{caption}");
     assert!(say(&tg, admin, "/help").text().contains("/credit"));
     // The CLI's credit is told too: through the same outbox, by the running bot.
     let mark = tg.mark();

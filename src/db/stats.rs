@@ -99,3 +99,84 @@ pub fn collect(conn: &Connection) -> Result<Stats> {
         referrals_converted: one("SELECT count(*) FROM referrals WHERE rewarded_at IS NOT NULL")?,
     })
 }
+
+/// One day of the business, for the chart: top-ups credited by provider, paid operations by mode,
+/// new users.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Day {
+    /// Days since the epoch (UTC).
+    pub day: i64,
+    pub yookassa_kopecks: i64,
+    pub stars_kopecks: i64,
+    /// (mode, operations) for the modes with any that day.
+    pub operations: Vec<(String, i64)>,
+    pub new_users: i64,
+}
+
+impl super::Store {
+    /// The last `days` days, oldest first, every day present (zeros where nothing happened).
+    pub fn daily(&self, days: i64) -> Result<Vec<Day>> {
+        let today = crate::time::now().div_euclid(86_400);
+        let first = today - days + 1;
+        self.read(|c| {
+            let mut out: Vec<Day> = (first..=today)
+                .map(|day| Day {
+                    day,
+                    ..Day::default()
+                })
+                .collect();
+            let at = |day: i64| usize::try_from(day - first).ok();
+            let mut stmt = c.prepare(
+                "SELECT l.created_at / 86400, coalesce(p.provider, 'yookassa'), sum(l.amount)
+                   FROM ledger l LEFT JOIN payments p ON p.id = l.payment_id
+                  WHERE l.kind = 'topup' AND l.created_at >= ?1 GROUP BY 1, 2",
+            )?;
+            let rows = stmt.query_map([first * 86_400], |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, i64>(2)?,
+                ))
+            })?;
+            for row in rows {
+                let (day, provider, kopecks) = row?;
+                if let Some(d) = at(day).and_then(|i| out.get_mut(i)) {
+                    match provider.as_str() {
+                        "stars" => d.stars_kopecks += kopecks,
+                        _ => d.yookassa_kopecks += kopecks,
+                    }
+                }
+            }
+            let mut stmt = c.prepare(
+                "SELECT created_at / 86400, mode, count(*) FROM operations
+                  WHERE created_at >= ?1 AND status != 'refunded' GROUP BY 1, 2 ORDER BY 2",
+            )?;
+            let rows = stmt.query_map([first * 86_400], |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, i64>(2)?,
+                ))
+            })?;
+            for row in rows {
+                let (day, mode, n) = row?;
+                if let Some(d) = at(day).and_then(|i| out.get_mut(i)) {
+                    d.operations.push((mode, n));
+                }
+            }
+            let mut stmt = c.prepare(
+                "SELECT created_at / 86400, count(*) FROM users WHERE created_at >= ?1 GROUP BY 1",
+            )?;
+            let rows = stmt.query_map([first * 86_400], |r| {
+                Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?))
+            })?;
+            for row in rows {
+                let (day, n) = row?;
+                if let Some(d) = at(day).and_then(|i| out.get_mut(i)) {
+                    d.new_users = n;
+                }
+            }
+            Ok(out)
+        })
+    }
+}

@@ -5,14 +5,7 @@
 use crate::error::{Error, Result};
 use ab_glyph::{Font, FontRef, PxScale, ScaleFont, point};
 use image::{ImageFormat, Rgb, RgbImage};
-use rust_embed::Embed;
 use std::io::Cursor;
-
-#[derive(Embed)]
-#[folder = "assets/fonts/"]
-struct Fonts;
-
-const FONT: &str = "DejaVuSans-Bold.ttf";
 
 /// SPEC §6: no input is decoded whose file is larger than this (Telegram's own download limit)…
 pub const MAX_INPUT_BYTES: usize = 20 * 1024 * 1024;
@@ -60,9 +53,9 @@ pub fn decode(bytes: &[u8]) -> Result<image::DynamicImage> {
 
 /// Draws `text` on the photo in `bytes` (JPEG or PNG) and returns a JPEG.
 pub fn add_text(bytes: &[u8], text: &str) -> Result<Vec<u8>> {
-    let font_file = Fonts::get(FONT)
-        .ok_or_else(|| Error::Database(format!("embedded font {FONT} is missing")))?;
-    let font = FontRef::try_from_slice(&font_file.data)
+    let font_file = crate::fonts::dejavu_bold()
+        .ok_or_else(|| Error::Database("the embedded font is missing".into()))?;
+    let font = FontRef::try_from_slice(font_file)
         .map_err(|e| Error::Database(format!("embedded font: {e}")))?;
     let mut img = decode(bytes)?.to_rgb8();
     let (w, h) = img.dimensions();

@@ -37,10 +37,36 @@ pub async fn on_command(turn: Turn, cmd: AdminCommand) -> HandlerResult {
     .await
 }
 
+/// /stats: the 30-day chart as a photo, the summary as its caption (a caption holds 1024
+/// characters; a longer summary follows as text). Without a chart, the summary alone.
 async fn stats(turn: &Turn) -> Result<()> {
     let store = turn.ctx.billing.store().clone();
-    let s = blocking(move || store.stats()).await?;
-    turn.say(admin_stats(turn.lang, &s)).await
+    let (s, png) = blocking(move || {
+        let s = store.stats()?;
+        let png = crate::chart::render(&store.daily(crate::chart::DAYS)?);
+        Ok((s, png))
+    })
+    .await?;
+    let summary = admin_stats(turn.lang, &s);
+    let png = match png {
+        Ok(png) => png,
+        Err(e) => {
+            tracing::warn!(error = %e, "the stats chart could not be drawn");
+            return turn.say(summary).await;
+        }
+    };
+    let fits = summary.chars().count() <= 1024;
+    let photo = turn.bot.send_photo(
+        turn.chat,
+        teloxide::types::InputFile::memory(png).file_name("stats.png"),
+    );
+    if fits {
+        photo.caption(summary).await?;
+    } else {
+        photo.await?;
+        turn.say(summary).await?;
+    }
+    Ok(())
 }
 
 async fn grant(turn: &Turn, args: &str) -> Result<()> {
