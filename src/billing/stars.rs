@@ -115,25 +115,13 @@ impl Billing {
                 Some(p) => p,
                 None => {
                     // Lost (a restored database) or not this payer's: recorded from the payload.
-                    let p = Payment {
-                        id: if db::payments::get(tx, id)?.is_none() {
-                            id.to_string()
-                        } else {
-                            new_id.clone()
-                        },
-                        telegram_id,
-                        amount: credit,
-                        charge_amount: Kopecks(i64::from(total).max(1)),
-                        currency: "XTR".into(),
-                        discount_code: None,
-                        discount_percent: 0,
-                        yookassa_id: None,
-                        confirmation_url: None,
-                        status: "created".into(),
-                        created_at: now,
-                        provider: "stars".into(),
-                        charge_id: None,
+                    let row_id = if db::payments::get(tx, id)?.is_none() {
+                        id.to_string()
+                    } else {
+                        new_id.clone()
                     };
+                    let stars = Kopecks(i64::from(total).max(1));
+                    let p = Payment::created(row_id, telegram_id, "stars", credit, stars, "XTR", now);
                     // The user's row may be lost with it: created as on first contact.
                     self.ensure_user_in(tx, telegram_id, None)?;
                     db::payments::insert(tx, &p, now)?;

@@ -134,19 +134,17 @@ impl Billing {
             }
             let percent = discount.as_ref().map_or(0, |(_, p)| *p);
             let payment = Payment {
-                id: id.clone(),
-                telegram_id,
-                amount: offer.credit,
-                charge_amount: Kopecks((offer.discount)(offer.price, percent)),
-                currency: offer.currency.clone(),
                 discount_code: discount.as_ref().map(|(c, _)| c.clone()),
                 discount_percent: percent,
-                yookassa_id: None,
-                confirmation_url: None,
-                status: "created".into(),
-                created_at: now,
-                provider: offer.provider.into(),
-                charge_id: None,
+                ..Payment::created(
+                    id.clone(),
+                    telegram_id,
+                    offer.provider,
+                    offer.credit,
+                    Kopecks((offer.discount)(offer.price, percent)),
+                    &offer.currency,
+                    now,
+                )
             };
             db::payments::insert(tx, &payment, now)?;
             if let Some((code, _)) = &discount
@@ -189,21 +187,15 @@ impl Billing {
             let now = crate::time::now();
             if db::payments::get(tx, a.payment_id)?.is_none() {
                 self.ensure_user_in(tx, a.telegram_id, None)?;
-                let payment = Payment {
-                    id: a.payment_id.to_string(),
-                    telegram_id: a.telegram_id,
-                    amount: a.credit,
-                    charge_amount: a.paid,
-                    currency: a.currency.to_string(),
-                    discount_code: None,
-                    discount_percent: 0,
-                    yookassa_id: None,
-                    confirmation_url: None,
-                    status: "created".into(),
-                    created_at: now,
-                    provider: "yookassa".into(),
-                    charge_id: None,
-                };
+                let payment = Payment::created(
+                    a.payment_id.to_string(),
+                    a.telegram_id,
+                    "yookassa",
+                    a.credit,
+                    a.paid,
+                    a.currency,
+                    now,
+                );
                 db::payments::insert(tx, &payment, now)?;
                 db::payments::set_created(tx, a.payment_id, a.yookassa_id, None, "pending", now, now)?;
                 tracing::warn!(payment = a.payment_id, yookassa = a.yookassa_id, user = a.telegram_id,

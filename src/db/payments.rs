@@ -109,6 +109,34 @@ pub struct Payment {
 }
 
 impl Payment {
+    /// A new row, `created`, with no discount and nothing yet from the provider: the one shape every
+    /// draft (and every payment recorded after its draft was lost) starts from.
+    pub fn created(
+        id: String,
+        telegram_id: i64,
+        provider: &str,
+        credit: Kopecks,
+        charge: Kopecks,
+        currency: &str,
+        now: i64,
+    ) -> Payment {
+        Payment {
+            id,
+            telegram_id,
+            amount: credit,
+            charge_amount: charge,
+            currency: currency.to_string(),
+            discount_code: None,
+            discount_percent: 0,
+            yookassa_id: None,
+            confirmation_url: None,
+            status: "created".into(),
+            created_at: now,
+            provider: provider.to_string(),
+            charge_id: None,
+        }
+    }
+
     /// succeeded, canceled and mismatch never change again.
     pub fn is_final(&self) -> bool {
         matches!(self.status.as_str(), "succeeded" | "canceled" | "mismatch")
