@@ -99,16 +99,7 @@ fn main() {
         .map(|w| w[1].duration_since(w[0]))
         .collect();
     gaps.sort();
-    let busiest = times
-        .iter()
-        .map(|t0| {
-            times
-                .iter()
-                .filter(|t| **t >= *t0 && **t < *t0 + Duration::from_secs(1))
-                .count()
-        })
-        .max()
-        .unwrap_or(0);
+    let busiest = tg.busiest_second(|chat| (1..=n).contains(&chat));
     println!(
         "broadcast to {} users:  {:.1} messages/s over {:.1} s; busiest second {busiest}",
         times.len(),

@@ -8,7 +8,6 @@ use common::fake_telegram::{FakeTelegram, TOKEN};
 use common::{Scratch, free_addr, media_lab, ok, wait_healthy, wait_until};
 use std::collections::HashMap;
 use std::process::{Child, Stdio};
-use std::time::Duration;
 
 struct Bot(Child);
 
@@ -137,22 +136,7 @@ fn a_broadcast_reaches_everyone_once_at_its_pace_through_429s_blocks_and_a_kill(
         10
     );
     // Never more than 25 in any second (the fake saw every arrival).
-    let times: Vec<_> = tg
-        .message_times()
-        .into_iter()
-        .filter(|(chat, _)| *chat >= 10_000)
-        .map(|(_, at)| at)
-        .collect();
-    let busiest = times
-        .iter()
-        .map(|t0| {
-            times
-                .iter()
-                .filter(|t| **t >= *t0 && **t < *t0 + Duration::from_secs(1))
-                .count()
-        })
-        .max()
-        .unwrap_or(0);
+    let busiest = tg.busiest_second(|chat| chat >= 10_000);
     assert!(busiest <= 25, "{busiest} messages in one second");
     eprintln!("busiest second: {busiest} messages; lost to the kill: {unknown}");
     // A later broadcast skips those who blocked the bot.

@@ -263,6 +263,26 @@ impl FakeTelegram {
         self.with(|s| s.message_times.clone())
     }
 
+    /// The most sendMessages to chats `to` that arrived within any one second.
+    pub fn busiest_second(&self, to: impl Fn(i64) -> bool) -> usize {
+        let times: Vec<Instant> = self
+            .message_times()
+            .into_iter()
+            .filter(|(chat, _)| to(*chat))
+            .map(|(_, at)| at)
+            .collect();
+        times
+            .iter()
+            .map(|t0| {
+                times
+                    .iter()
+                    .filter(|t| **t >= *t0 && **t < *t0 + Duration::from_secs(1))
+                    .count()
+            })
+            .max()
+            .unwrap_or(0)
+    }
+
     /// Updates not yet confirmed by a poll's offset (a restarted bot gets them again).
     pub fn pending_updates(&self) -> usize {
         self.with(|s| s.updates.len())
