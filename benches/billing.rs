@@ -38,6 +38,7 @@ fn job() -> NewJob {
         chat_id: 1,
         input: "{\"prompt\":\"a cat\"}".into(),
         deadline_at: i64::MAX,
+        update_id: None,
     }
 }
 

@@ -41,6 +41,7 @@ fn pool(n: usize, concurrency: &str) -> f64 {
             chat_id: 7,
             input: format!(r#"{{"prompt":"picture {i}","images":[],"lang":"ru"}}"#),
             deadline_at: i64::MAX,
+            update_id: None,
         };
         assert!(matches!(
             billing.reserve(7, Mode::Generate, &job).expect("reserve"),

@@ -48,6 +48,14 @@ pub enum Action {
 }
 
 impl Action {
+    /// A press that starts a paid job anew each time (🔁 one more, ⬆️ upscale this): a second
+    /// press of it within a moment is a double tap, not a second request. The other paid presses
+    /// are one-shot by their state already (a held request or an offer is used up, an amount
+    /// reuses its invoice).
+    pub fn is_once(self) -> bool {
+        matches!(self, Action::Again(_) | Action::UpscaleResult(_))
+    }
+
     pub fn encode(self) -> String {
         match self {
             Action::Menu => "menu".into(),

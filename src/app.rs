@@ -32,20 +32,20 @@ pub fn run(config: Arc<Config>) -> Result<ExitCode> {
         .map_err(|e| Error::io("starting the async runtime", e))?;
     let metrics = Arc::new(Metrics::default());
     let billing = Billing::new(store.clone(), config.clone());
-    let payments = Payments::new(billing.clone(), config.clone(), metrics.clone())?;
+    let telegram = crate::bot::client(&config)?;
+    let payments =
+        Payments::new(billing.clone(), config.clone(), metrics.clone())?.with_bot(telegram.clone());
     if !payments.is_configured() {
         tracing::warn!("YOOKASSA_SHOP_ID / YOOKASSA_SECRET_KEY not set: payments are off");
     }
     let (stop_tx, stop_rx) = watch::channel(false);
     let processor = runtime.spawn(payments.clone().run(stop_rx.clone()));
-    let telegram = crate::bot::client(&config)?;
     // One paced sender for everything that carries information (results, notices); its worker task
     // needs the runtime.
     let sender = {
-        use teloxide::adaptors::throttle::Limits;
         use teloxide::requests::RequesterExt;
         let _inside = runtime.enter();
-        telegram.clone().throttle(Limits::default())
+        telegram.clone().throttle(crate::telegram::limits())
     };
     let worker = crate::jobs::worker::Worker::new(
         billing.clone(),

@@ -277,7 +277,7 @@ fn reconcile(config: &Arc<Config>, since: Option<&str>) -> Result<ExitCode> {
     } else {
         println!("Telegram Stars: TELEGRAM_BOT_TOKEN is not set, not asked");
     }
-    let (mut tally, mut failed) = ([0usize; 5], false);
+    let (mut tally, mut failed) = ([0usize; 7], false);
     for (provider, list) in lists {
         let found = match list {
             Ok(found) => found,
@@ -298,14 +298,37 @@ fn reconcile(config: &Arc<Config>, since: Option<&str>) -> Result<ExitCode> {
                 Finding::NotOurs(why) => (2, format!("skipped   not ours: {why}")),
                 Finding::NotPaid(status) => (3, format!("skipped   not paid: {status}")),
                 Finding::Attention(why) => (4, format!("LOOK      {why}")),
+                Finding::RefundDebited { amount, shortfall } if shortfall.is_positive() => (
+                    5,
+                    format!(
+                        "DEBITED   refund: {amount} ₽ taken, {shortfall} ₽ left as the user's debt"
+                    ),
+                ),
+                Finding::RefundDebited { amount, .. } => {
+                    (5, format!("DEBITED   refund: {amount} ₽ taken back"))
+                }
+                Finding::RefundAlready => (6, "ok        refund already recorded".into()),
             };
             tally[slot] += 1;
             println!("  {}  {what}  ({})", f.id, f.detail);
         }
     }
+    // Refunds held while the provider had not answered: asked about once more now.
+    let bot = match config.telegram_bot_token {
+        Some(_) => Some(crate::bot::client(config)?),
+        None => None,
+    };
+    match runtime.block_on(payments.follow_refunds(bot.as_ref(), true)) {
+        Ok(0) => {}
+        Ok(n) => println!("pending refunds finished: {n}"),
+        Err(e) => {
+            println!("pending refunds could not be followed: {e}");
+            failed = true;
+        }
+    }
     println!(
-        "credited {}, already credited {}, not ours {}, not paid {}, to look at {}",
-        tally[0], tally[1], tally[2], tally[3], tally[4]
+        "credited {}, already credited {}, not ours {}, not paid {}, to look at {}, refunds debited {}, refunds already recorded {}",
+        tally[0], tally[1], tally[2], tally[3], tally[4], tally[5], tally[6]
     );
     Ok(if failed || tally[4] > 0 {
         ExitCode::FAILURE
@@ -417,8 +440,8 @@ fn payment(config: &Arc<Config>, cmd: PaymentCommand) -> Result<ExitCode> {
                 RefundOutcome::Done(other) => println!("payment {}: refunded; {other:?}", p.id),
                 RefundOutcome::Pending => {
                     println!(
-                        "payment {}: YooKassa is processing the refund; nothing debited yet — run this again to follow it",
-                        p.id
+                        "payment {}: the provider has not finished the refund; its {} ₽ are held (not spendable) and the running bot follows it to the end",
+                        p.id, p.amount
                     );
                 }
                 RefundOutcome::Refused(why) => {
@@ -488,11 +511,16 @@ fn payment_json(store: &Store, p: &crate::db::payments::Payment) -> Result<serde
         "credit": p.amount.to_decimal(),
         "paid": paid,
         "currency": p.currency,
-        "status": if refunded.is_some() { "refunded" } else { p.status.as_str() },
+        "status": match p.refund.state {
+            Some(state) => state.as_str(),
+            None => p.status.as_str(),
+        },
         "discount_code": p.discount_code,
         "provider_id": if p.provider == "stars" { p.charge_id.clone() } else { p.yookassa_id.clone() },
         "created_at": p.created_at,
         "refunded_at": refunded,
+        "refund_id": p.refund.provider_id,
+        "refund_shortfall": p.refund.shortfall.to_decimal(),
     }))
 }
 
@@ -620,6 +648,7 @@ fn user_json(u: &User) -> serde_json::Value {
         "language_code": u.language_code,
         "pending_discount_code": u.pending_discount_code,
         "created_at": u.created_at,
+        "debt": u.debt.to_decimal(),
     })
 }
 
@@ -633,6 +662,12 @@ fn print_user(u: &User) {
             .unwrap_or_default()
     );
     println!("  balance:          {} ₽", u.balance);
+    if u.debt.is_positive() {
+        println!(
+            "  debt:             {} ₽ (a refunded top-up the balance no longer covered; the next credits pay it first)",
+            u.debt
+        );
+    }
     println!("  free operations:  {}", u.free_operations_left);
     println!(
         "  free access:      {}",

@@ -94,6 +94,8 @@ pub struct Config {
     /// Send a compressed backup to every admin chat this often (hours); None = off.
     pub backup_to_admins_hours: Option<u32>,
     pub topup_amounts: Vec<Kopecks>,
+    /// A top-up must credit at least this to earn the referral bonus (REFERRAL_MIN_TOPUP).
+    pub referral_min_topup: Kopecks,
     pub yookassa: Option<YooKassa>,
     pub yookassa_return_url: Option<String>,
     pub yookassa_currency: String,
@@ -116,6 +118,8 @@ pub struct Config {
     /// The Stars top-up buttons, in whole Stars.
     pub stars_topup_amounts: Vec<u32>,
     pub stars_invoice_ttl_secs: u32,
+    /// How often the running bot compares Telegram's Star transactions with its credits.
+    pub stars_reconcile_secs: u32,
     /// Who answers /paysupport: a @username, a t.me link or an e-mail.
     pub support_contact: Option<String>,
     pub terms_url: Option<String>,
@@ -203,6 +207,13 @@ impl Config {
             Some(list) => parse_topups(&list)?,
         };
         env.show("TOPUP_AMOUNTS", joined(&topup_amounts));
+        let smallest = topup_amounts
+            .iter()
+            .copied()
+            .min()
+            .unwrap_or(Kopecks(10_000));
+        let referral_min_topup = env.price("REFERRAL_MIN_TOPUP")?.unwrap_or(smallest);
+        env.show("REFERRAL_MIN_TOPUP", referral_min_topup);
         let yookassa = match (
             env.text("YOOKASSA_SHOP_ID"),
             env.secret("YOOKASSA_SECRET_KEY")?,
@@ -271,6 +282,7 @@ impl Config {
         };
         env.show("STARS_TOPUP_AMOUNTS", joined(&stars_topup_amounts));
         let stars_invoice_ttl_secs = env.number("STARS_INVOICE_TTL_SECS", 1800, 5, 86_400)?;
+        let stars_reconcile_secs = env.number("STARS_RECONCILE_SECS", 300, 5, 86_400)?;
         let support_contact = env.text("SUPPORT_CONTACT");
         let terms_url = env.optional_url("TERMS_URL")?;
         let privacy_url = env.optional_url("PRIVACY_URL")?;
@@ -334,6 +346,7 @@ impl Config {
             referral_bonus_ops,
             backup_to_admins_hours,
             topup_amounts,
+            referral_min_topup,
             yookassa,
             yookassa_return_url,
             yookassa_currency,
@@ -350,6 +363,7 @@ impl Config {
             stars_rate,
             stars_topup_amounts,
             stars_invoice_ttl_secs,
+            stars_reconcile_secs,
             support_contact,
             terms_url,
             privacy_url,
@@ -867,7 +881,7 @@ mod tests {
             .into_iter()
             .map(str::to_string)
             .collect();
-        assert_eq!(known.len(), 49, "{known:?}");
+        assert_eq!(known.len(), 51, "{known:?}");
         assert_eq!(template, known);
         let summary = config(&[]).expect("defaults").summary();
         assert_eq!(summary.len(), known.len(), "one summary line per variable");

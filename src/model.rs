@@ -117,6 +117,13 @@ pub struct User {
     /// A discount code applied in the payment menu, waiting for the next top-up.
     pub pending_discount_code: Option<String>,
     pub created_at: i64,
+    /// What a refund the provider made on its own took beyond the balance: the next credits pay it
+    /// first (SPEC §4).
+    pub debt: Kopecks,
+    /// When the user first wrote to the bot; None for a row the CLI made before any contact.
+    pub first_update_at: Option<i64>,
+    /// When a send found that the user blocked the bot; cleared when they write again.
+    pub blocked_at: Option<i64>,
 }
 
 /// What a promo code does.

@@ -28,6 +28,26 @@ pub fn set_api_host(host: &str) {
     let _ = API_HOST.set(host.to_string());
 }
 
+/// The pace of every send (SPEC §6): about 30 messages a second overall and one a second per chat,
+/// as Telegram asks. teloxide's default of 20 a minute per private chat is a group limit that would
+/// hold back a user tapping quickly through menus; a private chat gets 60.
+pub fn limits() -> teloxide::adaptors::throttle::Limits {
+    teloxide::adaptors::throttle::Limits {
+        messages_per_sec_chat: 1,
+        messages_per_min_chat: 60,
+        messages_per_min_channel_or_supergroup: 20,
+        messages_per_sec_overall: 30,
+    }
+}
+
+/// The Bot API's host, as TELEGRAM_API_URL names it (never the URL: it would carry the token).
+pub fn api_host() -> String {
+    API_HOST
+        .get()
+        .map_or("api.telegram.org", String::as_str)
+        .to_string()
+}
+
 /// A failed Bot API call in words: a network failure names the host and its cause.
 pub fn describe(e: &RequestError) -> String {
     match e {

@@ -277,17 +277,38 @@ pub fn menu_label(lang: Lang) -> &'static str {
     t(lang, "🏠 Меню", "🏠 Menu")
 }
 
-pub fn greeting(lang: Lang, name: &str, free_ops: i64) -> String {
+/// The /start greeting, headed like the 🏠 menu by what the user has: the balance, free access,
+/// the free operations.
+pub fn greeting(
+    lang: Lang,
+    name: &str,
+    balance: Kopecks,
+    free_ops: i64,
+    free_access: bool,
+) -> String {
+    let money = money(lang, balance);
     match lang {
         Lang::Ru => format!(
             "Привет, {name}! Создаю и улучшаю картинки с помощью ИИ: по описанию или по вашим фото.\n\n\
+             💰 На балансе {money}{}\n\
              🎁 Бесплатных операций: {free_ops}. «📝 Добавить текст» — всегда бесплатно.\n\n\
-             Выберите, что сделать:"
+             Выберите, что сделать:",
+            if free_access {
+                " · ♾ безлимитный доступ"
+            } else {
+                ""
+            }
         ),
         Lang::En => format!(
             "Hi, {name}! I create and improve images with AI, from a description or from your photos.\n\n\
+             💰 Balance {money}{}\n\
              🎁 Free operations: {free_ops}. \"📝 Add text\" is always free.\n\n\
-             Choose what to do:"
+             Choose what to do:",
+            if free_access {
+                " · ♾ free access"
+            } else {
+                ""
+            }
         ),
     }
 }

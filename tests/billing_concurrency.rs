@@ -31,6 +31,7 @@ fn job() -> NewJob {
         chat_id: 1,
         input: "{}".into(),
         deadline_at: i64::MAX,
+        update_id: None,
     }
 }
 
@@ -72,6 +73,7 @@ fn concurrent_reserves_never_overdraw() {
                         assert!(balance < Kopecks(1_000));
                         None
                     }
+                    Reserve::Duplicate { .. } => unreachable!("no update ids here"),
                 },
             )
             .collect::<Vec<_>>()

@@ -103,6 +103,7 @@ fn crash_worker() {
                             chat_id: user,
                             input: "{}".into(),
                             deadline_at: i64::MAX,
+                            update_id: None,
                         },
                     )
                     .expect("reserve")
@@ -112,6 +113,7 @@ fn crash_worker() {
                         charged.push(r.operation_id.to_string());
                     }
                     Reserve::Insufficient { .. } => ack("insufficient".into()),
+                    Reserve::Duplicate { .. } => unreachable!("no update ids here"),
                 }
             }
             4..=6 if !charged.is_empty() => {

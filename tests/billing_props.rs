@@ -217,6 +217,7 @@ fn job() -> NewJob {
         chat_id: 1,
         input: "{}".into(),
         deadline_at: i64::MAX,
+        update_id: None,
     }
 }
 

@@ -264,10 +264,15 @@ fn test_3_paid_operation() {
         );
     }
     assert_eq!(jobs(&dir), 4);
+    let mark = tg.mark();
     ok(
         dir.path(),
         &["user", "credit", "401", "15", "--reason", "test"],
     );
+    // The outbox tells the user first; the next reply is then the job's.
+    tg.wait_call(mark, "the credit notice", |c| {
+        c.chat() == 401 && c.text().contains("начислено")
+    });
     press(&tg, 401, "mode:generate");
     let reply = say(&tg, 401, "a blue fox");
     assert!(
@@ -1232,6 +1237,8 @@ fn the_balance_shows_history_and_an_unpaid_invoice_that_can_be_checked() {
     );
     let p = yk.payments().into_iter().next().expect("payment");
     yk.set_status(&p.id, "succeeded");
+    // 🔄 asks YooKassa about one draft at most once in 10 s.
+    std::thread::sleep(std::time::Duration::from_secs(10));
     let mark = tg.mark();
     tg.press(user, "check_payment");
     let credited = tg.wait_call(mark, "the credit after the check", |c| {

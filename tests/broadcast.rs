@@ -46,7 +46,8 @@ fn users(dir: &Scratch, first: i64, n: i64) {
     let conn = rusqlite::Connection::open(dir.db()).expect("db");
     for id in first..first + n {
         conn.execute(
-            "INSERT INTO users (telegram_id, username, language_code, created_at) VALUES (?1, ?2, 'ru', 1)",
+            "INSERT INTO users (telegram_id, username, language_code, created_at, first_update_at)
+             VALUES (?1, ?2, 'ru', 1, 1)",
             rusqlite::params![id, format!("u{id}")],
         )
         .expect("user");

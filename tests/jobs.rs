@@ -582,6 +582,7 @@ fn the_sweeper_refunds_an_operation_left_charged() {
             chat_id: user,
             input: r#"{"prompt":"a fox","images":[],"lang":"ru"}"#.into(),
             deadline_at: i64::MAX,
+            update_id: None,
         };
         let r = billing
             .reserve(user, media_lab::model::Mode::Generate, &job)

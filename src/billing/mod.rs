@@ -12,7 +12,7 @@ mod topup;
 pub use operations::{Finish, Reservation, Reserve};
 pub use promo::{Redeemed, STANDARD_CODES, normalize_code};
 pub use referrals::{LINK_PREFIX as REFERRAL_LINK_PREFIX, REFERRAL_REASON, Standing, Tie};
-pub use refunds::{RefundDebit, Refundable};
+pub use refunds::{RECHECK_SECS as REFUND_RECHECK_SECS, RefundDebit, RefundHold};
 pub use stars::{StarsCredit, discounted_stars, payload as stars_payload};
 pub use topup::{Adoption, MAX_TOPUP, MIN_TOPUP, NewPayment, PaymentUpdate};
 
@@ -42,9 +42,13 @@ impl Billing {
         Billing { store, config }
     }
 
-    /// REFERRAL_BONUS_OPS: what an invited user's first top-up gives each side.
-    fn bonus(&self) -> u32 {
-        self.config.referral_bonus_ops
+    /// REFERRAL_BONUS_OPS and REFERRAL_MIN_TOPUP: what an invited user's first qualifying top-up
+    /// gives each side.
+    fn bonus(&self) -> referrals::Rule {
+        referrals::Rule {
+            bonus: self.config.referral_bonus_ops,
+            min_topup: self.config.referral_min_topup,
+        }
     }
 
     pub fn store(&self) -> &Arc<Store> {
@@ -75,6 +79,26 @@ impl Billing {
         }
         self.store
             .write(|tx| self.ensure_user_in(tx, telegram_id, profile))
+    }
+
+    /// The user behind an update: created on first contact, profile refreshed, the first update
+    /// recorded (the one moment an invite link can tie them), and a block mark cleared (writing
+    /// again means they can be reached). Returns the user and whether this was their first contact.
+    pub fn contact(&self, telegram_id: i64, profile: Profile<'_>) -> Result<(User, bool)> {
+        check_user_id(telegram_id)?;
+        if let Some(user) = self.user(telegram_id)? {
+            let unchanged = profile.username == user.username.as_deref()
+                && profile.language_code == user.language_code.as_deref();
+            if unchanged && user.first_update_at.is_some() && user.blocked_at.is_none() {
+                return Ok((user, false));
+            }
+        }
+        self.store.write(|tx| {
+            self.ensure_user_in(tx, telegram_id, Some(profile))?;
+            let first = db::users::record_first_update(tx, telegram_id, crate::time::now())?;
+            db::users::clear_blocked(tx, telegram_id)?;
+            Ok((must_get_user(tx, telegram_id)?, first))
+        })
     }
 
     fn ensure_user_in(
@@ -227,11 +251,10 @@ impl Billing {
     }
 }
 
-/// Whether the user has written to the bot (Telegram gave us their profile): only they can be told
+/// Whether the user has written to the bot (their first update is recorded): only they can be told
 /// of a change — a bot cannot start a chat, and a gift before the first visit has nobody to tell.
 fn has_talked(tx: &Connection, telegram_id: i64) -> Result<bool> {
-    Ok(db::users::get(tx, telegram_id)?
-        .is_some_and(|u| u.language_code.is_some() || u.username.is_some()))
+    Ok(db::users::get(tx, telegram_id)?.is_some_and(|u| u.first_update_at.is_some()))
 }
 
 fn set_free_access_in(tx: &Connection, telegram_id: i64, on: bool, reason: &str) -> Result<()> {

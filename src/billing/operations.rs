@@ -27,6 +27,10 @@ pub enum Reserve {
         price: Kopecks,
         balance: Kopecks,
     },
+    /// The same update queued this job before (it ran again after a crash): nothing written.
+    Duplicate {
+        job_id: i64,
+    },
 }
 
 /// What settle or refund found.
@@ -49,6 +53,11 @@ impl Billing {
     pub fn reserve(&self, telegram_id: i64, mode: Mode, job: &NewJob) -> Result<Reserve> {
         let price = self.price(mode);
         self.store.write(|tx| {
+            if let Some(update) = job.update_id
+                && let Some(job_id) = db::jobs::by_update(tx, telegram_id, update)?
+            {
+                return Ok(Reserve::Duplicate { job_id });
+            }
             let user = must_get_user(tx, telegram_id)?;
             let (paid_with, taken, free_ops) = if user.has_free_access {
                 (PaidWith::FreeAccess, Kopecks::ZERO, 0)

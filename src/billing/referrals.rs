@@ -4,7 +4,7 @@
 //! ledger keys, so a crash or a duplicate gives it once.
 
 use super::{Billing, must_get_user};
-use crate::db::{self, ledger};
+use crate::db::{self, ledger, payments::Payment};
 use crate::error::{Error, Result};
 use crate::money::Kopecks;
 use rusqlite::{Connection, OptionalExtension, params};
@@ -138,16 +138,25 @@ fn code_of(c: &Connection, telegram_id: i64) -> Result<Option<String>> {
     .flatten())
 }
 
-/// Inside the transaction that credits `invitee`'s top-up: if this is their first credited top-up
-/// and they were invited, both get `bonus` free operations (unique keys: once, whatever repeats),
-/// and both are told. Returns the bonus given, if any.
+/// The program's terms: `bonus` free operations each, for a top-up crediting at least `min_topup`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rule {
+    pub bonus: u32,
+    pub min_topup: Kopecks,
+}
+
+/// Inside the transaction that credits `payment`: if its payer was invited, has not earned the
+/// bonus yet, and this top-up credits at least the minimum, both get the bonus (unique keys: once,
+/// whatever repeats) and are told. The payment is recorded as the one that earned it, so its refund
+/// takes the bonus back. Returns the bonus given, if any.
 pub(super) fn reward_first_topup(
     tx: &Connection,
-    invitee: i64,
-    bonus: u32,
+    payment: &Payment,
+    rule: Rule,
     now: i64,
 ) -> Result<Option<u32>> {
-    if bonus == 0 {
+    let invitee = payment.telegram_id;
+    if rule.bonus == 0 || payment.amount < rule.min_topup {
         return Ok(None);
     }
     let inviter: Option<i64> = tx
@@ -160,15 +169,6 @@ pub(super) fn reward_first_topup(
     let Some(inviter) = inviter else {
         return Ok(None);
     };
-    // The top-up being credited is already in the ledger: only the first one rewards.
-    let topups: i64 = tx.query_row(
-        "SELECT count(*) FROM ledger WHERE telegram_id = ?1 AND kind = 'topup'",
-        [invitee],
-        |r| r.get(0),
-    )?;
-    if topups != 1 {
-        return Ok(None);
-    }
     for (who, role) in [(invitee, "invitee"), (inviter, "inviter")] {
         let given = ledger::append(
             tx,
@@ -176,7 +176,7 @@ pub(super) fn reward_first_topup(
                 telegram_id: who,
                 kind: ledger::Kind::Promo,
                 amount: Kopecks::ZERO,
-                free_ops: i64::from(bonus),
+                free_ops: i64::from(rule.bonus),
                 key: &format!("referral:{invitee}:{role}"),
                 operation_id: None,
                 payment_id: None,
@@ -189,18 +189,71 @@ pub(super) fn reward_first_topup(
                 tx,
                 who,
                 "referral_bonus",
-                &serde_json::json!({"role": role, "bonus": bonus,
+                &serde_json::json!({"role": role, "bonus": rule.bonus,
                     "free_operations": must_get_user(tx, who)?.free_operations_left}),
                 now,
             )?;
         }
     }
     tx.execute(
-        "UPDATE referrals SET rewarded_at = ?2 WHERE invitee_id = ?1",
+        "UPDATE referrals SET rewarded_at = ?2, payment_id = ?3 WHERE invitee_id = ?1",
+        params![invitee, now, payment.id],
+    )?;
+    Ok(Some(rule.bonus))
+}
+
+/// Inside the transaction that refunds `payment_id`: if that top-up earned a referral bonus, the
+/// bonus operations both sides have not used yet are taken back (keys `referral-back:…`, once).
+pub(super) fn take_back_bonus(tx: &Connection, payment_id: &str, now: i64) -> Result<()> {
+    let row: Option<(i64, i64)> = tx
+        .query_row(
+            "SELECT invitee_id, inviter_id FROM referrals
+              WHERE payment_id = ?1 AND rewarded_at IS NOT NULL AND taken_back_at IS NULL",
+            [payment_id],
+            |r| Ok((r.get("invitee_id")?, r.get("inviter_id")?)),
+        )
+        .optional()?;
+    let Some((invitee, inviter)) = row else {
+        return Ok(());
+    };
+    for (who, role) in [(invitee, "invitee"), (inviter, "inviter")] {
+        let given: i64 = tx
+            .query_row(
+                "SELECT free_ops FROM ledger WHERE idempotency_key = ?1",
+                [format!("referral:{invitee}:{role}")],
+                |r| r.get(0),
+            )
+            .optional()?
+            .unwrap_or(0);
+        let left = must_get_user(tx, who)?.free_operations_left;
+        let take = given.min(left);
+        if take <= 0 {
+            continue;
+        }
+        ledger::append(
+            tx,
+            &ledger::Entry {
+                telegram_id: who,
+                kind: ledger::Kind::Promo,
+                amount: Kopecks::ZERO,
+                free_ops: -take,
+                key: &format!("referral-back:{invitee}:{role}"),
+                operation_id: None,
+                payment_id: None,
+                reason: Some(REFERRAL_TAKEN_BACK),
+            },
+            now,
+        )?;
+    }
+    tx.execute(
+        "UPDATE referrals SET taken_back_at = ?2 WHERE invitee_id = ?1",
         params![invitee, now],
     )?;
-    Ok(Some(bonus))
+    Ok(())
 }
+
+/// The ledger reason of a bonus taken back after its top-up was refunded.
+pub const REFERRAL_TAKEN_BACK: &str = "referral bonus taken back: its top-up was refunded";
 
 /// The ledger reason of a referral bonus (the history names it by this).
 pub const REFERRAL_REASON: &str = "referral";

@@ -1,105 +1,199 @@
-//! Giving a credited top-up back: the debit of its credit, once, after the provider confirmed the
-//! refund (`payment refund`) or told us of one (Telegram's refunded-payment message).
+//! Giving a credited top-up back (SPEC §4). The check of the balance and the hold of the credit are
+//! one transaction, taken before the provider is asked: the hold is the ledger debit itself (key
+//! `refund:<id>`, or `refund:<id>:<n>` for a later attempt), so held money cannot be spent and two
+//! refunds of one payment are one. The provider's "no" gives the hold back
+//! (`refund-release:<id>:<n>`), "succeeded" marks it done, "pending" keeps it while the follower
+//! asks again. A refund the provider made on its own (Telegram's refunded-payment message, or one
+//! `reconcile` finds) takes what the balance holds and records the rest as a debt that the user's
+//! next credits pay first.
 
 use super::{Billing, must_get_user};
-use crate::db::{self, ledger, payments::Payment};
+use crate::db::ledger;
+use crate::db::payments::{self as pay, Payment, RefundState};
 use crate::error::Result;
 use crate::money::Kopecks;
+use rusqlite::Connection;
 
-/// Whether a payment can be refunded now, and if not why, in words for the operator.
+/// A held refund whose provider has not answered is asked about again after this long.
+pub const RECHECK_SECS: i64 = 60;
+
+/// What asking to refund a payment came to before the provider is asked.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Refundable {
-    Yes(Box<Payment>),
+pub enum RefundHold {
+    /// The credit is held (debited); ask the provider now.
+    Held(Box<Payment>),
+    /// A refund of this payment is already held and waits for its provider: follow that one.
+    InFlight(Box<Payment>),
+    /// Refused, in words for the operator.
     No(String),
 }
 
-impl Billing {
-    /// Telegram says a Stars payment was refunded (our `payment refund`, or Telegram's own): its
-    /// credit is taken back once (ledger key `refund:<payment id>`), as far as the balance still
-    /// holds it — the Stars are already back with the payer.
-    pub fn stars_refunded(&self, charge_id: &str) -> Result<RefundDebit> {
-        self.store.write(|tx| {
-            let Some(p) = db::payments::by_charge_id(tx, charge_id)? else {
-                return Ok(RefundDebit::Unknown);
-            };
-            debit_refund(tx, &p, false)
-        })
-    }
-
-    /// Whether `payment_id` can be refunded: credited, not refunded yet, and its credit still on
-    /// the balance (a refund gives back what was paid, so it must take back all it gave).
-    pub fn refundable(&self, payment_id: &str) -> Result<Refundable> {
-        self.store.read(|c| {
-            let Some(p) = db::payments::get(c, payment_id)? else {
-                return Ok(Refundable::No(format!("no payment {payment_id}")));
-            };
-            if p.status != "succeeded" {
-                return Ok(Refundable::No(format!(
-                    "payment {} is {}, not succeeded: nothing was credited",
-                    p.id, p.status
-                )));
-            }
-            if db::payments::refunded_at(c, &p.id)?.is_some() {
-                return Ok(Refundable::No(format!("payment {} was refunded already", p.id)));
-            }
-            let user = must_get_user(c, p.telegram_id)?;
-            if user.balance < p.amount {
-                return Ok(Refundable::No(format!(
-                    "the balance of user {} is {} ₽, less than the {} ₽ this payment credited; \
-                     refund by hand (the provider's dashboard) and debit with `user credit` if you must",
-                    p.telegram_id, user.balance, p.amount
-                )));
-            }
-            Ok(Refundable::Yes(Box::new(p)))
-        })
-    }
-
-    /// The provider confirmed the refund of `payment_id`: its credit is debited once.
-    pub fn refund_confirmed(&self, payment_id: &str) -> Result<RefundDebit> {
-        self.store
-            .write(|tx| match db::payments::get(tx, payment_id)? {
-                Some(p) => debit_refund(tx, &p, false),
-                None => Ok(RefundDebit::Unknown),
-            })
-    }
-}
-
-/// What taking back a refunded top-up's credit did.
+/// What the end of a refund did to the books.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RefundDebit {
     Debited {
         telegram_id: i64,
         amount: Kopecks,
-        /// What the balance no longer held (only when the provider refunded on its own).
+        /// What the balance no longer held (only when the provider refunded on its own): a debt.
         shortfall: Kopecks,
     },
     /// Refunded before.
     Already,
     /// Not a payment of ours.
     Unknown,
-    /// `payment refund` asked for more than the balance still holds: nothing done.
-    NotCovered { balance: Kopecks },
 }
 
-/// Debits the credit of refunded payment `p` once. `whole`: refuse unless the balance covers all of
-/// it (our own refunds, before the provider is asked); otherwise take what is there.
-pub(super) fn debit_refund(
-    tx: &rusqlite::Connection,
-    p: &Payment,
-    whole: bool,
-) -> Result<RefundDebit> {
+impl Billing {
+    /// Checks that `payment_id` can be refunded and holds its credit, in one transaction.
+    pub fn hold_refund(&self, payment_id: &str) -> Result<RefundHold> {
+        self.store.write(|tx| {
+            let now = crate::time::now();
+            let Some(p) = pay::find(tx, payment_id)? else {
+                return Ok(RefundHold::No(format!("no payment {payment_id}")));
+            };
+            if p.status != "succeeded" {
+                return Ok(RefundHold::No(format!(
+                    "payment {} is {}, not succeeded: nothing was credited",
+                    p.id, p.status
+                )));
+            }
+            match p.refund.state {
+                Some(RefundState::Refunded) => {
+                    return Ok(RefundHold::No(format!(
+                        "payment {} was refunded already",
+                        p.id
+                    )));
+                }
+                Some(RefundState::Refunding) => return Ok(RefundHold::InFlight(Box::new(p))),
+                None => {}
+            }
+            let user = must_get_user(tx, p.telegram_id)?;
+            if user.balance < p.amount {
+                return Ok(RefundHold::No(format!(
+                    "the balance of user {} is {} ₽, less than the {} ₽ this payment credited: \
+                     what was spent cannot be given back",
+                    p.telegram_id, user.balance, p.amount
+                )));
+            }
+            let attempt = p.refund.attempts + 1;
+            pay::hold_refund(tx, &p.id, attempt, now + RECHECK_SECS, now)?;
+            debit(tx, &p, p.amount, &pay::refund_key(&p.id, attempt), now)?;
+            let p = pay::get(tx, &p.id)?.unwrap_or(p);
+            Ok(RefundHold::Held(Box::new(p)))
+        })
+    }
+
+    /// The provider confirmed our refund of `payment_id`: the hold becomes the debit, once. A
+    /// payment with no hold (the provider refunded on its own) is debited as `refund_reported` does.
+    pub fn refund_succeeded(
+        &self,
+        payment_id: &str,
+        refund_id: Option<&str>,
+    ) -> Result<RefundDebit> {
+        self.store.write(|tx| finish(tx, payment_id, refund_id))
+    }
+
+    /// The provider has not finished: its refund id recorded, the hold kept, asked again later.
+    pub fn refund_pending(&self, payment_id: &str, refund_id: Option<&str>) -> Result<()> {
+        self.store.write(|tx| {
+            let now = crate::time::now();
+            pay::follow_refund(tx, payment_id, refund_id, now + RECHECK_SECS, now)
+        })
+    }
+
+    /// The provider said no (or canceled the refund): the hold is given back. False when there was
+    /// no hold.
+    pub fn release_refund(&self, payment_id: &str) -> Result<bool> {
+        self.store.write(|tx| {
+            let now = crate::time::now();
+            let Some(p) = pay::get(tx, payment_id)? else {
+                return Ok(false);
+            };
+            if p.refund.state != Some(RefundState::Refunding) || !pay::clear_refund(tx, &p.id, now)?
+            {
+                return Ok(false);
+            }
+            let reason = format!("refund of payment {} not made", p.id);
+            ledger::append(
+                tx,
+                &ledger::Entry {
+                    telegram_id: p.telegram_id,
+                    kind: ledger::Kind::Adjustment,
+                    amount: p.amount,
+                    free_ops: 0,
+                    key: &pay::release_key(&p.id, p.refund.attempts),
+                    operation_id: None,
+                    payment_id: Some(&p.id),
+                    reason: Some(&reason),
+                },
+                now,
+            )?;
+            Ok(true)
+        })
+    }
+
+    /// Telegram says a Stars payment was refunded (our `payment refund`, or Telegram's own).
+    pub fn stars_refunded(&self, charge_id: &str) -> Result<RefundDebit> {
+        self.store
+            .write(|tx| match pay::by_charge_id(tx, charge_id)? {
+                Some(p) => finish(tx, &p.id, None),
+                None => Ok(RefundDebit::Unknown),
+            })
+    }
+
+    /// Held refunds to ask their provider about now (with `all`, every held refund).
+    pub fn refunds_due(&self, limit: u32, all: bool) -> Result<Vec<Payment>> {
+        let until = if all { i64::MAX } else { crate::time::now() };
+        self.store.read(|c| pay::refunds_due(c, until, limit))
+    }
+}
+
+/// Ends the refund of `payment_id`: a held one is marked done (the hold is the debit); one never
+/// held is debited now, as far as the balance goes, the rest recorded as debt. Either way the
+/// referral bonus the payment earned is taken back as far as it is unspent.
+fn finish(tx: &Connection, payment_id: &str, refund_id: Option<&str>) -> Result<RefundDebit> {
     let now = crate::time::now();
-    let user = must_get_user(tx, p.telegram_id)?;
-    if whole && user.balance < p.amount {
-        return Ok(RefundDebit::NotCovered {
-            balance: user.balance,
-        });
-    }
-    if !db::payments::set_refunded(tx, &p.id, now)? {
-        return Ok(RefundDebit::Already);
-    }
-    let amount = p.amount.min(user.balance);
+    let Some(p) = pay::get(tx, payment_id)? else {
+        return Ok(RefundDebit::Unknown);
+    };
+    let debited = match p.refund.state {
+        Some(RefundState::Refunded) => return Ok(RefundDebit::Already),
+        Some(RefundState::Refunding) => {
+            pay::set_refunded(tx, &p.id, refund_id, Kopecks::ZERO, now)?;
+            RefundDebit::Debited {
+                telegram_id: p.telegram_id,
+                amount: p.amount,
+                shortfall: Kopecks::ZERO,
+            }
+        }
+        None => {
+            let user = must_get_user(tx, p.telegram_id)?;
+            let take = p.amount.min(user.balance);
+            let shortfall = Kopecks(p.amount.0 - take.0);
+            let attempt = p.refund.attempts + 1;
+            pay::hold_refund(tx, &p.id, attempt, now, now)?;
+            debit(tx, &p, take, &pay::refund_key(&p.id, attempt), now)?;
+            pay::set_refunded(tx, &p.id, refund_id, shortfall, now)?;
+            ledger::add_debt(tx, p.telegram_id, shortfall, now)?;
+            if shortfall.is_positive() {
+                tracing::warn!(payment = %p.id, user = p.telegram_id, %shortfall,
+                    "a refund took more than the balance held: the rest is a debt the next credits pay");
+            }
+            RefundDebit::Debited {
+                telegram_id: p.telegram_id,
+                amount: take,
+                shortfall,
+            }
+        }
+    };
+    super::referrals::take_back_bonus(tx, &p.id, now)?;
+    Ok(debited)
+}
+
+/// The ledger row that takes `amount` of `p`'s credit back under `key`.
+fn debit(tx: &Connection, p: &Payment, amount: Kopecks, key: &str, now: i64) -> Result<()> {
     let reason = format!("refund of payment {}", p.id);
+    // A zero debit (nothing left on the balance) is still recorded: the key marks the attempt.
     ledger::append(
         tx,
         &ledger::Entry {
@@ -107,16 +201,12 @@ pub(super) fn debit_refund(
             kind: ledger::Kind::Adjustment,
             amount: Kopecks(-amount.0),
             free_ops: 0,
-            key: &format!("refund:{}", p.id),
+            key,
             operation_id: None,
             payment_id: Some(&p.id),
             reason: Some(&reason),
         },
         now,
     )?;
-    Ok(RefundDebit::Debited {
-        telegram_id: p.telegram_id,
-        amount,
-        shortfall: Kopecks(p.amount.0 - amount.0),
-    })
+    Ok(())
 }

@@ -52,6 +52,7 @@ impl Billing {
         }
         self.draft(
             telegram_id,
+            None,
             Offer {
                 provider: "stars",
                 credit,

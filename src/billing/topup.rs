@@ -79,6 +79,16 @@ impl Billing {
     /// amount less the user's pending discount code (see `draft`). The caller then creates it at
     /// YooKassa.
     pub fn create_payment(&self, telegram_id: i64, amount: Kopecks) -> Result<NewPayment> {
+        self.create_payment_as(telegram_id, amount, None)
+    }
+
+    /// `create_payment` under a chosen id (`mlp-…`); None draws one.
+    pub fn create_payment_as(
+        &self,
+        telegram_id: i64,
+        amount: Kopecks,
+        id: Option<String>,
+    ) -> Result<NewPayment> {
         if amount < MIN_TOPUP || amount > MAX_TOPUP {
             return Err(Error::invalid(format!(
                 "a top-up must be from {MIN_TOPUP} to {MAX_TOPUP} roubles"
@@ -86,6 +96,7 @@ impl Billing {
         }
         self.draft(
             telegram_id,
+            id,
             Offer {
                 provider: "yookassa",
                 credit: amount,
@@ -100,8 +111,17 @@ impl Billing {
     /// discount code, if it is still valid and not held by another live draft of theirs; a
     /// discounted draft reserves the code in this same transaction, so a code is never given more
     /// than once per user nor more than max-uses times, however drafts of either provider interleave.
-    pub(super) fn draft(&self, telegram_id: i64, offer: Offer) -> Result<NewPayment> {
-        let id = crate::ids::random_id("mlp-")?;
+    pub(super) fn draft(
+        &self,
+        telegram_id: i64,
+        id: Option<String>,
+        offer: Offer,
+    ) -> Result<NewPayment> {
+        let id = match id {
+            Some(id) if id.starts_with("mlp-") && id.len() <= 64 && !id.contains(':') => id,
+            Some(id) => return Err(Error::invalid(format!("{id:?} is not a payment id"))),
+            None => crate::ids::random_id("mlp-")?,
+        };
         self.store.write(|tx| {
             let user = must_get_user(tx, telegram_id)?;
             let now = crate::time::now();
@@ -226,7 +246,7 @@ fn apply_status(
     status: &str,
     paid: Kopecks,
     currency: &str,
-    referral_bonus: u32,
+    referral: super::referrals::Rule,
 ) -> Result<PaymentUpdate> {
     let Some(payment) = db::payments::get(tx, payment_id)? else {
         return Ok(PaymentUpdate::Unknown);
@@ -252,7 +272,7 @@ fn apply_status(
             db::payments::set_status(tx, payment_id, "succeeded", now)?;
             let telegram_id = payment.telegram_id;
             credit_row(tx, &payment, &format!("payment:{payment_id}"), now)?;
-            let user = after_credit(tx, &payment, now, referral_bonus)?;
+            let user = after_credit(tx, &payment, now, referral)?;
             Ok(PaymentUpdate::Credited {
                 telegram_id,
                 amount: payment.amount,
@@ -310,7 +330,7 @@ pub(super) fn after_credit(
     tx: &rusqlite::Connection,
     payment: &Payment,
     now: i64,
-    referral_bonus: u32,
+    referral: super::referrals::Rule,
 ) -> Result<crate::model::User> {
     let telegram_id = payment.telegram_id;
     if let Some(code) = payment.discount_code.as_deref()
@@ -334,6 +354,6 @@ pub(super) fn after_credit(
         now,
     )?;
     // An invited user's first top-up rewards both, in this same transaction (told after the credit).
-    super::referrals::reward_first_topup(tx, telegram_id, referral_bonus, now)?;
+    super::referrals::reward_first_topup(tx, payment, referral, now)?;
     must_get_user(tx, telegram_id)
 }

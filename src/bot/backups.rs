@@ -19,7 +19,11 @@ const TICK: Duration = Duration::from_secs(60);
 
 /// Makes one compressed backup and sends it to every admin; returns what happened, for the log and
 /// for /backup's answer. The file is removed afterwards, sent or not.
-pub async fn send_to_admins(bot: &Bot, config: &Config, store: &Arc<Store>) -> Result<String> {
+pub async fn send_to_admins(
+    bot: &super::Tg,
+    config: &Config,
+    store: &Arc<Store>,
+) -> Result<String> {
     let source = store.path().to_path_buf();
     let gz = blocking(move || crate::db::compressed_backup(&source)).await?;
     let bytes = std::fs::metadata(&gz).map(|m| m.len()).unwrap_or(0);
@@ -73,7 +77,7 @@ async fn admin_lang(store: &Arc<Store>, admin: i64) -> Lang {
 /// Sends a backup whenever BACKUP_TO_ADMINS_HOURS have passed since the last one (at start when
 /// none was ever sent), until shutdown.
 pub async fn schedule(
-    bot: Bot,
+    bot: super::Tg,
     config: Arc<Config>,
     store: Arc<Store>,
     mut shutdown: watch::Receiver<bool>,

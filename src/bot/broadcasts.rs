@@ -24,7 +24,7 @@ const PROGRESS_EVERY: Duration = Duration::from_secs(3);
 const IDLE: Duration = Duration::from_secs(2);
 
 pub async fn run(
-    bot: Bot,
+    bot: super::Tg,
     store: Arc<Store>,
     wake: Arc<Notify>,
     mut shutdown: watch::Receiver<bool>,
@@ -82,7 +82,7 @@ pub async fn run(
 }
 
 /// One send and its outcome recorded; returns a pause when Telegram asked for one.
-async fn send_one(bot: &Bot, store: &Arc<Store>, send: &Send) -> Option<Duration> {
+async fn send_one(bot: &super::Tg, store: &Arc<Store>, send: &Send) -> Option<Duration> {
     let entities: Option<Vec<MessageEntity>> = send
         .entities
         .as_deref()
@@ -94,6 +94,25 @@ async fn send_one(bot: &Bot, store: &Arc<Store>, send: &Send) -> Option<Duration
     let now = crate::time::now();
     let (outcome, retry_at, pause) = match request.await {
         Ok(_) => ("sent", None, None),
+        // Telegram says this now and then of a chat that is there: retried like an outage, and
+        // only a failure in the end, never a mark that the user is gone.
+        Err(teloxide::RequestError::Api(teloxide::ApiError::ChatNotFound))
+            if send.attempts < MAX_ATTEMPTS =>
+        {
+            (
+                "pending",
+                Some(now + backoff(send.attempts.clamp(0, 30) as u32).as_secs() as i64),
+                None,
+            )
+        }
+        Err(teloxide::RequestError::Api(teloxide::ApiError::ChatNotFound)) => {
+            tracing::warn!(
+                user = send.telegram_id,
+                broadcast = send.broadcast_id,
+                "broadcast: chat not found after retries"
+            );
+            ("failed", None, None)
+        }
         Err(e) => match SendFailure::of(&e) {
             SendFailure::RetryAfter(wait) => (
                 "pending",
@@ -121,15 +140,23 @@ async fn send_one(bot: &Bot, store: &Arc<Store>, send: &Send) -> Option<Duration
 
 /// Edits each running broadcast's progress message (sending it first if there is none); with
 /// `finished`, also the summaries of broadcasts that just ended.
-async fn report(bot: &Bot, store: &Arc<Store>, finished: bool) {
+async fn report(bot: &super::Tg, store: &Arc<Store>, finished: bool) {
     let s = store.clone();
-    let running = blocking(move || s.running_broadcasts())
-        .await
-        .unwrap_or_default();
+    let running = match blocking(move || s.running_broadcasts()).await {
+        Ok(running) => running,
+        Err(e) => {
+            tracing::error!(error = %e, "broadcasts: reading their progress failed");
+            return;
+        }
+    };
     for (id, chat, message) in running {
         let s = store.clone();
-        let Ok(p) = blocking(move || s.broadcast_progress(id)).await else {
-            continue;
+        let p = match blocking(move || s.broadcast_progress(id)).await {
+            Ok(p) => p,
+            Err(e) => {
+                tracing::error!(broadcast = id, error = %e, "broadcasts: reading one's progress failed");
+                continue;
+            }
         };
         let lang = lang_of(store, chat).await;
         let text = texts::broadcast_progress(lang, id, p.sent, p.not_delivered, p.left);
@@ -139,9 +166,13 @@ async fn report(bot: &Bot, store: &Arc<Store>, finished: bool) {
         return;
     }
     let s = store.clone();
-    let done = blocking(move || s.finish_broadcasts())
-        .await
-        .unwrap_or_default();
+    let done = match blocking(move || s.finish_broadcasts()).await {
+        Ok(done) => done,
+        Err(e) => {
+            tracing::error!(error = %e, "broadcasts: closing finished ones failed; will retry");
+            return;
+        }
+    };
     for f in done {
         let p = f.progress;
         tracing::info!(
@@ -159,7 +190,7 @@ async fn report(bot: &Bot, store: &Arc<Store>, finished: bool) {
 }
 
 async fn show(
-    bot: &Bot,
+    bot: &super::Tg,
     store: &Arc<Store>,
     id: i64,
     chat: i64,

@@ -7,6 +7,7 @@ mod flows;
 mod keyboards;
 mod notices;
 mod turn;
+mod updates;
 
 use crate::actions::Action;
 use crate::billing::Billing;
@@ -22,7 +23,6 @@ use std::time::Duration;
 use teloxide::dispatching::dialogue::{Dialogue, Storage};
 use teloxide::dispatching::{HandlerExt, UpdateFilterExt, UpdateHandler};
 use teloxide::prelude::*;
-use teloxide::update_listeners::Polling;
 use teloxide::utils::command::BotCommands;
 use tokio::sync::watch;
 use turn::{Input, Turn};
@@ -123,9 +123,37 @@ pub struct Ctx {
     pub notices: Arc<tokio::sync::Notify>,
     /// Wakes the broadcast sender after an admin started one.
     pub broadcasts: Arc<tokio::sync::Notify>,
+    /// What happened a moment ago: double taps, 🔄 cool-downs.
+    pub recent: Arc<Recent>,
+}
+
+/// Keys seen recently, each with when: "has this happened within the last N seconds?". In memory:
+/// a restart forgets, which only lets one more press or question through.
+#[derive(Default)]
+pub struct Recent(std::sync::Mutex<std::collections::HashMap<String, std::time::Instant>>);
+
+impl Recent {
+    /// True, and remembered, when `key` was not seen within `window`; false when it was.
+    pub fn first_within(&self, key: &str, window: Duration) -> bool {
+        let now = std::time::Instant::now();
+        let mut seen = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        if seen.len() > 10_000 {
+            seen.retain(|_, at| now.duration_since(*at) < Duration::from_secs(60));
+        }
+        match seen.get(key) {
+            Some(at) if now.duration_since(*at) < window => false,
+            _ => {
+                seen.insert(key.to_string(), now);
+                true
+            }
+        }
+    }
 }
 
 pub type Dlg = Dialogue<State, DialogueStore>;
+/// The Bot API client every handler sends through: paced under Telegram's limits, waiting out a
+/// 429's `retry_after` instead of dropping the reply (SPEC §6).
+pub type Tg = crate::jobs::worker::Sender;
 type HandlerError = Box<dyn std::error::Error + Send + Sync>;
 type HandlerResult = std::result::Result<(), HandlerError>;
 
@@ -257,7 +285,7 @@ pub fn client(config: &Config) -> Result<Bot> {
     Ok(Bot::with_client(token.expose(), http).set_api_url(url))
 }
 
-const POLL_TIMEOUT: Duration = Duration::from_secs(25);
+use updates::POLL_TIMEOUT;
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 
 /// Runs the bot until `shutdown` flips: waits for Telegram with backoff (never panics when it is
@@ -339,21 +367,21 @@ pub async fn run(
     }
     let store = billing.store().clone();
     let scheduled_backups = tokio::spawn(backups::schedule(
-        bot.clone(),
+        sender.clone(),
         config.clone(),
         store.clone(),
         shutdown.clone(),
     ));
     let broadcasts_wake = Arc::new(tokio::sync::Notify::new());
     let broadcaster = tokio::spawn(broadcasts::run(
-        bot.clone(),
+        sender.clone(),
         store.clone(),
         broadcasts_wake.clone(),
         shutdown.clone(),
     ));
     let notices_wake = Arc::new(tokio::sync::Notify::new());
     let notices = tokio::spawn(deliver_notices(
-        sender,
+        sender.clone(),
         billing.clone(),
         config.clone(),
         notices_wake.clone(),
@@ -368,45 +396,15 @@ pub async fn run(
         jobs,
         notices: notices_wake,
         broadcasts: broadcasts_wake,
+        recent: Arc::new(Recent::default()),
     };
-    let mut dispatcher = Dispatcher::builder(bot.clone(), schema())
-        .dependencies(dptree::deps![ctx, Arc::new(DialogueStore(store))])
-        .default_handler(|update| async move {
-            tracing::debug!(id = ?update.id, "update not handled");
-        })
-        .error_handler(Arc::new(|e: HandlerError| {
-            tracing::warn!(error = %e, "handler failed");
-            Box::pin(async {}) as Pin<Box<dyn Future<Output = ()> + Send>>
-        }))
-        .build();
-    let token = dispatcher.shutdown_token();
-    let listener = Polling::builder(bot).timeout(POLL_TIMEOUT).build();
-    let errors = Arc::new(|e: teloxide::RequestError| async move {
-        tracing::warn!(error = %crate::telegram::describe(&e), "polling Telegram failed");
-    });
-    let stop = async move {
-        let _ = shutdown.changed().await;
-        // shutdown() refuses while the dispatcher is still starting.
-        let done = loop {
-            match token.shutdown() {
-                Ok(done) => break done,
-                Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
-            }
-        };
-        // Handlers in flight finish; a long poll still waiting on Telegram is cut after the grace time
-        // (its updates were not confirmed, so Telegram sends them again next start).
-        if tokio::time::timeout(SHUTDOWN_GRACE, done).await.is_err() {
-            tracing::warn!("the dispatcher did not stop within {SHUTDOWN_GRACE:?}; leaving it");
-        }
-    };
-    tokio::select! {
-        result = dispatcher.try_dispatch_with_listener(listener, errors) => {
-            if let Err(e) = result {
-                tracing::error!(error = %e, "the dispatcher could not start");
-            }
-        }
-        _ = stop => {}
-    }
+    let deps = dptree::deps![
+        sender.clone(),
+        me,
+        ctx,
+        Arc::new(DialogueStore(store.clone()))
+    ];
+    updates::run(sender, store, schema(), deps, SHUTDOWN_GRACE, shutdown).await;
     let _ = notices.await;
     let _ = broadcaster.await;
     scheduled_backups.abort();

@@ -39,45 +39,85 @@ pub async fn deliver_notices(
     }
 }
 
-async fn deliver_due(bot: &Sender, billing: &Billing, config: &Config) -> Result<()> {
+/// Notices due now, at most this many per pass.
+const BATCH: u32 = 500;
+
+/// Delivers what is due: each user's notices in order, different users' side by side (the paced
+/// sender keeps the whole under Telegram's limits), so one chat's one-a-second pace holds up nobody
+/// else's credited message.
+async fn deliver_due(bot: &Sender, billing: &Billing, config: &Arc<Config>) -> Result<()> {
     let store = billing.store().clone();
-    let notices = blocking(move || store.due_notices(50)).await?;
+    let notices = blocking(move || store.due_notices(BATCH)).await?;
+    let mut chats: Vec<Vec<Notice>> = Vec::new();
+    let mut index = std::collections::HashMap::new();
     for n in notices {
-        let b = billing.clone();
-        let id = n.telegram_id;
-        let user_lang = blocking(move || b.user(id))
-            .await?
-            .map(|u| Lang::of(u.language_code.as_deref()));
-        let lang = user_lang.unwrap_or(Lang::Ru);
-        let offer = match n.kind.as_str() {
-            "topup_credited" => held_offer(billing, n.telegram_id, lang).await?,
-            _ => None,
-        };
-        let outcome = send(bot, &n, lang, offer).await;
-        let now = crate::time::now();
-        let expired = now - n.created_at >= config.delivery_timeout_secs as i64;
-        let store = billing.store().clone();
-        let nid = n.id;
-        let next = match outcome {
-            Ok(()) => Next::Sent,
-            Err(SendFailure::RetryAfter(wait)) => Next::RetryAt(now + wait.as_secs().max(1) as i64),
-            Err(SendFailure::Transient(why)) => {
-                tracing::warn!(notice = n.id, user = n.telegram_id, error = %why, "notice not delivered; will retry");
-                Next::RetryAt(now + backoff(n.attempts.clamp(0, 30) as u32).as_secs() as i64)
-            }
-            Err(SendFailure::Gone(why) | SendFailure::Rejected(why)) => {
-                tracing::warn!(notice = n.id, user = n.telegram_id, error = %why, "notice cannot be delivered; given up");
-                Next::GiveUp
-            }
-        };
-        blocking(move || match next {
-            Next::Sent => store.notice_sent(nid),
-            Next::RetryAt(_) if expired => store.give_up_notice(nid),
-            Next::RetryAt(at) => store.retry_notice_at(nid, at),
-            Next::GiveUp => store.give_up_notice(nid),
-        })
-        .await?;
+        let lane = *index.entry(n.telegram_id).or_insert_with(|| {
+            chats.push(Vec::new());
+            chats.len() - 1
+        });
+        chats[lane].push(n);
     }
+    let mut lanes = tokio::task::JoinSet::new();
+    for list in chats {
+        let (bot, billing, config) = (bot.clone(), billing.clone(), config.clone());
+        lanes.spawn(async move {
+            for n in list {
+                deliver_one(&bot, &billing, &config, n).await?;
+            }
+            Ok::<(), crate::error::Error>(())
+        });
+    }
+    let mut failure = None;
+    while let Some(joined) = lanes.join_next().await {
+        match joined {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => failure = Some(e),
+            Err(e) => {
+                failure = Some(crate::error::Error::Database(format!(
+                    "a notice lane failed: {e}"
+                )))
+            }
+        }
+    }
+    failure.map_or(Ok(()), Err)
+}
+
+/// One notice: sent, retried later, or given up, and recorded so.
+async fn deliver_one(bot: &Sender, billing: &Billing, config: &Config, n: Notice) -> Result<()> {
+    let b = billing.clone();
+    let id = n.telegram_id;
+    let user_lang = blocking(move || b.user(id))
+        .await?
+        .map(|u| Lang::of(u.language_code.as_deref()));
+    let lang = user_lang.unwrap_or(Lang::Ru);
+    let offer = match n.kind.as_str() {
+        "topup_credited" => held_offer(billing, n.telegram_id, lang).await?,
+        _ => None,
+    };
+    let outcome = send(bot, &n, lang, offer).await;
+    let now = crate::time::now();
+    let expired = now - n.created_at >= config.delivery_timeout_secs as i64;
+    let store = billing.store().clone();
+    let nid = n.id;
+    let next = match outcome {
+        Ok(()) => Next::Sent,
+        Err(SendFailure::RetryAfter(wait)) => Next::RetryAt(now + wait.as_secs().max(1) as i64),
+        Err(SendFailure::Transient(why)) => {
+            tracing::warn!(notice = n.id, user = n.telegram_id, error = %why, "notice not delivered; will retry");
+            Next::RetryAt(now + backoff(n.attempts.clamp(0, 30) as u32).as_secs() as i64)
+        }
+        Err(SendFailure::Gone(why) | SendFailure::Rejected(why)) => {
+            tracing::warn!(notice = n.id, user = n.telegram_id, error = %why, "notice cannot be delivered; given up");
+            Next::GiveUp
+        }
+    };
+    blocking(move || match next {
+        Next::Sent => store.notice_sent(nid),
+        Next::RetryAt(_) if expired => store.give_up_notice(nid),
+        Next::RetryAt(at) => store.retry_notice_at(nid, at),
+        Next::GiveUp => store.give_up_notice(nid),
+    })
+    .await?;
     Ok(())
 }
 

@@ -12,11 +12,13 @@ use crate::texts::{self, Lang};
 use std::future::Future;
 use teloxide::payloads::SendMessageSetters;
 use teloxide::prelude::*;
-use teloxide::types::{ChatId, InlineKeyboardMarkup, PhotoSize, ReplyMarkup, User as TgUser};
+use teloxide::types::{
+    ChatId, InlineKeyboardMarkup, PhotoSize, ReplyMarkup, Update, User as TgUser,
+};
 
 #[derive(Clone)]
 pub struct Turn {
-    pub bot: Bot,
+    pub bot: super::Tg,
     pub dlg: Dlg,
     pub ctx: Ctx,
     pub chat: ChatId,
@@ -29,6 +31,9 @@ pub struct Turn {
     pub origin: Option<i32>,
     /// A button press: navigation edits the message the button was on instead of sending another.
     pub pressed: bool,
+    /// The Telegram update this turn answers: after a crash it runs again, and what it creates
+    /// outside (a payment at YooKassa) is keyed by it so that the rerun finds, not repeats, it.
+    pub update_id: i64,
     /// This update is the user's first contact with the bot (their row is new, or was made by the
     /// CLI before they ever wrote): the one moment an invite link can tie them to an inviter.
     pub first_contact: bool,
@@ -38,9 +43,15 @@ impl Turn {
     /// The turn for a message from a person (not a bot, not an anonymous channel post). The user is
     /// created on first contact; if the database cannot do that, the user is told and the update
     /// goes no further.
-    pub async fn of_message(bot: Bot, msg: Message, dlg: Dlg, ctx: Ctx) -> Option<Turn> {
+    pub async fn of_message(
+        bot: super::Tg,
+        update: Update,
+        msg: Message,
+        dlg: Dlg,
+        ctx: Ctx,
+    ) -> Option<Turn> {
         let from = msg.from.as_ref().filter(|f| !f.is_bot)?;
-        Turn::of(bot, dlg, ctx, msg.chat.id, from, Some(msg.id.0))
+        Turn::of(bot, dlg, ctx, msg.chat.id, from, Some(msg.id.0), &update)
             .await
             .map(|t| Turn {
                 pressed: false,
@@ -50,12 +61,20 @@ impl Turn {
 
     /// The turn for a button press. The endpoint answers the press (stopping its spinner); a press
     /// that gets no turn is answered here.
-    pub async fn of_callback(bot: Bot, q: CallbackQuery, dlg: Dlg, ctx: Ctx) -> Option<Turn> {
+    pub async fn of_callback(
+        bot: super::Tg,
+        update: Update,
+        q: CallbackQuery,
+        dlg: Dlg,
+        ctx: Ctx,
+    ) -> Option<Turn> {
         // A press on a message we can no longer see (an inline message) has no chat to answer in.
         let turn = match q.message.as_ref().map(|m| (m.chat().id, m.id().0)) {
-            Some((chat, origin)) => Turn::of(bot.clone(), dlg, ctx, chat, &q.from, Some(origin))
-                .await
-                .map(|t| Turn { pressed: true, ..t }),
+            Some((chat, origin)) => {
+                Turn::of(bot.clone(), dlg, ctx, chat, &q.from, Some(origin), &update)
+                    .await
+                    .map(|t| Turn { pressed: true, ..t })
+            }
             None => None,
         };
         if turn.is_none() {
@@ -65,12 +84,13 @@ impl Turn {
     }
 
     async fn of(
-        bot: Bot,
+        bot: super::Tg,
         dlg: Dlg,
         ctx: Ctx,
         chat: ChatId,
         from: &TgUser,
         origin: Option<i32>,
+        update: &Update,
     ) -> Option<Turn> {
         let lang = Lang::of(from.language_code.as_deref());
         match who(&ctx, from).await {
@@ -84,6 +104,7 @@ impl Turn {
                 first_name: from.first_name.chars().take(64).collect(),
                 origin,
                 pressed: false,
+                update_id: i64::from(update.id.0),
                 first_contact,
             }),
             Err(e) => {
@@ -144,9 +165,20 @@ impl Turn {
             let edit = self
                 .bot
                 .edit_message_text(self.chat, teloxide::types::MessageId(id), text.clone())
-                .reply_markup(markup.clone())
-                .await;
-            match edit {
+                .reply_markup(markup.clone());
+            // Edits are not paced by the sender: a 429 is waited out here, a few times.
+            let mut result = edit.send_ref().await;
+            for _ in 0..3 {
+                match &result {
+                    Err(teloxide::RequestError::RetryAfter(s)) => {
+                        tokio::time::sleep(s.duration().min(std::time::Duration::from_secs(30)))
+                            .await;
+                        result = edit.send_ref().await;
+                    }
+                    _ => break,
+                }
+            }
+            match result {
                 Ok(_) => return Ok(()),
                 // The same screen pressed again: it is already shown.
                 Err(e) if e.to_string().contains("message is not modified") => return Ok(()),
@@ -183,16 +215,13 @@ async fn who(ctx: &Ctx, from: &TgUser) -> Result<(User, bool)> {
     let (username, lang) = (from.username.clone(), from.language_code.clone());
     let billing = ctx.billing.clone();
     blocking(move || {
-        let before = billing.user(id)?;
-        let first = before.is_none_or(|u| u.username.is_none() && u.language_code.is_none());
-        let user = billing.ensure_user(
+        billing.contact(
             id,
-            Some(Profile {
+            Profile {
                 username: username.as_deref(),
                 language_code: lang.as_deref(),
-            }),
-        )?;
-        Ok((user, first))
+            },
+        )
     })
     .await
 }

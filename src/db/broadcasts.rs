@@ -11,7 +11,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 /// Who gets a broadcast: users who have written to the bot (a bot cannot start a chat) and have not
 /// blocked it; with `only_paying`, those with a credited top-up.
 const RECIPIENTS: &str = "SELECT u.telegram_id FROM users u
-     WHERE u.blocked_at IS NULL AND (u.language_code IS NOT NULL OR u.username IS NOT NULL)
+     WHERE u.blocked_at IS NULL AND u.first_update_at IS NOT NULL
        AND (?1 = 0 OR EXISTS (SELECT 1 FROM ledger l WHERE l.telegram_id = u.telegram_id AND l.kind = 'topup'))";
 
 /// One send to make.

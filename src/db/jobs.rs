@@ -143,6 +143,9 @@ pub struct NewJob {
     pub input: String,
     /// Unix time after which the job fails and is refunded.
     pub deadline_at: i64,
+    /// The Telegram update that asked for it: the same update run again after a crash finds this
+    /// job instead of queuing (and charging) another.
+    pub update_id: Option<i64>,
 }
 
 /// A job as the worker sees it.
@@ -214,11 +217,22 @@ pub fn insert(
 ) -> Result<i64> {
     conn.execute(
         "INSERT INTO jobs (operation_id, telegram_id, chat_id, kind, input, status, deadline_at, next_run_at,
-                           created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, 'queued', ?6, ?7, ?7, ?7)",
-        params![operation_id, telegram_id, job.chat_id, kind, job.input, job.deadline_at, now],
+                           created_at, updated_at, update_id)
+         VALUES (?1, ?2, ?3, ?4, ?5, 'queued', ?6, ?7, ?7, ?7, ?8)",
+        params![operation_id, telegram_id, job.chat_id, kind, job.input, job.deadline_at, now, job.update_id],
     )?;
     Ok(conn.last_insert_rowid())
+}
+
+/// The job an update already queued, if any.
+pub fn by_update(conn: &Connection, telegram_id: i64, update_id: i64) -> Result<Option<i64>> {
+    Ok(conn
+        .query_row(
+            "SELECT id FROM jobs WHERE telegram_id = ?1 AND update_id = ?2",
+            params![telegram_id, update_id],
+            |r| r.get(0),
+        )
+        .optional()?)
 }
 
 /// Remembers the "accepted" message, which the worker edits as the job moves.

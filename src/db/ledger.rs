@@ -106,8 +106,50 @@ pub fn append(conn: &Connection, entry: &Entry<'_>, now: i64) -> Result<bool> {
         return Ok(false);
     }
     super::users::apply_deltas(conn, entry.telegram_id, entry.amount.0, entry.free_ops, now)?;
+    if entry.amount.is_positive() {
+        pay_debt(conn, entry, now)?;
+    }
     Ok(true)
 }
+
+/// A credit to a user who owes (a provider refunded a top-up the balance no longer covered) pays
+/// the debt first: a row keyed `debt:<the credit's key>` takes what it can, in the same transaction.
+fn pay_debt(conn: &Connection, credit: &Entry<'_>, now: i64) -> Result<()> {
+    let debt: i64 = conn.query_row(
+        "SELECT debt FROM balances WHERE telegram_id = ?1",
+        [credit.telegram_id],
+        |r| r.get(0),
+    )?;
+    let paid = debt.min(credit.amount.0);
+    if paid <= 0 {
+        return Ok(());
+    }
+    let key = format!("{DEBT_PREFIX}{}", credit.key);
+    let appended = conn.execute(
+        "INSERT INTO ledger (telegram_id, kind, amount, free_ops, idempotency_key, reason, created_at)
+         VALUES (?1, 'adjustment', ?2, 0, ?3, ?4, ?5)
+         ON CONFLICT (idempotency_key) DO NOTHING",
+        params![credit.telegram_id, -paid, key, DEBT_REASON, now],
+    )?;
+    if appended == 1 {
+        super::users::apply_deltas(conn, credit.telegram_id, -paid, 0, now)?;
+        super::users::add_debt(conn, credit.telegram_id, -paid, now)?;
+    }
+    Ok(())
+}
+
+/// Records a debt of `amount` (what a refund could not take from the balance).
+pub fn add_debt(conn: &Connection, telegram_id: i64, amount: Kopecks, now: i64) -> Result<()> {
+    if amount.is_positive() {
+        super::users::add_debt(conn, telegram_id, amount.0, now)?;
+    }
+    Ok(())
+}
+
+/// Keys of the rows that pay a debt: `debt:<the key of the credit that paid it>`.
+pub const DEBT_PREFIX: &str = "debt:";
+/// The reason the history shows for a row that pays a debt.
+pub const DEBT_REASON: &str = "debt of a refunded top-up";
 
 /// A ledger row as history shows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -159,6 +201,25 @@ pub fn breaches(conn: &Connection) -> Result<Vec<String>> {
           WHERE u.free_operations_left != coalesce(l.s, 0)",
         "SELECT 'user ' || telegram_id || ': negative balance ' || kopecks FROM balances WHERE kopecks < 0",
         "SELECT 'user ' || telegram_id || ': negative free operations' FROM users WHERE free_operations_left < 0",
+        // A debt is what refunds could not take, less what later credits paid of it.
+        "SELECT 'user ' || b.telegram_id || ': debt ' || b.debt || ' kopecks but refunds left '
+                || (coalesce(p.s, 0) + coalesce(l.s, 0))
+           FROM balances b
+           LEFT JOIN (SELECT telegram_id, sum(refund_shortfall) s FROM payments GROUP BY telegram_id) p
+             ON p.telegram_id = b.telegram_id
+           LEFT JOIN (SELECT telegram_id, sum(amount) s FROM ledger WHERE idempotency_key LIKE 'debt:%'
+                       GROUP BY telegram_id) l ON l.telegram_id = b.telegram_id
+          WHERE b.debt != coalesce(p.s, 0) + coalesce(l.s, 0) OR b.debt < 0",
+        // A refund takes back the credit once: held or done, its rows sum to the credit less any
+        // shortfall; released or never asked, to nothing.
+        "SELECT 'payment ' || p.id || ': refund rows sum to ' || coalesce(l.s, 0) || ' with refund state '
+                || coalesce(p.refund_state, 'none')
+           FROM payments p
+           LEFT JOIN (SELECT payment_id, sum(amount) s FROM ledger
+                       WHERE idempotency_key LIKE 'refund:%' OR idempotency_key LIKE 'refund-release:%'
+                       GROUP BY payment_id) l ON l.payment_id = p.id
+          WHERE coalesce(l.s, 0) != CASE WHEN p.refund_state IS NULL THEN 0
+                                         ELSE p.refund_shortfall - p.amount END",
         "SELECT 'user ' || telegram_id || ': no balance row' FROM users
           WHERE telegram_id NOT IN (SELECT telegram_id FROM balances)",
         // A payment is credited at most once, only when succeeded, and exactly its amount.
@@ -229,6 +290,13 @@ pub fn attention(conn: &Connection) -> Result<Vec<String>> {
               AND (j.status IN ('done', 'failed')
                    OR (j.status != 'delivering' AND j.deadline_at < unixepoch() - 600)
                    OR (j.status = 'delivering' AND coalesce(j.delivery_deadline_at, 0) < unixepoch() - 600))",
+            "SELECT 'user ' || telegram_id || ': owes ' || printf('%.2f', debt / 100.0)
+                  || ' ₽ of a refunded top-up the balance no longer covered; their next credits pay it first'
+             FROM balances WHERE debt > 0",
+            "SELECT 'payment ' || id || ' (user ' || telegram_id || '): refund held for '
+                  || ((unixepoch() - updated_at) / 60) || ' min, the provider has not finished it; '
+                  || 'the running bot keeps asking (or run `media-lab reconcile`)'
+             FROM payments WHERE refund_state = 'refunding' AND updated_at < unixepoch() - 600",
             "SELECT 'notification ' || id || ' (YooKassa ' || yookassa_id || ', ' || event || '): not processed for '
                   || ((unixepoch() - received_at) / 60) || ' min; the processor retries it while `run` is running'
              FROM payment_notifications WHERE processed_at IS NULL AND received_at < unixepoch() - 600",

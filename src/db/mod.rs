@@ -14,6 +14,7 @@ pub mod operations;
 pub mod payments;
 pub mod promo;
 pub mod stats;
+pub mod updates;
 pub mod users;
 
 use crate::error::{Error, Result};
@@ -226,7 +227,13 @@ pub fn backup(source: &Path, dest: &Path) -> Result<()> {
 /// another disk's /tmp: the copy is as private as the database): for sending to the admins. The
 /// caller removes the file once it is sent.
 pub fn compressed_backup(source: &Path) -> Result<PathBuf> {
-    let stamp = crate::time::datetime_of(crate::time::now()).replace(':', "");
+    // The time for people, a random tail so two backups in one second (two admins' /backup) never
+    // share a file — nor delete each other's on an error.
+    let stamp = format!(
+        "{}-{}",
+        crate::time::datetime_of(crate::time::now()).replace(':', ""),
+        &crate::ids::random_id("")?[..8]
+    );
     let plain = source.with_file_name(format!(".media_lab-{stamp}.db"));
     backup(source, &plain)?;
     let gz = source.with_file_name(format!("media_lab-{stamp}.db.gz"));

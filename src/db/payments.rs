@@ -12,6 +12,16 @@ impl Store {
         self.read(|c| get(c, id))
     }
 
+    /// A `refund.*` notification names this refund: its payment is asked about at once.
+    pub fn refund_check_now(&self, refund_id: &str) -> Result<Option<String>> {
+        self.write(|tx| refund_check_now(tx, refund_id, now()))
+    }
+
+    /// A payment by our id, YooKassa's id or Telegram's charge id.
+    pub fn find_payment(&self, any_id: &str) -> Result<Option<Payment>> {
+        self.read(|c| find(c, any_id))
+    }
+
     pub fn payment_by_yookassa_id(&self, yookassa_id: &str) -> Result<Option<Payment>> {
         self.read(|c| by_yookassa_id(c, yookassa_id))
     }
@@ -106,6 +116,62 @@ pub struct Payment {
     pub provider: String,
     /// Telegram's charge id of a paid Stars payment.
     pub charge_id: Option<String>,
+    /// Where a refund of this top-up stands.
+    pub refund: Refund,
+}
+
+/// A top-up's refund (SPEC §4): held while the provider is asked, then done or released.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Refund {
+    pub state: Option<RefundState>,
+    /// The provider's refund id (YooKassa), followed while pending.
+    pub provider_id: Option<String>,
+    /// Holds taken so far: each has its own ledger keys.
+    pub attempts: i64,
+    /// What a refund the provider made on its own could not take from the balance (a debt).
+    pub shortfall: Kopecks,
+}
+
+/// `refunding` while the credit is held, `refunded` once the provider confirmed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RefundState {
+    Refunding,
+    Refunded,
+}
+
+impl RefundState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RefundState::Refunding => "refunding",
+            RefundState::Refunded => "refunded",
+        }
+    }
+
+    fn parse(s: &str) -> rusqlite::Result<RefundState> {
+        match s {
+            "refunding" => Ok(RefundState::Refunding),
+            "refunded" => Ok(RefundState::Refunded),
+            other => Err(rusqlite::Error::FromSqlConversionFailure(
+                0,
+                rusqlite::types::Type::Text,
+                format!("unknown refund state {other:?}").into(),
+            )),
+        }
+    }
+}
+
+/// The ledger key of the `attempt`-th hold of a refund (the first keeps 0.2's `refund:<id>`).
+pub fn refund_key(payment_id: &str, attempt: i64) -> String {
+    if attempt <= 1 {
+        format!("refund:{payment_id}")
+    } else {
+        format!("refund:{payment_id}:{attempt}")
+    }
+}
+
+/// The ledger key of giving back the `attempt`-th hold when the provider said no.
+pub fn release_key(payment_id: &str, attempt: i64) -> String {
+    format!("refund-release:{payment_id}:{attempt}")
 }
 
 impl Payment {
@@ -134,6 +200,7 @@ impl Payment {
             created_at: now,
             provider: provider.to_string(),
             charge_id: None,
+            refund: Refund::default(),
         }
     }
 
@@ -145,23 +212,31 @@ impl Payment {
 
 const COLUMNS: &str =
     "id, telegram_id, amount, charge_amount, currency, discount_code, discount_percent,
-        yookassa_id, confirmation_url, status, created_at, provider, charge_id";
+        yookassa_id, confirmation_url, status, created_at, provider, charge_id,
+        refund_state, refund_id, refund_attempts, refund_shortfall";
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<Payment> {
+    let state: Option<String> = r.get("refund_state")?;
     Ok(Payment {
-        id: r.get(0)?,
-        telegram_id: r.get(1)?,
-        amount: Kopecks(r.get(2)?),
-        charge_amount: Kopecks(r.get(3)?),
-        currency: r.get(4)?,
-        discount_code: r.get(5)?,
-        discount_percent: r.get(6)?,
-        yookassa_id: r.get(7)?,
-        confirmation_url: r.get(8)?,
-        status: r.get(9)?,
-        created_at: r.get(10)?,
-        provider: r.get(11)?,
-        charge_id: r.get(12)?,
+        id: r.get("id")?,
+        telegram_id: r.get("telegram_id")?,
+        amount: Kopecks(r.get("amount")?),
+        charge_amount: Kopecks(r.get("charge_amount")?),
+        currency: r.get("currency")?,
+        discount_code: r.get("discount_code")?,
+        discount_percent: r.get("discount_percent")?,
+        yookassa_id: r.get("yookassa_id")?,
+        confirmation_url: r.get("confirmation_url")?,
+        status: r.get("status")?,
+        created_at: r.get("created_at")?,
+        provider: r.get("provider")?,
+        charge_id: r.get("charge_id")?,
+        refund: Refund {
+            state: state.as_deref().map(RefundState::parse).transpose()?,
+            provider_id: r.get("refund_id")?,
+            attempts: r.get("refund_attempts")?,
+            shortfall: Kopecks(r.get("refund_shortfall")?),
+        },
     })
 }
 
@@ -263,7 +338,7 @@ pub fn due(conn: &Connection, now: i64, limit: u32) -> Result<Vec<Due>> {
     let rows = stmt.query_map(params![now, limit], |r| {
         Ok(Due {
             payment: from_row(r)?,
-            check_attempts: r.get(13)?,
+            check_attempts: r.get("check_attempts")?,
         })
     })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
@@ -306,7 +381,7 @@ pub fn stuck_created(
           ORDER BY created_at LIMIT ?3"
     ))?;
     let rows = stmt.query_map(params![older_than, newer_than, limit], |r| {
-        Ok((from_row(r)?, r.get(13)?))
+        Ok((from_row(r)?, r.get("create_request")?))
     })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
@@ -353,11 +428,87 @@ pub fn by_charge_id(conn: &Connection, charge_id: &str) -> Result<Option<Payment
 }
 
 /// Records that a credited payment was given back; false if it already was.
-pub fn set_refunded(conn: &Connection, id: &str, now: i64) -> Result<bool> {
+/// Takes the `attempt`-th hold of a refund: `refunding`, checked again at `check_at`. False when a
+/// refund is already held or done (two refunds of one payment are one).
+pub fn hold_refund(
+    conn: &Connection,
+    id: &str,
+    attempt: i64,
+    check_at: i64,
+    now: i64,
+) -> Result<bool> {
     Ok(conn.execute(
-        "UPDATE payments SET refunded_at = ?2, updated_at = ?2 WHERE id = ?1 AND refunded_at IS NULL",
+        "UPDATE payments SET refund_state = 'refunding', refund_attempts = ?2, refund_check_at = ?3,
+                updated_at = ?4
+          WHERE id = ?1 AND refund_state IS NULL",
+        params![id, attempt, check_at, now],
+    )? == 1)
+}
+
+/// The refund is done: `refunded`, with the provider's refund id when known and what the balance
+/// could not cover. False when it was done before.
+pub fn set_refunded(
+    conn: &Connection,
+    id: &str,
+    refund_id: Option<&str>,
+    shortfall: Kopecks,
+    now: i64,
+) -> Result<bool> {
+    Ok(conn.execute(
+        "UPDATE payments SET refund_state = 'refunded', refunded_at = ?2, updated_at = ?2,
+                refund_id = coalesce(?3, refund_id), refund_shortfall = ?4, refund_check_at = NULL
+          WHERE id = ?1 AND refund_state IS NOT 'refunded'",
+        params![id, now, refund_id, shortfall.0],
+    )? == 1)
+}
+
+/// The provider said no: the hold is gone, the payment may be refunded again later.
+pub fn clear_refund(conn: &Connection, id: &str, now: i64) -> Result<bool> {
+    Ok(conn.execute(
+        "UPDATE payments SET refund_state = NULL, refund_check_at = NULL, updated_at = ?2
+          WHERE id = ?1 AND refund_state = 'refunding'",
         params![id, now],
     )? == 1)
+}
+
+/// A held refund's provider id (once the provider made it) and its next check.
+pub fn follow_refund(
+    conn: &Connection,
+    id: &str,
+    refund_id: Option<&str>,
+    check_at: i64,
+    now: i64,
+) -> Result<()> {
+    conn.execute(
+        "UPDATE payments SET refund_id = coalesce(?2, refund_id), refund_check_at = ?3, updated_at = ?4
+          WHERE id = ?1 AND refund_state = 'refunding'",
+        params![id, refund_id, check_at, now],
+    )?;
+    Ok(())
+}
+
+/// Held refunds whose next check is due (provider answer pending or unknown).
+pub fn refunds_due(conn: &Connection, now: i64, limit: u32) -> Result<Vec<Payment>> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT {COLUMNS} FROM payments
+          WHERE refund_state = 'refunding' AND coalesce(refund_check_at, 0) <= ?1
+          ORDER BY refund_check_at LIMIT ?2"
+    ))?;
+    let rows = stmt.query_map(params![now, limit], from_row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Brings a held refund's next check forward (a `refund.*` notification names it). Returns its
+/// payment's id when there is one.
+pub fn refund_check_now(conn: &Connection, refund_id: &str, now: i64) -> Result<Option<String>> {
+    Ok(conn
+        .query_row(
+            "UPDATE payments SET refund_check_at = ?2
+              WHERE refund_id = ?1 AND refund_state = 'refunding' RETURNING id",
+            params![refund_id, now],
+            |r| r.get(0),
+        )
+        .optional()?)
 }
 
 pub fn refunded_at(conn: &Connection, id: &str) -> Result<Option<i64>> {

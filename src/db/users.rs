@@ -7,20 +7,49 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 
 const SELECT: &str =
     "SELECT u.telegram_id, u.username, u.language_code, b.kopecks, u.free_operations_left,
-        u.has_free_access, u.pending_discount_code, u.created_at
+        u.has_free_access, u.pending_discount_code, u.created_at, b.debt, u.first_update_at, u.blocked_at
     FROM users u JOIN balances b ON b.telegram_id = u.telegram_id";
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<User> {
     Ok(User {
-        telegram_id: r.get(0)?,
-        username: r.get(1)?,
-        language_code: r.get(2)?,
-        balance: Kopecks(r.get(3)?),
-        free_operations_left: r.get(4)?,
-        has_free_access: r.get(5)?,
-        pending_discount_code: r.get(6)?,
-        created_at: r.get(7)?,
+        telegram_id: r.get("telegram_id")?,
+        username: r.get("username")?,
+        language_code: r.get("language_code")?,
+        balance: Kopecks(r.get("kopecks")?),
+        free_operations_left: r.get("free_operations_left")?,
+        has_free_access: r.get("has_free_access")?,
+        pending_discount_code: r.get("pending_discount_code")?,
+        created_at: r.get("created_at")?,
+        debt: Kopecks(r.get("debt")?),
+        first_update_at: r.get("first_update_at")?,
+        blocked_at: r.get("blocked_at")?,
     })
+}
+
+/// Records the user's first update ever (their first contact); true when this is it.
+pub fn record_first_update(conn: &Connection, telegram_id: i64, now: i64) -> Result<bool> {
+    Ok(conn.execute(
+        "UPDATE users SET first_update_at = ?2 WHERE telegram_id = ?1 AND first_update_at IS NULL",
+        params![telegram_id, now],
+    )? == 1)
+}
+
+/// The user writes again: a broadcast may reach them again.
+pub fn clear_blocked(conn: &Connection, telegram_id: i64) -> Result<()> {
+    conn.execute(
+        "UPDATE users SET blocked_at = NULL WHERE telegram_id = ?1 AND blocked_at IS NOT NULL",
+        [telegram_id],
+    )?;
+    Ok(())
+}
+
+/// Changes the user's unpaid debt by `delta` (a shortfall adds, a repayment row subtracts).
+pub(super) fn add_debt(conn: &Connection, telegram_id: i64, delta: i64, now: i64) -> Result<()> {
+    conn.execute(
+        "UPDATE balances SET debt = debt + ?2, updated_at = ?3 WHERE telegram_id = ?1",
+        params![telegram_id, delta, now],
+    )?;
+    Ok(())
 }
 
 pub fn get(conn: &Connection, telegram_id: i64) -> Result<Option<User>> {

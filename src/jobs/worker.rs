@@ -239,15 +239,27 @@ impl Worker {
                     } else {
                         let reason = row.error.clone().unwrap_or_else(|| "job failed".into());
                         let store = self.billing.store().clone();
-                        let job = blocking(move || store.job(row.job_id)).await.ok().flatten();
-                        if let Some(job) = job {
-                            tracing::info!(
-                                job = job.id,
+                        match blocking(move || store.job(row.job_id)).await {
+                            Ok(Some(job)) => {
+                                tracing::info!(
+                                    job = job.id,
+                                    operation = row.operation_id,
+                                    "sweeper: refunding a failed job left charged"
+                                );
+                                self.fail(&job, Failure::new(JobFailure::Service, reason))
+                                    .await;
+                            }
+                            Ok(None) => tracing::error!(
+                                job = row.job_id,
                                 operation = row.operation_id,
-                                "sweeper: refunding a failed job left charged"
-                            );
-                            self.fail(&job, Failure::new(JobFailure::Service, reason))
-                                .await;
+                                "sweeper: a charged operation's job is gone; `check` lists it"
+                            ),
+                            // Left charged: the next sweep tries again.
+                            Err(e) => tracing::error!(
+                                job = row.job_id,
+                                error = %e,
+                                "sweeper: reading a failed job for its refund failed; will retry"
+                            ),
                         }
                     }
                 }

@@ -75,6 +75,22 @@ async fn webhook(ctx: &Context, inbox: &Inbox, peer: IpAddr, request: Request<In
             "test notification for a live shop\n",
         );
     }
+    if n.event.starts_with("refund.") {
+        // A hint only: the refund is fetched from the API by the follower, which this wakes.
+        let (store, id) = (ctx.store.clone(), n.object_id.clone());
+        return match crate::db::blocking(move || store.refund_check_now(&id)).await {
+            Ok(found) => {
+                if found.is_some() {
+                    ctx.payments.wake();
+                }
+                outcome(ctx, "accepted", 200, "ok\n")
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "webhook: a refund notification could not be recorded");
+                outcome(ctx, "error", 500, "try again\n")
+            }
+        };
+    }
     if !n.is_about_payment() {
         return outcome(ctx, "ignored", 200, "ok\n");
     }

@@ -33,6 +33,12 @@ const CHECKS_IN_FLIGHT: usize = 8;
 const RESEND_AFTER_SECS: i64 = 120;
 /// YooKassa keeps an Idempotence-Key for 24 hours; stay inside that window.
 const KEY_WINDOW_SECS: i64 = 23 * 3600;
+/// Each Stars pass looks back this far before its last checkpoint: an overlap, since crediting twice
+/// is impossible and missing one is not.
+const STARS_OVERLAP_SECS: i64 = 3600;
+/// A first Stars pass (no checkpoint yet) looks back this far.
+const STARS_FIRST_LOOK_SECS: i64 = 7 * 86_400;
+
 /// How often the processor looks for due payments when nothing wakes it.
 const TICK: Duration = Duration::from_secs(5);
 
@@ -54,6 +60,8 @@ pub struct Payments {
     api: Option<Arc<YooKassa>>,
     metrics: Arc<Metrics>,
     wake: Arc<Notify>,
+    /// The Bot API client, in the running bot: Stars refunds and the Stars reconciler use it.
+    bot: Option<teloxide::Bot>,
 }
 
 impl Payments {
@@ -64,7 +72,16 @@ impl Payments {
             config,
             metrics,
             wake: Arc::new(Notify::new()),
+            bot: None,
         })
+    }
+
+    /// The same, with the Bot API client for what Stars needs (refunds, the Stars reconciler).
+    pub fn with_bot(self, bot: teloxide::Bot) -> Payments {
+        Payments {
+            bot: Some(bot),
+            ..self
+        }
     }
 
     pub fn is_configured(&self) -> bool {
@@ -92,12 +109,40 @@ impl Payments {
         amount: Kopecks,
         return_url: &str,
     ) -> Result<StartedTopup> {
+        self.start_topup_as(telegram_id, amount, return_url, None)
+            .await
+    }
+
+    /// `start_topup` with the draft's id chosen by the caller: the bot derives it from the update
+    /// that asked, so the same update run again after a crash finds its draft (and YooKassa, asked
+    /// with the same Idempotence-Key, its payment) instead of making a second one.
+    pub async fn start_topup_as(
+        &self,
+        telegram_id: i64,
+        amount: Kopecks,
+        return_url: &str,
+        draft_id: Option<String>,
+    ) -> Result<StartedTopup> {
         let api = self
             .api
             .clone()
             .ok_or_else(|| Error::invalid("payments are not configured"))?;
         let billing = self.billing.clone();
-        let new = blocking(move || billing.create_payment(telegram_id, amount)).await?;
+        let new = blocking(move || match draft_id {
+            Some(id) => match billing.store().payment(&id)? {
+                Some(p) if p.telegram_id == telegram_id && p.amount == amount && !p.is_final() => {
+                    Ok(crate::billing::NewPayment {
+                        payment: p,
+                        dropped_code: None,
+                        held_by: None,
+                    })
+                }
+                Some(_) => Err(Error::invalid(format!("payment {id} exists already"))),
+                None => billing.create_payment_as(telegram_id, amount, Some(id)),
+            },
+            None => billing.create_payment(telegram_id, amount),
+        })
+        .await?;
         let body = create_body(&new.payment, return_url, &self.config);
         let id = new.payment.id.clone();
         let (store, id2, text) = (self.billing.store().clone(), id.clone(), body.to_string());
@@ -174,8 +219,21 @@ impl Payments {
         .await?;
         let mut mended = 0;
         for (payment, request) in stuck {
-            let Some(body) = request.and_then(|r| serde_json::from_str(&r).ok()) else {
-                continue;
+            let body = match request
+                .as_deref()
+                .map(serde_json::from_str::<serde_json::Value>)
+            {
+                Some(Ok(body)) => body,
+                Some(Err(e)) => {
+                    tracing::error!(payment = %payment.id, error = %e,
+                        "a payment's saved create request cannot be read; it cannot be asked for again (canceled after 24 h)");
+                    continue;
+                }
+                None => {
+                    tracing::warn!(payment = %payment.id,
+                        "a payment left unrecorded has no saved create request; it cannot be asked for again (canceled after 24 h)");
+                    continue;
+                }
             };
             match api.create_payment(&body, &payment.id).await {
                 Ok(created) => {
@@ -448,6 +506,11 @@ impl Payments {
     pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
         let mut retry = Duration::ZERO;
         let mut resend_age = 0;
+        // How often the running bot compares Telegram's Star transactions with its credits (SPEC
+        // §5b); the first pass comes a little after the start (the bot is connecting then).
+        let stars_every = Duration::from_secs(u64::from(self.config.stars_reconcile_secs));
+        let mut stars_due =
+            tokio::time::Instant::now() - stars_every + stars_every.min(Duration::from_secs(30));
         loop {
             match self.process_inbox().await {
                 Ok(_) => retry = Duration::ZERO,
@@ -469,6 +532,13 @@ impl Payments {
                 tracing::warn!(error = %e, "re-sending unrecorded payments failed");
             }
             resend_age = RESEND_AFTER_SECS;
+            if let Err(e) = self.follow_refunds(None, false).await {
+                tracing::warn!(error = %e, "following held refunds failed");
+            }
+            if stars_due.elapsed() >= stars_every {
+                stars_due = tokio::time::Instant::now();
+                self.reconcile_stars_since_checkpoint().await;
+            }
             let wait = if retry.is_zero() { TICK } else { retry };
             tokio::select! {
                 _ = self.wake.notified() => {}
@@ -478,6 +548,53 @@ impl Payments {
         }
     }
 }
+
+impl Payments {
+    /// The second net under `successful_payment` (SPEC §5b): Star transactions since the last
+    /// checkpoint, credited when ours and missing, refunds debited when we lack them.
+    async fn reconcile_stars_since_checkpoint(&self) {
+        let Some(bot) = self.bot.clone().filter(|_| self.config.stars_enabled) else {
+            return;
+        };
+        let started = crate::time::now();
+        let store = self.billing.store().clone();
+        let since = match blocking(move || store.checkpoint(STARS_CHECKPOINT)).await {
+            Ok(Some(at)) => at - STARS_OVERLAP_SECS,
+            Ok(None) => started - STARS_FIRST_LOOK_SECS,
+            Err(e) => {
+                tracing::warn!(error = %e, "Stars reconciler: no checkpoint");
+                return;
+            }
+        };
+        match self.reconcile_stars(&bot, since).await {
+            Ok(found) => {
+                for f in &found {
+                    match &f.finding {
+                        Finding::Credited { .. } => {
+                            tracing::warn!(charge = %f.id, detail = %f.detail,
+                            "Stars reconciler: a paid Star payment was not credited; credited now")
+                        }
+                        Finding::RefundDebited { .. } => {
+                            tracing::warn!(charge = %f.id, detail = %f.detail,
+                            "Stars reconciler: a Stars refund was not recorded; debited now")
+                        }
+                        _ => {}
+                    }
+                }
+                let store = self.billing.store().clone();
+                if let Err(e) =
+                    blocking(move || store.set_checkpoint(STARS_CHECKPOINT, started)).await
+                {
+                    tracing::warn!(error = %e, "Stars reconciler: checkpoint not saved");
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "Stars reconciler: Telegram could not be asked"),
+        }
+    }
+}
+
+/// The checkpoint of the Stars reconciler: the start of its last complete pass.
+const STARS_CHECKPOINT: &str = "stars_reconciled_at";
 
 /// The `metadata.payment_id` the API reports: the id we gave the payment when we created it.
 fn metadata_payment_id(p: &ApiPayment) -> Option<&str> {

@@ -5,12 +5,14 @@
 
 use super::Payments;
 use super::yookassa::ApiPayment;
-use crate::billing::{Adoption, MAX_TOPUP, MIN_TOPUP, PaymentUpdate, check_user_id};
+use crate::billing::{Adoption, MAX_TOPUP, MIN_TOPUP, PaymentUpdate, RefundDebit, check_user_id};
 use crate::db::blocking;
 use crate::error::{Error, Result};
 use crate::money::Kopecks;
 use teloxide::prelude::*;
-use teloxide::types::{TransactionPartner, TransactionPartnerUserKind};
+use teloxide::types::{
+    StarTransaction, TransactionPartner, TransactionPartnerUser, TransactionPartnerUserKind,
+};
 
 /// Pages of one provider's list read at most (100 payments each), so a provider that keeps
 /// answering with a next page cannot keep us forever.
@@ -30,6 +32,14 @@ pub enum Finding {
     NotPaid(String),
     /// Ours, and the provider and we disagree in a way a person must look at.
     Attention(String),
+    /// The provider refunded a payment we had not taken back: debited now (what the balance did
+    /// not cover is the user's debt).
+    RefundDebited {
+        amount: Kopecks,
+        shortfall: Kopecks,
+    },
+    /// A refund the provider lists that we had recorded already.
+    RefundAlready,
 }
 
 /// One line of the report: the provider's id, what was found, and who and how much.
@@ -55,6 +65,21 @@ impl Payments {
             let page = api.list_payments(&since, cursor.as_deref()).await?;
             for theirs in &page.items {
                 let finding = self.settle_listed(theirs).await?;
+                if let Some(refund) = self.settle_listed_refund(theirs).await? {
+                    found.push(Found {
+                        provider: "yookassa",
+                        id: theirs.id.clone(),
+                        finding: refund,
+                        detail: format!(
+                            "refunded {} {}",
+                            theirs
+                                .refunded_amount
+                                .as_ref()
+                                .map_or("", |a| a.value.as_str()),
+                            theirs.amount.currency
+                        ),
+                    });
+                }
                 let detail = match metadata(theirs, "telegram_id") {
                     Some(user) => format!(
                         "user {user}, paid {} {}",
@@ -132,6 +157,43 @@ impl Payments {
             "pending" | "canceled" => Finding::NotPaid(theirs.status.clone()),
             other => Finding::Attention(format!("our payment {id}: {other}")),
         })
+    }
+
+    /// A listed payment YooKassa refunded (`refunded_amount`) that we have not taken back: a whole
+    /// refund is debited once; a partial one is for a person to settle.
+    async fn settle_listed_refund(&self, theirs: &ApiPayment) -> Result<Option<Finding>> {
+        let refunded = match &theirs.refunded_amount {
+            Some(a) => a.kopecks()?,
+            None => return Ok(None),
+        };
+        if !refunded.is_positive() {
+            return Ok(None);
+        }
+        let store = self.billing.store().clone();
+        let yk_id = theirs.id.clone();
+        let Some(ours) = blocking(move || store.payment_by_yookassa_id(&yk_id)).await? else {
+            return Ok(None);
+        };
+        if ours.status != "succeeded" {
+            return Ok(None);
+        }
+        if refunded != ours.charge_amount {
+            return Ok(Some(Finding::Attention(format!(
+                "YooKassa refunded {refunded} of the {} paid for our payment {}; a partial refund is settled by hand (`user credit`)",
+                ours.charge_amount, ours.id
+            ))));
+        }
+        let billing = self.billing.clone();
+        let id = ours.id.clone();
+        Ok(Some(
+            match blocking(move || billing.refund_succeeded(&id, None)).await? {
+                RefundDebit::Debited {
+                    amount, shortfall, ..
+                } => Finding::RefundDebited { amount, shortfall },
+                RefundDebit::Already => Finding::RefundAlready,
+                RefundDebit::Unknown => return Ok(None),
+            },
+        ))
     }
 
     /// A YooKassa payment we have no row for, as the API (asked with our credentials) showed it:
@@ -236,10 +298,13 @@ impl Payments {
         })
     }
 
-    /// Every incoming Star payment since `since` that Telegram lists, paged: credited once
-    /// (`stars:<charge id>`, the same key a `successful_payment` uses) unless it was refunded.
+    /// Every Star transaction since `since` that Telegram lists, paged: an incoming payment is
+    /// credited once (`stars:<charge id>`, the same key a `successful_payment` uses) unless it was
+    /// refunded; a refund (an outgoing transaction to a user, carrying the payment's charge id) of a
+    /// payment we credited and never took back is debited now, once, as Telegram's refunded-payment
+    /// message would have.
     pub async fn reconcile_stars(&self, bot: &Bot, since: i64) -> Result<Vec<Found>> {
-        let (mut incoming, mut refunded) = (Vec::new(), std::collections::HashSet::new());
+        let (mut incoming, mut refunds) = (Vec::new(), Vec::new());
         let mut offset = 0u32;
         for _ in 0..MAX_PAGES {
             let page = bot
@@ -248,48 +313,89 @@ impl Payments {
                 .limit(100)
                 .await?;
             let n = page.transactions.len();
+            // Newest first, and the page ends before the window: nothing older is needed.
+            let past_window = match (page.transactions.first(), page.transactions.last()) {
+                (Some(first), Some(last)) => {
+                    first.date >= last.date && n > 1 && last.date.timestamp() < since
+                }
+                _ => false,
+            };
             for t in page.transactions {
                 match (&t.source, &t.receiver) {
                     (Some(TransactionPartner::User(u)), _) => incoming.push((t.clone(), u.clone())),
                     // A refund to a user carries the id of the payment it gives back.
-                    (_, Some(TransactionPartner::User(_))) => {
-                        refunded.insert(t.id.0.clone());
-                    }
+                    (_, Some(TransactionPartner::User(u))) => refunds.push((t.clone(), u.clone())),
                     _ => {}
                 }
             }
-            if n < 100 {
-                let mut found = Vec::new();
-                for (t, from) in incoming {
-                    if t.date.timestamp() < since {
-                        continue;
-                    }
-                    let charge = t.id.0.clone();
-                    let payload = match &from.kind {
-                        TransactionPartnerUserKind::InvoicePayment(p) => p.invoice_payload.clone(),
-                        _ => None,
-                    };
-                    let user = i64::try_from(from.user.id.0).unwrap_or(0);
-                    let detail = format!("user {user}, paid {} Stars", t.amount);
-                    let finding = if refunded.contains(&charge) {
-                        Finding::NotPaid("refunded".into())
-                    } else {
-                        self.settle_star(user, payload, t.amount, &charge).await?
-                    };
-                    found.push(Found {
-                        provider: "stars",
-                        id: charge,
-                        finding,
-                        detail,
-                    });
-                }
-                return Ok(found);
+            if n < 100 || past_window {
+                return self.settle_stars(incoming, refunds, since).await;
             }
             offset += n as u32;
         }
         Err(Error::invalid(format!(
             "Telegram kept listing Star transactions after {MAX_PAGES} pages"
         )))
+    }
+
+    async fn settle_stars(
+        &self,
+        incoming: Vec<(StarTransaction, Box<TransactionPartnerUser>)>,
+        refunds: Vec<(StarTransaction, Box<TransactionPartnerUser>)>,
+        since: i64,
+    ) -> Result<Vec<Found>> {
+        let refunded: std::collections::HashSet<String> =
+            refunds.iter().map(|(t, _)| t.id.0.clone()).collect();
+        let mut found = Vec::new();
+        for (t, from) in incoming {
+            if t.date.timestamp() < since {
+                continue;
+            }
+            let charge = t.id.0.clone();
+            let payload = match &from.kind {
+                TransactionPartnerUserKind::InvoicePayment(p) => p.invoice_payload.clone(),
+                _ => None,
+            };
+            let user = i64::try_from(from.user.id.0).unwrap_or(0);
+            let detail = format!("user {user}, paid {} Stars", t.amount);
+            let finding = if refunded.contains(&charge) {
+                Finding::NotPaid("refunded".into())
+            } else {
+                self.settle_star(user, payload, t.amount, &charge).await?
+            };
+            found.push(Found {
+                provider: "stars",
+                id: charge,
+                finding,
+                detail,
+            });
+        }
+        for (t, to) in refunds {
+            if t.date.timestamp() < since {
+                continue;
+            }
+            let charge = t.id.0.clone();
+            let billing = self.billing.clone();
+            let c = charge.clone();
+            let debit = blocking(move || billing.stars_refunded(&c)).await?;
+            let user = i64::try_from(to.user.id.0).unwrap_or(0);
+            let finding = match debit {
+                RefundDebit::Debited {
+                    amount, shortfall, ..
+                } => Finding::RefundDebited { amount, shortfall },
+                RefundDebit::Already => Finding::RefundAlready,
+                RefundDebit::Unknown => {
+                    Finding::NotOurs("a refund of a payment we never credited".into())
+                }
+            };
+            found.push(Found {
+                provider: "stars",
+                id: charge,
+                finding,
+                detail: format!("refund to user {user}, {} Stars", t.amount),
+            });
+        }
+        Ok(found)
     }
 
     async fn settle_star(

@@ -1,9 +1,12 @@
-//! `payment refund`: give a credited top-up back through its provider, then debit the credit once
-//! the provider confirms (SPEC §3). Refused, saying why, when the balance no longer covers it.
+//! `payment refund` and the follower of held refunds (SPEC §3, §4): the credit is held before the
+//! provider is asked (billing does that in one transaction with the balance check), then the
+//! provider's answer ends the hold — "succeeded" keeps the debit, "no"/"canceled" gives it back,
+//! "pending" or no answer at all leaves it held for the follower, which asks again until the
+//! provider says how it ended.
 
 use super::Payments;
-use crate::billing::{RefundDebit, Refundable};
-use crate::db::blocking;
+use crate::billing::{RefundDebit, RefundHold};
+use crate::db::{blocking, payments::Payment};
 use crate::error::{Error, Result};
 use teloxide::prelude::*;
 use teloxide::types::{TelegramTransactionId, UserId};
@@ -13,68 +16,184 @@ use teloxide::types::{TelegramTransactionId, UserId};
 pub enum RefundOutcome {
     /// Given back and debited.
     Done(RefundDebit),
-    /// YooKassa took the refund but has not finished it; asking again follows it.
+    /// The provider has not finished (or could not be asked): the credit stays held and the
+    /// running bot's follower finishes it.
     Pending,
-    /// Refused before anything was asked of the provider, or by the provider.
+    /// Refused before anything was asked of the provider, or by the provider; the hold, if one was
+    /// taken, is given back.
     Refused(String),
 }
 
+/// What the provider said about a refund.
+enum Answer {
+    Succeeded(Option<String>),
+    Pending(Option<String>),
+    No(String),
+}
+
 impl Payments {
+    /// Refunds a credited top-up through its provider. The Bot API client is needed for Stars.
     pub async fn refund(&self, bot: Option<&Bot>, payment_id: &str) -> Result<RefundOutcome> {
+        let store = self.billing.store().clone();
+        let id = payment_id.to_string();
+        let found = blocking(move || store.find_payment(&id)).await?;
+        if let Some(p) = &found {
+            // Said before anything is held: without the provider's client nothing can be asked.
+            self.client_for(bot, p)?;
+        }
         let billing = self.billing.clone();
         let id = payment_id.to_string();
-        let p = match blocking(move || billing.refundable(&id)).await? {
-            Refundable::Yes(p) => p,
-            Refundable::No(why) => return Ok(RefundOutcome::Refused(why)),
+        let p = match blocking(move || billing.hold_refund(&id)).await? {
+            RefundHold::Held(p) => p,
+            RefundHold::InFlight(p) => return self.follow(bot, &p).await,
+            RefundHold::No(why) => return Ok(RefundOutcome::Refused(why)),
         };
-        match p.provider.as_str() {
-            "stars" => {
-                let bot = bot.ok_or_else(|| {
-                    Error::invalid("TELEGRAM_BOT_TOKEN is needed to refund Stars")
-                })?;
+        self.follow(bot, &p).await
+    }
+
+    /// Asks the provider about the held refund of `p` (making it, or asking how it stands) and
+    /// applies the answer.
+    async fn follow(&self, bot: Option<&Bot>, p: &Payment) -> Result<RefundOutcome> {
+        let answer = match self.ask(bot, p).await {
+            Ok(answer) => answer,
+            // No answer (network, 5xx, flood control): the refund may or may not be made; held and
+            // asked again with the same key, which cannot make a second one.
+            Err(e) => {
+                tracing::warn!(payment = %p.id, error = %e, "refund: the provider did not answer; held and followed");
+                Answer::Pending(None)
+            }
+        };
+        let billing = self.billing.clone();
+        let id = p.id.clone();
+        match answer {
+            Answer::Succeeded(refund_id) => {
+                let debit =
+                    blocking(move || billing.refund_succeeded(&id, refund_id.as_deref())).await?;
+                tracing::info!(payment = %p.id, provider = %p.provider, ?debit, "refunded");
+                Ok(RefundOutcome::Done(debit))
+            }
+            Answer::Pending(refund_id) => {
+                blocking(move || billing.refund_pending(&id, refund_id.as_deref())).await?;
+                Ok(RefundOutcome::Pending)
+            }
+            Answer::No(why) => {
+                blocking(move || billing.release_refund(&id)).await?;
+                tracing::warn!(payment = %p.id, %why, "refund refused by the provider; the credit is back");
+                Ok(RefundOutcome::Refused(why))
+            }
+        }
+    }
+
+    /// One question to the provider. YooKassa: a refund with a known id is fetched, otherwise
+    /// created with the attempt's own Idempotence-Key (asking again returns the same refund).
+    /// Stars: `refundStarPayment`, where CHARGE_ALREADY_REFUNDED means it is done.
+    async fn ask(&self, bot: Option<&Bot>, p: &Payment) -> Result<Answer> {
+        let client = self.client_for(bot, p)?;
+        let refund = match client {
+            Client::Stars(bot) => {
                 let charge = p.charge_id.clone().ok_or_else(|| {
                     Error::invalid(format!("payment {} has no Telegram charge id", p.id))
                 })?;
                 let user =
                     u64::try_from(p.telegram_id).map_err(|_| Error::invalid("bad user id"))?;
-                match bot
+                return match bot
                     .refund_star_payment(UserId(user), TelegramTransactionId(charge))
                     .await
                 {
-                    Ok(_) => {}
-                    // Refunded before (by us, or in Telegram): the debit is still ours to take.
-                    Err(e) if e.to_string().contains("CHARGE_ALREADY_REFUNDED") => {}
-                    Err(e) => return Ok(RefundOutcome::Refused(format!("Telegram refused: {e}"))),
-                }
+                    Ok(_) => Ok(Answer::Succeeded(None)),
+                    Err(e) if e.to_string().contains("CHARGE_ALREADY_REFUNDED") => {
+                        Ok(Answer::Succeeded(None))
+                    }
+                    Err(e) => match crate::telegram::SendFailure::of(&e) {
+                        crate::telegram::SendFailure::RetryAfter(_)
+                        | crate::telegram::SendFailure::Transient(_) => Err(Error::Telegram {
+                            message: crate::telegram::describe(&e),
+                            retryable: true,
+                        }),
+                        _ => Ok(Answer::No(format!("Telegram refused: {e}"))),
+                    },
+                };
             }
-            _ => {
-                let api = self
-                    .api
-                    .as_ref()
-                    .ok_or_else(|| Error::invalid("YooKassa is not configured"))?;
-                let yk = p.yookassa_id.clone().ok_or_else(|| {
-                    Error::invalid(format!("payment {} has no YooKassa id", p.id))
-                })?;
-                let amount = serde_json::json!({"value": p.charge_amount.to_decimal(), "currency": p.currency});
-                let refund = api
-                    .create_refund(&yk, &amount, &format!("refund-{}", p.id))
-                    .await?;
-                match refund.status.as_str() {
-                    "succeeded" => {}
-                    "pending" => return Ok(RefundOutcome::Pending),
-                    other => {
-                        return Ok(RefundOutcome::Refused(format!(
-                            "YooKassa answered {other} for refund {}",
-                            refund.id
-                        )));
+            Client::YooKassa(api) => match &p.refund.provider_id {
+                Some(refund_id) => api.get_refund(refund_id).await,
+                None => {
+                    let yk = p.yookassa_id.clone().ok_or_else(|| {
+                        Error::invalid(format!("payment {} has no YooKassa id", p.id))
+                    })?;
+                    let amount = serde_json::json!({"value": p.charge_amount.to_decimal(), "currency": p.currency});
+                    let result = api
+                        .create_refund(&yk, &amount, &refund_idempotence_key(p))
+                        .await;
+                    match result {
+                        Err(
+                            e @ Error::Remote {
+                                retryable: false, ..
+                            },
+                        ) => return Ok(Answer::No(format!("YooKassa refused: {e}"))),
+                        other => other,
                     }
                 }
+            },
+        }?;
+        Ok(match refund.status.as_str() {
+            "succeeded" => Answer::Succeeded(Some(refund.id)),
+            "pending" => Answer::Pending(Some(refund.id)),
+            other => Answer::No(format!(
+                "YooKassa answered {other} for refund {}",
+                refund.id
+            )),
+        })
+    }
+
+    fn client_for<'a>(&'a self, bot: Option<&'a Bot>, p: &Payment) -> Result<Client<'a>> {
+        if p.provider == "stars" {
+            bot.or(self.bot.as_ref())
+                .map(Client::Stars)
+                .ok_or_else(|| Error::invalid("TELEGRAM_BOT_TOKEN is needed to refund Stars"))
+        } else {
+            self.api
+                .as_deref()
+                .map(Client::YooKassa)
+                .ok_or_else(|| Error::invalid("YooKassa is not configured"))
+        }
+    }
+
+    /// The follower: every held refund whose check is due (with `all`, every held refund) is
+    /// asked about once more. Run by the payment processor, and by `reconcile` with `all`; a Stars
+    /// refund needs the Bot API client.
+    pub async fn follow_refunds(&self, bot: Option<&Bot>, all: bool) -> Result<usize> {
+        let billing = self.billing.clone();
+        let due = blocking(move || billing.refunds_due(32, all)).await?;
+        let mut n = 0;
+        for p in due {
+            if self.client_for(bot, &p).is_err() {
+                // Asked again later, when a client is at hand (the bot, `reconcile`).
+                let billing = self.billing.clone();
+                let id = p.id.clone();
+                blocking(move || billing.refund_pending(&id, None)).await?;
+                continue;
+            }
+            match self.follow(bot, &p).await {
+                Ok(RefundOutcome::Pending) => {}
+                Ok(_) => n += 1,
+                Err(e) => tracing::warn!(payment = %p.id, error = %e, "following a refund failed"),
             }
         }
-        let billing = self.billing.clone();
-        let id = p.id.clone();
-        let debit = blocking(move || billing.refund_confirmed(&id)).await?;
-        tracing::info!(payment = %p.id, provider = %p.provider, ?debit, "refunded");
-        Ok(RefundOutcome::Done(debit))
+        Ok(n)
+    }
+}
+
+enum Client<'a> {
+    Stars(&'a Bot),
+    YooKassa(&'a super::yookassa::YooKassa),
+}
+
+/// The Idempotence-Key of a refund attempt: 0.2's `refund-<id>` for the first, so a refund asked
+/// for before the upgrade is found again, and one of its own for each later attempt.
+fn refund_idempotence_key(p: &Payment) -> String {
+    if p.refund.attempts <= 1 {
+        format!("refund-{}", p.id)
+    } else {
+        format!("refund-{}-{}", p.id, p.refund.attempts)
     }
 }

@@ -41,6 +41,9 @@ pub struct ApiPayment {
     pub recipient: Option<ApiRecipient>,
     #[serde(default)]
     pub created_at: Option<String>,
+    /// What was given back of it so far (YooKassa's refunds of this payment added up).
+    #[serde(default)]
+    pub refunded_amount: Option<ApiAmount>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -190,6 +193,24 @@ impl YooKassa {
         let body = serde_json::json!({"payment_id": yookassa_id, "amount": amount});
         let value = self
             .call(reqwest::Method::POST, "/refunds", Some(&body), Some(key))
+            .await?;
+        parse(value)
+    }
+
+    /// A refund as YooKassa sees it now (`GET /refunds/{id}`): how a pending refund is followed.
+    pub async fn get_refund(&self, refund_id: &str) -> Result<ApiRefund> {
+        if !valid_id(refund_id) {
+            return Err(Error::invalid(format!(
+                "{refund_id:?} is not a YooKassa refund id"
+            )));
+        }
+        let value = self
+            .call(
+                reqwest::Method::GET,
+                &format!("/refunds/{refund_id}"),
+                None,
+                None,
+            )
             .await?;
         parse(value)
     }

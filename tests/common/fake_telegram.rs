@@ -85,6 +85,11 @@ struct State {
     /// Incoming Star payments getStarTransactions lists: (charge id, payer, Stars, invoice payload).
     star_transactions: Vec<(String, i64, i64, Option<String>)>,
     next_charge: u64,
+    /// When a getUpdates confirms this update (its offset is past it), this process is killed
+    /// with SIGKILL before the poll is answered: the crash right after a batch was confirmed.
+    kill_on_confirm: Option<(i64, u32)>,
+    /// refundStarPayment answers only after this long.
+    refund_delay: Option<Duration>,
 }
 
 pub struct FakeTelegram {
@@ -242,6 +247,11 @@ impl FakeTelegram {
     /// From now on, sending to `chat` fails as if the user blocked the bot.
     pub fn block(&self, chat: i64) {
         self.with(|s| s.blocked.push(chat));
+    }
+
+    /// The user unblocked the bot.
+    pub fn unblock(&self, chat: i64) {
+        self.with(|s| s.blocked.retain(|c| *c != chat));
     }
 
     /// Files the bot uploaded: (method, chat, bytes).
@@ -434,6 +444,32 @@ impl FakeTelegram {
     pub fn mark(&self) -> usize {
         self.with(|s| s.calls.len())
     }
+
+    /// The id of the last update queued.
+    pub fn last_update_id(&self) -> i64 {
+        self.with(|s| s.next_update - 1)
+    }
+
+    /// SIGKILLs `pid` as soon as a getUpdates confirms update `update_id`.
+    pub fn kill_on_confirm(&self, update_id: i64, pid: u32) {
+        self.with(|s| s.kill_on_confirm = Some((update_id, pid)));
+    }
+
+    /// Whether the kill armed by `kill_on_confirm` has happened.
+    pub fn killed(&self) -> bool {
+        self.with(|s| s.kill_on_confirm.is_none())
+    }
+
+    /// Updates Telegram holds but will never deliver (lost on its side, or confirmed by a bot that
+    /// died before it recorded them).
+    pub fn lose_updates(&self) {
+        self.with(|s| s.updates.clear());
+    }
+
+    /// refundStarPayment takes this long to answer.
+    pub fn delay_refunds(&self, delay: Option<Duration>) {
+        self.with(|s| s.refund_delay = delay);
+    }
 }
 
 impl Drop for FakeTelegram {
@@ -513,6 +549,19 @@ fn answer(
         })),
         "getupdates" => {
             let offset = body["offset"].as_i64().unwrap_or(0);
+            {
+                let mut s = lock.lock().expect("state");
+                if let Some((id, pid)) = s.kill_on_confirm
+                    && offset > id
+                {
+                    let _ = std::process::Command::new("kill")
+                        .args(["-KILL", &pid.to_string()])
+                        .status();
+                    s.kill_on_confirm = None;
+                    cv.notify_all();
+                    return ok(serde_json::json!([]));
+                }
+            }
             // Long poll, but never longer than a second so shutdowns stay quick.
             let deadline = Instant::now() + Duration::from_secs(1);
             let mut s = lock.lock().expect("state");
@@ -555,6 +604,10 @@ fn answer(
             ok(true.into())
         }
         "refundstarpayment" => {
+            let delay = lock.lock().expect("state").refund_delay;
+            if let Some(d) = delay {
+                std::thread::sleep(d);
+            }
             let mut s = lock.lock().expect("state");
             record(&mut s, cv, method, &body);
             let charge = body["telegram_payment_charge_id"]

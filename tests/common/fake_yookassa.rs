@@ -40,6 +40,10 @@ struct State {
     create_value: Option<String>,
     /// Refunds by Idempotence-Key: (request body, refund id).
     refunds: HashMap<String, (serde_json::Value, String)>,
+    /// Each refund's status and payment, by refund id.
+    refund_status: HashMap<String, (String, String)>,
+    /// The status a new refund starts in (default "succeeded").
+    new_refund_status: Option<String>,
     /// Ids in creation order, for GET /payments.
     order: Vec<String>,
 }
@@ -146,6 +150,34 @@ impl FakeYooKassa {
     }
 
     /// Refunds made (one per Idempotence-Key).
+    /// New refunds start in `status` ("pending", "canceled"; None: "succeeded").
+    pub fn refunds_start(&self, status: Option<&str>) {
+        self.state.lock().expect("fake state").new_refund_status = status.map(str::to_string);
+    }
+
+    /// Moves every refund in `from` to `to` (YooKassa finishing them).
+    pub fn finish_refunds(&self, from: &str, to: &str) -> Vec<String> {
+        let mut s = self.state.lock().expect("fake state");
+        let mut ids = Vec::new();
+        for (id, (status, _)) in s.refund_status.iter_mut() {
+            if status == from {
+                *status = to.to_string();
+                ids.push(id.clone());
+            }
+        }
+        ids
+    }
+
+    /// A refund made outside the bot (the dashboard): listed in the payment's refunded_amount.
+    pub fn refund_outside(&self, payment_id: &str) -> String {
+        let mut s = self.state.lock().expect("fake state");
+        s.counter += 1;
+        let id = format!("3e{:06x}-000f-5000-a000-{:012x}", s.counter, s.counter);
+        s.refund_status
+            .insert(id.clone(), ("succeeded".into(), payment_id.to_string()));
+        id
+    }
+
     pub fn refunds(&self) -> usize {
         self.state.lock().expect("fake state").refunds.len()
     }
@@ -205,8 +237,9 @@ impl Drop for FakeYooKassa {
     }
 }
 
-fn payment_json(p: &FakePayment) -> serde_json::Value {
+fn payment_json(p: &FakePayment, refunded: bool) -> serde_json::Value {
     serde_json::json!({
+        "refunded_amount": {"value": if refunded { p.value.as_str() } else { "0.00" }, "currency": p.currency},
         "id": p.id,
         "status": p.status,
         "paid": p.status == "succeeded",
@@ -219,6 +252,13 @@ fn payment_json(p: &FakePayment) -> serde_json::Value {
         "refundable": false,
         "test": p.test,
     })
+}
+
+/// Whether a succeeded refund of this payment exists (the fake refunds only in full).
+fn refunded(s: &State, payment: &str) -> bool {
+    s.refund_status
+        .values()
+        .any(|(status, p)| p == payment && status == "succeeded")
 }
 
 fn error(status: u16, code: &str, description: &str) -> (u16, serde_json::Value) {
@@ -296,7 +336,7 @@ fn answer(
                         "Idempotence key duplicated with another request body",
                     );
                 }
-                return (200, payment_json(&s.payments[&id]));
+                return (200, payment_json(&s.payments[&id], false));
             }
             let asked = body["amount"]["value"].as_str().unwrap_or("").to_string();
             let value = s.create_value.clone().unwrap_or_else(|| asked.clone());
@@ -326,7 +366,7 @@ fn answer(
             s.order.push(id.clone());
             s.keys.insert(key.to_string(), (body, id.clone()));
             s.payments.insert(id.clone(), p);
-            (200, payment_json(&s.payments[&id]))
+            (200, payment_json(&s.payments[&id], false))
         }
         ("POST", "/v3/refunds") => {
             let Some(key) = key else {
@@ -335,11 +375,16 @@ fn answer(
             let Ok(body) = serde_json::from_slice::<serde_json::Value>(raw) else {
                 return error(400, "invalid_request", "Body is not JSON");
             };
-            let refund = |id: &str| {
-                serde_json::json!({"id": id, "status": "succeeded", "payment_id": body["payment_id"],
+            let refund = |id: &str, status: &str| {
+                serde_json::json!({"id": id, "status": status, "payment_id": body["payment_id"],
                     "amount": body["amount"], "created_at": "2026-11-24T10:00:00.000Z"})
             };
             if let Some((seen, id)) = s.refunds.get(key).cloned() {
+                let status = s
+                    .refund_status
+                    .get(&id)
+                    .map(|(st, _)| st.clone())
+                    .unwrap_or_default();
                 if seen != body {
                     return error(
                         400,
@@ -347,7 +392,7 @@ fn answer(
                         "Idempotence key duplicated with another request body",
                     );
                 }
-                return (200, refund(&id));
+                return (200, refund(&id, &status));
             }
             let paid = body["payment_id"]
                 .as_str()
@@ -364,10 +409,28 @@ fn answer(
                 );
             }
             s.counter += 1;
-            let id = format!("rf{:06x}", s.counter);
+            let id = format!("3e{:06x}-000f-5000-a000-{:012x}", s.counter, s.counter);
+            let status = s
+                .new_refund_status
+                .clone()
+                .unwrap_or_else(|| "succeeded".into());
+            let payment = body["payment_id"].as_str().unwrap_or("").to_string();
+            s.refund_status
+                .insert(id.clone(), (status.clone(), payment));
             s.refunds
                 .insert(key.to_string(), (body.clone(), id.clone()));
-            (200, refund(&id))
+            (200, refund(&id, &status))
+        }
+        ("GET", p) if p.starts_with("/v3/refunds/") => {
+            let id = &p["/v3/refunds/".len()..];
+            match s.refund_status.get(id) {
+                Some((status, payment)) => (
+                    200,
+                    serde_json::json!({"id": id, "status": status, "payment_id": payment,
+                        "created_at": "2026-11-24T10:00:00.000Z"}),
+                ),
+                None => error(404, "not_found", "Refund not found"),
+            }
         }
         ("GET", p) if p == "/v3/payments" || p.starts_with("/v3/payments?") => {
             let since = query_param(p, "created_at.gte").unwrap_or_default();
@@ -395,7 +458,7 @@ fn answer(
             let end = (start + limit.min(PAGE)).min(listed.len());
             let items: Vec<serde_json::Value> = listed[start.min(end)..end]
                 .iter()
-                .map(|p| payment_json(p))
+                .map(|p| payment_json(p, refunded(&s, &p.id)))
                 .collect();
             let mut page = serde_json::json!({"type": "list", "items": items});
             if end < listed.len() {
@@ -406,7 +469,7 @@ fn answer(
         ("GET", p) if p.starts_with("/v3/payments/") => {
             let id = &p["/v3/payments/".len()..];
             match s.payments.get(id) {
-                Some(p) => (200, payment_json(p)),
+                Some(p) => (200, payment_json(p, refunded(&s, &p.id))),
                 None => error(404, "not_found", "Payment not found"),
             }
         }

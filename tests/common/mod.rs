@@ -2,6 +2,7 @@
 //! environment, and a tiny HTTP client.
 #![allow(dead_code)]
 
+pub mod bot;
 pub mod fake_fal;
 pub mod fake_telegram;
 pub mod fake_yookassa;

@@ -13,11 +13,22 @@ use crate::actions::Action;
 use crate::texts;
 use teloxide::prelude::*;
 
+/// Presses of the same paid button closer than this are one request.
+const DOUBLE_TAP: std::time::Duration = std::time::Duration::from_secs(2);
+
 /// A button press, already parsed: each action belongs to one flow.
 pub async fn on_action(turn: Turn, q: CallbackQuery, action: Action) -> HandlerResult {
     // Answered first: it stops the button's spinner whatever happens next.
     if let Err(e) = turn.bot.answer_callback_query(q.id).await {
         tracing::debug!(error = %e, "answering a button press failed");
+    }
+    // A paid button pressed twice in a moment (a double tap) is one request.
+    if action.is_once() {
+        let key = format!("press:{}:{}", turn.user.telegram_id, action.encode());
+        if !turn.ctx.recent.first_within(&key, DOUBLE_TAP) {
+            tracing::info!(user = turn.user.telegram_id, action = %action.encode(), "a repeated press within {DOUBLE_TAP:?}; ignored");
+            return Ok(());
+        }
     }
     turn.answer(move |turn| async move {
         match action {

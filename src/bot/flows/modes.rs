@@ -320,7 +320,14 @@ pub async fn again(turn: &Turn, job_id: i64) -> Result<()> {
     let Some(job) = own_job(turn, job_id).await? else {
         return gone(turn).await;
     };
-    let input = JobInput::from_json(&job.input).unwrap_or_default();
+    // An input that no longer reads is never run as an empty request (and charged for it).
+    let input = match JobInput::from_json(&job.input) {
+        Ok(input) => input,
+        Err(e) => {
+            tracing::error!(job = job_id, error = %e, "🔁: the job's saved input cannot be read");
+            return gone(turn).await;
+        }
+    };
     match job.kind {
         JobKind::Paid(mode) => start_paid(turn, mode, input.prompt, input.images).await,
         JobKind::AddText => match input.images.into_iter().next() {
@@ -379,6 +386,14 @@ async fn start_paid(turn: &Turn, mode: Mode, prompt: String, images: Vec<String>
                 .await;
         }
         Reserve::Reserved(r) => r,
+        Reserve::Duplicate { job_id } => {
+            tracing::info!(
+                user = id,
+                job = job_id,
+                "an update run again after a restart: its job was queued before"
+            );
+            return Ok(());
+        }
     };
     let paid = match r.paid_with {
         PaidWith::FreeAccess => texts::paid_free_access(lang).to_string(),
@@ -411,6 +426,7 @@ fn new_job(turn: &Turn, prompt: String, images: Vec<String>) -> NewJob {
         chat_id: turn.chat.0,
         input: input.to_json(),
         deadline_at: crate::time::now() + turn.ctx.config.job_timeout_secs as i64,
+        update_id: Some(turn.update_id),
     }
 }
 

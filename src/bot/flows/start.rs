@@ -44,7 +44,14 @@ pub async fn cancel(turn: &Turn) -> Result<()> {
 async fn start(turn: &Turn, payload: &str) -> Result<()> {
     turn.set(State::Idle).await?;
     let lang = turn.lang;
-    let mut text = texts::greeting(lang, &turn.first_name, turn.user.free_operations_left);
+    let u = &turn.user;
+    let mut text = texts::greeting(
+        lang,
+        &turn.first_name,
+        u.balance,
+        u.free_operations_left,
+        u.has_free_access,
+    );
     if let Some(code) = payload
         .trim()
         .strip_prefix(crate::billing::REFERRAL_LINK_PREFIX)

@@ -16,6 +16,9 @@ const REUSE_INVOICE_SECS: i64 = 600;
 
 /// "🔄 Check payment": this user's unpaid YooKassa invoices asked about now. A credit is told by the
 /// credited notice (with its next step); otherwise the user hears what the bot knows.
+/// How often 🔄 may ask the provider about one draft.
+const CHECK_COOLDOWN: std::time::Duration = std::time::Duration::from_secs(10);
+
 pub async fn check_payments(turn: &Turn) -> Result<()> {
     let lang = turn.lang;
     let (store, id) = (turn.ctx.billing.store().clone(), turn.user.telegram_id);
@@ -35,6 +38,14 @@ pub async fn check_payments(turn: &Turn) -> Result<()> {
         let Some(yk) = p.yookassa_id.as_deref() else {
             continue;
         };
+        // Repeated presses ask YooKassa about one draft at most once in 10 s.
+        if !turn
+            .ctx
+            .recent
+            .first_within(&format!("check:{}", p.id), CHECK_COOLDOWN)
+        {
+            continue;
+        }
         match turn.ctx.payments.check_now(yk).await {
             Ok("credited") => credited = true,
             Ok(_) => {}
@@ -170,7 +181,7 @@ pub async fn start_stars(turn: &Turn, stars: u32) -> Result<()> {
 }
 
 /// `pre_checkout_query`: answered at once (Telegram waits 10 s) with billing's verdict.
-pub async fn pre_checkout(bot: Bot, q: PreCheckoutQuery, ctx: Ctx) -> HandlerResult {
+pub async fn pre_checkout(bot: crate::bot::Tg, q: PreCheckoutQuery, ctx: Ctx) -> HandlerResult {
     let lang = Lang::of(q.from.language_code.as_deref());
     let (billing, payload) = (ctx.billing.clone(), q.invoice_payload.clone());
     let (currency, total) = (q.currency.clone(), q.total_amount);
@@ -320,7 +331,12 @@ pub async fn start_topup(turn: &Turn, amount: Kopecks) -> Result<()> {
     }
     let started = match ctx
         .payments
-        .start_topup(user.telegram_id, amount, &ctx.return_url)
+        .start_topup_as(
+            user.telegram_id,
+            amount,
+            &ctx.return_url,
+            Some(format!("mlp-{}-{}", user.telegram_id, turn.update_id)),
+        )
         .await
     {
         Ok(s) => s,

@@ -1,0 +1,149 @@
+//! The real binary as a running bot, for the tests that talk to it: started against the fakes,
+//! restarted, killed with SIGKILL when dropped (a crash, never a clean stop), and the user's side —
+//! say, press, balance. The one harness the newer test files share.
+
+use super::fake_fal::FakeFal;
+use super::fake_telegram::{Call, FakeTelegram, TOKEN};
+use super::fake_yookassa::{FakeYooKassa, SHOP_ID, TEST_KEY};
+use super::{Scratch, free_addr, media_lab, ok, wait_healthy, wait_until};
+use std::net::SocketAddr;
+use std::process::{Child, Stdio};
+
+/// A running `media-lab run`; SIGKILLed when dropped.
+pub struct Running {
+    pub child: Child,
+    pub addr: SocketAddr,
+    _fal: FakeFal,
+}
+
+impl Running {
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// SIGKILL now, and wait for the process to be gone.
+    pub fn kill(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts the bot on `dir`'s database against `tg` (and `yk` when given, and a fake fal), with
+/// `extra` variables; returns once it is healthy and polling. After a restart it also waits until
+/// what the killed one never confirmed is redelivered.
+pub fn start(
+    dir: &Scratch,
+    tg: &FakeTelegram,
+    yk: Option<&FakeYooKassa>,
+    extra: &[(&str, &str)],
+) -> Running {
+    let addr = free_addr();
+    let fal = FakeFal::start();
+    let mut cmd = media_lab(dir.path());
+    cmd.env("TELEGRAM_BOT_TOKEN", TOKEN)
+        .env("TELEGRAM_API_URL", tg.url())
+        .env("WEBHOOK_LISTEN", addr.to_string())
+        .env("FAL_KEY", super::fake_fal::KEY)
+        .env("FAL_QUEUE_URL", fal.url())
+        .env("TRUSTED_PROXIES", "127.0.0.1")
+        .arg("run")
+        .stderr(Stdio::from(
+            std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(dir.path().join("stderr.log"))
+                .expect("log file"),
+        ));
+    if let Some(yk) = yk {
+        cmd.env("YOOKASSA_SHOP_ID", SHOP_ID)
+            .env("YOOKASSA_SECRET_KEY", TEST_KEY)
+            .env("YOOKASSA_API_URL", yk.url());
+    }
+    for (k, v) in extra {
+        cmd.env(k, v);
+    }
+    let polls = tg.get_updates_count();
+    let mut child = cmd.spawn().expect("spawn media-lab");
+    wait_healthy(addr, &mut child);
+    wait_until(20, "the bot to poll", || tg.get_updates_count() > polls);
+    if polls > 0 {
+        wait_until(20, "redelivered updates confirmed", || {
+            tg.pending_updates() == 0
+        });
+        std::thread::sleep(std::time::Duration::from_millis(300));
+    }
+    Running {
+        child,
+        addr,
+        _fal: fal,
+    }
+}
+
+/// `user` sends `text`; the bot's next message to them.
+pub fn say(tg: &FakeTelegram, user: i64, text: &str) -> Call {
+    let mark = tg.mark();
+    tg.send_text(user, text);
+    tg.wait_message(mark, user, text)
+}
+
+/// `user` presses a button with `data`; what the press shows (a new message or that one edited).
+pub fn press(tg: &FakeTelegram, user: i64, data: &str) -> Call {
+    let mark = tg.mark();
+    let pressed_on = tg.press(user, data);
+    tg.wait_shown(mark, user, pressed_on, data)
+}
+
+/// `user show --json`.
+pub fn user(dir: &Scratch, id: i64) -> serde_json::Value {
+    serde_json::from_str(&ok(
+        dir.path(),
+        &["user", "show", &id.to_string(), "--json"],
+    ))
+    .expect("user json")
+}
+
+/// The user's balance as `user show` prints it ("100.00").
+pub fn balance(dir: &Scratch, id: i64) -> String {
+    user(dir, id)["balance"]
+        .as_str()
+        .expect("balance")
+        .to_string()
+}
+
+/// One number from the database (a count, a sum).
+pub fn number(dir: &Scratch, sql: &str) -> i64 {
+    rusqlite::Connection::open(dir.db())
+        .expect("db")
+        .query_row(sql, [], |r| r.get(0))
+        .expect("query")
+}
+
+/// `check` passes and says the books hold.
+pub fn books_hold(dir: &Scratch) {
+    let out = ok(dir.path(), &["check"]);
+    assert!(out.contains("the books hold"), "{out}");
+}
+
+/// The user pays a Stars invoice for `stars` through the bot; returns the charge id.
+pub fn pay_stars(tg: &FakeTelegram, user: i64, stars: u32) -> String {
+    let mark = tg.mark();
+    tg.press(user, &format!("stars:{stars}"));
+    let invoice = tg.wait_call(mark, "the invoice", |c| {
+        c.method == "sendinvoice" && c.chat() == user
+    });
+    let mark = tg.mark();
+    let (answer, charge) = tg.pay_invoice(user, &invoice);
+    assert_eq!(answer["ok"], true, "{answer}");
+    // Done when the payer is told (the next reply is then the test's own).
+    tg.wait_call(mark, "the credited notice", |c| {
+        c.chat() == user && c.text().contains("пополнен")
+    });
+    charge.expect("paid")
+}
