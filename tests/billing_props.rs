@@ -5,7 +5,10 @@
 mod common;
 
 use common::Scratch;
-use media_lab::billing::{Billing, Finish, PaymentUpdate, Redeemed, Reserve};
+use media_lab::billing::{
+    Billing, Finish, PaymentUpdate, Redeemed, RefundDebit, RefundHold, Reserve, StarsCredit,
+    discounted_stars, stars_payload,
+};
 use media_lab::config::Config;
 use media_lab::db::{Store, jobs::NewJob};
 use media_lab::model::CodeRefusal;
@@ -30,6 +33,16 @@ enum Step {
     Discount(i64, usize),
     Redeem(i64, usize),
     FreeAccess(i64, bool),
+    /// A Stars invoice draft of this many Stars.
+    CreateStars(i64, u32),
+    /// Telegram's successful_payment for a draft (true: delivered twice).
+    PayStars(usize, bool),
+    /// `payment refund`: the balance check and the hold.
+    RefundHold(usize),
+    /// The provider's answer to a held refund: done (true) or refused (false).
+    RefundAnswer(usize, bool),
+    /// The provider refunded on its own (Telegram's refunded payment, or one `reconcile` finds).
+    ProviderRefund(usize),
 }
 
 const CODES: &[&str] = &[
@@ -56,13 +69,20 @@ fn step() -> impl Strategy<Value = Step> {
             .prop_map(|(p, s, t)| Step::PaymentStatus(p, s, t)),
         2 => (user.clone(), 0..CODES.len()).prop_map(|(u, c)| Step::Discount(u, c)),
         1 => (user.clone(), 0..CODES.len()).prop_map(|(u, c)| Step::Redeem(u, c)),
-        1 => (user, any::<bool>()).prop_map(|(u, on)| Step::FreeAccess(u, on)),
+        1 => (user.clone(), any::<bool>()).prop_map(|(u, on)| Step::FreeAccess(u, on)),
+        2 => (user, prop_oneof![Just(100u32), Just(37), Just(1)]).prop_map(|(u, n)| Step::CreateStars(u, n)),
+        2 => (any::<usize>(), any::<bool>()).prop_map(|(p, twice)| Step::PayStars(p, twice)),
+        2 => any::<usize>().prop_map(Step::RefundHold),
+        2 => (any::<usize>(), any::<bool>()).prop_map(|(p, ok)| Step::RefundAnswer(p, ok)),
+        1 => any::<usize>().prop_map(Step::ProviderRefund),
     ]
 }
 
 #[derive(Debug, Default, Clone)]
 struct MUser {
     balance: i64,
+    /// What refunds the balance could not cover; the next credits pay it first.
+    debt: i64,
     free_ops: i64,
     free_access: bool,
     pending: Option<String>,
@@ -93,6 +113,17 @@ struct MPay {
     charge: i64,
     code: Option<String>,
     final_: bool,
+    stars: bool,
+    /// Credited (succeeded).
+    credited: bool,
+    refund: MRefund,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum MRefund {
+    None,
+    Held,
+    Done,
 }
 
 struct MCode {
@@ -150,6 +181,14 @@ impl Model {
         if let Some(c) = self.codes.get_mut(code).filter(|_| first_use) {
             c.used += 1;
         }
+    }
+
+    /// A credit pays the user's debt first.
+    fn credit(&mut self, user: i64, amount: i64) {
+        let mu = self.users.get_mut(&user).expect("user");
+        let paid = mu.debt.min(amount);
+        mu.debt -= paid;
+        mu.balance += amount - paid;
     }
 
     fn ensure(&mut self, user: i64) {
@@ -238,7 +277,11 @@ fn apply(billing: &Billing, m: &mut Model, step: &Step) {
             } else {
                 result.expect("adjust");
                 m.ensure(u);
-                m.users.get_mut(&u).expect("user").balance += delta;
+                if delta > 0 {
+                    m.credit(u, delta);
+                } else {
+                    m.users.get_mut(&u).expect("user").balance += delta;
+                }
             }
         }
         Step::Reserve(u, mode) => {
@@ -299,12 +342,12 @@ fn apply(billing: &Billing, m: &mut Model, step: &Step) {
                 }
                 (OpState::Charged, false) => {
                     op.state = OpState::Refunded;
-                    let mu = m.users.get_mut(&op.user).expect("user");
-                    mu.balance += op.price;
+                    let (user, price) = (op.user, op.price);
                     let free = op.paid_with == PaidWith::FreeOperation;
-                    mu.free_ops += i64::from(free);
+                    m.credit(user, price);
+                    m.users.get_mut(&user).expect("user").free_ops += i64::from(free);
                     Finish::Done {
-                        returned: Kopecks(op.price),
+                        returned: Kopecks(price),
                         free_operation: free,
                     }
                 }
@@ -354,6 +397,9 @@ fn apply(billing: &Billing, m: &mut Model, step: &Step) {
                 charge: p.charge_amount.0,
                 code,
                 final_: false,
+                stars: false,
+                credited: false,
+                refund: MRefund::None,
             });
         }
         Step::PaymentStatus(i, status, tamper) => {
@@ -361,6 +407,9 @@ fn apply(billing: &Billing, m: &mut Model, step: &Step) {
                 return;
             }
             let i = i % m.pays.len();
+            if m.pays[i].stars {
+                return;
+            }
             let paid = m.pays[i].charge + i64::from(tamper);
             let got = billing
                 .apply_payment_status(&m.pays[i].id, status, Kopecks(paid), "RUB")
@@ -381,10 +430,11 @@ fn apply(billing: &Billing, m: &mut Model, step: &Step) {
                 }
                 _ => {
                     m.pays[i].final_ = true;
+                    m.pays[i].credited = true;
                     let (user, amount, code) =
                         (m.pays[i].user, m.pays[i].amount, m.pays[i].code.clone());
+                    m.credit(user, amount);
                     let mu = m.users.get_mut(&user).expect("user");
-                    mu.balance += amount;
                     let balance = mu.balance;
                     if let Some(code) = code {
                         if mu.pending.as_deref() == Some(code.as_str()) {
@@ -464,7 +514,160 @@ fn apply(billing: &Billing, m: &mut Model, step: &Step) {
             m.ensure(u);
             m.users.get_mut(&u).expect("user").free_access = on;
         }
+        Step::CreateStars(u, stars) => {
+            let result = billing.create_stars_payment(u, stars);
+            let Some(mu) = m.users.get(&u) else {
+                assert!(result.is_err());
+                return;
+            };
+            // The same reservation rule as a card draft (SPEC §4, §5b).
+            let mut code = None;
+            let mut percent = 0;
+            if let Some(pending) = mu.pending.clone() {
+                match m.usable(u, &pending) {
+                    Ok(_) if m.holder(u, &pending).is_some() => {}
+                    Ok(MCode {
+                        kind: PromoKind::Percent(p),
+                        ..
+                    }) => {
+                        percent = *p;
+                        code = Some(pending);
+                    }
+                    _ => m.users.get_mut(&u).expect("user").pending = None,
+                }
+            }
+            let p = result.expect("stars draft").payment;
+            assert_eq!(p.amount, Kopecks(i64::from(stars) * 100));
+            assert_eq!(
+                p.charge_amount.0,
+                discounted_stars(i64::from(stars), percent)
+            );
+            assert_eq!(p.discount_code, code);
+            m.pays.push(MPay {
+                id: p.id,
+                user: u,
+                amount: p.amount.0,
+                charge: p.charge_amount.0,
+                code,
+                final_: false,
+                stars: true,
+                credited: false,
+                refund: MRefund::None,
+            });
+        }
+        Step::PayStars(i, twice) => {
+            let Some(i) = index(m, i, |p| p.stars && !p.final_) else {
+                return;
+            };
+            let draft = billing
+                .store()
+                .payment(&m.pays[i].id)
+                .expect("read")
+                .expect("draft");
+            let (user, charge_id) = (m.pays[i].user, format!("charge-{}", m.pays[i].id));
+            let total = u32::try_from(m.pays[i].charge).expect("stars");
+            let got = billing
+                .credit_stars(user, &stars_payload(&draft), total, &charge_id)
+                .expect("credit stars");
+            m.pays[i].final_ = true;
+            m.pays[i].credited = true;
+            let (amount, code) = (m.pays[i].amount, m.pays[i].code.clone());
+            m.credit(user, amount);
+            if let Some(code) = code {
+                let mu = m.users.get_mut(&user).expect("user");
+                if mu.pending.as_deref() == Some(code.as_str()) {
+                    mu.pending = None;
+                }
+                m.record_use(user, &code);
+            }
+            let balance = m.users[&user].balance;
+            assert!(
+                matches!(got, StarsCredit::Credited { amount: a, balance: b, .. } if a == Kopecks(amount) && b == Kopecks(balance)),
+                "{got:?}"
+            );
+            if twice {
+                let again = billing
+                    .credit_stars(user, &stars_payload(&draft), total, &charge_id)
+                    .expect("credit stars again");
+                assert_eq!(again, StarsCredit::Already);
+            }
+        }
+        Step::RefundHold(i) => {
+            let Some(i) = index(m, i, |p| p.credited) else {
+                return;
+            };
+            let got = billing.hold_refund(&m.pays[i].id).expect("hold");
+            let (user, amount) = (m.pays[i].user, m.pays[i].amount);
+            match m.pays[i].refund {
+                MRefund::Done => assert!(matches!(got, RefundHold::No(_)), "{got:?}"),
+                MRefund::Held => assert!(matches!(got, RefundHold::InFlight(_)), "{got:?}"),
+                MRefund::None if m.users[&user].balance < amount => {
+                    assert!(matches!(got, RefundHold::No(_)), "{got:?}")
+                }
+                MRefund::None => {
+                    assert!(matches!(got, RefundHold::Held(_)), "{got:?}");
+                    m.users.get_mut(&user).expect("user").balance -= amount;
+                    m.pays[i].refund = MRefund::Held;
+                }
+            }
+        }
+        Step::RefundAnswer(i, done) => {
+            let Some(i) = index(m, i, |p| p.refund == MRefund::Held) else {
+                return;
+            };
+            let id = m.pays[i].id.clone();
+            if done {
+                let got = billing.refund_succeeded(&id, None).expect("succeeded");
+                assert!(
+                    matches!(got, RefundDebit::Debited { shortfall, .. } if shortfall == Kopecks::ZERO),
+                    "{got:?}"
+                );
+                m.pays[i].refund = MRefund::Done;
+            } else {
+                assert!(billing.release_refund(&id).expect("release"));
+                m.pays[i].refund = MRefund::None;
+                let (user, amount) = (m.pays[i].user, m.pays[i].amount);
+                m.credit(user, amount);
+            }
+        }
+        Step::ProviderRefund(i) => {
+            let Some(i) = index(m, i, |p| p.credited) else {
+                return;
+            };
+            let id = m.pays[i].id.clone();
+            let got = billing
+                .refund_succeeded(&id, None)
+                .expect("provider refund");
+            let (user, amount) = (m.pays[i].user, m.pays[i].amount);
+            match m.pays[i].refund {
+                MRefund::Done => assert_eq!(got, RefundDebit::Already),
+                MRefund::Held => {
+                    assert!(matches!(got, RefundDebit::Debited { .. }), "{got:?}");
+                }
+                MRefund::None => {
+                    let mu = m.users.get_mut(&user).expect("user");
+                    let take = mu.balance.min(amount);
+                    mu.balance -= take;
+                    mu.debt += amount - take;
+                    assert_eq!(
+                        got,
+                        RefundDebit::Debited {
+                            telegram_id: user,
+                            amount: Kopecks(take),
+                            shortfall: Kopecks(amount - take),
+                        }
+                    );
+                }
+            }
+            m.pays[i].refund = MRefund::Done;
+        }
     }
+}
+
+/// The `i`-th (modulo) of the model's payments that `fits`.
+fn index(m: &Model, i: usize, fits: impl Fn(&MPay) -> bool) -> Option<usize> {
+    let fitting: Vec<usize> = (0..m.pays.len()).filter(|&j| fits(&m.pays[j])).collect();
+    (!fitting.is_empty()).then(|| fitting[i % fitting.len()])
 }
 
 fn agree(billing: &Billing, m: &Model) {
@@ -479,6 +682,7 @@ fn agree(billing: &Billing, m: &Model) {
                     "free operations of {u}"
                 );
                 assert_eq!(got.has_free_access, want.free_access, "free access of {u}");
+                assert_eq!(got.debt, Kopecks(want.debt), "debt of {u}");
                 assert_eq!(
                     got.pending_discount_code, want.pending,
                     "pending code of {u}"
