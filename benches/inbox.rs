@@ -5,6 +5,7 @@
 //!    hold) from queued update to the edit, p50/p99, one user and 30 at once.
 //! 3. A backlog of notices (credits told to users) drained from the outbox after a start: 100
 //!    notices to 30 users, notices/s and the last one's delay.
+//!
 //! Run: `cargo bench --bench inbox` (BENCH_ROUNDS presses per user, default 40). MEDIA_LAB_BIN runs
 //! the third part against another build (to compare with an older version).
 
