@@ -73,7 +73,7 @@ fn start(bin: &str, dir: &Path, tg: &FakeTelegram) -> Child {
     let addr = std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .expect("port");
-    let child = Command::new(bin)
+    Command::new(bin)
         .arg("run")
         .env_clear()
         .env("TELEGRAM_BOT_TOKEN", TOKEN)
@@ -82,8 +82,7 @@ fn start(bin: &str, dir: &Path, tg: &FakeTelegram) -> Child {
         .env("WEBHOOK_LISTEN", addr.to_string())
         .env("RUST_LOG", "warn")
         .spawn()
-        .expect("spawn media-lab");
-    child
+        .expect("spawn media-lab")
 }
 
 fn press_round_trip(tg: &FakeTelegram, user: i64) -> Duration {
