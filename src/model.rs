@@ -37,18 +37,6 @@ impl Mode {
         }
     }
 
-    /// The suffix of its PRICE_… and FAL_MODEL_… variables.
-    pub fn env_suffix(self) -> &'static str {
-        match self {
-            Mode::Generate => "GENERATE",
-            Mode::Edit => "EDIT",
-            Mode::Merge => "MERGE",
-            Mode::FaceSwap => "FACE_SWAP",
-            Mode::Retouch => "RETOUCH",
-            Mode::Upscale => "UPSCALE",
-        }
-    }
-
     /// The fal.ai endpoint used when FAL_MODEL_<MODE> is not set.
     pub fn default_endpoint(self) -> &'static str {
         match self {

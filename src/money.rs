@@ -9,10 +9,6 @@ pub struct Kopecks(pub i64);
 impl Kopecks {
     pub const ZERO: Kopecks = Kopecks(0);
 
-    pub fn from_roubles(roubles: i64) -> Option<Kopecks> {
-        roubles.checked_mul(100).map(Kopecks)
-    }
-
     /// Parses roubles written by a person: `10`, `10.5`, `10.50`, `-30` (when `allow_negative`).
     /// More than two decimals, exponents, signs in the wrong place or overflow are refused.
     pub fn parse_roubles(text: &str, allow_negative: bool) -> Result<Kopecks, String> {

@@ -4,10 +4,10 @@
 //! ledger keys, so a crash or a duplicate gives it once.
 
 use super::{Billing, must_get_user};
-use crate::db::{self, ledger, payments::Payment};
+use crate::db::{self, ledger, payments::Payment, referrals as refs};
 use crate::error::{Error, Result};
 use crate::money::Kopecks;
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::Connection;
 
 /// The `/start` payload of an invite link: `ref_<code>`.
 pub const LINK_PREFIX: &str = "ref_";
@@ -33,29 +33,17 @@ pub struct Standing {
 impl Billing {
     /// The user's invite code, made on first use (8 hex digits; another draw on the rare clash).
     pub fn invite_code(&self, telegram_id: i64) -> Result<String> {
-        if let Some(code) = self.store.read(|c| code_of(c, telegram_id))? {
+        if let Some(code) = self.store.read(|c| refs::code_of(c, telegram_id))? {
             return Ok(code);
         }
         for _ in 0..8 {
             let code = crate::ids::random_id("")?[..8].to_string();
             let set = self.store.write(|tx| {
                 must_get_user(tx, telegram_id)?;
-                if let Some(code) = code_of(tx, telegram_id)? {
+                if let Some(code) = refs::code_of(tx, telegram_id)? {
                     return Ok(Some(code));
                 }
-                let taken: bool = tx.query_row(
-                    "SELECT EXISTS (SELECT 1 FROM users WHERE invite_code = ?1)",
-                    [&code],
-                    |r| r.get(0),
-                )?;
-                if taken {
-                    return Ok(None);
-                }
-                tx.execute(
-                    "UPDATE users SET invite_code = ?2 WHERE telegram_id = ?1",
-                    params![telegram_id, code],
-                )?;
-                Ok(Some(code.clone()))
+                Ok(refs::set_code(tx, telegram_id, &code)?.then(|| code.clone()))
             })?;
             if let Some(code) = set {
                 return Ok(code);
@@ -75,31 +63,15 @@ impl Billing {
             return Ok(Tie::No);
         }
         self.store.write(|tx| {
-            let inviter: Option<i64> = tx
-                .query_row(
-                    "SELECT telegram_id FROM users WHERE invite_code = ?1",
-                    [code],
-                    |r| r.get(0),
-                )
-                .optional()?;
-            let Some(inviter) = inviter.filter(|i| *i != invitee) else {
+            let Some(inviter) = refs::owner_of(tx, code)?.filter(|i| *i != invitee) else {
                 return Ok(Tie::No);
             };
             must_get_user(tx, invitee)?;
             // Someone who already topped up is no new customer, whatever their profile says.
-            let topups: i64 = tx.query_row(
-                "SELECT count(*) FROM ledger WHERE telegram_id = ?1 AND kind = 'topup'",
-                [invitee],
-                |r| r.get(0),
-            )?;
-            if topups > 0 {
+            if refs::has_topup(tx, invitee)? {
                 return Ok(Tie::No);
             }
-            let tied = tx.execute(
-                "INSERT INTO referrals (invitee_id, inviter_id, created_at) VALUES (?1, ?2, ?3)
-                 ON CONFLICT (invitee_id) DO NOTHING",
-                params![invitee, inviter, crate::time::now()],
-            )? == 1;
+            let tied = refs::tie(tx, invitee, inviter, crate::time::now())?;
             Ok(if tied { Tie::Tied { inviter } } else { Tie::No })
         })
     }
@@ -107,18 +79,8 @@ impl Billing {
     /// Who invited this user, and how many they invited (and how many of those topped up).
     pub fn referral_standing(&self, telegram_id: i64) -> Result<Standing> {
         self.store.read(|c| {
-            let invited_by = c
-                .query_row(
-                    "SELECT inviter_id FROM referrals WHERE invitee_id = ?1",
-                    [telegram_id],
-                    |r| r.get(0),
-                )
-                .optional()?;
-            let (invited, rewarded) = c.query_row(
-                "SELECT count(*), count(rewarded_at) FROM referrals WHERE inviter_id = ?1",
-                [telegram_id],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )?;
+            let invited_by = refs::invited_by(c, telegram_id)?;
+            let (invited, rewarded) = refs::counts(c, telegram_id)?;
             Ok(Standing {
                 invited_by,
                 invited,
@@ -126,16 +88,6 @@ impl Billing {
             })
         })
     }
-}
-
-fn code_of(c: &Connection, telegram_id: i64) -> Result<Option<String>> {
-    Ok(c.query_row(
-        "SELECT invite_code FROM users WHERE telegram_id = ?1",
-        [telegram_id],
-        |r| r.get(0),
-    )
-    .optional()?
-    .flatten())
 }
 
 /// The program's terms: `bonus` free operations each, for a top-up crediting at least `min_topup`.
@@ -159,14 +111,7 @@ pub(super) fn reward_first_topup(
     if rule.bonus == 0 || payment.amount < rule.min_topup {
         return Ok(None);
     }
-    let inviter: Option<i64> = tx
-        .query_row(
-            "SELECT inviter_id FROM referrals WHERE invitee_id = ?1 AND rewarded_at IS NULL",
-            [invitee],
-            |r| r.get(0),
-        )
-        .optional()?;
-    let Some(inviter) = inviter else {
+    let Some(inviter) = refs::unrewarded_inviter(tx, invitee)? else {
         return Ok(None);
     };
     for (who, role) in [(invitee, "invitee"), (inviter, "inviter")] {
@@ -195,36 +140,18 @@ pub(super) fn reward_first_topup(
             )?;
         }
     }
-    tx.execute(
-        "UPDATE referrals SET rewarded_at = ?2, payment_id = ?3 WHERE invitee_id = ?1",
-        params![invitee, now, payment.id],
-    )?;
+    refs::set_rewarded(tx, invitee, &payment.id, now)?;
     Ok(Some(rule.bonus))
 }
 
 /// Inside the transaction that refunds `payment_id`: if that top-up earned a referral bonus, the
 /// bonus operations both sides have not used yet are taken back (keys `referral-back:…`, once).
 pub(super) fn take_back_bonus(tx: &Connection, payment_id: &str, now: i64) -> Result<()> {
-    let row: Option<(i64, i64)> = tx
-        .query_row(
-            "SELECT invitee_id, inviter_id FROM referrals
-              WHERE payment_id = ?1 AND rewarded_at IS NOT NULL AND taken_back_at IS NULL",
-            [payment_id],
-            |r| Ok((r.get("invitee_id")?, r.get("inviter_id")?)),
-        )
-        .optional()?;
-    let Some((invitee, inviter)) = row else {
+    let Some((invitee, inviter)) = refs::earned_by(tx, payment_id)? else {
         return Ok(());
     };
     for (who, role) in [(invitee, "invitee"), (inviter, "inviter")] {
-        let given: i64 = tx
-            .query_row(
-                "SELECT free_ops FROM ledger WHERE idempotency_key = ?1",
-                [format!("referral:{invitee}:{role}")],
-                |r| r.get(0),
-            )
-            .optional()?
-            .unwrap_or(0);
+        let given = ledger::free_ops_of(tx, &format!("referral:{invitee}:{role}"))?;
         let left = must_get_user(tx, who)?.free_operations_left;
         let take = given.min(left);
         if take <= 0 {
@@ -245,10 +172,7 @@ pub(super) fn take_back_bonus(tx: &Connection, payment_id: &str, now: i64) -> Re
             now,
         )?;
     }
-    tx.execute(
-        "UPDATE referrals SET taken_back_at = ?2 WHERE invitee_id = ?1",
-        params![invitee, now],
-    )?;
+    refs::set_taken_back(tx, invitee, now)?;
     Ok(())
 }
 

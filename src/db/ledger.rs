@@ -138,6 +138,18 @@ fn pay_debt(conn: &Connection, credit: &Entry<'_>, now: i64) -> Result<()> {
     Ok(())
 }
 
+/// The free operations the row with `key` moved (0 when there is none).
+pub fn free_ops_of(c: &Connection, key: &str) -> Result<i64> {
+    use rusqlite::OptionalExtension;
+    Ok(c.query_row(
+        "SELECT free_ops FROM ledger WHERE idempotency_key = ?1",
+        [key],
+        |r| r.get(0),
+    )
+    .optional()?
+    .unwrap_or(0))
+}
+
 /// Records a debt of `amount` (what a refund could not take from the balance).
 pub fn add_debt(conn: &Connection, telegram_id: i64, amount: Kopecks, now: i64) -> Result<()> {
     if amount.is_positive() {

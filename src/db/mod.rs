@@ -13,6 +13,7 @@ pub mod notifications;
 pub mod operations;
 pub mod payments;
 pub mod promo;
+pub mod referrals;
 pub mod stats;
 pub mod updates;
 pub mod users;
@@ -132,12 +133,6 @@ impl Store {
         }
         value
     }
-
-    /// A consistent copy of the whole database at `dest`, taken with SQLite's online backup API while
-    /// other connections (a running bot) keep writing. See [`backup`].
-    pub fn backup(&self, dest: &Path) -> Result<()> {
-        backup(&self.path, dest)
-    }
 }
 
 /// A consistent copy of the database at `source` into the new file `dest`, whatever its schema: the
@@ -221,8 +216,6 @@ pub fn backup(source: &Path, dest: &Path) -> Result<()> {
     result
 }
 
-/// An exclusive advisory lock (flock) on `<database>.lock`, from std's `File::try_lock`: the kernel
-/// drops it when the process dies, even on kill -9, so a crash never leaves a stale lock behind.
 /// A consistent copy of the database, gzip-compressed, in the database's own directory (never
 /// another disk's /tmp: the copy is as private as the database): for sending to the admins. The
 /// caller removes the file once it is sent.
@@ -279,6 +272,8 @@ pub fn litestream_seen(database: &Path) -> Option<i64> {
     i64::try_from(secs).ok()
 }
 
+/// An exclusive advisory lock (flock) on `<database>.lock`, from std's `File::try_lock`: the kernel
+/// drops it when the process dies, even on kill -9, so a crash never leaves a stale lock behind.
 pub fn lock_instance(database: &Path) -> Result<std::fs::File> {
     use std::fs::{File, TryLockError};
     let mut name = database.as_os_str().to_owned();

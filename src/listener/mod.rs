@@ -50,7 +50,6 @@ struct Shared {
 }
 
 pub struct Listener {
-    addr: SocketAddr,
     stop: watch::Sender<bool>,
     accept: JoinHandle<()>,
     slots: Arc<Semaphore>,
@@ -72,16 +71,11 @@ impl Listener {
         let accept = tokio::spawn(accept_loop(socket, shared, slots.clone(), stopping));
         tracing::info!(%addr, "listener started");
         Ok(Listener {
-            addr,
             stop,
             accept,
             slots,
             committer,
         })
-    }
-
-    pub fn addr(&self) -> SocketAddr {
-        self.addr
     }
 
     /// Stops accepting, lets each connection finish the request in hand (idle ones close at once),
