@@ -176,7 +176,7 @@ fn discounted_topups(db: &Path) -> (f64, Vec<Duration>) {
     let (start, mut lat, mut user) = (Instant::now(), Vec::new(), 1i64);
     while start.elapsed() < secs() {
         let t = Instant::now();
-        b.ensure_user(user, None).expect("user");
+        b.ensure_user(user).expect("user");
         b.apply_discount_code(user, "HALF")
             .expect("apply")
             .expect("usable");

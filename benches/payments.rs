@@ -74,7 +74,7 @@ fn main() {
     let mut ids = Vec::with_capacity(n);
     for i in 0..n {
         let user = 1 + (i % 500) as i64;
-        billing.ensure_user(user, None).expect("user");
+        billing.ensure_user(user).expect("user");
         let started = rt
             .block_on(payments.start_topup(user, Kopecks(10_000), "https://t.me/b"))
             .expect("top-up");

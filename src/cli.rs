@@ -248,12 +248,7 @@ fn reconcile(config: &Arc<Config>, since: Option<&str>) -> Result<ExitCode> {
         Some(day) => expiry_from_date(day)? - 86_400,
         None => (crate::time::now() / 86_400 - 7) * 86_400,
     };
-    let billing = billing(config)?;
-    let payments = crate::payments::Payments::new(
-        billing,
-        config.clone(),
-        Arc::new(crate::metrics::Metrics::default()),
-    )?;
+    let payments = payments(config, billing(config)?)?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -269,10 +264,9 @@ fn reconcile(config: &Arc<Config>, since: Option<&str>) -> Result<ExitCode> {
         println!("YooKassa: not configured, not asked");
     }
     if config.telegram_bot_token.is_some() {
-        let bot = crate::bot::client(config)?;
         lists.push((
             "Telegram Stars",
-            runtime.block_on(payments.reconcile_stars(&bot, since)),
+            runtime.block_on(payments.reconcile_stars(since)),
         ));
     } else {
         println!("Telegram Stars: TELEGRAM_BOT_TOKEN is not set, not asked");
@@ -314,11 +308,7 @@ fn reconcile(config: &Arc<Config>, since: Option<&str>) -> Result<ExitCode> {
         }
     }
     // Refunds held while the provider had not answered: asked about once more now.
-    let bot = match config.telegram_bot_token {
-        Some(_) => Some(crate::bot::client(config)?),
-        None => None,
-    };
-    match runtime.block_on(payments.follow_refunds(bot.as_ref(), true)) {
+    match runtime.block_on(payments.follow_refunds(true)) {
         Ok(0) => {}
         Ok(n) => println!("pending refunds finished: {n}"),
         Err(e) => {
@@ -406,20 +396,12 @@ fn payment(config: &Arc<Config>, cmd: PaymentCommand) -> Result<ExitCode> {
             let Some(p) = store.read(|c| crate::db::payments::find(c, &id))? else {
                 return Err(Error::NotFound(format!("payment {id}")));
             };
-            let payments = crate::payments::Payments::new(
-                billing.clone(),
-                config.clone(),
-                Arc::new(crate::metrics::Metrics::default()),
-            )?;
-            let bot = match config.telegram_bot_token {
-                Some(_) => Some(crate::bot::client(config)?),
-                None => None,
-            };
+            let payments = payments(config, billing.clone())?;
             let runtime = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
                 .build()
                 .map_err(|e| Error::io("starting the async runtime", e))?;
-            let outcome = runtime.block_on(payments.refund(bot.as_ref(), &p.id))?;
+            let outcome = runtime.block_on(payments.refund(&p.id))?;
             use crate::billing::RefundDebit;
             use crate::payments::RefundOutcome;
             let reason = reason.map(|r| format!(" ({r})")).unwrap_or_default();
@@ -522,6 +504,20 @@ fn payment_json(store: &Store, p: &crate::db::payments::Payment) -> Result<serde
         "refund_id": p.refund.provider_id,
         "refund_shortfall": p.refund.shortfall.to_decimal(),
     }))
+}
+
+/// The payments edge for an admin verb, with the Bot API client when TELEGRAM_BOT_TOKEN is set
+/// (Stars refunds and Star transactions need it).
+fn payments(config: &Arc<Config>, billing: Billing) -> Result<crate::payments::Payments> {
+    let payments = crate::payments::Payments::new(
+        billing,
+        config.clone(),
+        Arc::new(crate::metrics::Metrics::default()),
+    )?;
+    Ok(match config.telegram_bot_token {
+        Some(_) => payments.with_bot(crate::bot::client(config)?),
+        None => payments,
+    })
 }
 
 /// The billing core for an admin verb: the database as it is, never migrated (SPEC §3).

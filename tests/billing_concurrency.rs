@@ -136,7 +136,7 @@ fn racing_settles_and_refunds_finish_each_operation_once() {
 fn duplicate_success_reports_credit_once() {
     let dir = Scratch::new("conc-credit");
     let setup = billing(&dir);
-    setup.ensure_user(9, None).expect("user");
+    setup.ensure_user(9).expect("user");
     let payment = setup
         .create_payment(9, Kopecks(10_000))
         .expect("payment")
@@ -188,7 +188,7 @@ fn racing_drafts_give_a_limited_discount_at_most_max_uses_times() {
             let (barrier, b) = (barrier.clone(), billing(&dir));
             std::thread::spawn(move || {
                 let user = 500 + i as i64;
-                b.ensure_user(user, None).expect("user");
+                b.ensure_user(user).expect("user");
                 barrier.wait();
                 let applied = b.apply_discount_code(user, "five").expect("apply").is_ok();
                 let drafts: Vec<_> = (0..DRAFTS)

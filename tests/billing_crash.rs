@@ -94,7 +94,7 @@ fn crash_worker() {
         let user = 1 + rng.below(5) as i64;
         match rng.below(10) {
             0..=3 => {
-                b.ensure_user(user, None).expect("user");
+                b.ensure_user(user).expect("user");
                 match b
                     .reserve(
                         user,
@@ -130,7 +130,7 @@ fn crash_worker() {
                 ack(format!("{} {id}", if settle { "settle" } else { "refund" }));
             }
             7 | 8 => {
-                b.ensure_user(user, None).expect("user");
+                b.ensure_user(user).expect("user");
                 let pid = b
                     .create_payment(user, Kopecks(10_000))
                     .expect("payment")

@@ -264,7 +264,7 @@ fn job() -> NewJob {
 fn apply(billing: &Billing, m: &mut Model, step: &Step) {
     match *step {
         Step::Ensure(u) => {
-            billing.ensure_user(u, None).expect("ensure");
+            billing.ensure_user(u).expect("ensure");
             m.ensure(u);
         }
         Step::Adjust(u, delta) => {

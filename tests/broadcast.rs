@@ -4,6 +4,7 @@
 
 mod common;
 
+use common::bot::{broadcast_left, users};
 use common::fake_telegram::{FakeTelegram, TOKEN};
 use common::{Scratch, free_addr, media_lab, ok, wait_healthy, wait_until};
 use std::collections::HashMap;
@@ -38,36 +39,6 @@ fn start(dir: &Scratch, tg: &FakeTelegram, extra: &[(&str, &str)]) -> Bot {
     let mut child = cmd.spawn().expect("spawn");
     wait_healthy(addr, &mut child);
     Bot(child)
-}
-
-/// `n` users who have written to the bot (a Telegram profile), made directly in the database.
-fn users(dir: &Scratch, first: i64, n: i64) {
-    ok(dir.path(), &["migrate"]);
-    let conn = rusqlite::Connection::open(dir.db()).expect("db");
-    for id in first..first + n {
-        conn.execute(
-            "INSERT INTO users (telegram_id, username, language_code, created_at, first_update_at)
-             VALUES (?1, ?2, 'ru', 1, 1)",
-            rusqlite::params![id, format!("u{id}")],
-        )
-        .expect("user");
-        conn.execute(
-            "INSERT INTO balances (telegram_id, kopecks, updated_at) VALUES (?1, 0, 1)",
-            [id],
-        )
-        .expect("balance");
-    }
-}
-
-fn left(dir: &Scratch) -> i64 {
-    rusqlite::Connection::open(dir.db())
-        .expect("db")
-        .query_row(
-            "SELECT count(*) FROM broadcast_recipients WHERE status IN ('pending', 'sending')",
-            [],
-            |r| r.get(0),
-        )
-        .expect("count")
 }
 
 const TEXT: &str = "Новые режимы уже в боте — загляните! <b>не разметка</b>";
@@ -115,7 +86,7 @@ fn a_broadcast_reaches_everyone_once_at_its_pace_through_429s_blocks_and_a_kill(
     wait_until(60, "half of it sent", || delivered(&tg).len() >= 150);
     drop(bot); // kill -9 halfway
     let _bot = start(&dir, &tg, &[]);
-    wait_until(90, "the rest sent", || left(&dir) == 0);
+    wait_until(90, "the rest sent", || broadcast_left(&dir) == 0);
 
     let per_user = delivered(&tg);
     assert!(per_user.values().all(|n| *n == 1), "somebody got it twice");

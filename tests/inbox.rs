@@ -4,7 +4,7 @@
 mod common;
 
 use common::Scratch;
-use common::bot::{balance, books_hold, number, press, say, start};
+use common::bot::{balance, books_hold, broadcast_left, number, press, say, start, users};
 use common::fake_telegram::FakeTelegram;
 use common::fake_yookassa::FakeYooKassa;
 use common::{ok, wait_until};
@@ -131,23 +131,7 @@ fn replies_survive_flood_control_during_a_broadcast() {
         FakeTelegram::start(),
         FakeYooKassa::start(),
     );
-    ok(dir.path(), &["migrate"]);
-    {
-        let conn = rusqlite::Connection::open(dir.db()).expect("db");
-        for id in 30_000..30_200 {
-            conn.execute(
-                "INSERT INTO users (telegram_id, username, language_code, created_at, first_update_at)
-                 VALUES (?1, NULL, NULL, 1, 1)",
-                [id],
-            )
-            .expect("user");
-            conn.execute(
-                "INSERT INTO balances (telegram_id, kopecks, updated_at) VALUES (?1, 0, 1)",
-                [id],
-            )
-            .expect("balance");
-        }
-    }
+    users(&dir, 30_000, 200);
     let _bot = start(&dir, &tg, Some(&yk), &[]);
     let user = 814;
     say(&tg, user, "/start");
@@ -164,12 +148,7 @@ fn replies_survive_flood_control_during_a_broadcast() {
         let shown = press(&tg, user, data);
         assert!(!shown.text().is_empty(), "{data}: nothing shown");
     }
-    wait_until(60, "the broadcast to finish", || {
-        number(
-            &dir,
-            "SELECT count(*) FROM broadcast_recipients WHERE status IN ('pending', 'sending')",
-        ) == 0
-    });
+    wait_until(60, "the broadcast to finish", || broadcast_left(&dir) == 0);
     let calls = tg.calls();
     for id in 30_000..30_200 {
         let got = calls
@@ -197,12 +176,7 @@ fn a_user_who_came_back_gets_the_next_broadcast() {
             dir.path(),
             &["broadcast", "--text-file", &file.to_string_lossy()],
         );
-        wait_until(30, "the broadcast to finish", || {
-            number(
-                &dir,
-                "SELECT count(*) FROM broadcast_recipients WHERE status IN ('pending', 'sending')",
-            ) == 0
-        });
+        wait_until(30, "the broadcast to finish", || broadcast_left(&dir) == 0);
     };
     send("первая новость");
     assert_eq!(

@@ -78,7 +78,7 @@ impl Bot {
             Arc::new(Store::open(&self.dir.db()).expect("store")),
             config.clone(),
         );
-        billing.ensure_user(user, None).expect("user");
+        billing.ensure_user(user).expect("user");
         let payments =
             Payments::new(billing, config, Arc::new(Metrics::default())).expect("payments");
         let rt = tokio::runtime::Builder::new_current_thread()

@@ -72,7 +72,7 @@ fn topup(
     let config = Arc::new(Config::from_lookup(|k| map.get(k).cloned()).expect("config"));
     let store = Arc::new(Store::open(&dir.db()).expect("store"));
     let billing = Billing::new(store, config.clone());
-    billing.ensure_user(user, None).expect("user");
+    billing.ensure_user(user).expect("user");
     let payments = Payments::new(billing, config, Arc::new(Metrics::default())).expect("payments");
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -439,8 +439,8 @@ fn kill_9_after_the_200_still_credits_once() {
         let map: HashMap<&str, String> = vars.iter().cloned().collect();
         let config = Arc::new(Config::from_lookup(|k| map.get(k).cloned()).expect("config"));
         let billing = Billing::new(Arc::new(Store::open(&dir.db()).expect("store")), config);
-        billing.ensure_user(506, None).expect("inviter");
-        billing.ensure_user(507, None).expect("invitee");
+        billing.ensure_user(506).expect("inviter");
+        billing.ensure_user(507).expect("invitee");
         let code = billing.invite_code(506).expect("code");
         assert!(matches!(
             billing.tie_referral(507, &code, true).expect("tie"),
@@ -541,7 +541,7 @@ fn idempotence_key_replays_and_discounts_reach_the_api() {
     let store = Arc::new(Store::open(&dir.db()).expect("store"));
     let billing = Billing::new(store, config.clone());
     billing.init_promo_codes().expect("codes");
-    billing.ensure_user(510, None).expect("user");
+    billing.ensure_user(510).expect("user");
     assert!(
         billing
             .apply_discount_code(510, "welcome10")
@@ -616,7 +616,7 @@ fn a_notification_finds_a_payment_by_its_metadata() {
     let ours = {
         let store = Arc::new(Store::open(&dir.db()).expect("store"));
         let billing = Billing::new(store, config.clone());
-        billing.ensure_user(user, None).expect("user");
+        billing.ensure_user(user).expect("user");
         billing
             .create_payment(user, Kopecks(10_000))
             .expect("draft")

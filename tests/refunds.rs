@@ -10,37 +10,37 @@ use common::bot::{Running, balance, books_hold, number, pay_stars, press, say, s
 use common::fake_telegram::{FakeTelegram, TOKEN};
 use common::fake_yookassa::{FakeYooKassa, SHOP_ID, TEST_KEY};
 use common::{http_with, media_lab, ok, wait_until};
-use std::process::Output;
+use std::process::{Command, Output};
 use std::time::Duration;
 
 const NO_FREE: (&str, &str) = ("FREE_OPERATIONS_COUNT", "0");
 
-/// `media-lab payment refund ID` with the Bot API (and YooKassa, when given) as the bot has them.
-fn refund(dir: &Scratch, tg: &FakeTelegram, yk: Option<&FakeYooKassa>, id: &str) -> Output {
+/// The binary for an admin verb with the Bot API (and YooKassa, when given) as the bot has them.
+fn cli(dir: &Scratch, tg: &FakeTelegram, yk: Option<&FakeYooKassa>, args: &[&str]) -> Command {
     let mut cmd = media_lab(dir.path());
     cmd.env("TELEGRAM_BOT_TOKEN", TOKEN)
         .env("TELEGRAM_API_URL", tg.url())
-        .args(["payment", "refund", id]);
+        .args(args);
     if let Some(yk) = yk {
         cmd.env("YOOKASSA_SHOP_ID", SHOP_ID)
             .env("YOOKASSA_SECRET_KEY", TEST_KEY)
             .env("YOOKASSA_API_URL", yk.url());
     }
-    cmd.output().expect("payment refund")
+    cmd
+}
+
+/// `media-lab payment refund ID`.
+fn refund(dir: &Scratch, tg: &FakeTelegram, yk: Option<&FakeYooKassa>, id: &str) -> Output {
+    cli(dir, tg, yk, &["payment", "refund", id])
+        .output()
+        .expect("payment refund")
 }
 
 fn reconcile(dir: &Scratch, tg: &FakeTelegram, yk: Option<&FakeYooKassa>) -> String {
-    let mut cmd = media_lab(dir.path());
-    cmd.env("TELEGRAM_BOT_TOKEN", TOKEN)
-        .env("TELEGRAM_API_URL", tg.url())
-        .args(["reconcile", "--since", "2020-01-01"]);
-    if let Some(yk) = yk {
-        cmd.env("YOOKASSA_SHOP_ID", SHOP_ID)
-            .env("YOOKASSA_SECRET_KEY", TEST_KEY)
-            .env("YOOKASSA_API_URL", yk.url());
-    }
-    let out = cmd.output().expect("reconcile");
-    String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr)
+    let out = cli(dir, tg, yk, &["reconcile", "--since", "2020-01-01"])
+        .output()
+        .expect("reconcile");
+    text(&out)
 }
 
 fn text(out: &Output) -> String {
@@ -93,15 +93,8 @@ fn a_stars_refund_holds_the_credit_while_the_payer_spends() {
     wait_until(20, "the credit", || balance(&dir, who) == "100.00");
     tg.delay_refunds(Some(Duration::from_secs(4)));
     let refunding = {
-        let (path, url, charge) = (dir.path().to_path_buf(), tg.url(), charge.clone());
-        std::thread::spawn(move || {
-            media_lab(&path)
-                .env("TELEGRAM_BOT_TOKEN", TOKEN)
-                .env("TELEGRAM_API_URL", url)
-                .args(["payment", "refund", &charge])
-                .output()
-                .expect("refund")
-        })
+        let mut cmd = cli(&dir, &tg, None, &["payment", "refund", &charge]);
+        std::thread::spawn(move || cmd.output().expect("refund"))
     };
     wait_until(10, "the hold", || {
         number(
@@ -141,15 +134,8 @@ fn two_refunds_at_once_are_one() {
     tg.delay_refunds(Some(Duration::from_millis(500)));
     let runs: Vec<_> = (0..2)
         .map(|_| {
-            let (path, url, charge) = (dir.path().to_path_buf(), tg.url(), charge.clone());
-            std::thread::spawn(move || {
-                media_lab(&path)
-                    .env("TELEGRAM_BOT_TOKEN", TOKEN)
-                    .env("TELEGRAM_API_URL", url)
-                    .args(["payment", "refund", &charge])
-                    .output()
-                    .expect("refund")
-            })
+            let mut cmd = cli(&dir, &tg, None, &["payment", "refund", &charge]);
+            std::thread::spawn(move || cmd.output().expect("refund"))
         })
         .collect();
     for run in runs {

@@ -191,7 +191,7 @@ fn a_replica_restore_plus_reconcile_loses_no_paid_top_up() {
         .build()
         .expect("runtime");
     for user in 901..=903 {
-        billing.ensure_user(user, None).expect("user");
+        billing.ensure_user(user).expect("user");
     }
 
     // Early top-ups, credited and then left well over a sync interval to ship.

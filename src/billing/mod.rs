@@ -12,7 +12,7 @@ mod topup;
 pub use operations::{Finish, Reservation, Reserve};
 pub use promo::{Redeemed, STANDARD_CODES, normalize_code};
 pub use referrals::{LINK_PREFIX as REFERRAL_LINK_PREFIX, REFERRAL_REASON, Standing, Tie};
-pub use refunds::{RECHECK_SECS as REFUND_RECHECK_SECS, RefundDebit, RefundHold};
+pub use refunds::{RefundDebit, RefundHold};
 pub use stars::{StarsCredit, discounted_stars, payload as stars_payload};
 pub use topup::{Adoption, MAX_TOPUP, MIN_TOPUP, NewPayment, PaymentUpdate};
 
@@ -63,22 +63,16 @@ impl Billing {
         self.store.read(|c| db::users::get(c, telegram_id))
     }
 
-    /// The user, created on first contact with FREE_OPERATIONS_COUNT free operations (granted through
-    /// the ledger). A known user's username and language are refreshed when `profile` is given.
-    pub fn ensure_user(&self, telegram_id: i64, profile: Option<Profile<'_>>) -> Result<User> {
+    /// The user, created as on first contact with FREE_OPERATIONS_COUNT free operations (granted
+    /// through the ledger) when there is none; a profile comes only with an update (`contact`).
+    pub fn ensure_user(&self, telegram_id: i64) -> Result<User> {
         check_user_id(telegram_id)?;
-        // Most calls come from known users: answer them from a reader without taking the write lock.
+        // Most calls find the user: answered from a reader without taking the write lock.
         if let Some(user) = self.user(telegram_id)? {
-            let unchanged = profile.is_none_or(|p| {
-                p.username == user.username.as_deref()
-                    && p.language_code == user.language_code.as_deref()
-            });
-            if unchanged {
-                return Ok(user);
-            }
+            return Ok(user);
         }
         self.store
-            .write(|tx| self.ensure_user_in(tx, telegram_id, profile))
+            .write(|tx| self.ensure_user_in(tx, telegram_id, None))
     }
 
     /// The user behind an update: created on first contact, profile refreshed, the first update

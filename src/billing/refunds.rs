@@ -15,7 +15,7 @@ use crate::money::Kopecks;
 use rusqlite::Connection;
 
 /// A held refund whose provider has not answered is asked about again after this long.
-pub const RECHECK_SECS: i64 = 60;
+const RECHECK_SECS: i64 = 60;
 
 /// What asking to refund a payment came to before the provider is asked.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -83,8 +83,8 @@ impl Billing {
         })
     }
 
-    /// The provider confirmed our refund of `payment_id`: the hold becomes the debit, once. A
-    /// payment with no hold (the provider refunded on its own) is debited as `refund_reported` does.
+    /// The provider confirmed a refund of `payment_id`: our hold becomes the debit, once; a payment
+    /// with no hold (the provider refunded on its own) is debited now, the rest a debt (`finish`).
     pub fn refund_succeeded(
         &self,
         payment_id: &str,

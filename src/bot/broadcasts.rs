@@ -94,26 +94,7 @@ async fn send_one(bot: &super::Tg, store: &Arc<Store>, send: &Send) -> Option<Du
     let now = crate::time::now();
     let (outcome, retry_at, pause) = match request.await {
         Ok(_) => ("sent", None, None),
-        // Telegram says this now and then of a chat that is there: retried like an outage, and
-        // only a failure in the end, never a mark that the user is gone.
-        Err(teloxide::RequestError::Api(teloxide::ApiError::ChatNotFound))
-            if send.attempts < MAX_ATTEMPTS =>
-        {
-            (
-                "pending",
-                Some(now + backoff(send.attempts.clamp(0, 30) as u32).as_secs() as i64),
-                None,
-            )
-        }
-        Err(teloxide::RequestError::Api(teloxide::ApiError::ChatNotFound)) => {
-            tracing::warn!(
-                user = send.telegram_id,
-                broadcast = send.broadcast_id,
-                "broadcast: chat not found after retries"
-            );
-            ("failed", None, None)
-        }
-        Err(e) => match SendFailure::of(&e) {
+        Err(e) => match failure_of(&e) {
             SendFailure::RetryAfter(wait) => (
                 "pending",
                 Some(now + wait.as_secs().max(1) as i64),
@@ -136,6 +117,18 @@ async fn send_one(bot: &super::Tg, store: &Arc<Store>, send: &Send) -> Option<Du
         tracing::error!(error = %e, "recording a broadcast send failed");
     }
     pause
+}
+
+/// How a broadcast treats a failed send: as everywhere else, except that "chat not found", which
+/// Telegram says now and then of a chat that is there, is retried like an outage and only a failure
+/// in the end, never a mark that the user is gone.
+fn failure_of(e: &teloxide::RequestError) -> SendFailure {
+    match e {
+        teloxide::RequestError::Api(teloxide::ApiError::ChatNotFound) => {
+            SendFailure::Transient(e.to_string())
+        }
+        e => SendFailure::of(e),
+    }
 }
 
 /// Edits each running broadcast's progress message (sending it first if there is none); with

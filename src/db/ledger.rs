@@ -125,14 +125,22 @@ fn pay_debt(conn: &Connection, credit: &Entry<'_>, now: i64) -> Result<()> {
         return Ok(());
     }
     let key = format!("{DEBT_PREFIX}{}", credit.key);
-    let appended = conn.execute(
-        "INSERT INTO ledger (telegram_id, kind, amount, free_ops, idempotency_key, reason, created_at)
-         VALUES (?1, 'adjustment', ?2, 0, ?3, ?4, ?5)
-         ON CONFLICT (idempotency_key) DO NOTHING",
-        params![credit.telegram_id, -paid, key, DEBT_REASON, now],
+    // A debit: `append` does not come back here for it.
+    let appended = append(
+        conn,
+        &Entry {
+            telegram_id: credit.telegram_id,
+            kind: Kind::Adjustment,
+            amount: Kopecks(-paid),
+            free_ops: 0,
+            key: &key,
+            operation_id: None,
+            payment_id: None,
+            reason: Some(DEBT_REASON),
+        },
+        now,
     )?;
-    if appended == 1 {
-        super::users::apply_deltas(conn, credit.telegram_id, -paid, 0, now)?;
+    if appended {
         super::users::add_debt(conn, credit.telegram_id, -paid, now)?;
     }
     Ok(())

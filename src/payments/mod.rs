@@ -532,7 +532,7 @@ impl Payments {
                 tracing::warn!(error = %e, "re-sending unrecorded payments failed");
             }
             resend_age = RESEND_AFTER_SECS;
-            if let Err(e) = self.follow_refunds(None, false).await {
+            if let Err(e) = self.follow_refunds(false).await {
                 tracing::warn!(error = %e, "following held refunds failed");
             }
             if stars_due.elapsed() >= stars_every {
@@ -553,9 +553,9 @@ impl Payments {
     /// The second net under `successful_payment` (SPEC §5b): Star transactions since the last
     /// checkpoint, credited when ours and missing, refunds debited when we lack them.
     async fn reconcile_stars_since_checkpoint(&self) {
-        let Some(bot) = self.bot.clone().filter(|_| self.config.stars_enabled) else {
+        if self.bot.is_none() || !self.config.stars_enabled {
             return;
-        };
+        }
         let started = crate::time::now();
         let store = self.billing.store().clone();
         let since = match blocking(move || store.checkpoint(STARS_CHECKPOINT)).await {
@@ -566,7 +566,7 @@ impl Payments {
                 return;
             }
         };
-        match self.reconcile_stars(&bot, since).await {
+        match self.reconcile_stars(since).await {
             Ok(found) => {
                 for f in &found {
                     match &f.finding {

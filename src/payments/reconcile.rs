@@ -303,7 +303,11 @@ impl Payments {
     /// refunded; a refund (an outgoing transaction to a user, carrying the payment's charge id) of a
     /// payment we credited and never took back is debited now, once, as Telegram's refunded-payment
     /// message would have.
-    pub async fn reconcile_stars(&self, bot: &Bot, since: i64) -> Result<Vec<Found>> {
+    pub async fn reconcile_stars(&self, since: i64) -> Result<Vec<Found>> {
+        let bot = self
+            .bot
+            .as_ref()
+            .ok_or_else(|| Error::invalid("TELEGRAM_BOT_TOKEN is needed to ask Telegram"))?;
         let (mut incoming, mut refunds) = (Vec::new(), Vec::new());
         let mut offset = 0u32;
         for _ in 0..MAX_PAGES {

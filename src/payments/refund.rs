@@ -32,29 +32,30 @@ enum Answer {
 }
 
 impl Payments {
-    /// Refunds a credited top-up through its provider. The Bot API client is needed for Stars.
-    pub async fn refund(&self, bot: Option<&Bot>, payment_id: &str) -> Result<RefundOutcome> {
+    /// Refunds a credited top-up through its provider. The Bot API client (`with_bot`) is needed
+    /// for Stars.
+    pub async fn refund(&self, payment_id: &str) -> Result<RefundOutcome> {
         let store = self.billing.store().clone();
         let id = payment_id.to_string();
         let found = blocking(move || store.find_payment(&id)).await?;
         if let Some(p) = &found {
             // Said before anything is held: without the provider's client nothing can be asked.
-            self.client_for(bot, p)?;
+            self.client_for(p)?;
         }
         let billing = self.billing.clone();
         let id = payment_id.to_string();
         let p = match blocking(move || billing.hold_refund(&id)).await? {
             RefundHold::Held(p) => p,
-            RefundHold::InFlight(p) => return self.follow(bot, &p).await,
+            RefundHold::InFlight(p) => return self.follow(&p).await,
             RefundHold::No(why) => return Ok(RefundOutcome::Refused(why)),
         };
-        self.follow(bot, &p).await
+        self.follow(&p).await
     }
 
     /// Asks the provider about the held refund of `p` (making it, or asking how it stands) and
     /// applies the answer.
-    async fn follow(&self, bot: Option<&Bot>, p: &Payment) -> Result<RefundOutcome> {
-        let answer = match self.ask(bot, p).await {
+    async fn follow(&self, p: &Payment) -> Result<RefundOutcome> {
+        let answer = match self.ask(p).await {
             Ok(answer) => answer,
             // No answer (network, 5xx, flood control): the refund may or may not be made; held and
             // asked again with the same key, which cannot make a second one.
@@ -87,8 +88,8 @@ impl Payments {
     /// One question to the provider. YooKassa: a refund with a known id is fetched, otherwise
     /// created with the attempt's own Idempotence-Key (asking again returns the same refund).
     /// Stars: `refundStarPayment`, where CHARGE_ALREADY_REFUNDED means it is done.
-    async fn ask(&self, bot: Option<&Bot>, p: &Payment) -> Result<Answer> {
-        let client = self.client_for(bot, p)?;
+    async fn ask(&self, p: &Payment) -> Result<Answer> {
+        let client = self.client_for(p)?;
         let refund = match client {
             Client::Stars(bot) => {
                 let charge = p.charge_id.clone().ok_or_else(|| {
@@ -145,9 +146,10 @@ impl Payments {
         })
     }
 
-    fn client_for<'a>(&'a self, bot: Option<&'a Bot>, p: &Payment) -> Result<Client<'a>> {
+    fn client_for(&self, p: &Payment) -> Result<Client<'_>> {
         if p.provider == "stars" {
-            bot.or(self.bot.as_ref())
+            self.bot
+                .as_ref()
                 .map(Client::Stars)
                 .ok_or_else(|| Error::invalid("TELEGRAM_BOT_TOKEN is needed to refund Stars"))
         } else {
@@ -161,19 +163,19 @@ impl Payments {
     /// The follower: every held refund whose check is due (with `all`, every held refund) is
     /// asked about once more. Run by the payment processor, and by `reconcile` with `all`; a Stars
     /// refund needs the Bot API client.
-    pub async fn follow_refunds(&self, bot: Option<&Bot>, all: bool) -> Result<usize> {
+    pub async fn follow_refunds(&self, all: bool) -> Result<usize> {
         let billing = self.billing.clone();
         let due = blocking(move || billing.refunds_due(32, all)).await?;
         let mut n = 0;
         for p in due {
-            if self.client_for(bot, &p).is_err() {
+            if self.client_for(&p).is_err() {
                 // Asked again later, when a client is at hand (the bot, `reconcile`).
                 let billing = self.billing.clone();
                 let id = p.id.clone();
                 blocking(move || billing.refund_pending(&id, None)).await?;
                 continue;
             }
-            match self.follow(bot, &p).await {
+            match self.follow(&p).await {
                 Ok(RefundOutcome::Pending) => {}
                 Ok(_) => n += 1,
                 Err(e) => tracing::warn!(payment = %p.id, error = %e, "following a refund failed"),

@@ -147,3 +147,31 @@ pub fn pay_stars(tg: &FakeTelegram, user: i64, stars: u32) -> String {
     });
     charge.expect("paid")
 }
+
+/// `n` users from id `first` on who have written to the bot (their first update recorded) but have
+/// no Telegram profile (no username, no language): made directly in a migrated database.
+pub fn users(dir: &Scratch, first: i64, n: i64) {
+    ok(dir.path(), &["migrate"]);
+    let conn = rusqlite::Connection::open(dir.db()).expect("db");
+    for id in first..first + n {
+        conn.execute(
+            "INSERT INTO users (telegram_id, username, language_code, created_at, first_update_at)
+             VALUES (?1, NULL, NULL, 1, 1)",
+            [id],
+        )
+        .expect("user");
+        conn.execute(
+            "INSERT INTO balances (telegram_id, kopecks, updated_at) VALUES (?1, 0, 1)",
+            [id],
+        )
+        .expect("balance");
+    }
+}
+
+/// Broadcast sends not made yet (pending or in flight).
+pub fn broadcast_left(dir: &Scratch) -> i64 {
+    number(
+        dir,
+        "SELECT count(*) FROM broadcast_recipients WHERE status IN ('pending', 'sending')",
+    )
+}
