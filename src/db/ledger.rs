@@ -313,10 +313,14 @@ pub fn attention(conn: &Connection) -> Result<Vec<String>> {
             "SELECT 'user ' || telegram_id || ': owes ' || printf('%.2f', debt / 100.0)
                   || ' ₽ of a refunded top-up the balance no longer covered; their next credits pay it first'
              FROM balances WHERE debt > 0",
-            "SELECT 'payment ' || id || ' (user ' || telegram_id || '): refund held for '
-                  || ((unixepoch() - updated_at) / 60) || ' min, the provider has not finished it; '
+            // Held since its hold row (each check moves updated_at, so that cannot say it).
+            "SELECT 'payment ' || p.id || ' (user ' || p.telegram_id || '): refund held for '
+                  || ((unixepoch() - h.at) / 60) || ' min, the provider has not finished it; '
                   || 'the running bot keeps asking (or run `media-lab reconcile`)'
-             FROM payments WHERE refund_state = 'refunding' AND updated_at < unixepoch() - 600",
+             FROM payments p
+             JOIN (SELECT payment_id, max(created_at) at FROM ledger
+                    WHERE idempotency_key LIKE 'refund:%' GROUP BY payment_id) h ON h.payment_id = p.id
+            WHERE p.refund_state = 'refunding' AND h.at < unixepoch() - 600",
             "SELECT 'notification ' || id || ' (YooKassa ' || yookassa_id || ', ' || event || '): not processed for '
                   || ((unixepoch() - received_at) / 60) || ' min; the processor retries it while `run` is running'
              FROM payment_notifications WHERE processed_at IS NULL AND received_at < unixepoch() - 600",

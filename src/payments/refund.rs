@@ -57,6 +57,9 @@ impl Payments {
     async fn follow(&self, p: &Payment) -> Result<RefundOutcome> {
         let answer = match self.ask(p).await {
             Ok(answer) => answer,
+            // The payment cannot be refunded as recorded (no provider id): asking again would not
+            // change that, so the hold is given back rather than kept for ever.
+            Err(e @ Error::Invalid(_)) => Answer::No(e.to_string()),
             // No answer (network, 5xx, flood control): the refund may or may not be made; held and
             // asked again with the same key, which cannot make a second one.
             Err(e) => {
