@@ -1,0 +1,141 @@
+//! The command line: `run` and the admin verbs beside it, a file per verb group. Each body loads what
+//! it needs, calls the core by name, and prints for a person (or JSON where asked).
+
+mod broadcast;
+mod check;
+mod payment;
+mod promo;
+mod stats;
+mod user;
+
+pub use payment::PaymentCommand;
+pub use promo::{PromoAdd, PromoCommand};
+pub use user::UserCommand;
+
+use crate::billing::Billing;
+use crate::config::Config;
+use crate::db::Store;
+use crate::error::Result;
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "media-lab",
+    version,
+    about = "Telegram bot for paid AI image work: fal.ai jobs, YooKassa top-ups, one SQLite file"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Migrate, take the single-instance lock, and run the bot, listener and workers until SIGTERM
+    Run,
+    /// Apply the embedded database migrations and print what was applied
+    Migrate,
+    /// Promo codes: discounts on top-ups, free access, bonus free operations
+    #[command(subcommand)]
+    Promo(PromoCommand),
+    /// Look at and adjust one user
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Write a consistent copy of the database to DEST, safe while `run` is running
+    Backup { dest: PathBuf },
+    /// Check the configuration, the database and the books; exit non-zero if anything is wrong
+    Check,
+    /// Top-ups of both providers: one's whole story, a list, a refund
+    #[command(subcommand)]
+    Payment(PaymentCommand),
+    /// Ask YooKassa and Telegram for every payment since a date and credit, once, what is ours and
+    /// not credited here (step 3 of restoring from a replica)
+    Reconcile {
+        /// First day to ask about (UTC); a week ago when absent
+        #[arg(long, value_name = "YYYY-MM-DD")]
+        since: Option<String>,
+    },
+    /// One message to every user, sent by the running bot at 25 a second, never twice to anyone
+    Broadcast {
+        /// The message, as plain text (Telegram shows it exactly as written: no markup is parsed)
+        #[arg(long, value_name = "F")]
+        text_file: PathBuf,
+        /// Say how many would get it, and send nothing
+        #[arg(long)]
+        dry_run: bool,
+        /// Only users who have topped up
+        #[arg(long)]
+        only_paying: bool,
+    },
+    /// Users, payments, revenue and operations
+    Stats {
+        #[arg(long)]
+        json: bool,
+        /// Also draw the last 30 days (top-ups, operations by mode, new users) as a PNG
+        #[arg(long, value_name = "FILE.png")]
+        chart: Option<PathBuf>,
+    },
+}
+
+/// Runs one parsed command line. Errors come back to `main`, which prints them.
+pub fn execute(cli: Cli) -> Result<ExitCode> {
+    let config = Arc::new(Config::from_env()?);
+    crate::logging::init(&config);
+    match cli.command {
+        Command::Run => crate::app::run(config),
+        Command::Migrate => {
+            let store = Store::open_unmigrated(&config.database_path)?;
+            let applied = store.migrate()?;
+            if applied.is_empty() {
+                println!("{}: schema is up to date", config.database_path.display());
+            } else {
+                for name in applied {
+                    println!("applied {name}");
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Promo(cmd) => promo::run(&billing(&config)?, cmd),
+        Command::User(cmd) => user::run(&billing(&config)?, cmd),
+        Command::Backup { dest } => {
+            crate::db::backup(&config.database_path, &dest)?;
+            println!("backup written to {}", dest.display());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Check => check::run(&config),
+        Command::Stats { json, chart } => stats::run(&billing(&config)?, json, chart.as_deref()),
+        Command::Payment(cmd) => payment::run(&config, cmd),
+        Command::Reconcile { since } => payment::reconcile(&config, since.as_deref()),
+        Command::Broadcast {
+            text_file,
+            dry_run,
+            only_paying,
+        } => broadcast::run(&billing(&config)?, &text_file, dry_run, only_paying),
+    }
+}
+
+/// The payments edge for an admin verb, with the Bot API client when TELEGRAM_BOT_TOKEN is set
+/// (Stars refunds and Star transactions need it).
+pub(super) fn payments(
+    config: &Arc<Config>,
+    billing: Billing,
+) -> Result<crate::payments::Payments> {
+    let payments = crate::payments::Payments::new(
+        billing,
+        config.clone(),
+        Arc::new(crate::metrics::Metrics::default()),
+    )?;
+    Ok(match config.telegram_bot_token {
+        Some(_) => payments.with_bot(crate::bot::client(config)?),
+        None => payments,
+    })
+}
+
+/// The billing core for an admin verb: the database as it is, never migrated (SPEC §3).
+pub(super) fn billing(config: &Arc<Config>) -> Result<Billing> {
+    let store = Arc::new(Store::open_current(&config.database_path)?);
+    Ok(Billing::new(store, config.clone()))
+}

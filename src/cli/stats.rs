@@ -1,0 +1,63 @@
+//! `stats`: users, payments, revenue and operations, and the 30-day chart.
+
+use crate::billing::Billing;
+use crate::error::{Error, Result};
+use crate::money::Kopecks;
+use std::path::Path;
+use std::process::ExitCode;
+
+pub(super) fn run(billing: &Billing, json: bool, chart: Option<&Path>) -> Result<ExitCode> {
+    if let Some(path) = chart {
+        let png = crate::chart::render(&billing.store().daily(crate::chart::DAYS)?)?;
+        std::fs::write(path, &png)
+            .map_err(|e| Error::io(format!("cannot write {}", path.display()), e))?;
+        eprintln!(
+            "chart of the last {} days written to {} ({}×{}, {} bytes)",
+            crate::chart::DAYS,
+            path.display(),
+            crate::chart::WIDTH,
+            crate::chart::HEIGHT,
+            png.len()
+        );
+    }
+    let s = billing.store().stats()?;
+    if json {
+        let mut v = serde_json::to_value(&s).map_err(|e| Error::Database(e.to_string()))?;
+        v["revenue"] = Kopecks(s.revenue_kopecks).to_decimal().into();
+        v["credited"] = Kopecks(s.credited_kopecks).to_decimal().into();
+        v["balances"] = Kopecks(s.balances_kopecks).to_decimal().into();
+        println!("{v}");
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!(
+        "users:            {} ({} with free access)",
+        s.users, s.users_with_free_access
+    );
+    println!("balances:         {} ₽", Kopecks(s.balances_kopecks));
+    println!(
+        "revenue:          {} ₽ and {} Stars paid, {} ₽ credited",
+        Kopecks(s.revenue_kopecks),
+        s.revenue_stars,
+        Kopecks(s.credited_kopecks)
+    );
+    println!("payments (credit):");
+    for p in &s.payments {
+        println!(
+            "  {:<9} {:<20} {:>6}  {} ₽",
+            p.provider,
+            p.status,
+            p.count,
+            Kopecks(p.amount_kopecks)
+        );
+    }
+    println!("operations:");
+    for o in &s.operations {
+        println!("  {:<10} {:<9} {:>6}", o.mode, o.status, o.count);
+    }
+    println!("jobs in flight:   {}", s.jobs_in_flight);
+    println!(
+        "referrals:        {} invited, {} topped up",
+        s.referrals, s.referrals_converted
+    );
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,294 @@
+//! Choosing a mode and giving it its input: the questions, the offers, the price line and the
+//! "paid with" lines of an accepted job.
+
+use super::{Lang, mode_label, money, plural_ru, t};
+use crate::model::Mode;
+use crate::money::Kopecks;
+
+pub fn ask_input(lang: Lang, mode: Mode, price_line: &str) -> String {
+    let ask = match mode {
+        Mode::Generate => t(
+            lang,
+            "Опишите, какую картинку создать.",
+            "Describe the image to create.",
+        ),
+        Mode::Edit => t(
+            lang,
+            "Пришлите фото, которое нужно изменить (можно сразу с подписью — что сделать).",
+            "Send the photo to edit (a caption can say what to do).",
+        ),
+        Mode::Merge => t(
+            lang,
+            "Пришлите от 2 до 4 фото (альбомом или по одному), затем напишите, что с ними сделать.",
+            "Send 2 to 4 photos (as an album or one by one), then write what to do with them.",
+        ),
+        Mode::FaceSwap => t(
+            lang,
+            "Пришлите фото лица, которое нужно перенести (одно лицо, анфас).",
+            "Send the photo of the face to move (one face, looking at the camera).",
+        ),
+        Mode::Retouch => t(
+            lang,
+            "Пришлите фото для ретуши.",
+            "Send the photo to retouch.",
+        ),
+        Mode::Upscale => t(
+            lang,
+            "Пришлите фото — сделаю его крупнее и чётче.",
+            "Send the photo to upscale.",
+        ),
+    };
+    format!("{}\n{ask}\n\n{price_line}", mode_label(lang, mode))
+}
+
+/// What the next operation costs *this* user: free (free access, or a free operation left), from the
+/// balance, or more than they have.
+pub fn price_line(
+    lang: Lang,
+    price: Kopecks,
+    balance: Kopecks,
+    free_ops: i64,
+    free_access: bool,
+) -> String {
+    let (p, b) = (money(lang, price), money(lang, balance));
+    match lang {
+        Lang::Ru if free_access => "♾ Для вас бесплатно (безлимитный доступ).".into(),
+        Lang::En if free_access => "♾ Free for you (free access).".into(),
+        Lang::Ru if free_ops > 0 => format!(
+            "🎁 Бесплатно: {} {free_ops} {}.",
+            plural_ru(free_ops, "осталась", "остались", "осталось"),
+            plural_ru(
+                free_ops,
+                "бесплатная операция",
+                "бесплатные операции",
+                "бесплатных операций"
+            )
+        ),
+        Lang::En if free_ops > 0 => format!(
+            "🎁 Free: {free_ops} free operation{} left.",
+            if free_ops == 1 { "" } else { "s" }
+        ),
+        Lang::Ru if balance >= price => format!("💳 {p} с баланса (на балансе {b})."),
+        Lang::En if balance >= price => format!("💳 {p} from your balance (balance {b})."),
+        Lang::Ru => format!(
+            "💳 Стоит {p}, а на балансе {b}. Пополните — и сразу продолжим, запрос не пропадёт."
+        ),
+        Lang::En => format!(
+            "💳 It costs {p} and your balance is {b}. Top up and we go on at once; the request is kept."
+        ),
+    }
+}
+
+pub fn ask_add_text_photo(lang: Lang) -> &'static str {
+    t(
+        lang,
+        "📝 Пришлите фото, на которое нужно добавить надпись (текст можно сразу написать в подписи). Это бесплатно.",
+        "📝 Send the photo to put text on (a caption works too). It's free.",
+    )
+}
+
+pub fn ask_instruction(lang: Lang) -> &'static str {
+    t(
+        lang,
+        "Фото получено. Теперь напишите, что сделать.",
+        "Got the photo. Now write what to do.",
+    )
+}
+
+pub fn ask_text_for_photo(lang: Lang) -> &'static str {
+    t(
+        lang,
+        "Фото получено. Теперь напишите текст.",
+        "Got the photo. Now write the text.",
+    )
+}
+
+pub fn ask_target(lang: Lang) -> &'static str {
+    t(
+        lang,
+        "Лицо есть. Теперь пришлите фото, на которое его перенести.",
+        "Got the face. Now send the photo to put it on.",
+    )
+}
+
+pub fn merge_got(lang: Lang, n: usize) -> String {
+    match lang {
+        Lang::Ru if n < 2 => "Получено фото: 1. Нужно ещё хотя бы одно (всего до 4).".into(),
+        Lang::Ru => {
+            format!(
+                "Получено фото: {n} (можно до 4). Пришлите ещё или напишите, что с ними сделать."
+            )
+        }
+        Lang::En if n < 2 => "Got 1 photo — send at least one more (up to 4).".into(),
+        Lang::En => format!("Got {n} photos (up to 4). Send more or write what to do with them."),
+    }
+}
+
+pub fn merge_need_more(lang: Lang) -> &'static str {
+    t(
+        lang,
+        "Нужно хотя бы 2 фото. Пришлите ещё.",
+        "At least 2 photos are needed. Send more.",
+    )
+}
+
+pub fn merge_full(lang: Lang) -> &'static str {
+    t(
+        lang,
+        "Уже есть 4 фото — больше не нужно. Напишите, что с ними сделать.",
+        "There are 4 photos already. Write what to do with them.",
+    )
+}
+
+pub fn need_photo(lang: Lang) -> &'static str {
+    t(
+        lang,
+        "Здесь нужно фото. Пришлите фото или /cancel.",
+        "A photo is needed here. Send one, or /cancel.",
+    )
+}
+
+pub fn need_text(lang: Lang) -> &'static str {
+    t(
+        lang,
+        "Здесь нужен текст. Напишите его или /cancel.",
+        "Text is needed here. Write it, or /cancel.",
+    )
+}
+
+pub fn too_long(lang: Lang, max: usize) -> String {
+    match lang {
+        Lang::Ru => format!("Слишком длинно. Сократите, пожалуйста, текст до {max} символов."),
+        Lang::En => format!("Too long. Please shorten the text to {max} characters."),
+    }
+}
+
+/// Anything but text or a photo, outside a mode (a sticker, a voice note, a file).
+pub fn only_text_and_photos(lang: Lang) -> &'static str {
+    t(
+        lang,
+        "Я понимаю текст и фото: напишите, что нарисовать, или пришлите фото.",
+        "I understand text and photos: write what to draw, or send a photo.",
+    )
+}
+
+/// A prompt typed outside any mode.
+pub fn text_offer(lang: Lang, prompt: &str, price_line: &str) -> String {
+    let prompt: String = prompt.chars().take(200).collect();
+    match lang {
+        Lang::Ru => format!("Создать картинку по описанию «{prompt}»?\n{price_line}"),
+        Lang::En => format!("Create an image of “{prompt}”?\n{price_line}"),
+    }
+}
+
+/// A photo sent outside any mode.
+pub fn photo_offer(lang: Lang) -> &'static str {
+    t(
+        lang,
+        "Что сделать с этим фото?",
+        "What should I do with this photo?",
+    )
+}
+
+/// The status message a job starts as; `paid` is how it was paid (empty for free "add text",
+/// which takes a moment rather than a minute).
+pub fn accepted(lang: Lang, paid: &str) -> String {
+    match (lang, paid.is_empty()) {
+        (Lang::Ru, true) => "✅ Принято! 📝 Добавляю надпись…".into(),
+        (Lang::En, true) => "✅ Accepted! 📝 Adding the text…".into(),
+        (Lang::Ru, false) => {
+            format!("✅ Принято! {paid}\n⏳ Обрабатываю, обычно это занимает до минуты.")
+        }
+        (Lang::En, false) => {
+            format!("✅ Accepted! {paid}\n⏳ Working on it, usually under a minute.")
+        }
+    }
+}
+
+pub fn paid_free_access(lang: Lang) -> &'static str {
+    t(
+        lang,
+        "Для вас бесплатно (безлимитный доступ).",
+        "Free for you (free access).",
+    )
+}
+
+pub fn paid_free_op(lang: Lang, left: i64, price: Kopecks) -> String {
+    let p = money(lang, price);
+    match (lang, left) {
+        (Lang::Ru, 0) => {
+            format!("Использована последняя бесплатная операция. Дальше — {p} за операцию.")
+        }
+        (Lang::En, 0) => format!("That was your last free operation. From now on, {p} each."),
+        (Lang::Ru, _) => format!("Использована бесплатная операция (осталось {left})."),
+        (Lang::En, _) => format!("A free operation was used ({left} left)."),
+    }
+}
+
+pub fn paid_balance(lang: Lang, price: Kopecks, balance: Kopecks) -> String {
+    let (price, balance) = (money(lang, price), money(lang, balance));
+    match lang {
+        Lang::Ru => format!("Списано {price}, на балансе {balance}."),
+        Lang::En => format!("Charged {price}, balance {balance}."),
+    }
+}
+
+pub fn insufficient(lang: Lang, price: Kopecks, balance: Kopecks) -> String {
+    let (price, balance) = (money(lang, price), money(lang, balance));
+    match lang {
+        Lang::Ru => format!(
+            "Недостаточно средств: операция стоит {price}, на балансе {balance}, бесплатные операции закончились.\n\
+             📌 Запрос сохранён: пополните баланс, и я предложу сразу его выполнить."
+        ),
+        Lang::En => format!(
+            "Not enough funds: the operation costs {price}, your balance is {balance} and the free operations are used up.\n\
+             📌 Your request is kept: top up and I will offer to run it right away."
+        ),
+    }
+}
+
+/// Under the "credited" notice, when a request waits for this money.
+pub fn held_offer(lang: Lang, mode: Mode, paid: &str) -> String {
+    match lang {
+        Lang::Ru => format!(
+            "Выполнить сохранённый запрос — {} — {paid}?",
+            mode_label(lang, mode)
+        ),
+        Lang::En => format!(
+            "Run your saved request — {} — {paid}?",
+            mode_label(lang, mode)
+        ),
+    }
+}
+
+/// How the held request would be paid, for `held_offer`.
+pub fn held_price(lang: Lang, price: Kopecks, free: bool) -> String {
+    match (lang, free) {
+        (Lang::Ru, true) => "бесплатно".into(),
+        (Lang::En, true) => "for free".into(),
+        (_, false) => match lang {
+            Lang::Ru => format!("за {}", money(lang, price)),
+            Lang::En => format!("for {}", money(lang, price)),
+        },
+    }
+}
+
+pub fn run_held_label(lang: Lang) -> &'static str {
+    t(lang, "▶️ Да, выполнить", "▶️ Yes, run it")
+}
+
+pub fn held_gone(lang: Lang) -> &'static str {
+    t(
+        lang,
+        "Этот запрос уже выполнен или устарел. Выберите, что сделать:",
+        "That request was already run or has expired. Choose what to do:",
+    )
+}
+
+pub fn photo_too_large(lang: Lang) -> &'static str {
+    t(
+        lang,
+        "Это фото слишком большое: не больше 40 мегапикселей и 20 МБ. Ничего не списано — пришлите фото поменьше.",
+        "This photo is too large: at most 40 megapixels and 20 MB. Nothing was charged — please send a smaller one.",
+    )
+}

@@ -1,0 +1,235 @@
+//! The front door: the greeting, /help, the main menu's labels and header, invitations, and what the
+//! bot tells Telegram about itself (descriptions, command list).
+
+use super::{Lang, money, plural_ru, t};
+use crate::money::Kopecks;
+
+pub fn add_text_label(lang: Lang) -> &'static str {
+    t(lang, "📝 Добавить текст", "📝 Add text")
+}
+
+pub fn pay_label(lang: Lang) -> &'static str {
+    t(lang, "💰 Оплатить / Баланс", "💰 Pay / Balance")
+}
+
+pub fn balance_label(lang: Lang) -> &'static str {
+    t(lang, "💰 Баланс", "💰 Balance")
+}
+
+/// After /start through an invite link.
+pub fn invited(lang: Lang, bonus: u32) -> String {
+    let n = i64::from(bonus);
+    match lang {
+        Lang::Ru => format!(
+            "\n\n🤝 Вас пригласил друг: после вашего первого пополнения вы оба получите по {n} {}.",
+            plural_ru(
+                n,
+                "бесплатной операции",
+                "бесплатные операции",
+                "бесплатных операций"
+            )
+        ),
+        Lang::En => format!(
+            "\n\n🤝 A friend invited you: after your first top-up you both get {n} free operation{}.",
+            if n == 1 { "" } else { "s" }
+        ),
+    }
+}
+
+/// On the balance screen: the user's invite link.
+pub fn invite(lang: Lang, bonus: u32, link: &str) -> String {
+    let n = i64::from(bonus);
+    match lang {
+        Lang::Ru => format!(
+            "\n\n🤝 Пригласите друга: когда он впервые пополнит баланс, вы оба получите по {n} {}.\nВаша ссылка: {link}",
+            plural_ru(
+                n,
+                "бесплатной операции",
+                "бесплатные операции",
+                "бесплатных операций"
+            )
+        ),
+        Lang::En => format!(
+            "\n\n🤝 Invite a friend: when they first top up, you both get {n} free operation{}.\nYour link: {link}",
+            if n == 1 { "" } else { "s" }
+        ),
+    }
+}
+
+pub fn share_label(lang: Lang) -> &'static str {
+    t(lang, "📨 Поделиться ссылкой", "📨 Share the link")
+}
+
+pub fn share_text(lang: Lang) -> &'static str {
+    t(
+        lang,
+        "Создаю картинки с ИИ в этом боте — попробуй, первые операции бесплатно:",
+        "I make AI images with this bot — try it, the first operations are free:",
+    )
+}
+
+pub fn topup_label(lang: Lang) -> &'static str {
+    t(lang, "💰 Пополнить", "💰 Top up")
+}
+
+/// The /start greeting, headed like the 🏠 menu by what the user has: the balance, free access,
+/// the free operations.
+pub fn greeting(
+    lang: Lang,
+    name: &str,
+    balance: Kopecks,
+    free_ops: i64,
+    free_access: bool,
+) -> String {
+    let money = money(lang, balance);
+    match lang {
+        Lang::Ru => format!(
+            "Привет, {name}! Создаю и улучшаю картинки с помощью ИИ: по описанию или по вашим фото.\n\n\
+             💰 На балансе {money}{}\n\
+             🎁 Бесплатных операций: {free_ops}. «📝 Добавить текст» — всегда бесплатно.\n\n\
+             Выберите, что сделать:",
+            if free_access {
+                " · ♾ безлимитный доступ"
+            } else {
+                ""
+            }
+        ),
+        Lang::En => format!(
+            "Hi, {name}! I create and improve images with AI, from a description or from your photos.\n\n\
+             💰 Balance {money}{}\n\
+             🎁 Free operations: {free_ops}. \"📝 Add text\" is always free.\n\n\
+             Choose what to do:",
+            if free_access {
+                " · ♾ free access"
+            } else {
+                ""
+            }
+        ),
+    }
+}
+
+pub fn help(lang: Lang, prices: &str) -> String {
+    match lang {
+        Lang::Ru => format!(
+            "Что я умею:\n\
+             🎨 Создать — картинка по описанию\n\
+             ✏️ Редактировать — фото + что изменить\n\
+             🔗 Объединить — 2–4 фото + что сделать\n\
+             🔄 Заменить лицо — фото лица, затем фото, на которое его перенести\n\
+             ✨ Ретушь — уберу дефекты, выровняю кожу и свет\n\
+             ⬆️ Улучшить — сделаю фото крупнее и чётче\n\
+             📝 Добавить текст — фото + текст (бесплатно)\n\n\
+             Стоимость: {prices} за операцию\n\
+             Сначала тратятся бесплатные операции, затем баланс. Если что-то не получится, деньги вернутся.\n\n\
+             /start — меню, /balance — баланс, /cancel — отменить\n\
+             /paysupport — вопросы об оплате, /terms — условия, /privacy — конфиденциальность"
+        ),
+        Lang::En => format!(
+            "What I can do:\n\
+             🎨 Create — an image from a description\n\
+             ✏️ Edit — a photo + what to change\n\
+             🔗 Merge — 2–4 photos + what to do\n\
+             🔄 Face swap — a face photo, then the photo to put it on\n\
+             ✨ Retouch — blemishes removed, skin and light evened out\n\
+             ⬆️ Upscale — a photo made larger and sharper\n\
+             📝 Add text — a photo + text (free)\n\n\
+             Price: {prices} per operation\n\
+             Free operations are used first, then the balance. If something fails, you get your money back.\n\n\
+             /start — menu, /balance — balance, /cancel — cancel\n\
+             /paysupport — payment questions, /terms — terms of use, /privacy — privacy"
+        ),
+    }
+}
+
+pub fn choose_mode(lang: Lang) -> &'static str {
+    t(lang, "Выберите, что сделать:", "Choose what to do:")
+}
+
+pub fn paysupport(lang: Lang, contact: Option<&str>) -> String {
+    match (lang, contact) {
+        (Lang::Ru, Some(c)) => format!(
+            "Вопросы об оплате: {c}. Напишите, когда и как вы платили (звёзды или карта) — ответим и, если нужно, вернём деньги."
+        ),
+        (Lang::En, Some(c)) => format!(
+            "Payment questions: {c}. Tell us when and how you paid (Stars or card) and we will sort it out, refunds included."
+        ),
+        (Lang::Ru, None) => "Вопросы об оплате: ответьте на это сообщение, владелец бота увидит его. Напишите, когда и как вы платили (звёзды или карта).".into(),
+        (Lang::En, None) => "Payment questions: reply to this message and the bot's owner will see it. Tell us when and how you paid (Stars or card).".into(),
+    }
+}
+
+pub fn terms(lang: Lang, url: Option<&str>) -> String {
+    match (lang, url) {
+        (Lang::Ru, Some(u)) => format!("Условия использования: {u}"),
+        (Lang::En, Some(u)) => format!("Terms of use: {u}"),
+        (Lang::Ru, None) => "Условия: бот продаёт баланс для генерации и обработки изображений. Пополнение зачисляется сразу после оплаты; операция списывается, когда вы её запускаете, и возвращается на баланс, если не удалась. Неизрасходованный баланс можно вернуть через /paysupport. Запрещено загружать чужие фото без согласия и просить незаконное.".into(),
+        (Lang::En, None) => "Terms: this bot sells balance for making and editing images. A top-up is credited as soon as it is paid; an operation is charged when you start it and returned if it fails. Unspent balance can be refunded through /paysupport. Do not upload other people's photos without their consent or ask for anything unlawful.".into(),
+    }
+}
+
+pub fn privacy(lang: Lang, url: Option<&str>) -> String {
+    match (lang, url) {
+        (Lang::Ru, Some(u)) => format!("Политика конфиденциальности: {u}"),
+        (Lang::En, Some(u)) => format!("Privacy policy: {u}"),
+        (Lang::Ru, None) => "Конфиденциальность: бот хранит ваш Telegram id, имя пользователя, язык, баланс и историю операций. Фото и тексты передаются сервису обработки только для вашей задачи и не хранятся после доставки результата. Данные не передаются третьим лицам для рекламы.".into(),
+        (Lang::En, None) => "Privacy: the bot keeps your Telegram id, username, language, balance and history. Photos and texts go to the image service only for your task and are not kept after the result is delivered. Nothing is shared with third parties for advertising.".into(),
+    }
+}
+
+/// What the user has, for the menu's header: the balance and the free operations (or free access).
+pub fn wallet(lang: Lang, balance: Kopecks, free_ops: i64, free_access: bool) -> String {
+    let money = money(lang, balance);
+    match (lang, free_access) {
+        (Lang::Ru, true) => format!("💰 На балансе {money} · ♾ безлимитный доступ"),
+        (Lang::En, true) => format!("💰 Balance {money} · ♾ free access"),
+        (Lang::Ru, false) if free_ops > 0 => format!(
+            "💰 На балансе {money} · 🎁 {free_ops} {}",
+            plural_ru(
+                free_ops,
+                "бесплатная операция",
+                "бесплатные операции",
+                "бесплатных операций"
+            )
+        ),
+        (Lang::En, false) if free_ops > 0 => format!(
+            "💰 Balance {money} · 🎁 {free_ops} free operation{}",
+            if free_ops == 1 { "" } else { "s" }
+        ),
+        (Lang::Ru, false) => format!("💰 На балансе {money}"),
+        (Lang::En, false) => format!("💰 Balance {money}"),
+    }
+}
+
+/// The bot's description (Telegram shows it to a new user before /start; at most 512 characters).
+pub fn bot_description(lang: Lang) -> &'static str {
+    t(
+        lang,
+        "Создаю и улучшаю картинки с помощью ИИ: по описанию, из ваших фото, замена лица, ретушь, увеличение качества. \
+         Надписи на фото — бесплатно. Первые операции — в подарок, дальше оплата с баланса (Telegram Stars или картой).",
+        "I create and improve images with AI: from a description, from your photos, face swap, retouch, upscale. \
+         Text on photos is free. The first operations are a gift; after that you pay from a balance (Telegram Stars or card).",
+    )
+}
+
+/// The short description (the bot's profile and shared links; at most 120 characters).
+pub fn bot_short_description(lang: Lang) -> &'static str {
+    t(
+        lang,
+        "Картинки с ИИ: создать, отредактировать, заменить лицо, ретушь, улучшить качество.",
+        "AI images: create, edit, swap faces, retouch, upscale.",
+    )
+}
+
+/// The English description of a user command (the Russian ones are the command enum's docs).
+pub fn command_description_en(command: &str) -> &'static str {
+    match command.trim_start_matches('/') {
+        "start" => "Main menu",
+        "balance" => "Balance and top-up",
+        "help" => "What the bot can do",
+        "cancel" => "Cancel the current step",
+        "paysupport" => "Payment questions",
+        "terms" => "Terms of use",
+        "privacy" => "Privacy",
+        _ => "Command",
+    }
+}
