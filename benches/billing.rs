@@ -185,8 +185,13 @@ fn discounted_topups(db: &Path) -> (f64, Vec<Duration>) {
             .expect("draft")
             .payment;
         assert_eq!(p.charge_amount, Kopecks(5_000));
-        b.apply_payment_status(&p.id, "succeeded", p.charge_amount, "RUB")
-            .expect("credit");
+        b.apply_payment_status(
+            &p.id,
+            media_lab::model::PaymentStatus::Succeeded,
+            p.charge_amount,
+            "RUB",
+        )
+        .expect("credit");
         lat.push(t.elapsed());
         user += 1;
     }

@@ -21,7 +21,7 @@ const COLORS: [RGBColor; 6] = [
 ];
 
 fn drawing(e: impl std::fmt::Display) -> Error {
-    Error::Database(format!("drawing the chart: {e}"))
+    Error::internal(format!("drawing the chart: {e}"))
 }
 
 /// The PNG of `days` (oldest first).

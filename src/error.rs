@@ -53,6 +53,16 @@ pub enum Error {
     #[error("image too large: {0}")]
     TooLarge(String),
 
+    /// A stored value this version cannot read: an unknown kind or status, a malformed payload.
+    /// Never read as a default (an unknown kind is not "free access", an unreadable amount not 0 ₽).
+    #[error("stored {what} cannot be read: {value}")]
+    Corrupt { what: &'static str, value: String },
+
+    /// Something that cannot happen unless media-lab has a bug: a task panicked, an invariant the
+    /// write lock guarantees did not hold, an embedded asset is missing.
+    #[error("internal: {0}")]
+    Internal(String),
+
     #[error("{context}: {source}")]
     Io {
         context: String,
@@ -73,6 +83,17 @@ impl Error {
 
     pub fn invalid(msg: impl Into<String>) -> Self {
         Error::Invalid(msg.into())
+    }
+
+    pub fn corrupt(what: &'static str, value: impl Into<String>) -> Self {
+        Error::Corrupt {
+            what,
+            value: value.into(),
+        }
+    }
+
+    pub fn internal(msg: impl Into<String>) -> Self {
+        Error::Internal(msg.into())
     }
 }
 

@@ -4,6 +4,52 @@ use crate::money::Kopecks;
 use std::fmt;
 use std::str::FromStr;
 
+/// An enum stored as text (a column, a JSON field): its names in one place, `as_str`, `ALL`, `Display`
+/// and a `FromStr` for which an unknown name is an error, never a default. `db` maps each to SQL.
+macro_rules! stored {
+    ($(#[$meta:meta])* $name:ident $what:literal { $($(#[$vmeta:meta])* $variant:ident = $text:literal,)+ }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum $name {
+            $($(#[$vmeta])* $variant,)+
+        }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant,)+];
+
+            /// The name it is stored under.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $($name::$variant => $text,)+
+                }
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = String;
+            fn from_str(s: &str) -> Result<Self, String> {
+                $name::ALL
+                    .iter()
+                    .copied()
+                    .find(|v| v.as_str() == s)
+                    .ok_or_else(|| format!(concat!("unknown ", $what, " {:?}"), s))
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl serde::Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.as_str())
+            }
+        }
+    };
+}
+
 /// A paid mode. "Add text" is free and drawn locally, so it is not one of these.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Mode {
@@ -163,6 +209,153 @@ pub enum JobFailure {
     TooLarge,
 }
 
+/// A message the outbox delivers to a user after something changed their account: queued in the
+/// transaction that made the change, delivered by the bot (after a restart too). Stored as a `kind`
+/// and a JSON payload; `kind`/`payload` write it and `from_stored` reads it, here and nowhere else.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Notice {
+    /// A top-up was credited (either provider).
+    TopupCredited {
+        payment_id: String,
+        amount: Kopecks,
+        balance: Kopecks,
+    },
+    /// An administrator credited (or, negative, debited) the balance.
+    Credited { amount: Kopecks, balance: Kopecks },
+    /// Free access was granted (true) or revoked (false).
+    FreeAccess(bool),
+    /// A referral bonus: to the invited user, or (`inviter`) to the one who invited them.
+    ReferralBonus {
+        inviter: bool,
+        bonus: i64,
+        free_operations: i64,
+    },
+    /// A job failed; what it cost came back (`returned`, or a `free_operation`).
+    JobFailed {
+        job_id: i64,
+        chat_id: i64,
+        why: JobFailure,
+        /// The language the job was asked in (empty: the user's).
+        lang: String,
+        returned: Kopecks,
+        free_operation: bool,
+        /// The job's "accepted" message, replaced by this one when it can be edited.
+        progress_message_id: Option<i64>,
+    },
+}
+
+impl Notice {
+    /// The name stored in `notices.kind`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Notice::TopupCredited { .. } => "topup_credited",
+            Notice::Credited { .. } | Notice::FreeAccess(_) => "account_changed",
+            Notice::ReferralBonus { .. } => "referral_bonus",
+            Notice::JobFailed { .. } => "job_failed",
+        }
+    }
+
+    /// The JSON stored in `notices.payload` (amounts as decimal roubles, as 0.2 stored them).
+    pub fn payload(&self) -> serde_json::Value {
+        use serde_json::json;
+        match self {
+            Notice::TopupCredited {
+                payment_id,
+                amount,
+                balance,
+            } => json!({"payment_id": payment_id, "amount": amount.to_decimal(),
+                        "balance": balance.to_decimal()}),
+            Notice::Credited { amount, balance } => json!({"change": "credit",
+                "amount": amount.to_decimal(), "balance": balance.to_decimal()}),
+            Notice::FreeAccess(on) => {
+                json!({"change": if *on { "free_access_on" } else { "free_access_off" }})
+            }
+            Notice::ReferralBonus {
+                inviter,
+                bonus,
+                free_operations,
+            } => json!({"role": if *inviter { "inviter" } else { "invitee" }, "bonus": bonus,
+                        "free_operations": free_operations}),
+            Notice::JobFailed {
+                job_id,
+                chat_id,
+                why,
+                lang,
+                returned,
+                free_operation,
+                progress_message_id,
+            } => {
+                let mut p = json!({"job_id": job_id, "chat_id": chat_id, "why": why, "lang": lang,
+                    "returned": returned.to_decimal(), "free_operation": free_operation});
+                if let Some(m) = progress_message_id {
+                    p["progress_message_id"] = (*m).into();
+                }
+                p
+            }
+        }
+    }
+
+    /// Reads a stored notice back. An unknown kind or a payload missing what its kind needs is an
+    /// error (the outbox gives that notice up and says so), never a notice of "0 ₽".
+    pub fn from_stored(kind: &str, payload: &str) -> Result<Notice, String> {
+        let p: serde_json::Value =
+            serde_json::from_str(payload).map_err(|e| format!("{kind} payload: {e}"))?;
+        let field = |name: &str| {
+            let v = &p[name];
+            (!v.is_null())
+                .then_some(v)
+                .ok_or_else(|| format!("{kind} payload has no {name}"))
+        };
+        let money = |name: &str| -> Result<Kopecks, String> {
+            field(name)?
+                .as_str()
+                .ok_or_else(|| format!("{kind} payload: {name} is not an amount"))
+                .and_then(|s| Kopecks::parse_roubles(s, true))
+        };
+        let int = |name: &str| -> Result<i64, String> {
+            field(name)?
+                .as_i64()
+                .ok_or_else(|| format!("{kind} payload: {name} is not a number"))
+        };
+        Ok(match kind {
+            "topup_credited" => Notice::TopupCredited {
+                payment_id: p["payment_id"].as_str().unwrap_or_default().to_string(),
+                amount: money("amount")?,
+                balance: money("balance")?,
+            },
+            "account_changed" => match field("change")?.as_str() {
+                Some("credit") => Notice::Credited {
+                    amount: money("amount")?,
+                    balance: money("balance")?,
+                },
+                Some("free_access_on") => Notice::FreeAccess(true),
+                Some("free_access_off") => Notice::FreeAccess(false),
+                other => return Err(format!("unknown account change {other:?}")),
+            },
+            "referral_bonus" => Notice::ReferralBonus {
+                inviter: match field("role")?.as_str() {
+                    Some("inviter") => true,
+                    Some("invitee") => false,
+                    other => return Err(format!("unknown referral role {other:?}")),
+                },
+                bonus: int("bonus")?,
+                free_operations: int("free_operations")?,
+            },
+            "job_failed" => Notice::JobFailed {
+                job_id: int("job_id")?,
+                chat_id: int("chat_id")?,
+                why: serde_json::from_value(field("why")?.clone())
+                    .map_err(|e| format!("job_failed payload: why: {e}"))?,
+                lang: p["lang"].as_str().unwrap_or_default().to_string(),
+                returned: money("returned")?,
+                free_operation: p["free_operation"].as_bool().unwrap_or(false),
+                progress_message_id: p["progress_message_id"].as_i64(),
+            },
+            other => return Err(format!("unknown notice kind {other:?}")),
+        })
+    }
+}
+
 /// What a job works on, stored as JSON in `jobs.input`: the prompt (or the text to draw), the
 /// Telegram file ids in the order the user sent them, and the language to answer in.
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -185,57 +378,93 @@ impl JobInput {
     }
 }
 
-/// Where a job is. `queued` → `running` → (`submitting` → `submitted` →) `delivering` → `done`, or
-/// `failed` from anywhere; "add text" skips fal's two.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum JobStatus {
-    Queued,
-    Running,
-    Submitting,
-    Submitted,
-    Delivering,
-    Done,
-    Failed,
-}
-
-impl JobStatus {
-    pub const ALL: [JobStatus; 7] = [
-        JobStatus::Queued,
-        JobStatus::Running,
-        JobStatus::Submitting,
-        JobStatus::Submitted,
-        JobStatus::Delivering,
-        JobStatus::Done,
-        JobStatus::Failed,
-    ];
-
-    /// The name stored in `jobs.status`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            JobStatus::Queued => "queued",
-            JobStatus::Running => "running",
-            JobStatus::Submitting => "submitting",
-            JobStatus::Submitted => "submitted",
-            JobStatus::Delivering => "delivering",
-            JobStatus::Done => "done",
-            JobStatus::Failed => "failed",
-        }
+stored! {
+    /// Where a job is. `queued` → `running` → (`submitting` → `submitted` →) `delivering` → `done`, or
+    /// `failed` from anywhere; "add text" skips fal's two.
+    JobStatus "job status" {
+        Queued = "queued",
+        Running = "running",
+        Submitting = "submitting",
+        Submitted = "submitted",
+        Delivering = "delivering",
+        Done = "done",
+        Failed = "failed",
     }
 }
 
-impl FromStr for JobStatus {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        JobStatus::ALL
-            .into_iter()
-            .find(|j| j.as_str() == s)
-            .ok_or_else(|| format!("unknown job status {s:?}"))
+stored! {
+    /// Why a ledger row exists.
+    LedgerKind "ledger kind" {
+        Signup = "signup",
+        Topup = "topup",
+        Charge = "charge",
+        Refund = "refund",
+        Adjustment = "adjustment",
+        Promo = "promo",
+        FreeAccess = "free_access",
     }
 }
 
-impl fmt::Display for JobStatus {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+stored! {
+    /// A top-up's status: YooKassa's own names, which Stars payments use too. `created` until the
+    /// provider knows it; `succeeded`, `canceled` and `mismatch` (paid, but not what we asked) are final.
+    PaymentStatus "payment status" {
+        Created = "created",
+        Pending = "pending",
+        WaitingForCapture = "waiting_for_capture",
+        Succeeded = "succeeded",
+        Canceled = "canceled",
+        Mismatch = "mismatch",
+    }
+}
+
+stored! {
+    /// Where a top-up's refund stands: `refunding` while the credit is held and the provider asked,
+    /// `refunded` once it confirmed.
+    RefundState "refund state" {
+        Refunding = "refunding",
+        Refunded = "refunded",
+    }
+}
+
+stored! {
+    /// What one check of a YooKassa payment came to: the label of its metric, and the outcome
+    /// recorded on the notifications that asked for it.
+    CheckOutcome "payment check outcome" {
+        Credited = "credited",
+        /// Paid, but another amount or currency than we asked: not credited.
+        Mismatch = "mismatch",
+        Canceled = "canceled",
+        Pending = "pending",
+        AlreadyFinal = "already_final",
+        /// Not a payment of ours (or YooKassa does not know it).
+        Unknown = "unknown",
+        /// A test payment reported to a live shop.
+        RefusedTest = "refused_test",
+        /// The API's metadata names another payment of ours.
+        MetadataMismatch = "metadata_mismatch",
+        /// YooKassa could not be asked (counted; the notification stays for the next pass).
+        ApiError = "api_error",
+        /// YooKassa refused the question for good or answered unreadably.
+        Error = "error",
+    }
+}
+
+impl PaymentStatus {
+    /// A final status never moves back (set_status refuses to).
+    pub fn is_final(self) -> bool {
+        matches!(
+            self,
+            PaymentStatus::Succeeded | PaymentStatus::Canceled | PaymentStatus::Mismatch
+        )
+    }
+}
+
+stored! {
+    /// Who took a top-up's money.
+    Provider "payment provider" {
+        YooKassa = "yookassa",
+        Stars = "stars",
     }
 }
 

@@ -145,8 +145,13 @@ fn duplicate_success_reports_credit_once() {
     let results = at_once(&dir, move |_, b| {
         (0..6)
             .map(|_| {
-                b.apply_payment_status(&id, "succeeded", Kopecks(10_000), "RUB")
-                    .expect("apply")
+                b.apply_payment_status(
+                    &id,
+                    media_lab::model::PaymentStatus::Succeeded,
+                    Kopecks(10_000),
+                    "RUB",
+                )
+                .expect("apply")
             })
             .collect::<Vec<_>>()
     });
@@ -197,7 +202,7 @@ fn racing_drafts_give_a_limited_discount_at_most_max_uses_times() {
                 for d in &drafts {
                     let p = &d.payment;
                     let update = b
-                        .apply_payment_status(&p.id, "succeeded", p.charge_amount, "RUB")
+                        .apply_payment_status(&p.id, media_lab::model::PaymentStatus::Succeeded, p.charge_amount, "RUB")
                         .expect("pay");
                     assert!(
                         matches!(update, PaymentUpdate::Credited { amount, .. } if amount == Kopecks(10_000)),

@@ -84,7 +84,12 @@ fn crash_worker() {
         .expect("recover");
     for pid in unpaid {
         if let PaymentUpdate::Credited { .. } = b
-            .apply_payment_status(&pid, "succeeded", Kopecks(10_000), "RUB")
+            .apply_payment_status(
+                &pid,
+                media_lab::model::PaymentStatus::Succeeded,
+                Kopecks(10_000),
+                "RUB",
+            )
             .expect("credit")
         {
             ack(format!("credit {pid}"));
@@ -138,7 +143,12 @@ fn crash_worker() {
                     .id;
                 ack(format!("create {pid}"));
                 let got = b
-                    .apply_payment_status(&pid, "succeeded", Kopecks(10_000), "RUB")
+                    .apply_payment_status(
+                        &pid,
+                        media_lab::model::PaymentStatus::Succeeded,
+                        Kopecks(10_000),
+                        "RUB",
+                    )
                     .expect("credit");
                 assert!(matches!(got, PaymentUpdate::Credited { .. }), "{got:?}");
                 ack(format!("credit {pid}"));

@@ -412,7 +412,12 @@ fn apply(billing: &Billing, m: &mut Model, step: &Step) {
             }
             let paid = m.pays[i].charge + i64::from(tamper);
             let got = billing
-                .apply_payment_status(&m.pays[i].id, status, Kopecks(paid), "RUB")
+                .apply_payment_status(
+                    &m.pays[i].id,
+                    status.parse().expect("a status"),
+                    Kopecks(paid),
+                    "RUB",
+                )
                 .expect("status");
             if m.pays[i].final_ {
                 assert!(matches!(got, PaymentUpdate::AlreadyFinal { .. }), "{got:?}");

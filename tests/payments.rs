@@ -577,7 +577,12 @@ fn idempotence_key_replays_and_discounts_reach_the_api() {
     // Success credits the full 100 ₽ and records the code's use.
     fake.set_status(&yk, "succeeded");
     let update = billing
-        .apply_payment_status(&started.payment.id, "succeeded", Kopecks(9_000), "RUB")
+        .apply_payment_status(
+            &started.payment.id,
+            media_lab::model::PaymentStatus::Succeeded,
+            Kopecks(9_000),
+            "RUB",
+        )
         .expect("apply");
     assert!(matches!(
         update,

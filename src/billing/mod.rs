@@ -19,6 +19,7 @@ pub use topup::{Adoption, MAX_TOPUP, MIN_TOPUP, NewPayment, PaymentUpdate};
 use crate::config::Config;
 use crate::db::{self, Store, ledger};
 use crate::error::{Error, Result};
+use crate::model::Notice;
 use crate::model::{Mode, User};
 use crate::money::{Kopecks, MAX_AMOUNT};
 use rusqlite::Connection;
@@ -118,7 +119,7 @@ impl Billing {
                         kind: ledger::Kind::Signup,
                         amount: Kopecks::ZERO,
                         free_ops: i64::from(self.config.free_operations_count),
-                        key: &format!("signup:{telegram_id}"),
+                        key: &ledger::key::signup(telegram_id),
                         operation_id: None,
                         payment_id: None,
                         reason: Some("free operations for a new user"),
@@ -165,7 +166,7 @@ impl Billing {
                     kind: ledger::Kind::Adjustment,
                     amount: delta,
                     free_ops: 0,
-                    key: &format!("adjustment:{key}"),
+                    key: &ledger::key::adjustment(key),
                     operation_id: None,
                     payment_id: None,
                     reason: Some(reason.trim()),
@@ -180,12 +181,10 @@ impl Billing {
             db::notices::insert(
                 tx,
                 telegram_id,
-                "account_changed",
-                &serde_json::json!({
-                    "change": "credit",
-                    "amount": delta.to_decimal(),
-                    "balance": user.balance.to_decimal(),
-                }),
+                &Notice::Credited {
+                    amount: delta,
+                    balance: user.balance,
+                },
                 crate::time::now(),
             )?;
             Ok(user)
@@ -202,13 +201,7 @@ impl Billing {
                 set_free_access_in(tx, telegram_id, on, reason)?;
             }
             if user.has_free_access != on && known {
-                db::notices::insert(
-                    tx,
-                    telegram_id,
-                    "account_changed",
-                    &serde_json::json!({"change": if on { "free_access_on" } else { "free_access_off" }}),
-                    crate::time::now(),
-                )?;
+                db::notices::insert(tx, telegram_id, &Notice::FreeAccess(on), crate::time::now())?;
             }
             must_get_user(tx, telegram_id)
         })

@@ -3,6 +3,7 @@
 use super::{Billing, must_get_user};
 use crate::db::{self, jobs::NewJob, ledger, operations::Status};
 use crate::error::{Error, Result};
+use crate::model::{JobFailure, Notice};
 use crate::model::{JobKind, JobStatus, Mode, PaidWith};
 use crate::money::Kopecks;
 
@@ -81,7 +82,7 @@ impl Billing {
                     kind: ledger::Kind::Charge,
                     amount: Kopecks(-taken.0),
                     free_ops,
-                    key: &format!("operation:{operation_id}:charge"),
+                    key: &ledger::key::charge(operation_id),
                     operation_id: Some(operation_id),
                     payment_id: None,
                     reason: Some(mode.as_str()),
@@ -130,14 +131,15 @@ impl Billing {
 
     /// Ends a failed job: refunds its operation (if it has one and it is still charged), marks the job
     /// failed, and queues the message that tells the user — all in one transaction, so a refund is
-    /// never committed without its message (the outbox delivers it, after a restart too). `notice`
-    /// is the message's payload; `returned` and `free_operation` are added here. Returns the refund,
+    /// never committed without its message (the outbox delivers it, after a restart too), which
+    /// says `why` in `lang` (the job's; empty for the user's). Returns the refund,
     /// or None when there was nothing to refund or the job had already ended.
     pub fn fail_job(
         &self,
         job_id: i64,
         reason: &str,
-        notice: serde_json::Value,
+        why: JobFailure,
+        lang: String,
     ) -> Result<Option<Finish>> {
         self.store.write(|tx| {
             let now = crate::time::now();
@@ -157,15 +159,16 @@ impl Billing {
             };
             if ended || refunded.is_some() {
                 let (returned, free_operation) = refunded.unwrap_or((Kopecks::ZERO, false));
-                let mut payload = notice;
-                payload["job_id"] = job_id.into();
-                payload["chat_id"] = job.chat_id.into();
-                payload["returned"] = returned.to_decimal().into();
-                payload["free_operation"] = free_operation.into();
-                if let Some(m) = job.progress_message_id {
-                    payload["progress_message_id"] = m.into();
-                }
-                db::notices::insert(tx, job.telegram_id, "job_failed", &payload, now)?;
+                let notice = Notice::JobFailed {
+                    job_id,
+                    chat_id: job.chat_id,
+                    why,
+                    lang,
+                    returned,
+                    free_operation,
+                    progress_message_id: job.progress_message_id,
+                };
+                db::notices::insert(tx, job.telegram_id, &notice, now)?;
             }
             Ok(finish.filter(|f| matches!(f, Finish::Done { .. })))
         })
@@ -197,7 +200,7 @@ fn refund_in(tx: &rusqlite::Connection, operation_id: i64, reason: &str) -> Resu
             kind: ledger::Kind::Refund,
             amount: op.price,
             free_ops: i64::from(free_operation),
-            key: &format!("operation:{operation_id}:refund"),
+            key: &ledger::key::operation_refund(operation_id),
             operation_id: Some(operation_id),
             payment_id: None,
             reason: Some(reason),
@@ -215,7 +218,7 @@ fn already(tx: &rusqlite::Connection, operation_id: i64) -> Result<Finish> {
         Some(Status::Settled) => Ok(Finish::AlreadySettled),
         Some(Status::Refunded) => Ok(Finish::AlreadyRefunded),
         // finish() only fails to move a charged operation when it is not charged any more.
-        Some(Status::Charged) => Err(Error::Database(format!(
+        Some(Status::Charged) => Err(Error::internal(format!(
             "operation {operation_id} is charged but could not be finished"
         ))),
         None => Err(Error::NotFound(format!("operation {operation_id}"))),

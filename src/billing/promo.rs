@@ -172,7 +172,7 @@ impl Billing {
                             kind: ledger::Kind::Promo,
                             amount: Kopecks::ZERO,
                             free_ops: i64::from(n),
-                            key: &format!("promo:{telegram_id}:{code}"),
+                            key: &ledger::key::promo(telegram_id, &code),
                             operation_id: None,
                             payment_id: None,
                             reason: Some(&code),

@@ -6,6 +6,7 @@
 use super::{Billing, must_get_user};
 use crate::db::{self, ledger, payments::Payment, referrals as refs};
 use crate::error::{Error, Result};
+use crate::model::Notice;
 use crate::money::Kopecks;
 use rusqlite::Connection;
 
@@ -49,7 +50,7 @@ impl Billing {
                 return Ok(code);
             }
         }
-        Err(Error::Database("could not draw a free invite code".into()))
+        Err(Error::internal("could not draw a free invite code"))
     }
 
     /// Ties `invitee`, on their first contact, to the owner of `code`. The caller says whether this
@@ -122,7 +123,7 @@ pub(super) fn reward_first_topup(
                 kind: ledger::Kind::Promo,
                 amount: Kopecks::ZERO,
                 free_ops: i64::from(rule.bonus),
-                key: &format!("referral:{invitee}:{role}"),
+                key: &ledger::key::referral(invitee, role),
                 operation_id: None,
                 payment_id: None,
                 reason: Some(REFERRAL_REASON),
@@ -133,9 +134,11 @@ pub(super) fn reward_first_topup(
             db::notices::insert(
                 tx,
                 who,
-                "referral_bonus",
-                &serde_json::json!({"role": role, "bonus": rule.bonus,
-                    "free_operations": must_get_user(tx, who)?.free_operations_left}),
+                &Notice::ReferralBonus {
+                    inviter: role == "inviter",
+                    bonus: i64::from(rule.bonus),
+                    free_operations: must_get_user(tx, who)?.free_operations_left,
+                },
                 now,
             )?;
         }
@@ -151,7 +154,7 @@ pub(super) fn take_back_bonus(tx: &Connection, payment_id: &str, now: i64) -> Re
         return Ok(());
     };
     for (who, role) in [(invitee, "invitee"), (inviter, "inviter")] {
-        let given = ledger::free_ops_of(tx, &format!("referral:{invitee}:{role}"))?;
+        let given = ledger::free_ops_of(tx, &ledger::key::referral(invitee, role))?;
         let left = must_get_user(tx, who)?.free_operations_left;
         let take = given.min(left);
         if take <= 0 {
@@ -164,7 +167,7 @@ pub(super) fn take_back_bonus(tx: &Connection, payment_id: &str, now: i64) -> Re
                 kind: ledger::Kind::Promo,
                 amount: Kopecks::ZERO,
                 free_ops: -take,
-                key: &format!("referral-back:{invitee}:{role}"),
+                key: &ledger::key::referral_back(invitee, role),
                 operation_id: None,
                 payment_id: None,
                 reason: Some(REFERRAL_TAKEN_BACK),

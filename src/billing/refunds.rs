@@ -11,6 +11,7 @@ use super::{Billing, must_get_user};
 use crate::db::ledger;
 use crate::db::payments::{self as pay, Payment, RefundState};
 use crate::error::Result;
+use crate::model::PaymentStatus;
 use crate::money::Kopecks;
 use rusqlite::Connection;
 
@@ -51,7 +52,7 @@ impl Billing {
             let Some(p) = pay::find(tx, payment_id)? else {
                 return Ok(RefundHold::No(format!("no payment {payment_id}")));
             };
-            if p.status != "succeeded" {
+            if p.status != PaymentStatus::Succeeded {
                 return Ok(RefundHold::No(format!(
                     "payment {} is {}, not succeeded: nothing was credited",
                     p.id, p.status
@@ -77,7 +78,7 @@ impl Billing {
             }
             let attempt = p.refund.attempts + 1;
             pay::hold_refund(tx, &p.id, attempt, now + RECHECK_SECS, now)?;
-            debit(tx, &p, p.amount, &pay::refund_key(&p.id, attempt), now)?;
+            debit(tx, &p, p.amount, &ledger::key::refund(&p.id, attempt), now)?;
             let p = pay::get(tx, &p.id)?.unwrap_or(p);
             Ok(RefundHold::Held(Box::new(p)))
         })
@@ -121,7 +122,7 @@ impl Billing {
                     kind: ledger::Kind::Adjustment,
                     amount: p.amount,
                     free_ops: 0,
-                    key: &pay::release_key(&p.id, p.refund.attempts),
+                    key: &ledger::key::refund_release(&p.id, p.refund.attempts),
                     operation_id: None,
                     payment_id: Some(&p.id),
                     reason: Some(&reason),
@@ -172,7 +173,7 @@ fn finish(tx: &Connection, payment_id: &str, refund_id: Option<&str>) -> Result<
             let shortfall = Kopecks(p.amount.0 - take.0);
             let attempt = p.refund.attempts + 1;
             pay::hold_refund(tx, &p.id, attempt, now, now)?;
-            debit(tx, &p, take, &pay::refund_key(&p.id, attempt), now)?;
+            debit(tx, &p, take, &ledger::key::refund(&p.id, attempt), now)?;
             pay::set_refunded(tx, &p.id, refund_id, shortfall, now)?;
             ledger::add_debt(tx, p.telegram_id, shortfall, now)?;
             if shortfall.is_positive() {

@@ -7,6 +7,7 @@ use super::topup::{NewPayment, Offer, after_credit, credit_row};
 use crate::db::{self, payments::Payment};
 use crate::error::{Error, Result};
 use crate::model::CheckoutRefusal;
+use crate::model::{PaymentStatus, Provider};
 use crate::money::Kopecks;
 
 /// Stars are whole: a discount rounds the price up to the next Star.
@@ -54,7 +55,7 @@ impl Billing {
             telegram_id,
             None,
             Offer {
-                provider: "stars",
+                provider: Provider::Stars,
                 credit,
                 price: i64::from(stars),
                 currency: "XTR".into(),
@@ -80,9 +81,9 @@ impl Billing {
         };
         let age = crate::time::now() - p.created_at;
         Ok(
-            if p.provider != "stars" || p.telegram_id != telegram_id || p.amount != credit {
+            if p.provider != Provider::Stars || p.telegram_id != telegram_id || p.amount != credit {
                 Err(CheckoutRefusal::Unknown)
-            } else if p.status != "created" {
+            } else if p.status != PaymentStatus::Created {
                 Err(CheckoutRefusal::Closed)
             } else if currency != "XTR" || i64::from(total) != p.charge_amount.0 {
                 Err(CheckoutRefusal::Changed)
@@ -122,7 +123,7 @@ impl Billing {
                         new_id.clone()
                     };
                     let stars = Kopecks(i64::from(total).max(1));
-                    let p = Payment::created(row_id, telegram_id, "stars", credit, stars, "XTR", now);
+                    let p = Payment::created(row_id, telegram_id, Provider::Stars, credit, stars, "XTR", now);
                     // The user's row may be lost with it: created as on first contact.
                     self.ensure_user_in(tx, telegram_id, None)?;
                     db::payments::insert(tx, &p, now)?;
@@ -130,7 +131,7 @@ impl Billing {
                     p
                 }
             };
-            let credited = credit_row(tx, &payment, &format!("stars:{charge_id}"), now)?;
+            let credited = credit_row(tx, &payment, &db::ledger::key::stars(charge_id), now)?;
             if !credited {
                 return Ok(StarsCredit::Already);
             }

@@ -4,7 +4,8 @@ use super::promo::usable;
 use super::{Billing, must_get_user};
 use crate::db::{self, ledger, payments::Payment, promo};
 use crate::error::{Error, Result};
-use crate::model::CodeRefusal;
+use crate::model::Notice;
+use crate::model::{CodeRefusal, PaymentStatus, Provider};
 use crate::model::{PromoCode, PromoKind};
 use crate::money::{Kopecks, discounted};
 
@@ -15,7 +16,7 @@ pub const MAX_TOPUP: Kopecks = Kopecks(10_000_000);
 /// What a draft sells: `credit` kopecks for `price` in `currency`'s smallest unit (kopecks, or
 /// whole Stars), and how a discount lowers that price for this provider.
 pub(super) struct Offer {
-    pub provider: &'static str,
+    pub provider: Provider,
     pub credit: Kopecks,
     pub price: i64,
     pub currency: String,
@@ -51,7 +52,7 @@ pub enum PaymentUpdate {
     Unknown,
     /// Already succeeded, canceled or mismatched: nothing changes any more.
     AlreadyFinal {
-        status: String,
+        status: PaymentStatus,
     },
     /// Credited now, exactly once.
     Credited {
@@ -70,7 +71,7 @@ pub enum PaymentUpdate {
     },
     /// Still pending (or waiting for capture).
     Pending {
-        status: String,
+        status: PaymentStatus,
     },
 }
 
@@ -98,7 +99,7 @@ impl Billing {
             telegram_id,
             id,
             Offer {
-                provider: "yookassa",
+                provider: Provider::YooKassa,
                 credit: amount,
                 price: amount.0,
                 currency: self.config.yookassa_currency.clone(),
@@ -171,7 +172,7 @@ impl Billing {
                 && !promo::reserve(tx, telegram_id, code, &id, now)?
             {
                 // usable() saw neither a use nor a reservation of this user under the same write lock.
-                return Err(Error::Database(format!(
+                return Err(Error::internal(format!(
                     "the code {code} could not be reserved for {id}"
                 )));
             }
@@ -189,7 +190,7 @@ impl Billing {
     pub fn apply_payment_status(
         &self,
         payment_id: &str,
-        status: &str,
+        status: PaymentStatus,
         paid: Kopecks,
         currency: &str,
     ) -> Result<PaymentUpdate> {
@@ -210,7 +211,7 @@ impl Billing {
                 let payment = Payment::created(
                     a.payment_id.to_string(),
                     a.telegram_id,
-                    "yookassa",
+                    Provider::YooKassa,
                     a.credit,
                     a.paid,
                     a.currency,
@@ -221,7 +222,7 @@ impl Billing {
                 tracing::warn!(payment = a.payment_id, yookassa = a.yookassa_id, user = a.telegram_id,
                     credit = %a.credit, "adopted a YooKassa payment we had no row for");
             }
-            apply_status(tx, a.payment_id, "succeeded", a.paid, a.currency, self.bonus())
+            apply_status(tx, a.payment_id, PaymentStatus::Succeeded, a.paid, a.currency, self.bonus())
         })
     }
 
@@ -229,7 +230,12 @@ impl Billing {
     /// its discount reservation. A final payment is left as it is.
     pub fn cancel_payment(&self, payment_id: &str) -> Result<bool> {
         self.store.write(|tx| {
-            let moved = db::payments::set_status(tx, payment_id, "canceled", crate::time::now())?;
+            let moved = db::payments::set_status(
+                tx,
+                payment_id,
+                PaymentStatus::Canceled,
+                crate::time::now(),
+            )?;
             if moved {
                 promo::release(tx, payment_id)?;
             }
@@ -243,7 +249,7 @@ impl Billing {
 fn apply_status(
     tx: &rusqlite::Connection,
     payment_id: &str,
-    status: &str,
+    status: PaymentStatus,
     paid: Kopecks,
     currency: &str,
     referral: super::referrals::Rule,
@@ -258,8 +264,10 @@ fn apply_status(
     }
     let now = crate::time::now();
     match status {
-        "succeeded" if paid != payment.charge_amount || currency != payment.currency => {
-            db::payments::set_status(tx, payment_id, "mismatch", now)?;
+        PaymentStatus::Succeeded
+            if paid != payment.charge_amount || currency != payment.currency =>
+        {
+            db::payments::set_status(tx, payment_id, PaymentStatus::Mismatch, now)?;
             // Never credited, so its discount was never given.
             promo::release(tx, payment_id)?;
             Ok(PaymentUpdate::Mismatch {
@@ -268,10 +276,10 @@ fn apply_status(
                 currency: currency.to_string(),
             })
         }
-        "succeeded" => {
-            db::payments::set_status(tx, payment_id, "succeeded", now)?;
+        PaymentStatus::Succeeded => {
+            db::payments::set_status(tx, payment_id, PaymentStatus::Succeeded, now)?;
             let telegram_id = payment.telegram_id;
-            credit_row(tx, &payment, &format!("payment:{payment_id}"), now)?;
+            credit_row(tx, &payment, &ledger::key::payment(payment_id), now)?;
             let user = after_credit(tx, &payment, now, referral)?;
             Ok(PaymentUpdate::Credited {
                 telegram_id,
@@ -279,22 +287,23 @@ fn apply_status(
                 balance: user.balance,
             })
         }
-        "canceled" => {
-            db::payments::set_status(tx, payment_id, "canceled", now)?;
+        PaymentStatus::Canceled => {
+            db::payments::set_status(tx, payment_id, PaymentStatus::Canceled, now)?;
             promo::release(tx, payment_id)?;
             Ok(PaymentUpdate::Canceled {
                 telegram_id: payment.telegram_id,
             })
         }
-        "pending" | "waiting_for_capture" => {
+        PaymentStatus::Pending | PaymentStatus::WaitingForCapture => {
             if payment.status != status {
                 db::payments::set_status(tx, payment_id, status, now)?;
             }
-            Ok(PaymentUpdate::Pending {
-                status: status.to_string(),
-            })
+            Ok(PaymentUpdate::Pending { status })
         }
-        other => Err(Error::invalid(format!("unknown payment status {other:?}"))),
+        // Neither provider reports these: ours alone (the draft) or ours only (a wrong amount).
+        PaymentStatus::Created | PaymentStatus::Mismatch => Err(Error::invalid(format!(
+            "{status} is not a status the provider reports"
+        ))),
     }
 }
 
@@ -345,12 +354,11 @@ pub(super) fn after_credit(
     db::notices::insert(
         tx,
         telegram_id,
-        "topup_credited",
-        &serde_json::json!({
-            "payment_id": payment.id,
-            "amount": payment.amount.to_decimal(),
-            "balance": user.balance.to_decimal(),
-        }),
+        &Notice::TopupCredited {
+            payment_id: payment.id.clone(),
+            amount: payment.amount,
+            balance: user.balance,
+        },
         now,
     )?;
     // An invited user's first top-up rewards both, in this same transaction (told after the credit).

@@ -3,7 +3,10 @@
 //! a user who blocked the bot is marked and skipped by later broadcasts. The admin who started one
 //! sees its progress edited in one message, then a summary.
 
-use crate::db::{Store, blocking, broadcasts::Send};
+use crate::db::{
+    Store, blocking,
+    broadcasts::{Send, SendOutcome},
+};
 use crate::telegram::{SendFailure, backoff};
 use crate::texts::{self, Lang};
 use std::sync::Arc;
@@ -49,7 +52,7 @@ pub async fn run(
                     _ = shutdown.changed() => {
                         // Not sent: back in the queue for the next start.
                         let s = store.clone();
-                        let _ = blocking(move || s.finish_broadcast_send(&send, "pending", Some(0))).await;
+                        let _ = blocking(move || s.finish_broadcast_send(&send, SendOutcome::RetryAt(0))).await;
                         return;
                     }
                 }
@@ -92,28 +95,28 @@ async fn send_one(bot: &super::Tg, store: &Arc<Store>, send: &Send) -> Option<Du
         request = request.entities(entities);
     }
     let now = crate::time::now();
-    let (outcome, retry_at, pause) = match request.await {
-        Ok(_) => ("sent", None, None),
+    let (outcome, pause) = match request.await {
+        Ok(_) => (SendOutcome::Sent, None),
         Err(e) => match failure_of(&e) {
             SendFailure::RetryAfter(wait) => (
-                "pending",
-                Some(now + wait.as_secs().max(1) as i64),
+                SendOutcome::RetryAt(now + wait.as_secs().max(1) as i64),
                 Some(wait),
             ),
             SendFailure::Transient(_) if send.attempts < MAX_ATTEMPTS => (
-                "pending",
-                Some(now + backoff(send.attempts.clamp(0, 30) as u32).as_secs() as i64),
+                SendOutcome::RetryAt(
+                    now + backoff(send.attempts.clamp(0, 30) as u32).as_secs() as i64,
+                ),
                 None,
             ),
-            SendFailure::Gone(_) => ("blocked", None, None),
+            SendFailure::Gone(_) => (SendOutcome::Blocked, None),
             SendFailure::Transient(why) | SendFailure::Rejected(why) => {
                 tracing::warn!(user = send.telegram_id, broadcast = send.broadcast_id, error = %why, "broadcast send failed");
-                ("failed", None, None)
+                (SendOutcome::Failed, None)
             }
         },
     };
     let (s, send) = (store.clone(), send.clone());
-    if let Err(e) = blocking(move || s.finish_broadcast_send(&send, outcome, retry_at)).await {
+    if let Err(e) = blocking(move || s.finish_broadcast_send(&send, outcome)).await {
         tracing::error!(error = %e, "recording a broadcast send failed");
     }
     pause

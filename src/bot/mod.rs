@@ -175,7 +175,8 @@ impl Storage<State> for DialogueStore {
     fn update_dialogue(self: Arc<Self>, chat_id: ChatId, state: State) -> BoxFuture<Result<()>> {
         Box::pin(async move {
             let store = self.0.clone();
-            let json = serde_json::to_string(&state).map_err(|e| Error::Database(e.to_string()))?;
+            let json = serde_json::to_string(&state)
+                .map_err(|e| Error::internal(format!("a dialogue state: {e}")))?;
             blocking(move || store.set_dialogue(chat_id.0, &json)).await
         })
     }

@@ -5,11 +5,10 @@
 
 use crate::billing::Billing;
 use crate::config::Config;
-use crate::db::{blocking, notices::Notice};
+use crate::db::{blocking, notices::Queued};
 use crate::error::Result;
 use crate::jobs::worker::Sender;
-use crate::model::JobFailure;
-use crate::money::Kopecks;
+use crate::model::Notice;
 use crate::telegram::{SendFailure, backoff};
 use crate::texts::{self, Lang};
 use std::sync::Arc;
@@ -48,7 +47,7 @@ const BATCH: u32 = 500;
 async fn deliver_due(bot: &Sender, billing: &Billing, config: &Arc<Config>) -> Result<()> {
     let store = billing.store().clone();
     let notices = blocking(move || store.due_notices(BATCH)).await?;
-    let mut chats: Vec<Vec<Notice>> = Vec::new();
+    let mut chats: Vec<Vec<Queued>> = Vec::new();
     let mut index = std::collections::HashMap::new();
     for n in notices {
         let lane = *index.entry(n.telegram_id).or_insert_with(|| {
@@ -73,7 +72,7 @@ async fn deliver_due(bot: &Sender, billing: &Billing, config: &Arc<Config>) -> R
             Ok(Ok(())) => {}
             Ok(Err(e)) => failure = Some(e),
             Err(e) => {
-                failure = Some(crate::error::Error::Database(format!(
+                failure = Some(crate::error::Error::internal(format!(
                     "a notice lane failed: {e}"
                 )))
             }
@@ -83,22 +82,29 @@ async fn deliver_due(bot: &Sender, billing: &Billing, config: &Arc<Config>) -> R
 }
 
 /// One notice: sent, retried later, or given up, and recorded so.
-async fn deliver_one(bot: &Sender, billing: &Billing, config: &Config, n: Notice) -> Result<()> {
+async fn deliver_one(bot: &Sender, billing: &Billing, config: &Config, n: Queued) -> Result<()> {
+    let store = billing.store().clone();
+    let nid = n.id;
+    let notice = match n.notice {
+        Ok(notice) => notice,
+        Err(why) => {
+            tracing::error!(notice = nid, user = n.telegram_id, error = %why, "a stored notice cannot be read; given up");
+            return blocking(move || store.give_up_notice(nid)).await;
+        }
+    };
     let b = billing.clone();
     let id = n.telegram_id;
     let user_lang = blocking(move || b.user(id))
         .await?
         .map(|u| Lang::of(u.language_code.as_deref()));
     let lang = user_lang.unwrap_or(Lang::Ru);
-    let offer = match n.kind.as_str() {
-        "topup_credited" => held_offer(billing, n.telegram_id, lang).await?,
+    let offer = match notice {
+        Notice::TopupCredited { .. } => held_offer(billing, n.telegram_id, lang).await?,
         _ => None,
     };
-    let outcome = send(bot, &n, lang, offer).await;
+    let outcome = send(bot, n.telegram_id, &notice, lang, offer).await;
     let now = crate::time::now();
     let expired = now - n.created_at >= config.delivery_timeout_secs as i64;
-    let store = billing.store().clone();
-    let nid = n.id;
     let next = match outcome {
         Ok(()) => Next::Sent,
         Err(SendFailure::RetryAfter(wait)) => Next::RetryAt(now + wait.as_secs().max(1) as i64),
@@ -158,19 +164,19 @@ enum Next {
 /// one status, not two); when that message cannot be edited, the text is sent as a new message.
 async fn send(
     bot: &Sender,
-    n: &Notice,
+    telegram_id: i64,
+    notice: &Notice,
     user_lang: Lang,
     offer: Option<String>,
 ) -> std::result::Result<(), SendFailure> {
-    let p = &n.payload;
-    let chat = ChatId(p["chat_id"].as_i64().unwrap_or(n.telegram_id));
-    let (text, keyboard) = match n.kind.as_str() {
-        "topup_credited" => {
-            let kopecks = |v: &serde_json::Value| {
-                Kopecks::parse_roubles(v.as_str().unwrap_or(""), true).unwrap_or_default()
-            };
-            let text =
-                texts::topup_credited(user_lang, kopecks(&p["amount"]), kopecks(&p["balance"]));
+    let menu = || super::keyboards::main_menu(user_lang);
+    let mut chat = ChatId(telegram_id);
+    let mut replaces = None;
+    let (text, keyboard) = match notice {
+        Notice::TopupCredited {
+            amount, balance, ..
+        } => {
+            let text = texts::topup_credited(user_lang, *amount, *balance);
             // The next step after a top-up is making something: the request that waited for
             // this money, or the main menu.
             match offer {
@@ -178,60 +184,45 @@ async fn send(
                     format!("{text}\n\n{offer}"),
                     super::keyboards::held_offer(user_lang),
                 ),
-                None => (text, super::keyboards::main_menu(user_lang)),
+                None => (text, menu()),
             }
         }
-        "account_changed" => {
-            let text = match p["change"].as_str() {
-                Some("credit") => {
-                    let amount = Kopecks::parse_roubles(p["amount"].as_str().unwrap_or(""), true)
-                        .unwrap_or_default();
-                    let balance = Kopecks::parse_roubles(p["balance"].as_str().unwrap_or(""), true)
-                        .unwrap_or_default();
-                    texts::admin_credited(user_lang, amount, balance)
-                }
-                Some("free_access_on") => texts::free_access_granted(user_lang).to_string(),
-                Some("free_access_off") => texts::free_access_revoked(user_lang).to_string(),
-                other => {
-                    tracing::warn!(change = ?other, "unknown account change; dropped");
-                    return Ok(());
-                }
-            };
-            (text, super::keyboards::main_menu(user_lang))
+        Notice::Credited { amount, balance } => {
+            (texts::admin_credited(user_lang, *amount, *balance), menu())
         }
-        "referral_bonus" => {
-            let text = texts::referral_bonus(
-                user_lang,
-                p["role"] == "inviter",
-                p["bonus"].as_i64().unwrap_or(0),
-                p["free_operations"].as_i64().unwrap_or(0),
-            );
-            (text, super::keyboards::main_menu(user_lang))
-        }
-        "job_failed" => {
-            let lang = match p["lang"].as_str() {
-                Some(code) if !code.is_empty() => Lang::of(Some(code)),
-                _ => user_lang,
+        Notice::FreeAccess(true) => (texts::free_access_granted(user_lang).to_string(), menu()),
+        Notice::FreeAccess(false) => (texts::free_access_revoked(user_lang).to_string(), menu()),
+        Notice::ReferralBonus {
+            inviter,
+            bonus,
+            free_operations,
+        } => (
+            texts::referral_bonus(user_lang, *inviter, *bonus, *free_operations),
+            menu(),
+        ),
+        Notice::JobFailed {
+            job_id,
+            chat_id,
+            why,
+            lang,
+            returned,
+            free_operation,
+            progress_message_id,
+        } => {
+            let lang = match lang.as_str() {
+                "" => user_lang,
+                code => Lang::of(Some(code)),
             };
-            let why = serde_json::from_value(p["why"].clone()).unwrap_or(JobFailure::Service);
-            let returned = p["returned"]
-                .as_str()
-                .and_then(|r| Kopecks::parse_roubles(r, false).ok());
-            let free = p["free_operation"].as_bool().unwrap_or(false);
+            chat = ChatId(*chat_id);
+            replaces = progress_message_id.and_then(|m| i32::try_from(m).ok());
+            let returned = returned.is_positive().then_some(*returned);
             (
-                texts::job_failed(lang, why, returned, free),
-                crate::actions::failure_keyboard(lang, p["job_id"].as_i64(), why),
+                texts::job_failed(lang, *why, returned, *free_operation),
+                crate::actions::failure_keyboard(lang, Some(*job_id), *why),
             )
         }
-        other => {
-            tracing::warn!(kind = other, "unknown notice kind; dropped");
-            return Ok(());
-        }
     };
-    if let Some(message) = p["progress_message_id"]
-        .as_i64()
-        .and_then(|m| i32::try_from(m).ok())
-    {
+    if let Some(message) = replaces {
         let edit = bot
             .edit_message_text(chat, MessageId(message), text.clone())
             .reply_markup(keyboard.clone());

@@ -130,7 +130,7 @@ impl Turn {
         let failure = match tokio::spawn(step(self)).await {
             Ok(Ok(())) => return Ok(()),
             Ok(Err(e)) => e,
-            Err(join) => Error::Database(format!("a handler panicked: {join}")),
+            Err(join) => Error::internal(format!("a handler panicked: {join}")),
         };
         tracing::warn!(chat = chat.0, error = %failure, "handler failed");
         if !matches!(failure, Error::Telegram { .. }) {

@@ -4,6 +4,7 @@ use super::{billing, payments};
 use crate::config::Config;
 use crate::db::Store;
 use crate::error::{Error, Result};
+use crate::model::Provider;
 use crate::time::{date_of, expiry_from_date};
 use clap::Subcommand;
 use std::process::ExitCode;
@@ -250,7 +251,7 @@ pub(super) async fn stars_lines(bot: &teloxide::Bot, store: &Store) -> Result<Ve
         .collect();
     let mut missing = Vec::new();
     for id in &incoming {
-        if !store.has_ledger_key(&format!("stars:{id}"))? {
+        if !store.has_ledger_key(&crate::db::ledger::key::stars(id))? {
             missing.push(id.clone());
         }
     }
@@ -294,7 +295,7 @@ fn payment_json(store: &Store, p: &crate::db::payments::Payment) -> Result<serde
             None => p.status.as_str(),
         },
         "discount_code": p.discount_code,
-        "provider_id": if p.provider == "stars" { p.charge_id.clone() } else { p.yookassa_id.clone() },
+        "provider_id": if p.provider == Provider::Stars { p.charge_id.clone() } else { p.yookassa_id.clone() },
         "created_at": p.created_at,
         "refunded_at": refunded,
         "refund_id": p.refund.provider_id,

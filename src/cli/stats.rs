@@ -22,7 +22,8 @@ pub(super) fn run(billing: &Billing, json: bool, chart: Option<&Path>) -> Result
     }
     let s = billing.store().stats()?;
     if json {
-        let mut v = serde_json::to_value(&s).map_err(|e| Error::Database(e.to_string()))?;
+        let mut v =
+            serde_json::to_value(&s).map_err(|e| Error::internal(format!("stats as JSON: {e}")))?;
         v["revenue"] = Kopecks(s.revenue_kopecks).to_decimal().into();
         v["credited"] = Kopecks(s.credited_kopecks).to_decimal().into();
         v["balances"] = Kopecks(s.balances_kopecks).to_decimal().into();

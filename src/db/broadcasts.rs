@@ -42,6 +42,18 @@ pub struct Progress {
     pub left: i64,
 }
 
+/// What one broadcast send came to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SendOutcome {
+    Sent,
+    /// Refused, or failing after every attempt: counted as failed.
+    Failed,
+    /// The user blocked the bot: marked, and skipped by later broadcasts.
+    Blocked,
+    /// Back in the queue, due at this unix time.
+    RetryAt(i64),
+}
+
 impl Store {
     /// How many users a broadcast would reach now.
     pub fn broadcast_audience(&self, only_paying: bool) -> Result<i64> {
@@ -122,26 +134,21 @@ impl Store {
         })
     }
 
-    /// The outcome of one send: `sent`, `failed`, `blocked` (the user is marked and skipped by later
-    /// broadcasts) or back to `pending` at `retry_at`.
-    pub fn finish_broadcast_send(
-        &self,
-        s: &Send,
-        outcome: &str,
-        retry_at: Option<i64>,
-    ) -> Result<()> {
+    /// Records the outcome of one send.
+    pub fn finish_broadcast_send(&self, s: &Send, outcome: SendOutcome) -> Result<()> {
         self.write(|tx| {
-            let status = if retry_at.is_some() {
-                "pending"
-            } else {
-                outcome
+            let (status, retry_at) = match outcome {
+                SendOutcome::Sent => ("sent", None),
+                SendOutcome::Failed => ("failed", None),
+                SendOutcome::Blocked => ("blocked", None),
+                SendOutcome::RetryAt(at) => ("pending", Some(at)),
             };
             tx.execute(
                 "UPDATE broadcast_recipients SET status = ?3, next_at = coalesce(?4, next_at)
                   WHERE broadcast_id = ?1 AND telegram_id = ?2",
                 params![s.broadcast_id, s.telegram_id, status, retry_at],
             )?;
-            if outcome == "blocked" {
+            if outcome == SendOutcome::Blocked {
                 tx.execute(
                     "UPDATE users SET blocked_at = ?2 WHERE telegram_id = ?1",
                     params![s.telegram_id, now()],

@@ -43,29 +43,72 @@ impl Store {
     }
 }
 
-/// Why a ledger row exists.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
-    Signup,
-    Topup,
-    Charge,
-    Refund,
-    Adjustment,
-    Promo,
-    FreeAccess,
-}
+pub use crate::model::LedgerKind as Kind;
 
-impl Kind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Kind::Signup => "signup",
-            Kind::Topup => "topup",
-            Kind::Charge => "charge",
-            Kind::Refund => "refund",
-            Kind::Adjustment => "adjustment",
-            Kind::Promo => "promo",
-            Kind::FreeAccess => "free_access",
+/// The ledger's idempotency keys, one function per form: a key names the one event a row records,
+/// so the same event arriving twice (a webhook, a rerun, a crash and a retry) finds its row.
+pub mod key {
+    /// A new user's welcome free operations.
+    pub fn signup(telegram_id: i64) -> String {
+        format!("signup:{telegram_id}")
+    }
+
+    /// A YooKassa top-up's credit.
+    pub fn payment(payment_id: &str) -> String {
+        format!("payment:{payment_id}")
+    }
+
+    /// A Stars top-up's credit, by Telegram's charge id.
+    pub fn stars(charge_id: &str) -> String {
+        format!("stars:{charge_id}")
+    }
+
+    /// The `attempt`-th hold of a top-up's refund (the first keeps 0.2's `refund:<id>`).
+    pub fn refund(payment_id: &str, attempt: i64) -> String {
+        if attempt <= 1 {
+            format!("refund:{payment_id}")
+        } else {
+            format!("refund:{payment_id}:{attempt}")
         }
+    }
+
+    /// Giving back the `attempt`-th refund hold when the provider said no.
+    pub fn refund_release(payment_id: &str, attempt: i64) -> String {
+        format!("refund-release:{payment_id}:{attempt}")
+    }
+
+    /// A paid operation's charge.
+    pub fn charge(operation_id: i64) -> String {
+        format!("operation:{operation_id}:charge")
+    }
+
+    /// A failed operation's refund.
+    pub fn operation_refund(operation_id: i64) -> String {
+        format!("operation:{operation_id}:refund")
+    }
+
+    /// An administrator's credit or debit, under the key its edge chose.
+    pub fn adjustment(key: &str) -> String {
+        format!("adjustment:{key}")
+    }
+
+    /// A promo code's bonus to one user.
+    pub fn promo(telegram_id: i64, code: &str) -> String {
+        format!("promo:{telegram_id}:{code}")
+    }
+
+    /// A referral bonus (`role` is `invitee` or `inviter`), and its taking back after a refund.
+    pub fn referral(invitee: i64, role: &str) -> String {
+        format!("referral:{invitee}:{role}")
+    }
+
+    pub fn referral_back(invitee: i64, role: &str) -> String {
+        format!("referral-back:{invitee}:{role}")
+    }
+
+    /// The row that pays a debt out of the credit keyed `credit`.
+    pub fn debt(credit: &str) -> String {
+        format!("{}{credit}", super::DEBT_PREFIX)
     }
 }
 
@@ -92,7 +135,7 @@ pub fn append(conn: &Connection, entry: &Entry<'_>, now: i64) -> Result<bool> {
          ON CONFLICT (idempotency_key) DO NOTHING",
         params![
             entry.telegram_id,
-            entry.kind.as_str(),
+            entry.kind,
             entry.amount.0,
             entry.free_ops,
             entry.key,
@@ -124,7 +167,7 @@ fn pay_debt(conn: &Connection, credit: &Entry<'_>, now: i64) -> Result<()> {
     if paid <= 0 {
         return Ok(());
     }
-    let key = format!("{DEBT_PREFIX}{}", credit.key);
+    let key = key::debt(credit.key);
     // A debit: `append` does not come back here for it.
     let appended = append(
         conn,
@@ -174,7 +217,7 @@ pub const DEBT_REASON: &str = "debt of a refunded top-up";
 /// A ledger row as history shows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Row {
-    pub kind: String,
+    pub kind: Kind,
     pub amount: Kopecks,
     pub free_ops: i64,
     pub reason: Option<String>,
@@ -192,7 +235,7 @@ pub fn recent(conn: &Connection, telegram_id: i64, limit: u32, offset: u64) -> R
     let offset = i64::try_from(offset).unwrap_or(i64::MAX);
     let rows = stmt.query_map(params![telegram_id, limit, offset], |r| {
         Ok(Row {
-            kind: r.get(0)?,
+            kind: r.get("kind")?,
             amount: Kopecks(r.get(1)?),
             free_ops: r.get(2)?,
             reason: r.get(3)?,

@@ -24,6 +24,39 @@ use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
 use std::time::Duration;
 
+/// The one place stored enums meet their SQL text: written by name, and a name this version does not
+/// know is an error when read (never a default).
+macro_rules! text_columns {
+    ($($t:ty),+) => {$(
+        impl rusqlite::types::ToSql for $t {
+            fn to_sql(&self) -> rusqlite::Result<rusqlite::types::ToSqlOutput<'_>> {
+                Ok(self.as_str().into())
+            }
+        }
+
+        impl rusqlite::types::FromSql for $t {
+            fn column_result(
+                value: rusqlite::types::ValueRef<'_>,
+            ) -> rusqlite::types::FromSqlResult<Self> {
+                value
+                    .as_str()?
+                    .parse()
+                    .map_err(|e: String| rusqlite::types::FromSqlError::Other(e.into()))
+            }
+        }
+    )+};
+}
+
+text_columns!(
+    crate::model::JobStatus,
+    crate::model::JobKind,
+    crate::model::PaymentStatus,
+    crate::model::Provider,
+    crate::model::RefundState,
+    crate::model::CheckOutcome,
+    crate::model::LedgerKind
+);
+
 mod embedded {
     refinery::embed_migrations!("migrations");
 }
@@ -367,5 +400,5 @@ where
 {
     tokio::task::spawn_blocking(f)
         .await
-        .map_err(|e| Error::Database(format!("a database task failed: {e}")))?
+        .map_err(|e| Error::internal(format!("a database task failed: {e}")))?
 }

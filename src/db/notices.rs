@@ -2,11 +2,12 @@
 
 use super::Store;
 use crate::error::Result;
+use crate::model::Notice;
 use crate::time::now;
 use rusqlite::{Connection, params};
 
 impl Store {
-    pub fn due_notices(&self, limit: u32) -> Result<Vec<Notice>> {
+    pub fn due_notices(&self, limit: u32) -> Result<Vec<Queued>> {
         self.read(|c| due(c, now(), limit))
     }
 
@@ -23,46 +24,45 @@ impl Store {
     }
 }
 
-pub fn insert(
-    conn: &Connection,
-    telegram_id: i64,
-    kind: &str,
-    payload: &serde_json::Value,
-    now: i64,
-) -> Result<i64> {
+/// Queues `notice` for `telegram_id`, inside the caller's transaction.
+pub fn insert(conn: &Connection, telegram_id: i64, notice: &Notice, now: i64) -> Result<i64> {
     conn.execute(
         "INSERT INTO notices (telegram_id, kind, payload, created_at) VALUES (?1, ?2, ?3, ?4)",
-        params![telegram_id, kind, payload.to_string(), now],
+        params![
+            telegram_id,
+            notice.kind(),
+            notice.payload().to_string(),
+            now
+        ],
     )?;
     Ok(conn.last_insert_rowid())
 }
 
+/// A notice waiting in the outbox. `notice` is the error when the stored row cannot be read.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Notice {
+pub struct Queued {
     pub id: i64,
     pub telegram_id: i64,
-    pub kind: String,
-    pub payload: serde_json::Value,
+    pub notice: std::result::Result<Notice, String>,
     pub created_at: i64,
     pub attempts: i64,
 }
 
 /// The oldest undelivered notices whose next attempt is due.
-pub fn due(conn: &Connection, now: i64, limit: u32) -> Result<Vec<Notice>> {
+pub fn due(conn: &Connection, now: i64, limit: u32) -> Result<Vec<Queued>> {
     let mut stmt = conn.prepare_cached(
         "SELECT id, telegram_id, kind, payload, created_at, attempts FROM notices
           WHERE sent_at IS NULL AND gave_up_at IS NULL AND next_attempt_at <= ?1
           ORDER BY id LIMIT ?2",
     )?;
     let rows = stmt.query_map(params![now, limit], |r| {
-        let payload: String = r.get(3)?;
-        Ok(Notice {
-            id: r.get(0)?,
-            telegram_id: r.get(1)?,
-            kind: r.get(2)?,
-            payload: serde_json::from_str(&payload).unwrap_or(serde_json::Value::Null),
-            created_at: r.get(4)?,
-            attempts: r.get(5)?,
+        let (kind, payload): (String, String) = (r.get("kind")?, r.get("payload")?);
+        Ok(Queued {
+            id: r.get("id")?,
+            telegram_id: r.get("telegram_id")?,
+            notice: Notice::from_stored(&kind, &payload),
+            created_at: r.get("created_at")?,
+            attempts: r.get("attempts")?,
         })
     })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)

@@ -3,6 +3,7 @@
 
 use super::Store;
 use crate::error::Result;
+use crate::model::CheckOutcome;
 use crate::time::now;
 use rusqlite::{Connection, params};
 
@@ -17,7 +18,7 @@ pub struct Incoming<'a> {
 pub struct Processed {
     pub yookassa_id: String,
     pub up_to: i64,
-    pub outcome: &'static str,
+    pub outcome: CheckOutcome,
 }
 
 impl Store {
@@ -92,7 +93,7 @@ pub fn mark_processed(
     conn: &Connection,
     yookassa_id: &str,
     up_to_id: i64,
-    outcome: &str,
+    outcome: CheckOutcome,
     now: i64,
 ) -> Result<()> {
     conn.execute(

@@ -2,6 +2,8 @@
 
 use super::Store;
 use crate::error::Result;
+pub use crate::model::RefundState;
+use crate::model::{PaymentStatus, Provider};
 use crate::money::Kopecks;
 use crate::time::now;
 use rusqlite::{Connection, OptionalExtension, Row, params};
@@ -85,7 +87,7 @@ impl Store {
             Ok(recent(c, telegram_id, 20)?
                 .into_iter()
                 .filter(|p| {
-                    p.provider == "yookassa"
+                    p.provider == Provider::YooKassa
                         && !p.is_final()
                         && p.yookassa_id.is_some()
                         && p.confirmation_url.is_some()
@@ -110,10 +112,9 @@ pub struct Payment {
     pub discount_percent: u8,
     pub yookassa_id: Option<String>,
     pub confirmation_url: Option<String>,
-    pub status: String,
+    pub status: PaymentStatus,
     pub created_at: i64,
-    /// `yookassa` or `stars`.
-    pub provider: String,
+    pub provider: Provider,
     /// Telegram's charge id of a paid Stars payment.
     pub charge_id: Option<String>,
     /// Where a refund of this top-up stands.
@@ -132,55 +133,13 @@ pub struct Refund {
     pub shortfall: Kopecks,
 }
 
-/// `refunding` while the credit is held, `refunded` once the provider confirmed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RefundState {
-    Refunding,
-    Refunded,
-}
-
-impl RefundState {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            RefundState::Refunding => "refunding",
-            RefundState::Refunded => "refunded",
-        }
-    }
-
-    fn parse(s: &str) -> rusqlite::Result<RefundState> {
-        match s {
-            "refunding" => Ok(RefundState::Refunding),
-            "refunded" => Ok(RefundState::Refunded),
-            other => Err(rusqlite::Error::FromSqlConversionFailure(
-                0,
-                rusqlite::types::Type::Text,
-                format!("unknown refund state {other:?}").into(),
-            )),
-        }
-    }
-}
-
-/// The ledger key of the `attempt`-th hold of a refund (the first keeps 0.2's `refund:<id>`).
-pub fn refund_key(payment_id: &str, attempt: i64) -> String {
-    if attempt <= 1 {
-        format!("refund:{payment_id}")
-    } else {
-        format!("refund:{payment_id}:{attempt}")
-    }
-}
-
-/// The ledger key of giving back the `attempt`-th hold when the provider said no.
-pub fn release_key(payment_id: &str, attempt: i64) -> String {
-    format!("refund-release:{payment_id}:{attempt}")
-}
-
 impl Payment {
     /// A new row, `created`, with no discount and nothing yet from the provider: the one shape every
     /// draft (and every payment recorded after its draft was lost) starts from.
     pub fn created(
         id: String,
         telegram_id: i64,
-        provider: &str,
+        provider: Provider,
         credit: Kopecks,
         charge: Kopecks,
         currency: &str,
@@ -196,9 +155,9 @@ impl Payment {
             discount_percent: 0,
             yookassa_id: None,
             confirmation_url: None,
-            status: "created".into(),
+            status: PaymentStatus::Created,
             created_at: now,
-            provider: provider.to_string(),
+            provider,
             charge_id: None,
             refund: Refund::default(),
         }
@@ -206,7 +165,7 @@ impl Payment {
 
     /// succeeded, canceled and mismatch never change again.
     pub fn is_final(&self) -> bool {
-        matches!(self.status.as_str(), "succeeded" | "canceled" | "mismatch")
+        self.status.is_final()
     }
 }
 
@@ -216,7 +175,6 @@ const COLUMNS: &str =
         refund_state, refund_id, refund_attempts, refund_shortfall";
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<Payment> {
-    let state: Option<String> = r.get("refund_state")?;
     Ok(Payment {
         id: r.get("id")?,
         telegram_id: r.get("telegram_id")?,
@@ -232,7 +190,7 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Payment> {
         provider: r.get("provider")?,
         charge_id: r.get("charge_id")?,
         refund: Refund {
-            state: state.as_deref().map(RefundState::parse).transpose()?,
+            state: r.get("refund_state")?,
             provider_id: r.get("refund_id")?,
             attempts: r.get("refund_attempts")?,
             shortfall: Kopecks(r.get("refund_shortfall")?),
@@ -284,7 +242,7 @@ pub fn by_yookassa_id(conn: &Connection, yookassa_id: &str) -> Result<Option<Pay
 
 /// Moves a payment that is not final yet to `status`; false when it already was final, so a final
 /// status never moves back.
-pub fn set_status(conn: &Connection, id: &str, status: &str, now: i64) -> Result<bool> {
+pub fn set_status(conn: &Connection, id: &str, status: PaymentStatus, now: i64) -> Result<bool> {
     Ok(conn.execute(
         "UPDATE payments SET status = ?2, updated_at = ?3,
                 next_check_at = CASE WHEN ?2 IN ('succeeded', 'canceled', 'mismatch') THEN NULL ELSE next_check_at END

@@ -7,19 +7,26 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 const SELECT: &str = "SELECT code, kind, discount_percent, bonus_ops, max_uses, used_count, expires_at, is_active FROM discount_codes";
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<PromoCode> {
-    let kind: String = r.get(1)?;
+    let kind: String = r.get("kind")?;
     let kind = match kind.as_str() {
-        "percent" => PromoKind::Percent(r.get(2)?),
-        "bonus_ops" => PromoKind::BonusOps(r.get(3)?),
-        _ => PromoKind::FreeAccess,
+        "percent" => PromoKind::Percent(r.get("discount_percent")?),
+        "bonus_ops" => PromoKind::BonusOps(r.get("bonus_ops")?),
+        "free_access" => PromoKind::FreeAccess,
+        other => {
+            return Err(rusqlite::Error::FromSqlConversionFailure(
+                1,
+                rusqlite::types::Type::Text,
+                format!("unknown promo kind {other:?}").into(),
+            ));
+        }
     };
     Ok(PromoCode {
-        code: r.get(0)?,
+        code: r.get("code")?,
         kind,
-        max_uses: r.get(4)?,
-        used_count: r.get(5)?,
-        expires_at: r.get(6)?,
-        is_active: r.get(7)?,
+        max_uses: r.get("max_uses")?,
+        used_count: r.get("used_count")?,
+        expires_at: r.get("expires_at")?,
+        is_active: r.get("is_active")?,
     })
 }
 

@@ -54,9 +54,9 @@ pub fn decode(bytes: &[u8]) -> Result<image::DynamicImage> {
 /// Draws `text` on the photo in `bytes` (JPEG or PNG) and returns a JPEG.
 pub fn add_text(bytes: &[u8], text: &str) -> Result<Vec<u8>> {
     let font_file = crate::fonts::dejavu_bold()
-        .ok_or_else(|| Error::Database("the embedded font is missing".into()))?;
+        .ok_or_else(|| Error::internal("the embedded font is missing"))?;
     let font = FontRef::try_from_slice(font_file)
-        .map_err(|e| Error::Database(format!("embedded font: {e}")))?;
+        .map_err(|e| Error::internal(format!("embedded font: {e}")))?;
     let mut img = decode(bytes)?.to_rgb8();
     let (w, h) = img.dimensions();
     let text = text.split_whitespace().collect::<Vec<_>>().join(" ");

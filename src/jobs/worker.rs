@@ -681,9 +681,13 @@ impl Worker {
     async fn fail(&self, job: &Job, failure: Failure) {
         tracing::warn!(job = job.id, kind = %job.kind, detail = %failure.detail, "job failed");
         let lang = parse_input(job).map(|i| i.lang).unwrap_or_default();
-        let notice = serde_json::json!({"why": failure.why, "lang": lang});
-        let (billing, id, reason) = (self.billing.clone(), job.id, failure.detail.clone());
-        match blocking(move || billing.fail_job(id, &reason, notice)).await {
+        let (billing, id, reason, why) = (
+            self.billing.clone(),
+            job.id,
+            failure.detail.clone(),
+            failure.why,
+        );
+        match blocking(move || billing.fail_job(id, &reason, why, lang)).await {
             Ok(_) => {
                 if let Some(path) = &job.result_path {
                     let _ = std::fs::remove_file(path);

@@ -15,7 +15,7 @@ use crate::db::notifications::Processed;
 use crate::db::{blocking, payments::Payment};
 use crate::error::{Error, Result};
 use crate::metrics::Metrics;
-use crate::model::CodeRefusal;
+use crate::model::{CheckOutcome, CodeRefusal, PaymentStatus};
 use crate::money::Kopecks;
 use std::sync::Arc;
 use std::time::Duration;
@@ -276,7 +276,7 @@ impl Payments {
             }
             let (mut marks, mut failure) = (Vec::new(), None);
             while let Some(joined) = checks.join_next().await {
-                match joined.map_err(|e| Error::Database(format!("a payment check failed: {e}")))? {
+                match joined.map_err(|e| Error::internal(format!("a payment check failed: {e}")))? {
                     Ok(mark) => marks.push(mark),
                     Err(e) => failure = Some(e),
                 }
@@ -309,7 +309,7 @@ impl Payments {
                 | Error::Invalid(_)),
             ) => {
                 tracing::error!(yookassa = %yk_id, error = %e, "notification could not be verified");
-                "error"
+                CheckOutcome::Error
             }
             // A retryable API failure or a local one (the database): left for the next pass.
             Err(e) => return Err(e),
@@ -322,21 +322,23 @@ impl Payments {
     }
 
     /// The payer's "check payment": asks the API about one payment now and applies what it says.
-    pub async fn check_now(&self, yookassa_id: &str) -> Result<&'static str> {
+    pub async fn check_now(&self, yookassa_id: &str) -> Result<CheckOutcome> {
         self.check_payment(yookassa_id).await
     }
 
     /// Fetches one payment from the API and applies what it says; returns the outcome's label. A
     /// payment is ours by its YooKassa id, or by the API's `metadata.payment_id` when we never saved
     /// YooKassa's id (a crash right after the create).
-    async fn check_payment(&self, yookassa_id: &str) -> Result<&'static str> {
+    async fn check_payment(&self, yookassa_id: &str) -> Result<CheckOutcome> {
         let store = self.billing.store().clone();
         let id = yookassa_id.to_string();
         let known = blocking(move || store.payment_by_yookassa_id(&id)).await?;
         if known.as_ref().is_some_and(Payment::is_final) {
-            self.metrics
-                .inc("media_lab_payment_checks_total", "already_final");
-            return Ok("already_final");
+            self.metrics.inc(
+                "media_lab_payment_checks_total",
+                CheckOutcome::AlreadyFinal.as_str(),
+            );
+            return Ok(CheckOutcome::AlreadyFinal);
         }
         let api = self
             .api
@@ -350,13 +352,17 @@ impl Payments {
                 },
             ) if known.is_none() => {
                 tracing::warn!(yookassa = %yookassa_id, error = %e, "notification about a payment YooKassa does not know; ignored");
-                self.metrics
-                    .inc("media_lab_payment_checks_total", "unknown");
-                return Ok("unknown");
+                self.metrics.inc(
+                    "media_lab_payment_checks_total",
+                    CheckOutcome::Unknown.as_str(),
+                );
+                return Ok(CheckOutcome::Unknown);
             }
             Err(e) => {
-                self.metrics
-                    .inc("media_lab_payment_checks_total", "api_error");
+                self.metrics.inc(
+                    "media_lab_payment_checks_total",
+                    CheckOutcome::ApiError.as_str(),
+                );
                 return Err(e);
             }
         };
@@ -374,20 +380,24 @@ impl Payments {
                     Some(p) if p.yookassa_id.is_none() => p,
                     Some(_) => {
                         tracing::warn!(yookassa = %yookassa_id, "notification whose metadata names a payment of ours with another YooKassa id; ignored");
-                        self.metrics
-                            .inc("media_lab_payment_checks_total", "unknown");
-                        return Ok("unknown");
+                        self.metrics.inc(
+                            "media_lab_payment_checks_total",
+                            CheckOutcome::Unknown.as_str(),
+                        );
+                        return Ok(CheckOutcome::Unknown);
                     }
                     // No row at all (lost in a restore): adopted when the API shows it is ours.
                     None => {
                         return Ok(match self.adopt_missing(&theirs).await? {
-                            Ok(PaymentUpdate::Credited { .. }) => "credited",
-                            Ok(_) => "already_final",
+                            Ok(PaymentUpdate::Credited { .. }) => CheckOutcome::Credited,
+                            Ok(_) => CheckOutcome::AlreadyFinal,
                             Err(why) => {
                                 tracing::warn!(yookassa = %yookassa_id, ?why, "notification about a payment we have no row for, not adopted");
-                                self.metrics
-                                    .inc("media_lab_payment_checks_total", "unknown");
-                                "unknown"
+                                self.metrics.inc(
+                                    "media_lab_payment_checks_total",
+                                    CheckOutcome::Unknown.as_str(),
+                                );
+                                CheckOutcome::Unknown
                             }
                         });
                     }
@@ -400,24 +410,30 @@ impl Payments {
     /// Applies the API's view of `theirs` to our payment `ours`: refuses a test payment to a live
     /// shop and metadata naming another payment, records YooKassa's id if we lacked it, then credits,
     /// cancels or waits through billing. Returns the outcome's label.
-    async fn apply_api_payment(&self, ours: Payment, theirs: &ApiPayment) -> Result<&'static str> {
+    async fn apply_api_payment(&self, ours: Payment, theirs: &ApiPayment) -> Result<CheckOutcome> {
         let yookassa_id = theirs.id.as_str();
         if ours.is_final() {
-            self.metrics
-                .inc("media_lab_payment_checks_total", "already_final");
-            return Ok("already_final");
+            self.metrics.inc(
+                "media_lab_payment_checks_total",
+                CheckOutcome::AlreadyFinal.as_str(),
+            );
+            return Ok(CheckOutcome::AlreadyFinal);
         }
         if theirs.test && !self.is_test_shop() {
             tracing::error!(yookassa = %yookassa_id, "the API reports a test payment to a live shop; not credited");
-            self.metrics
-                .inc("media_lab_payment_checks_total", "refused_test");
-            return Ok("refused_test");
+            self.metrics.inc(
+                "media_lab_payment_checks_total",
+                CheckOutcome::RefusedTest.as_str(),
+            );
+            return Ok(CheckOutcome::RefusedTest);
         }
         if metadata_payment_id(theirs).is_some_and(|c| c != ours.id) {
             tracing::error!(yookassa = %yookassa_id, ours = %ours.id, "the API's metadata names another payment; not credited");
-            self.metrics
-                .inc("media_lab_payment_checks_total", "metadata_mismatch");
-            return Ok("metadata_mismatch");
+            self.metrics.inc(
+                "media_lab_payment_checks_total",
+                CheckOutcome::MetadataMismatch.as_str(),
+            );
+            return Ok(CheckOutcome::MetadataMismatch);
         }
         if ours.yookassa_id.is_none() {
             let recheck = i64::from(self.config.yookassa_recheck_secs);
@@ -434,14 +450,14 @@ impl Payments {
             blocking(move || store.record_created(&id, &yk_id, url.as_deref(), next)).await?;
         }
         let paid = theirs.amount.kopecks()?;
-        let (billing, pid, status, currency) = (
+        let status: PaymentStatus = theirs.status.parse().map_err(Error::Invalid)?;
+        let (billing, pid, currency) = (
             self.billing.clone(),
             ours.id.clone(),
-            theirs.status.clone(),
             theirs.amount.currency.clone(),
         );
         let update =
-            blocking(move || billing.apply_payment_status(&pid, &status, paid, &currency)).await?;
+            blocking(move || billing.apply_payment_status(&pid, status, paid, &currency)).await?;
         let label = match &update {
             PaymentUpdate::Credited {
                 telegram_id,
@@ -449,7 +465,7 @@ impl Payments {
                 balance,
             } => {
                 tracing::info!(payment = %ours.id, user = telegram_id, amount = %amount, balance = %balance, "top-up credited");
-                "credited"
+                CheckOutcome::Credited
             }
             PaymentUpdate::Mismatch {
                 expected,
@@ -458,14 +474,15 @@ impl Payments {
             } => {
                 tracing::error!(payment = %ours.id, yookassa = %yookassa_id, expected = %expected, got = %got, %currency,
                     "YooKassa reports another amount than we asked; NOT credited, see `media-lab check`");
-                "mismatch"
+                CheckOutcome::Mismatch
             }
-            PaymentUpdate::Canceled { .. } => "canceled",
-            PaymentUpdate::Pending { .. } => "pending",
-            PaymentUpdate::AlreadyFinal { .. } => "already_final",
-            PaymentUpdate::Unknown => "unknown",
+            PaymentUpdate::Canceled { .. } => CheckOutcome::Canceled,
+            PaymentUpdate::Pending { .. } => CheckOutcome::Pending,
+            PaymentUpdate::AlreadyFinal { .. } => CheckOutcome::AlreadyFinal,
+            PaymentUpdate::Unknown => CheckOutcome::Unknown,
         };
-        self.metrics.inc("media_lab_payment_checks_total", label);
+        self.metrics
+            .inc("media_lab_payment_checks_total", label.as_str());
         Ok(label)
     }
 

@@ -8,6 +8,7 @@ use super::yookassa::ApiPayment;
 use crate::billing::{Adoption, MAX_TOPUP, MIN_TOPUP, PaymentUpdate, RefundDebit, check_user_id};
 use crate::db::blocking;
 use crate::error::{Error, Result};
+use crate::model::{CheckOutcome, PaymentStatus, Provider};
 use crate::money::Kopecks;
 use teloxide::prelude::*;
 use teloxide::types::{
@@ -45,7 +46,7 @@ pub enum Finding {
 /// One line of the report: the provider's id, what was found, and who and how much.
 #[derive(Debug, Clone)]
 pub struct Found {
-    pub provider: &'static str,
+    pub provider: Provider,
     pub id: String,
     pub finding: Finding,
     pub detail: String,
@@ -67,7 +68,7 @@ impl Payments {
                 let finding = self.settle_listed(theirs).await?;
                 if let Some(refund) = self.settle_listed_refund(theirs).await? {
                     found.push(Found {
-                        provider: "yookassa",
+                        provider: Provider::YooKassa,
                         id: theirs.id.clone(),
                         finding: refund,
                         detail: format!(
@@ -88,7 +89,7 @@ impl Payments {
                     None => format!("paid {} {}", theirs.amount.value, theirs.amount.currency),
                 };
                 found.push(Found {
-                    provider: "yookassa",
+                    provider: Provider::YooKassa,
                     id: theirs.id.clone(),
                     finding,
                     detail,
@@ -142,8 +143,8 @@ impl Payments {
             )));
         }
         if ours.is_final() {
-            return Ok(match (ours.status.as_str(), theirs.status.as_str()) {
-                ("succeeded", _) => Finding::AlreadyCredited,
+            return Ok(match (ours.status, theirs.status.as_str()) {
+                (PaymentStatus::Succeeded, _) => Finding::AlreadyCredited,
                 (_, "succeeded") => Finding::Attention(format!(
                     "YooKassa says succeeded, our payment {} is {}",
                     ours.id, ours.status
@@ -153,8 +154,10 @@ impl Payments {
         }
         let id = ours.id.clone();
         Ok(match self.apply_api_payment(ours, theirs).await? {
-            "credited" => Finding::Credited { adopted: false },
-            "pending" | "canceled" => Finding::NotPaid(theirs.status.clone()),
+            CheckOutcome::Credited => Finding::Credited { adopted: false },
+            CheckOutcome::Pending | CheckOutcome::Canceled => {
+                Finding::NotPaid(theirs.status.clone())
+            }
             other => Finding::Attention(format!("our payment {id}: {other}")),
         })
     }
@@ -174,7 +177,7 @@ impl Payments {
         let Some(ours) = blocking(move || store.payment_by_yookassa_id(&yk_id)).await? else {
             return Ok(None);
         };
-        if ours.status != "succeeded" {
+        if ours.status != PaymentStatus::Succeeded {
             return Ok(None);
         }
         if refunded != ours.charge_amount {
@@ -368,7 +371,7 @@ impl Payments {
                 self.settle_star(user, payload, t.amount, &charge).await?
             };
             found.push(Found {
-                provider: "stars",
+                provider: Provider::Stars,
                 id: charge,
                 finding,
                 detail,
@@ -392,7 +395,7 @@ impl Payments {
                 RefundDebit::Unknown => continue,
             };
             found.push(Found {
-                provider: "stars",
+                provider: Provider::Stars,
                 id: charge,
                 finding,
                 detail: format!("refund to user {user}, {} Stars", t.amount),
@@ -409,7 +412,7 @@ impl Payments {
         charge: &str,
     ) -> Result<Finding> {
         let store = self.billing.store().clone();
-        let key = format!("stars:{charge}");
+        let key = crate::db::ledger::key::stars(charge);
         if blocking(move || store.has_ledger_key(&key)).await? {
             return Ok(Finding::AlreadyCredited);
         }

@@ -8,6 +8,7 @@ use super::Payments;
 use crate::billing::{RefundDebit, RefundHold};
 use crate::db::{blocking, payments::Payment};
 use crate::error::{Error, Result};
+use crate::model::Provider;
 use teloxide::prelude::*;
 use teloxide::types::{TelegramTransactionId, UserId};
 
@@ -150,7 +151,7 @@ impl Payments {
     }
 
     fn client_for(&self, p: &Payment) -> Result<Client<'_>> {
-        if p.provider == "stars" {
+        if p.provider == Provider::Stars {
             self.bot
                 .as_ref()
                 .map(Client::Stars)

@@ -1,7 +1,7 @@
 //! 💰 Balance: the account card and the history of ledger rows.
 
 use super::{Lang, mode_label, money, plural_ru, t};
-use crate::model::Mode;
+use crate::model::{LedgerKind, Mode};
 use crate::money::Kopecks;
 
 pub fn history_label(lang: Lang) -> &'static str {
@@ -64,7 +64,7 @@ pub fn balance(
 /// «01.12 14:06 ↩️ Возврат за ✨ Ретушь: +10 ₽», «💳 Пополнение +100 ₽ (WELCOME10)».
 pub fn ledger_line(
     lang: Lang,
-    kind: &str,
+    kind: LedgerKind,
     amount: Kopecks,
     free_ops: i64,
     reason: Option<&str>,
@@ -106,26 +106,26 @@ pub fn ledger_line(
         (false, false) => String::new(),
     };
     let line = match kind {
-        "charge" if amount.0 == 0 && free_ops == 0 => format!(
+        LedgerKind::Charge if amount.0 == 0 && free_ops == 0 => format!(
             "{} — {}",
             what(mode),
             t(lang, "бесплатно (безлимит)", "free (free access)")
         ),
-        "charge" if amount.0 == 0 => format!(
+        LedgerKind::Charge if amount.0 == 0 => format!(
             "{} — {}",
             what(mode),
             t(lang, "бесплатная операция", "a free operation")
         ),
-        "charge" => format!("{} — {change}", what(mode)),
-        "refund" => match lang {
+        LedgerKind::Charge => format!("{} — {change}", what(mode)),
+        LedgerKind::Refund => match lang {
             Lang::Ru => format!("↩️ Возврат за {}: {change}", what(mode)),
             Lang::En => format!("↩️ Refund for {}: {change}", what(mode)),
         },
-        "topup" => {
+        LedgerKind::Topup => {
             let code = reason.map(|c| format!(" ({c})")).unwrap_or_default();
             format!("💳 {} {change}{code}", t(lang, "Пополнение", "Top-up"))
         }
-        "adjustment" if amount.is_positive() => {
+        LedgerKind::Adjustment if amount.is_positive() => {
             format!(
                 "🎁 {} {change}",
                 t(
@@ -135,26 +135,26 @@ pub fn ledger_line(
                 )
             )
         }
-        "adjustment" => format!(
+        LedgerKind::Adjustment => format!(
             "{} {change}",
             t(lang, "Списание администратором", "Debited by the admin")
         ),
-        "signup" => format!(
+        LedgerKind::Signup => format!(
             "🎁 {}: {change}",
             t(lang, "Подарок новичку", "Welcome gift")
         ),
-        "promo" if reason == Some("referral") => {
+        LedgerKind::Promo if reason == Some("referral") => {
             format!(
                 "🤝 {}: {change}",
                 t(lang, "Бонус за приглашение", "Invitation bonus")
             )
         }
-        "promo" => match reason {
+        LedgerKind::Promo => match reason {
             Some(code) => format!("🎟️ {} {code}: {change}", t(lang, "Промокод", "Promo code")),
             None => format!("🎟️ {}: {change}", t(lang, "Промокод", "Promo code")),
         },
-        _ if ru => "♾ Безлимитный доступ".into(),
-        _ => "♾ Free access".into(),
+        LedgerKind::FreeAccess if ru => "♾ Безлимитный доступ".into(),
+        LedgerKind::FreeAccess => "♾ Free access".into(),
     };
     format!("{when} {line}")
 }

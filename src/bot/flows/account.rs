@@ -82,7 +82,7 @@ fn history_lines(lang: texts::Lang, rows: &[crate::db::ledger::Row]) -> Vec<Stri
         .map(|r| {
             texts::ledger_line(
                 lang,
-                &r.kind,
+                r.kind,
                 r.amount,
                 r.free_ops,
                 r.reason.as_deref(),

@@ -6,6 +6,7 @@ use crate::bot::turn::{Input, Turn};
 use crate::bot::{Ctx, HandlerResult, State, keyboards};
 use crate::db::blocking;
 use crate::error::{Error, Result};
+use crate::model::CheckOutcome;
 use crate::money::Kopecks;
 use crate::texts::{self, Lang};
 use teloxide::prelude::*;
@@ -47,7 +48,7 @@ pub async fn check_payments(turn: &Turn) -> Result<()> {
             continue;
         }
         match turn.ctx.payments.check_now(yk).await {
-            Ok("credited") => credited = true,
+            Ok(CheckOutcome::Credited) => credited = true,
             Ok(_) => {}
             Err(e) => {
                 tracing::warn!(payment = %p.id, error = %e, "checking a payment for its payer failed")
