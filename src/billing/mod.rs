@@ -215,23 +215,7 @@ impl Billing {
     /// Every breach of the books and of the file itself; empty when all is well.
     pub fn audit(&self) -> Result<Vec<String>> {
         self.store.read(|c| {
-            let mut out = Vec::new();
-            let mut stmt = c.prepare("PRAGMA integrity_check")?;
-            for row in stmt.query_map([], |r| r.get::<_, String>(0))? {
-                let row = row?;
-                if row != "ok" {
-                    out.push(format!("integrity: {row}"));
-                }
-            }
-            let mut stmt = c.prepare("PRAGMA foreign_key_check")?;
-            for row in stmt.query_map([], |r| {
-                Ok((r.get::<_, String>(0)?, r.get::<_, Option<i64>>(1)?))
-            })? {
-                let (table, rowid) = row?;
-                out.push(format!(
-                    "foreign key: {table} row {rowid:?} points at nothing"
-                ));
-            }
+            let mut out = db::file_breaches(c)?;
             out.extend(ledger::breaches(c)?);
             Ok(out)
         })

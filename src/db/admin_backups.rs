@@ -8,7 +8,7 @@ use rusqlite::params;
 impl Store {
     /// When the last backup was sent (or found too large to send), if ever.
     pub fn last_admin_backup(&self) -> Result<Option<i64>> {
-        self.read(|c| Ok(c.query_row("SELECT max(sent_at) FROM admin_backups", [], |r| r.get(0))?))
+        self.read(|c| Ok(c.query_row("SELECT max(sent_at) FROM admin_backups", [], super::only)?))
     }
 
     pub fn record_admin_backup(&self, bytes: u64, outcome: &str) -> Result<()> {

@@ -61,7 +61,7 @@ impl Store {
             Ok(c.query_row(
                 &format!("SELECT count(*) FROM ({RECIPIENTS})"),
                 [i64::from(only_paying)],
-                |r| r.get(0),
+                super::only,
             )?)
         })
     }
@@ -114,11 +114,11 @@ impl Store {
                     [now()],
                     |r| {
                         Ok(Send {
-                            broadcast_id: r.get(0)?,
-                            telegram_id: r.get(1)?,
-                            text: r.get(2)?,
-                            entities: r.get(3)?,
-                            attempts: r.get(4)?,
+                            broadcast_id: r.get("broadcast_id")?,
+                            telegram_id: r.get("telegram_id")?,
+                            text: r.get("text")?,
+                            entities: r.get("entities")?,
+                            attempts: r.get("attempts")?,
                         })
                     },
                 )
@@ -172,7 +172,13 @@ impl Store {
                                     AND r.status IN ('pending', 'sending'))",
             )?;
             let done: Vec<(i64, Option<i64>, Option<i64>)> = stmt
-                .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+                .query_map([], |r| {
+                Ok((
+                    r.get("id")?,
+                    r.get("admin_chat")?,
+                    r.get("progress_message_id")?,
+                ))
+            })?
                 .collect::<rusqlite::Result<_>>()?;
             drop(stmt);
             let mut out = Vec::new();
@@ -196,7 +202,13 @@ impl Store {
                 "SELECT id, admin_chat, progress_message_id FROM broadcasts
                   WHERE finished_at IS NULL AND admin_chat IS NOT NULL",
             )?;
-            let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+            let rows = stmt.query_map([], |r| {
+                Ok((
+                    r.get("id")?,
+                    r.get("admin_chat")?,
+                    r.get("progress_message_id")?,
+                ))
+            })?;
             Ok(rows.collect::<rusqlite::Result<_>>()?)
         })
     }
@@ -214,16 +226,16 @@ impl Store {
 
 fn progress(c: &Connection, id: i64) -> Result<Progress> {
     Ok(c.query_row(
-        "SELECT count(*) FILTER (WHERE status = 'sent'),
-                count(*) FILTER (WHERE status IN ('failed', 'blocked', 'unknown')),
-                count(*) FILTER (WHERE status IN ('pending', 'sending'))
+        "SELECT count(*) FILTER (WHERE status = 'sent') AS sent,
+                count(*) FILTER (WHERE status IN ('failed', 'blocked', 'unknown')) AS not_delivered,
+                count(*) FILTER (WHERE status IN ('pending', 'sending')) AS \"left\"
            FROM broadcast_recipients WHERE broadcast_id = ?1",
         [id],
         |r| {
             Ok(Progress {
-                sent: r.get(0)?,
-                not_delivered: r.get(1)?,
-                left: r.get(2)?,
+                sent: r.get("sent")?,
+                not_delivered: r.get("not_delivered")?,
+                left: r.get("left")?,
             })
         },
     )?)

@@ -24,7 +24,7 @@ pub fn get(conn: &Connection, chat_id: i64) -> Result<Option<String>> {
         .query_row(
             "SELECT state FROM dialogues WHERE chat_id = ?1",
             [chat_id],
-            |r| r.get(0),
+            super::only,
         )
         .optional()?)
 }

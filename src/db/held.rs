@@ -49,10 +49,10 @@ impl Store {
                 params![telegram_id, since],
                 |r| {
                     Ok(Held {
-                        mode: r.get(0)?,
-                        chat_id: r.get(1)?,
-                        input: r.get(2)?,
-                        created_at: r.get(3)?,
+                        mode: r.get("mode")?,
+                        chat_id: r.get("chat_id")?,
+                        input: r.get("input")?,
+                        created_at: r.get("created_at")?,
                     })
                 },
             )
@@ -71,10 +71,10 @@ impl Store {
                     [telegram_id],
                     |r| {
                         Ok(Held {
-                            mode: r.get(0)?,
-                            chat_id: r.get(1)?,
-                            input: r.get(2)?,
-                            created_at: r.get(3)?,
+                            mode: r.get("mode")?,
+                            chat_id: r.get("chat_id")?,
+                            input: r.get("input")?,
+                            created_at: r.get("created_at")?,
                         })
                     },
                 )

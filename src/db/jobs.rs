@@ -95,7 +95,7 @@ impl Store {
             Ok(c.query_row(
                 "SELECT request_message_id FROM jobs WHERE id = ?1",
                 [job_id],
-                |r| r.get(0),
+                super::only,
             )
             .optional()?
             .flatten())
@@ -152,25 +152,25 @@ const COLUMNS: &str =
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<Job> {
     Ok(Job {
-        id: r.get(0)?,
-        operation_id: r.get(1)?,
-        telegram_id: r.get(2)?,
-        chat_id: r.get(3)?,
-        kind: r.get(4)?,
-        input: r.get(5)?,
-        status: r.get(6)?,
-        fal_request_id: r.get(7)?,
-        status_url: r.get(8)?,
-        response_url: r.get(9)?,
-        cancel_url: r.get(10)?,
-        progress_message_id: r.get(11)?,
-        deadline_at: r.get(12)?,
-        attempts: r.get(13)?,
-        result_path: r.get(14)?,
-        delivered_parts: r.get(15)?,
-        delivery_deadline_at: r.get(16)?,
-        result_file_id: r.get(17)?,
-        charge_line: r.get(18)?,
+        id: r.get("id")?,
+        operation_id: r.get("operation_id")?,
+        telegram_id: r.get("telegram_id")?,
+        chat_id: r.get("chat_id")?,
+        kind: r.get("kind")?,
+        input: r.get("input")?,
+        status: r.get("status")?,
+        fal_request_id: r.get("fal_request_id")?,
+        status_url: r.get("status_url")?,
+        response_url: r.get("response_url")?,
+        cancel_url: r.get("cancel_url")?,
+        progress_message_id: r.get("progress_message_id")?,
+        deadline_at: r.get("deadline_at")?,
+        attempts: r.get("attempts")?,
+        result_path: r.get("result_path")?,
+        delivered_parts: r.get("delivered_parts")?,
+        delivery_deadline_at: r.get("delivery_deadline_at")?,
+        result_file_id: r.get("result_file_id")?,
+        charge_line: r.get("charge_line")?,
     })
 }
 
@@ -198,7 +198,7 @@ pub fn by_update(conn: &Connection, telegram_id: i64, update_id: i64) -> Result<
         .query_row(
             "SELECT id FROM jobs WHERE telegram_id = ?1 AND update_id = ?2",
             params![telegram_id, update_id],
-            |r| r.get(0),
+            super::only,
         )
         .optional()?)
 }
@@ -338,18 +338,18 @@ pub struct Unfinished {
 /// Paid jobs that are `done` or `failed` while their operation is still `charged`.
 pub fn ended_but_charged(conn: &Connection, limit: u32) -> Result<Vec<Unfinished>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT j.id, j.operation_id, j.telegram_id, j.status, j.error
+        "SELECT j.id AS job_id, j.operation_id, j.telegram_id, j.status AS job_status, j.error
            FROM operations o JOIN jobs j ON j.operation_id = o.id
           WHERE o.status = 'charged' AND j.status IN ('done', 'failed')
           ORDER BY o.id LIMIT ?1",
     )?;
     let rows = stmt.query_map([limit], |r| {
         Ok(Unfinished {
-            job_id: r.get(0)?,
-            operation_id: r.get(1)?,
-            telegram_id: r.get(2)?,
-            job_status: r.get(3)?,
-            error: r.get(4)?,
+            job_id: r.get("job_id")?,
+            operation_id: r.get("operation_id")?,
+            telegram_id: r.get("telegram_id")?,
+            job_status: r.get("job_status")?,
+            error: r.get("error")?,
         })
     })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)

@@ -37,7 +37,7 @@ impl Store {
             Ok(c.query_row(
                 "SELECT EXISTS (SELECT 1 FROM ledger WHERE idempotency_key = ?1)",
                 [key],
-                |r| r.get(0),
+                super::only,
             )?)
         })
     }
@@ -161,7 +161,7 @@ fn pay_debt(conn: &Connection, credit: &Entry<'_>, now: i64) -> Result<()> {
     let debt: i64 = conn.query_row(
         "SELECT debt FROM balances WHERE telegram_id = ?1",
         [credit.telegram_id],
-        |r| r.get(0),
+        super::only,
     )?;
     let paid = debt.min(credit.amount.0);
     if paid <= 0 {
@@ -195,7 +195,7 @@ pub fn free_ops_of(c: &Connection, key: &str) -> Result<i64> {
     Ok(c.query_row(
         "SELECT free_ops FROM ledger WHERE idempotency_key = ?1",
         [key],
-        |r| r.get(0),
+        super::only,
     )
     .optional()?
     .unwrap_or(0))
@@ -236,11 +236,11 @@ pub fn recent(conn: &Connection, telegram_id: i64, limit: u32, offset: u64) -> R
     let rows = stmt.query_map(params![telegram_id, limit, offset], |r| {
         Ok(Row {
             kind: r.get("kind")?,
-            amount: Kopecks(r.get(1)?),
-            free_ops: r.get(2)?,
-            reason: r.get(3)?,
-            created_at: r.get(4)?,
-            mode: r.get(5)?,
+            amount: Kopecks(r.get("amount")?),
+            free_ops: r.get("free_ops")?,
+            reason: r.get("reason")?,
+            created_at: r.get("created_at")?,
+            mode: r.get("mode")?,
         })
     })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
@@ -375,7 +375,7 @@ fn sentences(conn: &Connection, queries: &[&str]) -> Result<Vec<String>> {
     let mut out = Vec::new();
     for sql in queries {
         let mut stmt = conn.prepare(sql)?;
-        let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
+        let rows = stmt.query_map([], super::only::<String>)?;
         for row in rows {
             out.push(row?);
         }

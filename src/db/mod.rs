@@ -57,6 +57,41 @@ text_columns!(
     crate::model::LedgerKind
 );
 
+/// Reads a statement's only column (a count, a max, one id). Every other read names its columns;
+/// this one fails if the statement has more than one, so a widened SELECT is never read by position.
+pub fn only<T: rusqlite::types::FromSql>(r: &rusqlite::Row<'_>) -> rusqlite::Result<T> {
+    match r.as_ref().column_count() {
+        1 => r.get(0),
+        n => Err(rusqlite::Error::InvalidColumnIndex(n)),
+    }
+}
+
+/// What SQLite itself finds wrong with the file: integrity and foreign keys, one sentence each.
+pub fn file_breaches(c: &Connection) -> Result<Vec<String>> {
+    let mut out = Vec::new();
+    let mut stmt = c.prepare("PRAGMA integrity_check")?;
+    for row in stmt.query_map([], only::<String>)? {
+        let row = row?;
+        if row != "ok" {
+            out.push(format!("integrity: {row}"));
+        }
+    }
+    let mut stmt = c.prepare("PRAGMA foreign_key_check")?;
+    let rows = stmt.query_map([], |r| {
+        Ok((
+            r.get::<_, String>("table")?,
+            r.get::<_, Option<i64>>("rowid")?,
+        ))
+    })?;
+    for row in rows {
+        let (table, rowid) = row?;
+        out.push(format!(
+            "foreign key: {table} row {rowid:?} points at nothing"
+        ));
+    }
+    Ok(out)
+}
+
 mod embedded {
     refinery::embed_migrations!("migrations");
 }
@@ -218,7 +253,7 @@ pub fn backup(source: &Path, dest: &Path) -> Result<()> {
                 }
             }
         }
-        let check: String = target.query_row("PRAGMA integrity_check", [], |r| r.get(0))?;
+        let check: String = target.query_row("PRAGMA integrity_check", [], only)?;
         if check != "ok" {
             return Err(Error::Database(format!(
                 "the copy failed its integrity check: {check}"
@@ -332,7 +367,7 @@ fn connect(path: &Path) -> Result<Connection> {
     let conn = Connection::open_with_flags(path, flags)
         .map_err(|e| Error::Database(format!("cannot open {}: {e}", path.display())))?;
     conn.busy_timeout(BUSY_TIMEOUT)?;
-    let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
+    let mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], only)?;
     if mode != "wal" {
         return Err(Error::Database(format!(
             "{} could not be switched to WAL mode (got {mode}); is it on a network filesystem?",
@@ -364,16 +399,12 @@ fn applied_version(conn: &Connection) -> Result<Option<i64>> {
     let has_history: bool = conn.query_row(
         "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'refinery_schema_history')",
         [],
-        |r| r.get(0),
+        only,
     )?;
     if !has_history {
         return Ok(None);
     }
-    Ok(conn.query_row(
-        "SELECT max(version) FROM refinery_schema_history",
-        [],
-        |r| r.get(0),
-    )?)
+    Ok(conn.query_row("SELECT max(version) FROM refinery_schema_history", [], only)?)
 }
 
 /// The highest schema version this binary embeds.

@@ -75,7 +75,7 @@ pub fn pending_ids(conn: &Connection, limit: u32) -> Result<Vec<String>> {
         "SELECT yookassa_id FROM payment_notifications WHERE processed_at IS NULL ORDER BY id LIMIT ?1",
     )?;
     let mut ids: Vec<String> = Vec::new();
-    let rows = stmt.query_map([limit.saturating_mul(8)], |r| r.get::<_, String>(0))?;
+    let rows = stmt.query_map([limit.saturating_mul(8)], super::only::<String>)?;
     for id in rows {
         let id = id?;
         if !ids.contains(&id) {
@@ -109,6 +109,6 @@ pub fn latest_id(conn: &Connection, yookassa_id: &str) -> Result<i64> {
     Ok(conn.query_row(
         "SELECT coalesce(max(id), 0) FROM payment_notifications WHERE yookassa_id = ?1",
         [yookassa_id],
-        |r| r.get(0),
+        super::only,
     )?)
 }

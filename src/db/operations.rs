@@ -70,15 +70,15 @@ pub fn get(conn: &Connection, id: i64) -> Result<Option<Operation>> {
         "SELECT id, telegram_id, mode, paid_with, price, status FROM operations WHERE id = ?1",
         [id],
         |r| {
-            let mode: String = r.get(2)?;
-            let paid_with: String = r.get(3)?;
-            let status: String = r.get(5)?;
+            let mode: String = r.get("mode")?;
+            let paid_with: String = r.get("paid_with")?;
+            let status: String = r.get("status")?;
             Ok(Operation {
-                id: r.get(0)?,
-                telegram_id: r.get(1)?,
+                id: r.get("id")?,
+                telegram_id: r.get("telegram_id")?,
                 mode: mode.parse().map_err(|_| bad_value(&mode))?,
                 paid_with: PaidWith::parse(&paid_with).ok_or_else(|| bad_value(&paid_with))?,
-                price: Kopecks(r.get(4)?),
+                price: Kopecks(r.get("price")?),
                 status: Status::parse(&status)?,
             })
         },

@@ -350,7 +350,7 @@ pub fn abandoned_created(conn: &Connection, before: i64) -> Result<Vec<String>> 
     let mut stmt = conn.prepare_cached(
         "SELECT id FROM payments WHERE status = 'created' AND created_at <= ?1 ORDER BY created_at LIMIT 64",
     )?;
-    let rows = stmt.query_map([before], |r| r.get(0))?;
+    let rows = stmt.query_map([before], super::only)?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
@@ -371,7 +371,7 @@ pub fn unpaid_stars(conn: &Connection, before: i64) -> Result<Vec<String>> {
         "SELECT id FROM payments WHERE provider = 'stars' AND status = 'created' AND created_at <= ?1
           ORDER BY created_at LIMIT 256",
     )?;
-    let rows = stmt.query_map([before], |r| r.get(0))?;
+    let rows = stmt.query_map([before], super::only)?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
@@ -464,7 +464,7 @@ pub fn refund_check_now(conn: &Connection, refund_id: &str, now: i64) -> Result<
             "UPDATE payments SET refund_check_at = ?2
               WHERE refund_id = ?1 AND refund_state = 'refunding' RETURNING id",
             params![refund_id, now],
-            |r| r.get(0),
+            super::only,
         )
         .optional()?)
 }
@@ -474,7 +474,7 @@ pub fn refunded_at(conn: &Connection, id: &str) -> Result<Option<i64>> {
         .query_row(
             "SELECT refunded_at FROM payments WHERE id = ?1",
             [id],
-            |r| r.get(0),
+            super::only,
         )
         .optional()?
         .flatten())
@@ -530,10 +530,10 @@ pub fn story(conn: &Connection, p: &Payment) -> Result<Vec<(i64, String)>> {
         )?;
         let rows = stmt.query_map([yk], |r| {
             Ok((
-                r.get::<_, i64>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, Option<i64>>(2)?,
-                r.get::<_, Option<String>>(3)?,
+                r.get::<_, i64>("received_at")?,
+                r.get::<_, String>("event")?,
+                r.get::<_, Option<i64>>("processed_at")?,
+                r.get::<_, Option<String>>("outcome")?,
             ))
         })?;
         for row in rows {
@@ -550,10 +550,10 @@ pub fn story(conn: &Connection, p: &Payment) -> Result<Vec<(i64, String)>> {
     )?;
     let rows = stmt.query_map([&p.id], |r| {
         Ok((
-            r.get::<_, i64>(0)?,
-            r.get::<_, String>(1)?,
-            Kopecks(r.get(2)?),
-            r.get::<_, String>(3)?,
+            r.get::<_, i64>("created_at")?,
+            r.get::<_, String>("kind")?,
+            Kopecks(r.get("amount")?),
+            r.get::<_, String>("idempotency_key")?,
         ))
     })?;
     for row in rows {

@@ -72,7 +72,7 @@ pub fn has_used(conn: &Connection, telegram_id: i64, code: &str) -> Result<bool>
         "SELECT EXISTS (SELECT 1 FROM user_discount_codes
                          WHERE telegram_id = ?1 AND code = ?2 AND state = 'used')",
         params![telegram_id, code],
-        |r| r.get(0),
+        super::only,
     )?)
 }
 
@@ -81,7 +81,7 @@ pub fn taken(conn: &Connection, code: &str) -> Result<i64> {
     Ok(conn.query_row(
         "SELECT count(*) FROM user_discount_codes WHERE code = ?1",
         [code],
-        |r| r.get(0),
+        super::only,
     )?)
 }
 
@@ -92,7 +92,7 @@ pub fn reserved_by(conn: &Connection, telegram_id: i64, code: &str) -> Result<Op
             "SELECT payment_id FROM user_discount_codes
               WHERE telegram_id = ?1 AND code = ?2 AND state = 'reserved'",
             params![telegram_id, code],
-            |r| r.get(0),
+            super::only,
         )
         .optional()?
         .flatten())
@@ -123,7 +123,7 @@ pub fn consume(conn: &Connection, payment_id: &str, now: i64) -> Result<bool> {
             "UPDATE user_discount_codes SET state = 'used', used_at = ?2
               WHERE payment_id = ?1 AND state = 'reserved' RETURNING code",
             params![payment_id, now],
-            |r| r.get(0),
+            super::only,
         )
         .optional()?;
     if let Some(code) = &code {

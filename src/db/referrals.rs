@@ -8,7 +8,7 @@ pub fn code_of(c: &Connection, telegram_id: i64) -> Result<Option<String>> {
     Ok(c.query_row(
         "SELECT invite_code FROM users WHERE telegram_id = ?1",
         [telegram_id],
-        |r| r.get(0),
+        super::only,
     )
     .optional()?
     .flatten())
@@ -19,7 +19,7 @@ pub fn set_code(tx: &Connection, telegram_id: i64, code: &str) -> Result<bool> {
     let taken: bool = tx.query_row(
         "SELECT EXISTS (SELECT 1 FROM users WHERE invite_code = ?1)",
         [code],
-        |r| r.get(0),
+        super::only,
     )?;
     if taken {
         return Ok(false);
@@ -36,7 +36,7 @@ pub fn owner_of(c: &Connection, code: &str) -> Result<Option<i64>> {
     Ok(c.query_row(
         "SELECT telegram_id FROM users WHERE invite_code = ?1",
         [code],
-        |r| r.get(0),
+        super::only,
     )
     .optional()?)
 }
@@ -46,7 +46,7 @@ pub fn has_topup(c: &Connection, telegram_id: i64) -> Result<bool> {
     Ok(c.query_row(
         "SELECT EXISTS (SELECT 1 FROM ledger WHERE telegram_id = ?1 AND kind = 'topup')",
         [telegram_id],
-        |r| r.get(0),
+        super::only,
     )?)
 }
 
@@ -63,7 +63,7 @@ pub fn invited_by(c: &Connection, invitee: i64) -> Result<Option<i64>> {
     Ok(c.query_row(
         "SELECT inviter_id FROM referrals WHERE invitee_id = ?1",
         [invitee],
-        |r| r.get(0),
+        super::only,
     )
     .optional()?)
 }
@@ -82,7 +82,7 @@ pub fn unrewarded_inviter(c: &Connection, invitee: i64) -> Result<Option<i64>> {
     Ok(c.query_row(
         "SELECT inviter_id FROM referrals WHERE invitee_id = ?1 AND rewarded_at IS NULL",
         [invitee],
-        |r| r.get(0),
+        super::only,
     )
     .optional()?)
 }

@@ -12,7 +12,7 @@ impl Store {
     /// Whether the database answers a query (for /healthz).
     pub fn answers(&self) -> Result<()> {
         self.read(|c| {
-            Ok(c.query_row("SELECT 1", [], |r| r.get::<_, i64>(0))
+            Ok(c.query_row("SELECT 1", [], super::only::<i64>)
                 .map(|_| ())?)
         })
     }
@@ -56,30 +56,30 @@ pub struct OperationRow {
 }
 
 pub fn collect(conn: &Connection) -> Result<Stats> {
-    let one = |sql: &str| conn.query_row(sql, [], |r| r.get::<_, i64>(0));
+    let one = |sql: &str| conn.query_row(sql, [], super::only::<i64>);
     let mut stmt = conn.prepare(
-        "SELECT provider, status, count(*), coalesce(sum(amount), 0) FROM payments
+        "SELECT provider, status, count(*) AS count, coalesce(sum(amount), 0) AS amount_kopecks FROM payments
           GROUP BY provider, status ORDER BY provider, status",
     )?;
     let payments = stmt
         .query_map([], |r| {
             Ok(PaymentRow {
-                provider: r.get(0)?,
-                status: r.get(1)?,
-                count: r.get(2)?,
-                amount_kopecks: r.get(3)?,
+                provider: r.get("provider")?,
+                status: r.get("status")?,
+                count: r.get("count")?,
+                amount_kopecks: r.get("amount_kopecks")?,
             })
         })?
         .collect::<rusqlite::Result<_>>()?;
     let mut stmt = conn.prepare(
-        "SELECT mode, status, count(*) FROM operations GROUP BY mode, status ORDER BY mode, status",
+        "SELECT mode, status, count(*) AS count FROM operations GROUP BY mode, status ORDER BY mode, status",
     )?;
     let operations = stmt
         .query_map([], |r| {
             Ok(OperationRow {
-                mode: r.get(0)?,
-                status: r.get(1)?,
-                count: r.get(2)?,
+                mode: r.get("mode")?,
+                status: r.get("status")?,
+                count: r.get("count")?,
             })
         })?
         .collect::<rusqlite::Result<_>>()?;
@@ -127,15 +127,16 @@ impl super::Store {
                 .collect();
             let at = |day: i64| usize::try_from(day - first).ok();
             let mut stmt = c.prepare(
-                "SELECT l.created_at / 86400, coalesce(p.provider, 'yookassa'), sum(l.amount)
+                "SELECT l.created_at / 86400 AS day, coalesce(p.provider, 'yookassa') AS provider,
+                        sum(l.amount) AS amount
                    FROM ledger l LEFT JOIN payments p ON p.id = l.payment_id
                   WHERE l.kind = 'topup' AND l.created_at >= ?1 GROUP BY 1, 2",
             )?;
             let rows = stmt.query_map([first * 86_400], |r| {
                 Ok((
-                    r.get::<_, i64>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, i64>(2)?,
+                    r.get::<_, i64>("day")?,
+                    r.get::<_, String>("provider")?,
+                    r.get::<_, i64>("amount")?,
                 ))
             })?;
             for row in rows {
@@ -148,14 +149,14 @@ impl super::Store {
                 }
             }
             let mut stmt = c.prepare(
-                "SELECT created_at / 86400, mode, count(*) FROM operations
+                "SELECT created_at / 86400 AS day, mode, count(*) AS n FROM operations
                   WHERE created_at >= ?1 AND status != 'refunded' GROUP BY 1, 2 ORDER BY 2",
             )?;
             let rows = stmt.query_map([first * 86_400], |r| {
                 Ok((
-                    r.get::<_, i64>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, i64>(2)?,
+                    r.get::<_, i64>("day")?,
+                    r.get::<_, String>("mode")?,
+                    r.get::<_, i64>("n")?,
                 ))
             })?;
             for row in rows {
@@ -165,10 +166,10 @@ impl super::Store {
                 }
             }
             let mut stmt = c.prepare(
-                "SELECT created_at / 86400, count(*) FROM users WHERE created_at >= ?1 GROUP BY 1",
+                "SELECT created_at / 86400 AS day, count(*) AS n FROM users WHERE created_at >= ?1 GROUP BY 1",
             )?;
             let rows = stmt.query_map([first * 86_400], |r| {
-                Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?))
+                Ok((r.get::<_, i64>("day")?, r.get::<_, i64>("n")?))
             })?;
             for row in rows {
                 let (day, n) = row?;

@@ -93,7 +93,7 @@ impl Store {
             Ok(c.query_row(
                 "SELECT count(*) FROM updates WHERE handled_at IS NULL",
                 [],
-                |r| r.get(0),
+                super::only,
             )?)
         })
     }
@@ -107,7 +107,7 @@ impl Store {
             Ok(c.query_row(
                 "SELECT value FROM checkpoints WHERE name = ?1",
                 [name],
-                |r| r.get(0),
+                super::only,
             )
             .optional()?)
         })
@@ -128,7 +128,7 @@ impl Store {
 fn ids(c: &Connection, sql: &str, arg: i64) -> Result<Vec<i64>> {
     let mut stmt = c.prepare(sql)?;
     let rows = stmt
-        .query_map([arg], |r| r.get(0))?
+        .query_map([arg], super::only)?
         .collect::<rusqlite::Result<Vec<i64>>>()?;
     Ok(rows)
 }
