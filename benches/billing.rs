@@ -113,7 +113,7 @@ fn grouped(db: &Path, group: usize) -> f64 {
         &format!("grouped-{group}-{}", media_lab::time::now()),
     )
     .expect("seed");
-    let store = b.store().clone();
+    let store = Arc::new(Store::open(db).expect("store"));
     let (start, mut n) = (Instant::now(), 0usize);
     while start.elapsed() < secs() {
         store

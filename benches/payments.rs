@@ -64,9 +64,10 @@ fn main() {
     ]
     .into();
     let config = Arc::new(Config::from_lookup(|k| vars.get(k).cloned()).expect("config"));
-    let billing = Billing::new(Arc::new(Store::open(&db).expect("store")), config.clone());
-    let payments =
-        Payments::new(billing.clone(), config, Arc::new(Metrics::default())).expect("payments");
+    let store = Arc::new(Store::open(&db).expect("store"));
+    let billing = Billing::new(store.clone(), config.clone());
+    let payments = Payments::new(store, billing.clone(), config, Arc::new(Metrics::default()))
+        .expect("payments");
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

@@ -2,16 +2,18 @@
 //! on SIGTERM or SIGINT.
 
 use crate::billing::Billing;
+use crate::bot::Wakes;
 use crate::config::Config;
 use crate::db::Store;
 use crate::error::{Error, Result};
+use crate::jobs::worker::Worker;
 use crate::listener::{self, Listener};
 use crate::metrics::Metrics;
 use crate::payments::Payments;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::watch;
+use tokio::sync::{Notify, watch};
 
 pub fn run(config: Arc<Config>) -> Result<ExitCode> {
     if config.telegram_bot_token.is_none() {
@@ -33,57 +35,103 @@ pub fn run(config: Arc<Config>) -> Result<ExitCode> {
     let metrics = Arc::new(Metrics::default());
     let billing = Billing::new(store.clone(), config.clone());
     let telegram = crate::bot::client(&config)?;
-    let payments =
-        Payments::new(billing.clone(), config.clone(), metrics.clone())?.with_bot(telegram.clone());
+    let payments = Payments::new(
+        store.clone(),
+        billing.clone(),
+        config.clone(),
+        metrics.clone(),
+    )?
+    .with_bot(telegram.clone());
     if !payments.is_configured() {
         tracing::warn!("YOOKASSA_SHOP_ID / YOOKASSA_SECRET_KEY not set: payments are off");
     }
-    let (stop_tx, stop_rx) = watch::channel(false);
-    let processor = runtime.spawn(payments.clone().run(stop_rx.clone()));
-    // One paced sender for everything that carries information (results, notices); its worker task
-    // needs the runtime.
+    // One paced sender for everything that carries information (replies, results, notices,
+    // broadcasts); its worker task needs the runtime.
     let sender = {
         use teloxide::requests::RequesterExt;
         let _inside = runtime.enter();
         telegram.clone().throttle(crate::telegram::limits())
     };
-    let worker = crate::jobs::worker::Worker::new(
+    let worker = Worker::new(
+        store.clone(),
         billing.clone(),
         config.clone(),
         telegram.clone(),
         sender.clone(),
     )?;
-    let jobs_wake = worker.waker();
-    let workers = runtime.spawn(worker.run(stop_rx.clone()));
-    let bot = runtime.spawn(crate::bot::run(
-        telegram,
-        sender,
-        config.clone(),
-        billing,
-        payments.clone(),
-        jobs_wake,
-        stop_rx.clone(),
-    ));
+    let wakes = Wakes {
+        jobs: worker.waker(),
+        notices: Arc::new(Notify::new()),
+        broadcasts: Arc::new(Notify::new()),
+    };
+    let (stop_tx, stop) = watch::channel(false);
+
+    // Every long-running task, started here and stopped below in the reverse of what feeds what:
+    // the listener first (no new notifications), then the bot (no new requests), then the tasks
+    // that finish what those queued.
     let listener = runtime.block_on(Listener::start(
         config.webhook_listen,
         listener::Context {
             config: config.clone(),
             store: store.clone(),
-            payments,
+            payments: payments.clone(),
             metrics,
         },
     ))?;
+    let tasks = [
+        (
+            "bot",
+            runtime.spawn(crate::bot::run(
+                telegram,
+                sender.clone(),
+                config.clone(),
+                store.clone(),
+                billing,
+                payments.clone(),
+                wakes.clone(),
+                stop.clone(),
+            )),
+        ),
+        ("workers", runtime.spawn(worker.run(stop.clone()))),
+        (
+            "payment processor",
+            runtime.spawn(payments.run(stop.clone())),
+        ),
+        (
+            "notices",
+            runtime.spawn(crate::bot::deliver_notices(
+                sender.clone(),
+                store.clone(),
+                config.clone(),
+                wakes.notices.clone(),
+                stop.clone(),
+            )),
+        ),
+        (
+            "broadcasts",
+            runtime.spawn(crate::bot::send_broadcasts(
+                sender.clone(),
+                store.clone(),
+                wakes.broadcasts.clone(),
+                stop.clone(),
+            )),
+        ),
+        (
+            "backups",
+            runtime.spawn(crate::bot::schedule_backups(
+                sender,
+                config.clone(),
+                store,
+                stop.clone(),
+            )),
+        ),
+    ];
     runtime.block_on(shutdown_signal())?;
     tracing::info!("shutting down");
-    // Ordered: stop taking requests, then let the background tasks finish what they hold.
-    runtime.block_on(listener.stop());
-    let _ = stop_tx.send(true);
     runtime.block_on(async {
-        for (name, task) in [
-            ("bot", bot),
-            ("workers", workers),
-            ("payment processor", processor),
-        ] {
+        listener.stop().await;
+        let _ = stop_tx.send(true);
+        for (name, task) in tasks {
             if tokio::time::timeout(Duration::from_secs(30), task)
                 .await
                 .is_err()

@@ -26,6 +26,12 @@ fn billing(dir: &Scratch) -> Billing {
     Billing::new(Arc::new(Store::open(&dir.db()).expect("store")), config)
 }
 
+/// The user as the database has them now.
+fn user(dir: &Scratch, id: i64) -> media_lab::model::User {
+    let store = Store::open(&dir.db()).expect("store");
+    store.user(id).expect("read").expect("user")
+}
+
 fn job() -> NewJob {
     NewJob {
         chat_id: 1,
@@ -81,7 +87,7 @@ fn concurrent_reserves_never_overdraw() {
     let ops: Vec<i64> = results.into_iter().flatten().flatten().collect();
     // floor(95.50 / 10) reservations succeed, out of 40 attempts.
     assert_eq!(ops.len(), 9);
-    let user = setup.user(7).expect("read").expect("user");
+    let user = user(&dir, 7);
     assert_eq!(user.balance, Kopecks(550));
     assert!(setup.audit().expect("audit").is_empty());
 }
@@ -125,7 +131,7 @@ fn racing_settles_and_refunds_finish_each_operation_once() {
         .filter(|(i, _)| i % 2 == 1)
         .map(|(_, r)| r.iter().filter(|w| **w).count())
         .sum::<usize>();
-    let user = setup.user(8).expect("read").expect("user");
+    let user = user(&dir, 8);
     assert_eq!(
         user.balance,
         Kopecks(100_000 - 20 * 1_000 + refunded as i64 * 1_000)
@@ -161,10 +167,7 @@ fn duplicate_success_reports_credit_once() {
         .filter(|u| matches!(u, PaymentUpdate::Credited { .. }))
         .count();
     assert_eq!(credited, 1);
-    assert_eq!(
-        setup.user(9).expect("read").expect("user").balance,
-        Kopecks(10_000)
-    );
+    assert_eq!(user(&dir, 9).balance, Kopecks(10_000));
     assert!(setup.audit().expect("audit").is_empty());
 }
 
@@ -228,7 +231,7 @@ fn racing_drafts_give_a_limited_discount_at_most_max_uses_times() {
     let given: usize = results.iter().map(|(_, n)| n).sum();
     assert_eq!(given, 5, "{results:?}");
     for i in 0..USERS {
-        let user = setup.user(500 + i as i64).expect("read").expect("user");
+        let user = user(&dir, 500 + i as i64);
         assert_eq!(user.balance, Kopecks(30_000), "user {i} credited in full");
     }
     let codes = setup.promo_codes().expect("codes");

@@ -22,7 +22,7 @@ use std::time::Duration;
 const KILLS: usize = 60;
 const WORKER_ENV: &str = "MEDIA_LAB_CRASH_WORKER_DB";
 
-fn billing(db: &std::path::Path) -> Billing {
+fn billing(db: &std::path::Path) -> (Arc<Store>, Billing) {
     let vars: HashMap<&str, &str> = [
         ("PRICE_PER_OPERATION", "10"),
         ("FREE_OPERATIONS_COUNT", "1"),
@@ -30,7 +30,8 @@ fn billing(db: &std::path::Path) -> Billing {
     .into();
     let config =
         Arc::new(Config::from_lookup(|k| vars.get(k).map(|v| v.to_string())).expect("config"));
-    Billing::new(Arc::new(Store::open(db).expect("store")), config)
+    let store = Arc::new(Store::open(db).expect("store"));
+    (store.clone(), Billing::new(store, config))
 }
 
 /// xorshift64*: enough randomness for choosing steps and kill moments, no dependency.
@@ -59,7 +60,7 @@ fn crash_worker() {
         eprintln!("crash_worker is started by billing_survives_kill_9; run that test instead");
         return;
     };
-    let b = billing(std::path::Path::new(&db));
+    let (store, b) = billing(std::path::Path::new(&db));
     let mut out = std::io::stdout().lock();
     let mut ack = |line: String| {
         writeln!(out, "ACK {line}").expect("stdout");
@@ -68,8 +69,7 @@ fn crash_worker() {
     let mut rng = Rng::seeded();
     // Whatever a killed predecessor left charged or unpaid is finished first, as the job and payment
     // recovery of `run` will.
-    let (mut charged, unpaid) = b
-        .store()
+    let (mut charged, unpaid) = store
         .read(|c| {
             let ids = |sql: &str| -> media_lab::error::Result<Vec<String>> {
                 let mut stmt = c.prepare(sql)?;
@@ -202,7 +202,7 @@ fn billing_survives_kill_9() {
         reader.join().expect("reader");
     }
 
-    let b = billing(&dir.db());
+    let (store, b) = billing(&dir.db());
     let breaches = b.audit().expect("audit");
     assert!(breaches.is_empty(), "{breaches:#?}");
     let acks = acks.lock().expect("acks");
@@ -212,7 +212,7 @@ fn billing_survives_kill_9() {
         acks.len()
     );
     let mut counts: HashMap<&str, usize> = HashMap::new();
-    b.store()
+    store
         .read(|c| {
             let exists = |sql: &str, arg: &str| -> bool {
                 c.query_row(sql, [arg], |r| r.get::<_, bool>(0)).expect("query")

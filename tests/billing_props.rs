@@ -203,7 +203,7 @@ fn price(mode: Mode) -> i64 {
     if mode == Mode::Upscale { 2550 } else { 1000 }
 }
 
-fn setup(dir: &Scratch) -> (Billing, Model) {
+fn setup(dir: &Scratch) -> (Arc<Store>, Billing, Model) {
     let vars: HashMap<&str, &str> = [
         ("PRICE_PER_OPERATION", "10"),
         ("PRICE_UPSCALE", "25.50"),
@@ -213,7 +213,7 @@ fn setup(dir: &Scratch) -> (Billing, Model) {
     let config =
         Arc::new(Config::from_lookup(|k| vars.get(k).map(|v| v.to_string())).expect("config"));
     let store = Arc::new(Store::open(&dir.db()).expect("store"));
-    let billing = Billing::new(store, config);
+    let billing = Billing::new(store.clone(), config);
     billing.init_promo_codes().expect("init codes");
     let extra = [
         ("LIMITED25", PromoKind::Percent(25), Some(2)),
@@ -241,6 +241,7 @@ fn setup(dir: &Scratch) -> (Billing, Model) {
         codes.insert(code, MCode { kind, max, used: 0 });
     }
     (
+        store,
         billing,
         Model {
             users: HashMap::new(),
@@ -261,7 +262,7 @@ fn job() -> NewJob {
 }
 
 /// Applies one step to both sides and checks that they agree on its outcome.
-fn apply(billing: &Billing, m: &mut Model, step: &Step) {
+fn apply(store: &Store, billing: &Billing, m: &mut Model, step: &Step) {
     match *step {
         Step::Ensure(u) => {
             billing.ensure_user(u).expect("ensure");
@@ -564,11 +565,7 @@ fn apply(billing: &Billing, m: &mut Model, step: &Step) {
             let Some(i) = index(m, i, |p| p.stars && !p.final_) else {
                 return;
             };
-            let draft = billing
-                .store()
-                .payment(&m.pays[i].id)
-                .expect("read")
-                .expect("draft");
+            let draft = store.payment(&m.pays[i].id).expect("read").expect("draft");
             let (user, charge_id) = (m.pays[i].user, format!("charge-{}", m.pays[i].id));
             let total = u32::try_from(m.pays[i].charge).expect("stars");
             let got = billing
@@ -675,9 +672,9 @@ fn index(m: &Model, i: usize, fits: impl Fn(&MPay) -> bool) -> Option<usize> {
     (!fitting.is_empty()).then(|| fitting[i % fitting.len()])
 }
 
-fn agree(billing: &Billing, m: &Model) {
+fn agree(store: &Store, billing: &Billing, m: &Model) {
     for u in 1..=USERS {
-        let got = billing.user(u).expect("user");
+        let got = store.user(u).expect("user");
         match (got, m.users.get(&u)) {
             (None, None) => {}
             (Some(got), Some(want)) => {
@@ -698,7 +695,6 @@ fn agree(billing: &Billing, m: &Model) {
     }
     // The discount invariant, read from the database itself: per code, discounted top-ups that
     // succeeded are at most its max uses, and at most one per user.
-    let store = billing.store();
     let per_user: i64 = store
         .read(|c| {
             Ok(c.query_row(
@@ -740,10 +736,10 @@ proptest! {
     #[test]
     fn billing_matches_the_model(steps in proptest::collection::vec(step(), 1..60)) {
         let dir = Scratch::new("prop");
-        let (billing, mut model) = setup(&dir);
+        let (store, billing, mut model) = setup(&dir);
         for step in &steps {
-            apply(&billing, &mut model, step);
-            agree(&billing, &model);
+            apply(&store, &billing, &mut model, step);
+            agree(&store, &billing, &model);
         }
     }
 }

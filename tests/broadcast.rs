@@ -94,7 +94,13 @@ fn a_broadcast_reaches_everyone_once_at_its_pace_through_429s_blocks_and_a_kill(
     let count = |sql: &str| -> i64 { conn.query_row(sql, [], |r| r.get(0)).expect(sql) };
     let unknown = count("SELECT count(*) FROM broadcast_recipients WHERE status = 'unknown'");
     assert!(unknown <= 1, "{unknown} lost to the kill");
-    assert_eq!(per_user.len() as i64, 290 - unknown);
+    // A send the kill caught between Telegram's answer and our record is `unknown`: it may have
+    // arrived or not, and is never sent again.
+    let got = per_user.len() as i64;
+    assert!(
+        (290 - unknown..=290).contains(&got),
+        "{got} delivered, {unknown} unknown"
+    );
     assert!(
         per_user.keys().all(|id| *id >= 10_010),
         "a blocked user got it"

@@ -74,13 +74,11 @@ impl Bot {
         let user = self.next_user;
         let map: HashMap<&str, String> = self.vars.iter().cloned().collect();
         let config = Arc::new(Config::from_lookup(|k| map.get(k).cloned()).expect("config"));
-        let billing = Billing::new(
-            Arc::new(Store::open(&self.dir.db()).expect("store")),
-            config.clone(),
-        );
+        let store = Arc::new(Store::open(&self.dir.db()).expect("store"));
+        let billing = Billing::new(store.clone(), config.clone());
         billing.ensure_user(user).expect("user");
         let payments =
-            Payments::new(billing, config, Arc::new(Metrics::default())).expect("payments");
+            Payments::new(store, billing, config, Arc::new(Metrics::default())).expect("payments");
         let rt = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()

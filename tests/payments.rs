@@ -71,9 +71,10 @@ fn topup(
     let map: HashMap<&str, String> = vars.iter().cloned().collect();
     let config = Arc::new(Config::from_lookup(|k| map.get(k).cloned()).expect("config"));
     let store = Arc::new(Store::open(&dir.db()).expect("store"));
-    let billing = Billing::new(store, config.clone());
+    let billing = Billing::new(store.clone(), config.clone());
     billing.ensure_user(user).expect("user");
-    let payments = Payments::new(billing, config, Arc::new(Metrics::default())).expect("payments");
+    let payments =
+        Payments::new(store, billing, config, Arc::new(Metrics::default())).expect("payments");
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -539,7 +540,7 @@ fn idempotence_key_replays_and_discounts_reach_the_api() {
     let map: HashMap<&str, String> = vars.iter().cloned().collect();
     let config = Arc::new(Config::from_lookup(|k| map.get(k).cloned()).expect("config"));
     let store = Arc::new(Store::open(&dir.db()).expect("store"));
-    let billing = Billing::new(store, config.clone());
+    let billing = Billing::new(store.clone(), config.clone());
     billing.init_promo_codes().expect("codes");
     billing.ensure_user(510).expect("user");
     assert!(
@@ -548,8 +549,13 @@ fn idempotence_key_replays_and_discounts_reach_the_api() {
             .expect("apply")
             .is_ok()
     );
-    let payments =
-        Payments::new(billing.clone(), config, Arc::new(Metrics::default())).expect("payments");
+    let payments = Payments::new(
+        store.clone(),
+        billing.clone(),
+        config,
+        Arc::new(Metrics::default()),
+    )
+    .expect("payments");
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -600,7 +606,7 @@ fn idempotence_key_replays_and_discounts_reach_the_api() {
         .expect("count");
     assert_eq!(used, 1);
     assert!(
-        billing
+        store
             .user(510)
             .expect("read")
             .expect("user")

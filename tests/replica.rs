@@ -183,9 +183,9 @@ fn a_replica_restore_plus_reconcile_loses_no_paid_top_up() {
     let map: HashMap<&str, String> = vars.iter().cloned().collect();
     let config = Arc::new(Config::from_lookup(|k| map.get(k).cloned()).expect("config"));
     let store = Arc::new(Store::open(&dir.db()).expect("store"));
-    let billing = Billing::new(store, config.clone());
-    let payments =
-        Payments::new(billing.clone(), config, Arc::new(Metrics::default())).expect("payments");
+    let billing = Billing::new(store.clone(), config.clone());
+    let payments = Payments::new(store, billing.clone(), config, Arc::new(Metrics::default()))
+        .expect("payments");
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

@@ -52,16 +52,8 @@ impl Billing {
         }
     }
 
-    pub fn store(&self) -> &Arc<Store> {
-        &self.store
-    }
-
     pub fn price(&self, mode: Mode) -> Kopecks {
         self.config.price(mode)
-    }
-
-    pub fn user(&self, telegram_id: i64) -> Result<Option<User>> {
-        self.store.read(|c| db::users::get(c, telegram_id))
     }
 
     /// The user, created as on first contact with FREE_OPERATIONS_COUNT free operations (granted
@@ -69,7 +61,7 @@ impl Billing {
     pub fn ensure_user(&self, telegram_id: i64) -> Result<User> {
         check_user_id(telegram_id)?;
         // Most calls find the user: answered from a reader without taking the write lock.
-        if let Some(user) = self.user(telegram_id)? {
+        if let Some(user) = self.store.user(telegram_id)? {
             return Ok(user);
         }
         self.store
@@ -81,7 +73,7 @@ impl Billing {
     /// again means they can be reached). Returns the user and whether this was their first contact.
     pub fn contact(&self, telegram_id: i64, profile: Profile<'_>) -> Result<(User, bool)> {
         check_user_id(telegram_id)?;
-        if let Some(user) = self.user(telegram_id)? {
+        if let Some(user) = self.store.user(telegram_id)? {
             let unchanged = profile.username == user.username.as_deref()
                 && profile.language_code == user.language_code.as_deref();
             if unchanged && user.first_update_at.is_some() && user.blocked_at.is_none() {

@@ -70,7 +70,7 @@ pub async fn send_to_admins(
 
 async fn admin_lang(store: &Arc<Store>, admin: i64) -> Lang {
     let store = store.clone();
-    let user = blocking(move || store.read(|c| crate::db::users::get(c, admin))).await;
+    let user = blocking(move || store.user(admin)).await;
     Lang::of(user.ok().flatten().and_then(|u| u.language_code).as_deref())
 }
 

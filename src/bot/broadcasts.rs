@@ -210,6 +210,6 @@ async fn show(
 
 async fn lang_of(store: &Arc<Store>, chat: i64) -> Lang {
     let s = store.clone();
-    let user = blocking(move || s.read(|c| crate::db::users::get(c, chat))).await;
+    let user = blocking(move || s.user(chat)).await;
     Lang::of(user.ok().flatten().and_then(|u| u.language_code).as_deref())
 }

@@ -27,7 +27,20 @@ use teloxide::utils::command::BotCommands;
 use tokio::sync::watch;
 use turn::{Input, Turn};
 
+pub use backups::schedule as schedule_backups;
+pub use broadcasts::run as send_broadcasts;
 pub use notices::deliver_notices;
+
+/// What a handler wakes after queueing work for a task `app::run` started.
+#[derive(Clone)]
+pub struct Wakes {
+    /// The worker pool, after a job is queued.
+    pub jobs: Arc<tokio::sync::Notify>,
+    /// The notices outbox, after a credit queued one.
+    pub notices: Arc<tokio::sync::Notify>,
+    /// The broadcast sender, after an admin started one.
+    pub broadcasts: Arc<tokio::sync::Notify>,
+}
 
 /// What a chat is in the middle of. Stored as JSON in `dialogues`, so a restart keeps it.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -111,6 +124,7 @@ pub enum AdminCommand {
 #[derive(Clone)]
 pub struct Ctx {
     pub config: Arc<Config>,
+    pub store: Arc<Store>,
     pub billing: Billing,
     pub payments: Payments,
     /// Where YooKassa sends payers back: YOOKASSA_RETURN_URL or the bot's own t.me link.
@@ -290,14 +304,16 @@ use updates::POLL_TIMEOUT;
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 
 /// Runs the bot until `shutdown` flips: waits for Telegram with backoff (never panics when it is
-/// unreachable), then long-polls and dispatches; notices (top-ups credited) are delivered beside it.
+/// unreachable), tells Telegram its commands and descriptions, then long-polls and dispatches.
+#[allow(clippy::too_many_arguments)]
 pub async fn run(
     bot: Bot,
-    sender: crate::jobs::worker::Sender,
+    sender: Tg,
     config: Arc<Config>,
+    store: Arc<Store>,
     billing: Billing,
     payments: Payments,
-    jobs: Arc<tokio::sync::Notify>,
+    wakes: Wakes,
     mut shutdown: watch::Receiver<bool>,
 ) {
     let mut delay = Duration::from_secs(1);
@@ -315,10 +331,36 @@ pub async fn run(
         }
     };
     tracing::info!(username = %me.username(), "bot connected");
+    introduce(&bot, &config).await;
     let return_url = config
         .yookassa_return_url
         .clone()
         .unwrap_or_else(|| format!("https://t.me/{}", me.username()));
+    let ctx = Ctx {
+        config,
+        store: store.clone(),
+        billing,
+        payments,
+        return_url,
+        bot_username: me.username().to_string(),
+        jobs: wakes.jobs,
+        notices: wakes.notices,
+        broadcasts: wakes.broadcasts,
+        recent: Arc::new(Recent::default()),
+    };
+    let deps = dptree::deps![
+        sender.clone(),
+        me,
+        ctx,
+        Arc::new(DialogueStore(store.clone()))
+    ];
+    updates::run(sender, store, schema(), deps, SHUTDOWN_GRACE, shutdown).await;
+    tracing::info!("bot stopped");
+}
+
+/// Tells Telegram what the bot offers: the command menus (Russian, English, the admins') and the
+/// descriptions a new user sees before pressing Start. Failures are logged: the bot works without.
+async fn introduce(bot: &Bot, config: &Config) {
     // The command menu in Russian for everyone, and in English for English-speaking clients.
     if let Err(e) = bot.set_my_commands(Command::bot_commands()).await {
         tracing::warn!(error = %e, "could not set the command list");
@@ -366,48 +408,4 @@ pub async fn run(
             tracing::warn!(admin, error = %e, "could not set an admin's command list");
         }
     }
-    let store = billing.store().clone();
-    let scheduled_backups = tokio::spawn(backups::schedule(
-        sender.clone(),
-        config.clone(),
-        store.clone(),
-        shutdown.clone(),
-    ));
-    let broadcasts_wake = Arc::new(tokio::sync::Notify::new());
-    let broadcaster = tokio::spawn(broadcasts::run(
-        sender.clone(),
-        store.clone(),
-        broadcasts_wake.clone(),
-        shutdown.clone(),
-    ));
-    let notices_wake = Arc::new(tokio::sync::Notify::new());
-    let notices = tokio::spawn(deliver_notices(
-        sender.clone(),
-        billing.clone(),
-        config.clone(),
-        notices_wake.clone(),
-        shutdown.clone(),
-    ));
-    let ctx = Ctx {
-        config,
-        billing: billing.clone(),
-        payments,
-        return_url,
-        bot_username: me.username().to_string(),
-        jobs,
-        notices: notices_wake,
-        broadcasts: broadcasts_wake,
-        recent: Arc::new(Recent::default()),
-    };
-    let deps = dptree::deps![
-        sender.clone(),
-        me,
-        ctx,
-        Arc::new(DialogueStore(store.clone()))
-    ];
-    updates::run(sender, store, schema(), deps, SHUTDOWN_GRACE, shutdown).await;
-    let _ = notices.await;
-    let _ = broadcaster.await;
-    scheduled_backups.abort();
-    tracing::info!("bot stopped");
 }

@@ -3,9 +3,8 @@
 //! sent only after Telegram accepted it; a 429 or an outage is retried with backoff (after a restart
 //! too) until DELIVERY_TIMEOUT_SECS, and a chat that is gone gives it up at once.
 
-use crate::billing::Billing;
 use crate::config::Config;
-use crate::db::{blocking, notices::Queued};
+use crate::db::{Store, blocking, notices::Queued};
 use crate::error::Result;
 use crate::jobs::worker::Sender;
 use crate::model::Notice;
@@ -21,13 +20,13 @@ const POLL: Duration = Duration::from_secs(1);
 
 pub async fn deliver_notices(
     bot: Sender,
-    billing: Billing,
+    store: Arc<Store>,
     config: Arc<Config>,
     wake: Arc<tokio::sync::Notify>,
     mut shutdown: watch::Receiver<bool>,
 ) {
     loop {
-        if let Err(e) = deliver_due(&bot, &billing, &config).await {
+        if let Err(e) = deliver_due(&bot, &store, &config).await {
             tracing::warn!(error = %e, "delivering notices failed");
         }
         tokio::select! {
@@ -44,9 +43,9 @@ const BATCH: u32 = 500;
 /// Delivers what is due: each user's notices in order, different users' side by side (the paced
 /// sender keeps the whole under Telegram's limits), so one chat's one-a-second pace holds up nobody
 /// else's credited message.
-async fn deliver_due(bot: &Sender, billing: &Billing, config: &Arc<Config>) -> Result<()> {
-    let store = billing.store().clone();
-    let notices = blocking(move || store.due_notices(BATCH)).await?;
+async fn deliver_due(bot: &Sender, store: &Arc<Store>, config: &Arc<Config>) -> Result<()> {
+    let s = store.clone();
+    let notices = blocking(move || s.due_notices(BATCH)).await?;
     let mut chats: Vec<Vec<Queued>> = Vec::new();
     let mut index = std::collections::HashMap::new();
     for n in notices {
@@ -58,10 +57,10 @@ async fn deliver_due(bot: &Sender, billing: &Billing, config: &Arc<Config>) -> R
     }
     let mut lanes = tokio::task::JoinSet::new();
     for list in chats {
-        let (bot, billing, config) = (bot.clone(), billing.clone(), config.clone());
+        let (bot, store, config) = (bot.clone(), store.clone(), config.clone());
         lanes.spawn(async move {
             for n in list {
-                deliver_one(&bot, &billing, &config, n).await?;
+                deliver_one(&bot, &store, &config, n).await?;
             }
             Ok::<(), crate::error::Error>(())
         });
@@ -82,8 +81,8 @@ async fn deliver_due(bot: &Sender, billing: &Billing, config: &Arc<Config>) -> R
 }
 
 /// One notice: sent, retried later, or given up, and recorded so.
-async fn deliver_one(bot: &Sender, billing: &Billing, config: &Config, n: Queued) -> Result<()> {
-    let store = billing.store().clone();
+async fn deliver_one(bot: &Sender, store: &Arc<Store>, config: &Config, n: Queued) -> Result<()> {
+    let store = store.clone();
     let nid = n.id;
     let notice = match n.notice {
         Ok(notice) => notice,
@@ -92,14 +91,13 @@ async fn deliver_one(bot: &Sender, billing: &Billing, config: &Config, n: Queued
             return blocking(move || store.give_up_notice(nid)).await;
         }
     };
-    let b = billing.clone();
-    let id = n.telegram_id;
-    let user_lang = blocking(move || b.user(id))
+    let (s, id) = (store.clone(), n.telegram_id);
+    let user_lang = blocking(move || s.user(id))
         .await?
         .map(|u| Lang::of(u.language_code.as_deref()));
     let lang = user_lang.unwrap_or(Lang::Ru);
     let offer = match notice {
-        Notice::TopupCredited { .. } => held_offer(billing, n.telegram_id, lang).await?,
+        Notice::TopupCredited { .. } => held_offer(&store, config, n.telegram_id, lang).await?,
         _ => None,
     };
     let outcome = send(bot, n.telegram_id, &notice, lang, offer).await;
@@ -129,17 +127,21 @@ async fn deliver_one(bot: &Sender, billing: &Billing, config: &Config, n: Queued
 
 /// The offer to run the request that waited for this money, when there is one and it can now be
 /// paid for.
-async fn held_offer(billing: &Billing, telegram_id: i64, lang: Lang) -> Result<Option<String>> {
-    let b = billing.clone();
-    let found =
-        blocking(move || Ok((b.store().held_request(telegram_id)?, b.user(telegram_id)?))).await?;
+async fn held_offer(
+    store: &Arc<Store>,
+    config: &Config,
+    telegram_id: i64,
+    lang: Lang,
+) -> Result<Option<String>> {
+    let s = store.clone();
+    let found = blocking(move || Ok((s.held_request(telegram_id)?, s.user(telegram_id)?))).await?;
     let (Some(held), Some(user)) = found else {
         return Ok(None);
     };
     let Ok(mode) = held.mode.parse::<crate::model::Mode>() else {
         return Ok(None);
     };
-    let price = billing.price(mode);
+    let price = config.price(mode);
     let free = user.has_free_access || user.free_operations_left > 0;
     if !free && user.balance < price {
         return Ok(None);

@@ -1,12 +1,12 @@
 //! `broadcast`: one message queued for every user, sent by the running bot.
 
-use crate::billing::Billing;
+use crate::db::Store;
 use crate::error::{Error, Result};
 use std::process::ExitCode;
 
 /// `broadcast`: the text is checked and queued, one row per recipient, for the running bot to send.
 pub(super) fn run(
-    billing: &Billing,
+    store: &Store,
     file: &std::path::Path,
     dry_run: bool,
     only_paying: bool,
@@ -24,7 +24,6 @@ pub(super) fn run(
             text.chars().count()
         )));
     }
-    let store = billing.store();
     if dry_run {
         let n = store.broadcast_audience(only_paying)?;
         println!("dry run: {n} users would get it; nothing was queued");

@@ -1,6 +1,6 @@
 //! `check`: the configuration, the database and the books, with an exit code for cron.
 
-use super::billing;
+use super::Core;
 use crate::config::Config;
 use crate::db::Store;
 use crate::error::{Error, Result};
@@ -124,7 +124,7 @@ pub(super) fn run(config: &Arc<Config>) -> Result<ExitCode> {
             "no Litestream replica next to the database: a dead disk takes every top-up since the last backup with it (README, \"Off-site replica and disaster recovery\")",
         ),
     }
-    let billing = match billing(config) {
+    let billing = match Core::open(config).map(|core| core.billing) {
         Ok(b) => b,
         Err(e) => {
             fail(format!("database {}: {e}", config.database_path.display()));

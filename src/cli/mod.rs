@@ -98,44 +98,62 @@ pub fn execute(cli: Cli) -> Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Promo(cmd) => promo::run(&billing(&config)?, cmd),
-        Command::User(cmd) => user::run(&billing(&config)?, cmd),
+        Command::Promo(cmd) => promo::run(&Core::open(&config)?.billing, cmd),
+        Command::User(cmd) => user::run(&Core::open(&config)?, cmd),
         Command::Backup { dest } => {
             crate::db::backup(&config.database_path, &dest)?;
             println!("backup written to {}", dest.display());
             Ok(ExitCode::SUCCESS)
         }
         Command::Check => check::run(&config),
-        Command::Stats { json, chart } => stats::run(&billing(&config)?, json, chart.as_deref()),
-        Command::Payment(cmd) => payment::run(&config, cmd),
-        Command::Reconcile { since } => payment::reconcile(&config, since.as_deref()),
+        Command::Stats { json, chart } => {
+            stats::run(&Core::open(&config)?.store, json, chart.as_deref())
+        }
+        Command::Payment(cmd) => payment::run(&Core::open(&config)?, cmd),
+        Command::Reconcile { since } => payment::reconcile(&Core::open(&config)?, since.as_deref()),
         Command::Broadcast {
             text_file,
             dry_run,
             only_paying,
-        } => broadcast::run(&billing(&config)?, &text_file, dry_run, only_paying),
+        } => broadcast::run(
+            &Core::open(&config)?.store,
+            &text_file,
+            dry_run,
+            only_paying,
+        ),
     }
 }
 
-/// The payments edge for an admin verb, with the Bot API client when TELEGRAM_BOT_TOKEN is set
-/// (Stars refunds and Star transactions need it).
-pub(super) fn payments(
-    config: &Arc<Config>,
-    billing: Billing,
-) -> Result<crate::payments::Payments> {
-    let payments = crate::payments::Payments::new(
-        billing,
-        config.clone(),
-        Arc::new(crate::metrics::Metrics::default()),
-    )?;
-    Ok(match config.telegram_bot_token {
-        Some(_) => payments.with_bot(crate::bot::client(config)?),
-        None => payments,
-    })
+/// What an admin verb works on: the database as it is, never migrated (SPEC §3), and the billing
+/// core over it.
+pub(super) struct Core {
+    pub config: Arc<Config>,
+    pub store: Arc<Store>,
+    pub billing: Billing,
 }
 
-/// The billing core for an admin verb: the database as it is, never migrated (SPEC §3).
-pub(super) fn billing(config: &Arc<Config>) -> Result<Billing> {
-    let store = Arc::new(Store::open_current(&config.database_path)?);
-    Ok(Billing::new(store, config.clone()))
+impl Core {
+    pub fn open(config: &Arc<Config>) -> Result<Core> {
+        let store = Arc::new(Store::open_current(&config.database_path)?);
+        Ok(Core {
+            config: config.clone(),
+            billing: Billing::new(store.clone(), config.clone()),
+            store,
+        })
+    }
+
+    /// The payments edge, with the Bot API client when TELEGRAM_BOT_TOKEN is set (Stars refunds
+    /// and Star transactions need it).
+    pub fn payments(&self) -> Result<crate::payments::Payments> {
+        let payments = crate::payments::Payments::new(
+            self.store.clone(),
+            self.billing.clone(),
+            self.config.clone(),
+            Arc::new(crate::metrics::Metrics::default()),
+        )?;
+        Ok(match self.config.telegram_bot_token {
+            Some(_) => payments.with_bot(crate::bot::client(&self.config)?),
+            None => payments,
+        })
+    }
 }

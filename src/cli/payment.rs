@@ -1,14 +1,12 @@
 //! `payment` (show, list, refund) and `reconcile`: top-ups of both providers, settled with them.
 
-use super::{billing, payments};
-use crate::config::Config;
+use super::Core;
 use crate::db::Store;
 use crate::error::{Error, Result};
 use crate::model::Provider;
 use crate::time::{date_of, expiry_from_date};
 use clap::Subcommand;
 use std::process::ExitCode;
-use std::sync::Arc;
 
 #[derive(Debug, Subcommand)]
 pub enum PaymentCommand {
@@ -39,13 +37,13 @@ pub enum PaymentCommand {
 
 /// `reconcile`: both providers' payments since the day, settled against the books; prints a line per
 /// payment and a tally. Exits non-zero when a provider could not be asked or something needs a look.
-pub(super) fn reconcile(config: &Arc<Config>, since: Option<&str>) -> Result<ExitCode> {
+pub(super) fn reconcile(core: &Core, since: Option<&str>) -> Result<ExitCode> {
     use crate::payments::Finding;
     let since = match since {
         Some(day) => expiry_from_date(day)? - 86_400,
         None => (crate::time::now() / 86_400 - 7) * 86_400,
     };
-    let payments = payments(config, billing(config)?)?;
+    let payments = core.payments()?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -60,7 +58,7 @@ pub(super) fn reconcile(config: &Arc<Config>, since: Option<&str>) -> Result<Exi
     } else {
         println!("YooKassa: not configured, not asked");
     }
-    if config.telegram_bot_token.is_some() {
+    if core.config.telegram_bot_token.is_some() {
         lists.push((
             "Telegram Stars",
             runtime.block_on(payments.reconcile_stars(since)),
@@ -124,16 +122,14 @@ pub(super) fn reconcile(config: &Arc<Config>, since: Option<&str>) -> Result<Exi
     })
 }
 
-pub(super) fn run(config: &Arc<Config>, cmd: PaymentCommand) -> Result<ExitCode> {
-    let billing = billing(config)?;
-    let store = billing.store().clone();
+pub(super) fn run(core: &Core, cmd: PaymentCommand) -> Result<ExitCode> {
+    let store = &core.store;
     match cmd {
         PaymentCommand::Show { id, json } => {
-            let Some(p) = store.read(|c| crate::db::payments::find(c, &id))? else {
+            let Some((p, events)) = store.payment_story(&id)? else {
                 return Err(Error::NotFound(format!("payment {id}")));
             };
-            let events = store.read(|c| crate::db::payments::story(c, &p))?;
-            let mut value = payment_json(&store, &p)?;
+            let mut value = payment_json(store, &p)?;
             value["events"] = events
                 .iter()
                 .map(|(at, what)| serde_json::json!({"at": crate::time::datetime_of(*at), "what": what}))
@@ -167,11 +163,10 @@ pub(super) fn run(config: &Arc<Config>, cmd: PaymentCommand) -> Result<ExitCode>
                 .map(expiry_from_date)
                 .transpose()?
                 .map(|t| t - 86_400);
-            let list = store
-                .read(|c| crate::db::payments::list(c, user, status.as_deref(), since, 1000))?;
+            let list = store.list_payments(user, status.as_deref(), since, 1000)?;
             let values = list
                 .iter()
-                .map(|p| payment_json(&store, p))
+                .map(|p| payment_json(store, p))
                 .collect::<Result<Vec<_>>>()?;
             if json {
                 println!("{}", serde_json::Value::Array(values));
@@ -190,10 +185,10 @@ pub(super) fn run(config: &Arc<Config>, cmd: PaymentCommand) -> Result<ExitCode>
             }
         }
         PaymentCommand::Refund { id, reason } => {
-            let Some(p) = store.read(|c| crate::db::payments::find(c, &id))? else {
+            let Some(p) = store.find_payment(&id)? else {
                 return Err(Error::NotFound(format!("payment {id}")));
             };
-            let payments = payments(config, billing.clone())?;
+            let payments = core.payments()?;
             let runtime = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
                 .build()
@@ -277,7 +272,7 @@ pub(super) async fn stars_lines(bot: &teloxide::Bot, store: &Store) -> Result<Ve
 
 /// One payment as `payment show --json` and `payment list --json` print it.
 fn payment_json(store: &Store, p: &crate::db::payments::Payment) -> Result<serde_json::Value> {
-    let refunded = store.read(|c| crate::db::payments::refunded_at(c, &p.id))?;
+    let refunded = store.refunded_at(&p.id)?;
     let paid = if p.currency == "XTR" {
         serde_json::json!(p.charge_amount.0)
     } else {

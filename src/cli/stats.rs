@@ -1,14 +1,14 @@
 //! `stats`: users, payments, revenue and operations, and the 30-day chart.
 
-use crate::billing::Billing;
+use crate::db::Store;
 use crate::error::{Error, Result};
 use crate::money::Kopecks;
 use std::path::Path;
 use std::process::ExitCode;
 
-pub(super) fn run(billing: &Billing, json: bool, chart: Option<&Path>) -> Result<ExitCode> {
+pub(super) fn run(store: &Store, json: bool, chart: Option<&Path>) -> Result<ExitCode> {
     if let Some(path) = chart {
-        let png = crate::chart::render(&billing.store().daily(crate::chart::DAYS)?)?;
+        let png = crate::chart::render(&store.daily(crate::chart::DAYS)?)?;
         std::fs::write(path, &png)
             .map_err(|e| Error::io(format!("cannot write {}", path.display()), e))?;
         eprintln!(
@@ -20,7 +20,7 @@ pub(super) fn run(billing: &Billing, json: bool, chart: Option<&Path>) -> Result
             png.len()
         );
     }
-    let s = billing.store().stats()?;
+    let s = store.stats()?;
     if json {
         let mut v =
             serde_json::to_value(&s).map_err(|e| Error::internal(format!("stats as JSON: {e}")))?;

@@ -1,6 +1,7 @@
 //! `user`: look at one user, grant or revoke free access, credit or debit.
 
-use crate::billing::{Billing, check_user_id};
+use super::Core;
+use crate::billing::check_user_id;
 use crate::error::{Error, Result};
 use crate::model::User;
 use crate::money::Kopecks;
@@ -30,11 +31,13 @@ pub enum UserCommand {
     },
 }
 
-pub(super) fn run(billing: &Billing, cmd: UserCommand) -> Result<ExitCode> {
+pub(super) fn run(core: &Core, cmd: UserCommand) -> Result<ExitCode> {
+    let billing = &core.billing;
     let shown = match cmd {
         UserCommand::Show { id, json } => {
             check_user_id(id)?;
-            let user = billing
+            let user = core
+                .store
                 .user(id)?
                 .ok_or_else(|| Error::NotFound(format!("user {id}")))?;
             let standing = billing.referral_standing(id)?;

@@ -9,9 +9,40 @@ use crate::time::now;
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 /// The payment operations the payments edge names; each is one transaction or one read.
+/// A payment's events, oldest first: (unix time, what happened).
+pub type Story = Vec<(i64, String)>;
+
 impl Store {
     pub fn payment(&self, id: &str) -> Result<Option<Payment>> {
         self.read(|c| get(c, id))
+    }
+
+    /// A payment by any of its ids (ours, YooKassa's, Telegram's charge id) with its whole story,
+    /// oldest event first.
+    pub fn payment_story(&self, any_id: &str) -> Result<Option<(Payment, Story)>> {
+        self.read(|c| match find(c, any_id)? {
+            Some(p) => {
+                let events = story(c, &p)?;
+                Ok(Some((p, events)))
+            }
+            None => Ok(None),
+        })
+    }
+
+    /// Payments newest first, filtered by user, status and creation time.
+    pub fn list_payments(
+        &self,
+        telegram_id: Option<i64>,
+        status: Option<&str>,
+        since: Option<i64>,
+        limit: u32,
+    ) -> Result<Vec<Payment>> {
+        self.read(|c| list(c, telegram_id, status, since, limit))
+    }
+
+    /// When the payment was refunded, if it was.
+    pub fn refunded_at(&self, id: &str) -> Result<Option<i64>> {
+        self.read(|c| refunded_at(c, id))
     }
 
     /// A `refund.*` notification names this refund: its payment is asked about at once.
@@ -513,7 +544,7 @@ pub fn list(
 
 /// A payment's story, oldest first: its draft, the notifications about it, its ledger rows, its
 /// refund — each as (unix time, what).
-pub fn story(conn: &Connection, p: &Payment) -> Result<Vec<(i64, String)>> {
+pub fn story(conn: &Connection, p: &Payment) -> Result<Story> {
     let mut events = vec![(
         p.created_at,
         format!(

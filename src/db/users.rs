@@ -26,6 +26,13 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<User> {
     })
 }
 
+impl super::Store {
+    /// One user as billing sees them, if they exist.
+    pub fn user(&self, telegram_id: i64) -> Result<Option<User>> {
+        self.read(|c| get(c, telegram_id))
+    }
+}
+
 /// Records the user's first update ever (their first contact); true when this is it.
 pub fn record_first_update(conn: &Connection, telegram_id: i64, now: i64) -> Result<bool> {
     Ok(conn.execute(

@@ -10,8 +10,8 @@ use super::fal::{self, FailureKind, Fal, Status};
 use super::render;
 use crate::billing::Billing;
 use crate::config::Config;
-use crate::db::blocking;
 use crate::db::jobs::{Job, Submission};
+use crate::db::{Store, blocking};
 use crate::error::{Error, Result};
 use crate::model::Mode;
 use crate::model::{JobFailure, JobInput, JobKind, JobStatus};
@@ -103,6 +103,7 @@ pub type Sender = Throttle<Bot>;
 
 #[derive(Clone)]
 pub struct Worker {
+    store: Arc<Store>,
     billing: Billing,
     config: Arc<Config>,
     bot: Bot,
@@ -129,12 +130,19 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 }
 
 impl Worker {
-    pub fn new(billing: Billing, config: Arc<Config>, bot: Bot, sender: Sender) -> Result<Worker> {
+    pub fn new(
+        store: Arc<Store>,
+        billing: Billing,
+        config: Arc<Config>,
+        bot: Bot,
+        sender: Sender,
+    ) -> Result<Worker> {
         let results = results_dir(&config.database_path);
         std::fs::create_dir_all(&results)
             .map_err(|e| Error::io(format!("creating {}", results.display()), e))?;
         Ok(Worker {
             fal: Fal::from_config(&config)?.map(Arc::new),
+            store,
             billing,
             config,
             bot,
@@ -171,7 +179,7 @@ impl Worker {
                 .then(|| slots.clone().try_acquire_many_owned(free as u32).ok())
                 .flatten()
             {
-                let store = self.billing.store().clone();
+                let store = self.store.clone();
                 match blocking(move || store.claim_jobs(free)).await {
                     Ok(jobs) => {
                         for job in jobs {
@@ -218,7 +226,7 @@ impl Worker {
     /// Finishes operations left `charged` by a job that ended (a refund or settle write that failed),
     /// then recovers the unfinished jobs no task holds; returns the jobs to resume.
     async fn sweep(&self) -> Vec<Job> {
-        let store = self.billing.store().clone();
+        let store = self.store.clone();
         match blocking(move || store.jobs_ended_but_charged(64)).await {
             Ok(rows) => {
                 for row in rows {
@@ -238,7 +246,7 @@ impl Worker {
                         }
                     } else {
                         let reason = row.error.clone().unwrap_or_else(|| "job failed".into());
-                        let store = self.billing.store().clone();
+                        let store = self.store.clone();
                         match blocking(move || store.job(row.job_id)).await {
                             Ok(Some(job)) => {
                                 tracing::info!(
@@ -266,7 +274,7 @@ impl Worker {
             }
             Err(e) => tracing::error!(error = %e, "sweeper: reading charged operations failed"),
         }
-        let store = self.billing.store().clone();
+        let store = self.store.clone();
         let jobs = match blocking(move || store.unfinished_jobs()).await {
             Ok(jobs) => jobs,
             Err(e) => {
@@ -365,7 +373,7 @@ impl Worker {
                 .submit(self.config.fal_model(mode), &body)
                 .await
                 .map_err(|e| Failure::from_fal(&e))?;
-            let (store, id, s) = (self.billing.store().clone(), job.id, submitted.clone());
+            let (store, id, s) = (self.store.clone(), job.id, submitted.clone());
             blocking(move || {
                 store.record_submission(
                     id,
@@ -431,7 +439,7 @@ impl Worker {
             .map_err(|e| Failure::new(JobFailure::Service, e.to_string()))?;
         let deadline = crate::time::now() + self.config.delivery_timeout_secs as i64;
         let (store, id, text) = (
-            self.billing.store().clone(),
+            self.store.clone(),
             job.id,
             path.to_string_lossy().to_string(),
         );
@@ -472,7 +480,7 @@ impl Worker {
         let chat = ChatId(job.chat_id);
         // The result answers the message that asked for it (read now: it is saved just after the
         // job is queued); Telegram sends it anyway if that message is gone.
-        let (store, id) = (self.billing.store().clone(), job.id);
+        let (store, id) = (self.store.clone(), job.id);
         let reply = blocking(move || store.request_message(id))
             .await
             .ok()
@@ -531,7 +539,7 @@ impl Worker {
                         .photo()
                         .and_then(|sizes| sizes.last())
                         .map(|p| p.file.id.0.clone());
-                    let (store, id) = (self.billing.store().clone(), job.id);
+                    let (store, id) = (self.store.clone(), job.id);
                     self.persist("recording a delivery", move || {
                         store.record_delivery(id, now_parts, first, file_id.as_deref())
                     })
@@ -564,11 +572,16 @@ impl Worker {
                 },
             }
         }
-        let (billing, id, op) = (self.billing.clone(), job.id, job.operation_id);
+        let (billing, store, id, op) = (
+            self.billing.clone(),
+            self.store.clone(),
+            job.id,
+            job.operation_id,
+        );
         let settled = self
             .persist("settling a delivered job", move || match op {
                 Some(op) => billing.settle_job(id, op).map(|_| ()),
-                None => billing.store().finish_free_job(id),
+                None => store.finish_free_job(id),
             })
             .await;
         if settled {
@@ -744,7 +757,7 @@ impl Worker {
         let (mut message, mut line) = (job.progress_message_id, job.charge_line.clone());
         if message.is_none() {
             // The "accepted" message may have been saved after this job was claimed.
-            let (store, id) = (self.billing.store().clone(), job.id);
+            let (store, id) = (self.store.clone(), job.id);
             if let Some(saved) = blocking(move || store.job(id)).await.ok().flatten() {
                 (message, line) = (saved.progress_message_id, saved.charge_line);
             }
@@ -775,7 +788,7 @@ impl Worker {
     }
 
     async fn set_status(&self, id: i64, status: JobStatus) -> Result<()> {
-        let store = self.billing.store().clone();
+        let store = self.store.clone();
         blocking(move || store.set_job_status(id, status)).await
     }
 }

@@ -12,7 +12,7 @@ pub use refund::RefundOutcome;
 use crate::billing::{Billing, PaymentUpdate};
 use crate::config::Config;
 use crate::db::notifications::Processed;
-use crate::db::{blocking, payments::Payment};
+use crate::db::{Store, blocking, payments::Payment};
 use crate::error::{Error, Result};
 use crate::metrics::Metrics;
 use crate::model::{CheckOutcome, CodeRefusal, PaymentStatus};
@@ -55,6 +55,7 @@ pub struct StartedTopup {
 
 #[derive(Clone)]
 pub struct Payments {
+    store: Arc<Store>,
     billing: Billing,
     config: Arc<Config>,
     api: Option<Arc<YooKassa>>,
@@ -65,9 +66,15 @@ pub struct Payments {
 }
 
 impl Payments {
-    pub fn new(billing: Billing, config: Arc<Config>, metrics: Arc<Metrics>) -> Result<Payments> {
+    pub fn new(
+        store: Arc<Store>,
+        billing: Billing,
+        config: Arc<Config>,
+        metrics: Arc<Metrics>,
+    ) -> Result<Payments> {
         Ok(Payments {
             api: YooKassa::from_config(&config)?.map(Arc::new),
+            store,
             billing,
             config,
             metrics,
@@ -127,9 +134,9 @@ impl Payments {
             .api
             .clone()
             .ok_or_else(|| Error::invalid("payments are not configured"))?;
-        let billing = self.billing.clone();
+        let (billing, store) = (self.billing.clone(), self.store.clone());
         let new = blocking(move || match draft_id {
-            Some(id) => match billing.store().payment(&id)? {
+            Some(id) => match store.payment(&id)? {
                 Some(p) if p.telegram_id == telegram_id && p.amount == amount && !p.is_final() => {
                     Ok(crate::billing::NewPayment {
                         payment: p,
@@ -145,7 +152,7 @@ impl Payments {
         .await?;
         let body = create_body(&new.payment, return_url, &self.config);
         let id = new.payment.id.clone();
-        let (store, id2, text) = (self.billing.store().clone(), id.clone(), body.to_string());
+        let (store, id2, text) = (self.store.clone(), id.clone(), body.to_string());
         blocking(move || store.save_create_request(&id2, &text)).await?;
         let created = match api.create_payment(&body, &id).await {
             Ok(created) => created,
@@ -212,7 +219,7 @@ impl Payments {
             return Ok(0);
         };
         let now = crate::time::now();
-        let store = self.billing.store().clone();
+        let store = self.store.clone();
         let stuck = blocking(move || {
             store.stuck_created_payments(now - min_age, now - KEY_WINDOW_SECS, 16)
         })
@@ -246,7 +253,7 @@ impl Payments {
                 }
             }
         }
-        let store = self.billing.store().clone();
+        let store = self.store.clone();
         let abandoned =
             blocking(move || store.abandoned_created_payments(now - KEY_WINDOW_SECS)).await?;
         for id in abandoned {
@@ -263,7 +270,7 @@ impl Payments {
     pub async fn process_inbox(&self) -> Result<usize> {
         let mut done = 0;
         loop {
-            let store = self.billing.store().clone();
+            let store = self.store.clone();
             let ids =
                 blocking(move || store.pending_notification_ids(CHECKS_IN_FLIGHT as u32)).await?;
             if ids.is_empty() {
@@ -284,7 +291,7 @@ impl Payments {
             // One transaction marks the whole pass: a crash before it only repeats the checks,
             // which credit at most once.
             done += marks.len();
-            let store = self.billing.store().clone();
+            let store = self.store.clone();
             blocking(move || store.mark_notifications(&marks)).await?;
             if let Some(e) = failure {
                 return Err(e);
@@ -296,7 +303,7 @@ impl Payments {
     /// be marked processed. Errors that another try could fix are returned and leave them
     /// unprocessed.
     async fn process_one(&self, yk_id: String) -> Result<Processed> {
-        let store = self.billing.store().clone();
+        let store = self.store.clone();
         let id = yk_id.clone();
         let up_to = blocking(move || store.latest_notification_id(&id)).await?;
         let outcome = match self.check_payment(&yk_id).await {
@@ -330,7 +337,7 @@ impl Payments {
     /// payment is ours by its YooKassa id, or by the API's `metadata.payment_id` when we never saved
     /// YooKassa's id (a crash right after the create).
     async fn check_payment(&self, yookassa_id: &str) -> Result<CheckOutcome> {
-        let store = self.billing.store().clone();
+        let store = self.store.clone();
         let id = yookassa_id.to_string();
         let known = blocking(move || store.payment_by_yookassa_id(&id)).await?;
         if known.as_ref().is_some_and(Payment::is_final) {
@@ -370,7 +377,7 @@ impl Payments {
             Some(ours) => ours,
             None => {
                 let claimed = metadata_payment_id(&theirs).map(str::to_string);
-                let store = self.billing.store().clone();
+                let store = self.store.clone();
                 let found = match claimed {
                     Some(pid) => blocking(move || store.payment(&pid)).await?,
                     None => None,
@@ -441,11 +448,7 @@ impl Payments {
                 .confirmation
                 .as_ref()
                 .and_then(|c| c.confirmation_url.clone());
-            let (store, id, yk_id) = (
-                self.billing.store().clone(),
-                ours.id.clone(),
-                yookassa_id.to_string(),
-            );
+            let (store, id, yk_id) = (self.store.clone(), ours.id.clone(), yookassa_id.to_string());
             let next = crate::time::now() + recheck;
             blocking(move || store.record_created(&id, &yk_id, url.as_deref(), next)).await?;
         }
@@ -489,7 +492,7 @@ impl Payments {
     /// Re-asks YooKassa about pending payments whose check is due, backing off from
     /// YOOKASSA_RECHECK_SECS to an hour, and gives up 24 hours after a payment was created.
     pub async fn reconcile(&self) -> Result<usize> {
-        let store = self.billing.store().clone();
+        let store = self.store.clone();
         let due = blocking(move || store.payments_due(64)).await?;
         let count = due.len();
         for d in due {
@@ -510,7 +513,7 @@ impl Payments {
                     }
                 }
             }
-            let store = self.billing.store().clone();
+            let store = self.store.clone();
             let id = d.payment.id.clone();
             // A payment that became final has no next check; set_status cleared it.
             blocking(move || store.schedule_next_check(&id, next)).await?;
@@ -574,7 +577,7 @@ impl Payments {
             return;
         }
         let started = crate::time::now();
-        let store = self.billing.store().clone();
+        let store = self.store.clone();
         let since = match blocking(move || store.checkpoint(STARS_CHECKPOINT)).await {
             Ok(Some(at)) => at - STARS_OVERLAP_SECS,
             Ok(None) => started - STARS_FIRST_LOOK_SECS,
@@ -598,7 +601,7 @@ impl Payments {
                         _ => {}
                     }
                 }
-                let store = self.billing.store().clone();
+                let store = self.store.clone();
                 if let Err(e) =
                     blocking(move || store.set_checkpoint(STARS_CHECKPOINT, started)).await
                 {

@@ -107,7 +107,7 @@ impl Payments {
 
     /// One listed YooKassa payment against our books.
     async fn settle_listed(&self, theirs: &ApiPayment) -> Result<Finding> {
-        let store = self.billing.store().clone();
+        let store = self.store.clone();
         let (yk_id, claimed) = (
             theirs.id.clone(),
             metadata(theirs, "payment_id").map(str::to_string),
@@ -172,7 +172,7 @@ impl Payments {
         if !refunded.is_positive() {
             return Ok(None);
         }
-        let store = self.billing.store().clone();
+        let store = self.store.clone();
         let yk_id = theirs.id.clone();
         let Some(ours) = blocking(move || store.payment_by_yookassa_id(&yk_id)).await? else {
             return Ok(None);
@@ -411,7 +411,7 @@ impl Payments {
         stars: u32,
         charge: &str,
     ) -> Result<Finding> {
-        let store = self.billing.store().clone();
+        let store = self.store.clone();
         let key = crate::db::ledger::key::stars(charge);
         if blocking(move || store.has_ledger_key(&key)).await? {
             return Ok(Finding::AlreadyCredited);

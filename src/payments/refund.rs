@@ -36,7 +36,7 @@ impl Payments {
     /// Refunds a credited top-up through its provider. The Bot API client (`with_bot`) is needed
     /// for Stars.
     pub async fn refund(&self, payment_id: &str) -> Result<RefundOutcome> {
-        let store = self.billing.store().clone();
+        let store = self.store.clone();
         let id = payment_id.to_string();
         let found = blocking(move || store.find_payment(&id)).await?;
         if let Some(p) = &found {

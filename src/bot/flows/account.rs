@@ -15,7 +15,7 @@ const HISTORY_LINES: u32 = 10;
 
 pub async fn show_balance(turn: &Turn) -> Result<()> {
     let lang = turn.lang;
-    let (store, id) = (turn.ctx.billing.store().clone(), turn.user.telegram_id);
+    let (store, id) = (turn.ctx.store.clone(), turn.user.telegram_id);
     let rows = blocking(move || store.recent_ledger(id, HISTORY_LINES)).await?;
     let history = history_lines(lang, &rows);
     let u = &turn.user;
@@ -28,10 +28,7 @@ pub async fn show_balance(turn: &Turn) -> Result<()> {
     );
     // An invoice still open at YooKassa: shown with its pay button, so a payer who left the
     // checkout can come back to it.
-    let (store, since) = (
-        turn.ctx.billing.store().clone(),
-        crate::time::now() - 24 * 3600,
-    );
+    let (store, since) = (turn.ctx.store.clone(), crate::time::now() - 24 * 3600);
     let unpaid = blocking(move || store.unpaid_payments(id, since)).await?;
     let pending = unpaid.first().and_then(|p| {
         let url = reqwest::Url::parse(p.confirmation_url.as_deref()?).ok()?;
@@ -96,7 +93,7 @@ fn history_lines(lang: texts::Lang, rows: &[crate::db::ledger::Row]) -> Vec<Stri
 /// 📜 The whole history, a page at a time, newest first.
 pub async fn history(turn: &Turn, page: u32) -> Result<()> {
     let lang = turn.lang;
-    let (store, id) = (turn.ctx.billing.store().clone(), turn.user.telegram_id);
+    let (store, id) = (turn.ctx.store.clone(), turn.user.telegram_id);
     let (rows, more) = blocking(move || store.ledger_page(id, HISTORY_PAGE, page)).await?;
     let lines = history_lines(lang, &rows);
     turn.show(

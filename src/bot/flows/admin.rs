@@ -27,7 +27,7 @@ pub async fn on_command(turn: Turn, cmd: AdminCommand) -> HandlerResult {
                 .await
             }
             AdminCommand::Backup => {
-                let (config, store) = (turn.ctx.config.clone(), turn.ctx.billing.store().clone());
+                let (config, store) = (turn.ctx.config.clone(), turn.ctx.store.clone());
                 let done = crate::bot::backups::send_to_admins(&turn.bot, &config, &store).await?;
                 tracing::info!(admin, %done, "backup asked for");
                 Ok(())
@@ -40,7 +40,7 @@ pub async fn on_command(turn: Turn, cmd: AdminCommand) -> HandlerResult {
 /// /stats: the 30-day chart as a photo, the summary as its caption (a caption holds 1024
 /// characters; a longer summary follows as text). Without a chart, the summary alone.
 async fn stats(turn: &Turn) -> Result<()> {
-    let store = turn.ctx.billing.store().clone();
+    let store = turn.ctx.store.clone();
     let (s, png) = blocking(move || {
         let s = store.stats()?;
         let png = crate::chart::render(&store.daily(crate::chart::DAYS)?);
@@ -99,7 +99,8 @@ async fn credit(turn: &Turn, args: &str) -> Result<()> {
         return turn.say(texts::admin_credit_usage(lang)).await;
     };
     // Said in the admin's words; billing refuses it anyway, under its write lock.
-    if let Some(user) = turn.ctx.billing.user(id)?
+    let store = turn.ctx.store.clone();
+    if let Some(user) = blocking(move || store.user(id)).await?
         && user.balance.0 + amount.0 < 0
     {
         return turn
@@ -143,7 +144,7 @@ pub async fn broadcast_text(
             .entities()
             .filter(|e| !e.is_empty())
             .and_then(|e| serde_json::to_string(e).ok());
-        let store = turn.ctx.billing.store().clone();
+        let store = turn.ctx.store.clone();
         let audience = blocking(move || store.broadcast_audience(false)).await?;
         let mut preview = turn.bot.send_message(turn.chat, text.clone());
         if let Some(e) = msg.entities().filter(|e| !e.is_empty()) {
@@ -174,7 +175,7 @@ pub async fn broadcast_send(turn: &Turn) -> Result<()> {
         return turn.note(texts::held_gone(lang)).await;
     };
     turn.set(crate::bot::State::Idle).await?;
-    let (store, chat) = (turn.ctx.billing.store().clone(), turn.chat.0);
+    let (store, chat) = (turn.ctx.store.clone(), turn.chat.0);
     let (id, n) =
         blocking(move || store.create_broadcast(&text, entities.as_deref(), false, Some(chat)))
             .await?;
@@ -199,15 +200,8 @@ async fn payment(turn: &Turn, id: &str) -> Result<()> {
     if id.is_empty() || id.len() > 128 {
         return turn.say(texts::admin_payment_usage(lang)).await;
     }
-    let store = turn.ctx.billing.store().clone();
-    let found = blocking(move || {
-        let Some(p) = store.read(|c| crate::db::payments::find(c, &id))? else {
-            return Ok(None);
-        };
-        let events = store.read(|c| crate::db::payments::story(c, &p))?;
-        Ok(Some((p, events)))
-    })
-    .await?;
+    let store = turn.ctx.store.clone();
+    let found = blocking(move || store.payment_story(&id)).await?;
     let Some((p, events)) = found else {
         return turn.say(texts::admin_payment_unknown(lang)).await;
     };

@@ -113,7 +113,7 @@ pub async fn offer(turn: &Turn, mode: Option<Mode>) -> Result<()> {
 
 /// ▶️ under a "credited" notice: the request that waited for the money.
 pub async fn run_held(turn: &Turn) -> Result<()> {
-    let (store, id) = (turn.ctx.billing.store().clone(), turn.user.telegram_id);
+    let (store, id) = (turn.ctx.store.clone(), turn.user.telegram_id);
     let held = blocking(move || store.take_held_request(id)).await?;
     let Some((mode, input)) = held.and_then(|h| {
         let mode: Mode = h.mode.parse().ok()?;
@@ -304,7 +304,7 @@ pub async fn add_text(turn: Turn, input: Input, photo: Option<String>) -> Handle
 
 /// A job of this user's, or None (another's, or gone).
 async fn own_job(turn: &Turn, job_id: i64) -> Result<Option<crate::db::jobs::Job>> {
-    let store = turn.ctx.billing.store().clone();
+    let store = turn.ctx.store.clone();
     let job = blocking(move || store.job(job_id)).await?;
     Ok(job.filter(|j| j.telegram_id == turn.user.telegram_id))
 }
@@ -376,7 +376,7 @@ async fn start_paid(turn: &Turn, mode: Mode, prompt: String, images: Vec<String>
     let r = match blocking(move || billing.reserve(id, mode, &job)).await? {
         Reserve::Insufficient { price, balance } => {
             // The input is kept: after the top-up the credited notice offers to run it.
-            let (store, chat) = (turn.ctx.billing.store().clone(), turn.chat.0);
+            let (store, chat) = (turn.ctx.store.clone(), turn.chat.0);
             blocking(move || store.hold_request(id, mode.as_str(), chat, &input)).await?;
             return turn
                 .say_with(
@@ -410,7 +410,7 @@ async fn start_paid(turn: &Turn, mode: Mode, prompt: String, images: Vec<String>
 async fn start_add_text(turn: &Turn, text: String, photo: String) -> Result<()> {
     turn.set(State::AddText { photo: None }).await?;
     let job = new_job(turn, text, vec![photo]);
-    let (store, id) = (turn.ctx.billing.store().clone(), turn.user.telegram_id);
+    let (store, id) = (turn.ctx.store.clone(), turn.user.telegram_id);
     let job_id = blocking(move || store.queue_add_text(id, &job)).await?;
     accepted(turn, job_id, "").await;
     Ok(())
@@ -440,7 +440,7 @@ async fn accepted(turn: &Turn, job_id: i64, paid: &str) {
         .await
     {
         Ok(sent) => {
-            let store = turn.ctx.billing.store().clone();
+            let store = turn.ctx.store.clone();
             let message_id = i64::from(sent.id.0);
             let (request, line) = (turn.origin.map(i64::from), paid.to_string());
             if let Err(e) =

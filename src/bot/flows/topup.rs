@@ -22,7 +22,7 @@ const CHECK_COOLDOWN: std::time::Duration = std::time::Duration::from_secs(10);
 
 pub async fn check_payments(turn: &Turn) -> Result<()> {
     let lang = turn.lang;
-    let (store, id) = (turn.ctx.billing.store().clone(), turn.user.telegram_id);
+    let (store, id) = (turn.ctx.store.clone(), turn.user.telegram_id);
     let since = crate::time::now() - 24 * 3600;
     let unpaid = blocking(move || store.unpaid_payments(id, since)).await?;
     let support = turn.ctx.config.support_contact.clone();
@@ -312,7 +312,7 @@ pub async fn start_topup(turn: &Turn, amount: Kopecks) -> Result<()> {
     }
     // A second tap on the same amount within a few minutes gets the same invoice, not another one
     // (unless a code applied since would make the new one cheaper).
-    let (store, id) = (ctx.billing.store().clone(), user.telegram_id);
+    let (store, id) = (ctx.store.clone(), user.telegram_id);
     let since = crate::time::now() - REUSE_INVOICE_SECS;
     let unpaid = blocking(move || store.unpaid_payments(id, since)).await?;
     if let Some(p) = unpaid
