@@ -91,12 +91,20 @@ impl Action {
             Some(("mode", m)) => Action::Mode(m.parse().ok()?),
             Some(("topup", k)) => {
                 let amount = Kopecks(k.parse().ok()?);
-                config.topup_amounts.contains(&amount).then_some(())?;
+                config
+                    .payments
+                    .topup_amounts
+                    .contains(&amount)
+                    .then_some(())?;
                 Action::Topup(amount)
             }
             Some(("stars", n)) => {
                 let stars: u32 = n.parse().ok()?;
-                config.stars_topup_amounts.contains(&stars).then_some(())?;
+                config
+                    .payments
+                    .stars_topup_amounts
+                    .contains(&stars)
+                    .then_some(())?;
                 Action::Stars(stars)
             }
             Some(("again", j)) => Action::Again(j.parse().ok().filter(|j| *j > 0)?),
@@ -199,7 +207,13 @@ mod tests {
             Action::StarsMenu,
             Action::CardMenu,
         ];
-        all.extend(config.stars_topup_amounts.iter().map(|n| Action::Stars(*n)));
+        all.extend(
+            config
+                .payments
+                .stars_topup_amounts
+                .iter()
+                .map(|n| Action::Stars(*n)),
+        );
         all.extend([
             Action::Again(i64::MAX),
             Action::UpscaleResult(1),
@@ -215,7 +229,13 @@ mod tests {
         ]);
         all.extend(Mode::ALL.iter().map(|m| Action::Mode(*m)));
         all.extend(Mode::ALL.iter().map(|m| Action::Offer(Some(*m))));
-        all.extend(config.topup_amounts.iter().map(|k| Action::Topup(*k)));
+        all.extend(
+            config
+                .payments
+                .topup_amounts
+                .iter()
+                .map(|k| Action::Topup(*k)),
+        );
         for a in all {
             assert_eq!(Action::parse(&a.encode(), &config), Some(a), "{a:?}");
             // Telegram allows 64 bytes of callback data.

@@ -16,16 +16,16 @@ use std::time::Duration;
 use tokio::sync::{Notify, watch};
 
 pub fn run(config: Arc<Config>) -> Result<ExitCode> {
-    if config.telegram_bot_token.is_none() {
+    if config.telegram.telegram_bot_token.is_none() {
         return Err(Error::Config {
             var: "TELEGRAM_BOT_TOKEN",
             msg: "is required by `run` (get one from @BotFather)".into(),
         });
     }
     // Taken before migrating, so two instances never migrate at once. Held until the process exits.
-    let _lock = crate::db::lock_instance(&config.database_path)?;
-    let store = Arc::new(Store::open(&config.database_path)?);
-    tracing::info!(database = %config.database_path.display(), "database ready");
+    let _lock = crate::db::lock_instance(&config.operations.database_path)?;
+    let store = Arc::new(Store::open(&config.operations.database_path)?);
+    tracing::info!(database = %config.operations.database_path.display(), "database ready");
 
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -70,7 +70,7 @@ pub fn run(config: Arc<Config>) -> Result<ExitCode> {
     // the listener first (no new notifications), then the bot (no new requests), then the tasks
     // that finish what those queued.
     let listener = runtime.block_on(Listener::start(
-        config.webhook_listen,
+        config.web.webhook_listen,
         listener::Context {
             config: config.clone(),
             store: store.clone(),

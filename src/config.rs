@@ -81,28 +81,55 @@ const PAYMENT_SUBJECTS: &[&str] = &[
     "resort_fee",
 ];
 
+/// Everything media-lab reads from its environment, grouped the way SPEC §2 lists it. Each section
+/// is read by its own `read`, which records every variable it reads for `check`.
 #[derive(Debug, Clone)]
 pub struct Config {
+    pub telegram: Telegram,
+    pub prices: Prices,
+    pub payments: Payments,
+    pub fal: Fal,
+    pub web: Web,
+    pub operations: Operations,
+    /// What `check` prints: each variable read, with the value in effect.
+    summary: Vec<(&'static str, String)>,
+}
+
+/// The bot and the people around it: the token, the Bot API, the admins, and the contacts and
+/// documents the bot points payers to.
+#[derive(Debug, Clone)]
+pub struct Telegram {
     pub telegram_bot_token: Option<Secret>,
     pub telegram_api_url: String,
-    pub database_path: PathBuf,
+    pub admin_telegram_ids: Vec<i64>,
+    /// Who answers /paysupport: a @username, a t.me link or an e-mail.
+    pub support_contact: Option<String>,
+    pub terms_url: Option<String>,
+    pub privacy_url: Option<String>,
+}
+
+/// What an operation costs and what is given away: prices per mode, free operations, referrals.
+#[derive(Debug, Clone)]
+pub struct Prices {
     pub price_per_operation: Kopecks,
-    prices: BTreeMap<Mode, Kopecks>,
+    per_mode: BTreeMap<Mode, Kopecks>,
     pub free_operations_count: u32,
     /// Free operations each for inviter and invitee after the invitee's first top-up; 0 = off.
     pub referral_bonus_ops: u32,
-    /// Send a compressed backup to every admin chat this often (hours); None = off.
-    pub backup_to_admins_hours: Option<u32>,
-    pub topup_amounts: Vec<Kopecks>,
     /// A top-up must credit at least this to earn the referral bonus (REFERRAL_MIN_TOPUP).
     pub referral_min_topup: Kopecks,
+}
+
+/// Top-ups: the amounts offered, YooKassa, and Telegram Stars (SPEC §5, §5b).
+#[derive(Debug, Clone)]
+pub struct Payments {
+    pub topup_amounts: Vec<Kopecks>,
     pub yookassa: Option<YooKassa>,
     pub yookassa_return_url: Option<String>,
     pub yookassa_currency: String,
     pub yookassa_webhook_url: Option<String>,
     pub yookassa_api_url: String,
     pub yookassa_trusted_ips: Vec<Cidr>,
-    pub trusted_proxies: Vec<Cidr>,
     /// First re-check of a pending payment by the reconciler; the gap doubles up to an hour.
     pub yookassa_recheck_secs: u32,
     /// With an email set, payments carry a 54-FZ receipt for that address.
@@ -120,23 +147,36 @@ pub struct Config {
     pub stars_invoice_ttl_secs: u32,
     /// How often the running bot compares Telegram's Star transactions with its credits.
     pub stars_reconcile_secs: u32,
-    /// Who answers /paysupport: a @username, a t.me link or an e-mail.
-    pub support_contact: Option<String>,
-    pub terms_url: Option<String>,
-    pub privacy_url: Option<String>,
+}
+
+/// fal.ai and the work done through it: the key, the queue, each mode's model, and how many jobs
+/// run at once and for how long.
+#[derive(Debug, Clone)]
+pub struct Fal {
     pub fal_key: Option<Secret>,
     pub fal_queue_url: String,
-    fal_models: BTreeMap<Mode, String>,
-    pub webhook_listen: SocketAddr,
-    pub admin_telegram_ids: Vec<i64>,
+    models: BTreeMap<Mode, String>,
     pub worker_concurrency: usize,
     pub job_timeout_secs: u64,
     /// A made result Telegram would not take for this long is refunded (SPEC §6).
     pub delivery_timeout_secs: u64,
+}
+
+/// The HTTP listener: where it listens and whose forwarded addresses it believes.
+#[derive(Debug, Clone)]
+pub struct Web {
+    pub webhook_listen: SocketAddr,
+    pub trusted_proxies: Vec<Cidr>,
+}
+
+/// Running it: the database, backups to admins, logging.
+#[derive(Debug, Clone)]
+pub struct Operations {
+    pub database_path: PathBuf,
+    /// Send a compressed backup to every admin chat this often (hours); None = off.
+    pub backup_to_admins_hours: Option<u32>,
     pub rust_log: String,
     pub log_format: LogFormat,
-    /// What `check` prints: each variable read, with the value in effect.
-    summary: Vec<(&'static str, String)>,
 }
 
 impl Config {
@@ -163,6 +203,64 @@ impl Config {
             lookup: &lookup,
             shown: RefCell::new(Vec::new()),
         };
+        let telegram = Telegram::read(&env)?;
+        let operations = Operations::read(&env)?;
+        let payments = Payments::read(&env)?;
+        let prices = Prices::read(&env, &payments.topup_amounts)?;
+        let fal = Fal::read(&env)?;
+        let web = Web::read(&env)?;
+        Ok(Config {
+            telegram,
+            prices,
+            payments,
+            fal,
+            web,
+            operations,
+            summary: env.shown.into_inner(),
+        })
+    }
+
+    /// The name of every variable media-lab reads.
+    pub fn variables() -> Vec<&'static str> {
+        Config::from_lookup(|_| None)
+            .map(|c| c.summary.iter().map(|(name, _)| *name).collect())
+            .unwrap_or_default()
+    }
+
+    /// The price of one operation in `mode`.
+    pub fn price(&self, mode: Mode) -> Kopecks {
+        self.prices
+            .per_mode
+            .get(&mode)
+            .copied()
+            .unwrap_or(self.prices.price_per_operation)
+    }
+
+    /// The fal.ai endpoint of `mode`.
+    pub fn fal_model(&self, mode: Mode) -> &str {
+        self.fal
+            .models
+            .get(&mode)
+            .map(String::as_str)
+            .unwrap_or(mode.default_endpoint())
+    }
+
+    pub fn is_admin(&self, telegram_id: i64) -> bool {
+        self.telegram.admin_telegram_ids.contains(&telegram_id)
+    }
+
+    /// Every setting as `check` prints it, in the order they are read: secrets masked, unset
+    /// optional ones marked, defaults shown as the value in effect.
+    pub fn summary(&self) -> Vec<(String, String)> {
+        self.summary
+            .iter()
+            .map(|(name, value)| (name.to_string(), value.clone()))
+            .collect()
+    }
+}
+
+impl Telegram {
+    fn read(env: &Env) -> Result<Telegram> {
         let telegram_bot_token = env.secret("TELEGRAM_BOT_TOKEN")?;
         let telegram_api_url = env.url("TELEGRAM_API_URL", "https://api.telegram.org")?;
         let admin_telegram_ids = match env.text("ADMIN_TELEGRAM_IDS") {
@@ -182,23 +280,46 @@ impl Config {
                 .collect::<Result<Vec<i64>>>()?,
         };
         env.show("ADMIN_TELEGRAM_IDS", joined(&admin_telegram_ids));
-        let database_path = database_path(
-            &env.text("DATABASE_URL")
-                .unwrap_or_else(|| "sqlite:///./media_lab.db".into()),
-        )?;
-        env.show("DATABASE_URL", database_path.display());
+        Ok(Telegram {
+            telegram_bot_token,
+            telegram_api_url,
+            admin_telegram_ids,
+            support_contact: env.text("SUPPORT_CONTACT"),
+            terms_url: env.optional_url("TERMS_URL")?,
+            privacy_url: env.optional_url("PRIVACY_URL")?,
+        })
+    }
+}
+
+impl Prices {
+    /// `topups` are the amounts offered: the smallest is the default referral minimum.
+    fn read(env: &Env, topups: &[Kopecks]) -> Result<Prices> {
         let price_per_operation = env.price("PRICE_PER_OPERATION")?.unwrap_or(Kopecks(1000));
         env.show("PRICE_PER_OPERATION", price_per_operation);
-        let mut prices = BTreeMap::new();
+        let mut per_mode = BTreeMap::new();
         for mode in Mode::ALL {
             let var = price_var(mode);
             let price = env.price(var)?.unwrap_or(price_per_operation);
             env.show(var, price);
-            prices.insert(mode, price);
+            per_mode.insert(mode, price);
         }
         let free_operations_count = env.number("FREE_OPERATIONS_COUNT", 4, 0, 1_000_000)?;
         let referral_bonus_ops = env.number("REFERRAL_BONUS_OPS", 2, 0, 1_000)?;
-        let backup_to_admins_hours = env.optional_number("BACKUP_TO_ADMINS_HOURS", 1, 24 * 365)?;
+        let smallest = topups.iter().copied().min().unwrap_or(Kopecks(10_000));
+        let referral_min_topup = env.price("REFERRAL_MIN_TOPUP")?.unwrap_or(smallest);
+        env.show("REFERRAL_MIN_TOPUP", referral_min_topup);
+        Ok(Prices {
+            price_per_operation,
+            per_mode,
+            free_operations_count,
+            referral_bonus_ops,
+            referral_min_topup,
+        })
+    }
+}
+
+impl Payments {
+    fn read(env: &Env) -> Result<Payments> {
         let topup_amounts = match env.text("TOPUP_AMOUNTS") {
             None => [100, 300, 500, 1000]
                 .into_iter()
@@ -207,13 +328,6 @@ impl Config {
             Some(list) => parse_topups(&list)?,
         };
         env.show("TOPUP_AMOUNTS", joined(&topup_amounts));
-        let smallest = topup_amounts
-            .iter()
-            .copied()
-            .min()
-            .unwrap_or(Kopecks(10_000));
-        let referral_min_topup = env.price("REFERRAL_MIN_TOPUP")?.unwrap_or(smallest);
-        env.show("REFERRAL_MIN_TOPUP", referral_min_topup);
         let yookassa = match (
             env.text("YOOKASSA_SHOP_ID"),
             env.secret("YOOKASSA_SECRET_KEY")?,
@@ -260,7 +374,6 @@ impl Config {
         let yookassa_webhook_url = env.optional_url("YOOKASSA_WEBHOOK_URL")?;
         let yookassa_api_url = env.url("YOOKASSA_API_URL", "https://api.yookassa.ru/v3")?;
         let yookassa_trusted_ips = env.cidrs("YOOKASSA_TRUSTED_IPS", YOOKASSA_PUBLISHED_IPS)?;
-        let trusted_proxies = env.cidrs("TRUSTED_PROXIES", "")?;
         let yookassa_recheck_secs = env.number("YOOKASSA_RECHECK_SECS", 60, 1, 3600)?;
         let yookassa_receipt_email = match env.text("YOOKASSA_RECEIPT_EMAIL") {
             Some(e) if e.contains('@') && !e.contains(char::is_whitespace) => Some(e),
@@ -281,14 +394,33 @@ impl Config {
             Some(list) => parse_stars(&list)?,
         };
         env.show("STARS_TOPUP_AMOUNTS", joined(&stars_topup_amounts));
-        let stars_invoice_ttl_secs = env.number("STARS_INVOICE_TTL_SECS", 1800, 5, 86_400)?;
-        let stars_reconcile_secs = env.number("STARS_RECONCILE_SECS", 300, 5, 86_400)?;
-        let support_contact = env.text("SUPPORT_CONTACT");
-        let terms_url = env.optional_url("TERMS_URL")?;
-        let privacy_url = env.optional_url("PRIVACY_URL")?;
+        Ok(Payments {
+            topup_amounts,
+            yookassa,
+            yookassa_return_url,
+            yookassa_currency,
+            yookassa_webhook_url,
+            yookassa_api_url,
+            yookassa_trusted_ips,
+            yookassa_recheck_secs,
+            yookassa_receipt_email,
+            yookassa_vat_code,
+            yookassa_payment_mode,
+            yookassa_payment_subject,
+            stars_enabled,
+            stars_rate,
+            stars_topup_amounts,
+            stars_invoice_ttl_secs: env.number("STARS_INVOICE_TTL_SECS", 1800, 5, 86_400)?,
+            stars_reconcile_secs: env.number("STARS_RECONCILE_SECS", 300, 5, 86_400)?,
+        })
+    }
+}
+
+impl Fal {
+    fn read(env: &Env) -> Result<Fal> {
         let fal_key = env.secret("FAL_KEY")?;
         let fal_queue_url = env.url("FAL_QUEUE_URL", "https://queue.fal.run")?;
-        let mut fal_models = BTreeMap::new();
+        let mut models = BTreeMap::new();
         for mode in Mode::ALL {
             let var = model_var(mode);
             let model = match env.text(var) {
@@ -296,8 +428,26 @@ impl Config {
                 None => mode.default_endpoint().to_string(),
             };
             env.show(var, &model);
-            fal_models.insert(mode, model);
+            models.insert(mode, model);
         }
+        Ok(Fal {
+            fal_key,
+            fal_queue_url,
+            models,
+            worker_concurrency: env.number("WORKER_CONCURRENCY", 4, 1, 64)? as usize,
+            job_timeout_secs: u64::from(env.number("JOB_TIMEOUT_SECS", 600, 10, 86_400)?),
+            delivery_timeout_secs: u64::from(env.number(
+                "DELIVERY_TIMEOUT_SECS",
+                86_400,
+                30,
+                30 * 86_400,
+            )?),
+        })
+    }
+}
+
+impl Web {
+    fn read(env: &Env) -> Result<Web> {
         let listen = env
             .text("WEBHOOK_LISTEN")
             .unwrap_or_else(|| "127.0.0.1:8080".into());
@@ -308,10 +458,21 @@ impl Config {
             )
         })?;
         env.show("WEBHOOK_LISTEN", webhook_listen);
-        let worker_concurrency = env.number("WORKER_CONCURRENCY", 4, 1, 64)? as usize;
-        let job_timeout_secs = u64::from(env.number("JOB_TIMEOUT_SECS", 600, 10, 86_400)?);
-        let delivery_timeout_secs =
-            u64::from(env.number("DELIVERY_TIMEOUT_SECS", 86_400, 30, 30 * 86_400)?);
+        Ok(Web {
+            webhook_listen,
+            trusted_proxies: env.cidrs("TRUSTED_PROXIES", "")?,
+        })
+    }
+}
+
+impl Operations {
+    fn read(env: &Env) -> Result<Operations> {
+        let database_path = database_path(
+            &env.text("DATABASE_URL")
+                .unwrap_or_else(|| "sqlite:///./media_lab.db".into()),
+        )?;
+        env.show("DATABASE_URL", database_path.display());
+        let backup_to_admins_hours = env.optional_number("BACKUP_TO_ADMINS_HOURS", 1, 24 * 365)?;
         let rust_log = env.text("RUST_LOG").unwrap_or_else(|| "info".into());
         if rust_log
             .parse::<tracing_subscriber::filter::Targets>()
@@ -336,85 +497,12 @@ impl Config {
                 "text"
             },
         );
-        Ok(Config {
-            telegram_bot_token,
-            telegram_api_url,
+        Ok(Operations {
             database_path,
-            price_per_operation,
-            prices,
-            free_operations_count,
-            referral_bonus_ops,
             backup_to_admins_hours,
-            topup_amounts,
-            referral_min_topup,
-            yookassa,
-            yookassa_return_url,
-            yookassa_currency,
-            yookassa_webhook_url,
-            yookassa_api_url,
-            yookassa_trusted_ips,
-            trusted_proxies,
-            yookassa_recheck_secs,
-            yookassa_receipt_email,
-            yookassa_vat_code,
-            yookassa_payment_mode,
-            yookassa_payment_subject,
-            stars_enabled,
-            stars_rate,
-            stars_topup_amounts,
-            stars_invoice_ttl_secs,
-            stars_reconcile_secs,
-            support_contact,
-            terms_url,
-            privacy_url,
-            fal_key,
-            fal_queue_url,
-            fal_models,
-            webhook_listen,
-            admin_telegram_ids,
-            worker_concurrency,
-            job_timeout_secs,
-            delivery_timeout_secs,
             rust_log,
             log_format,
-            summary: env.shown.into_inner(),
         })
-    }
-
-    /// The name of every variable media-lab reads.
-    pub fn variables() -> Vec<&'static str> {
-        Config::from_lookup(|_| None)
-            .map(|c| c.summary.iter().map(|(name, _)| *name).collect())
-            .unwrap_or_default()
-    }
-
-    /// The price of one operation in `mode`.
-    pub fn price(&self, mode: Mode) -> Kopecks {
-        self.prices
-            .get(&mode)
-            .copied()
-            .unwrap_or(self.price_per_operation)
-    }
-
-    /// The fal.ai endpoint of `mode`.
-    pub fn fal_model(&self, mode: Mode) -> &str {
-        self.fal_models
-            .get(&mode)
-            .map(String::as_str)
-            .unwrap_or(mode.default_endpoint())
-    }
-
-    pub fn is_admin(&self, telegram_id: i64) -> bool {
-        self.admin_telegram_ids.contains(&telegram_id)
-    }
-
-    /// Every setting as `check` prints it, in the order they are read: secrets masked, unset
-    /// optional ones marked, defaults shown as the value in effect.
-    pub fn summary(&self) -> Vec<(String, String)> {
-        self.summary
-            .iter()
-            .map(|(name, value)| (name.to_string(), value.clone()))
-            .collect()
     }
 }
 
@@ -804,11 +892,11 @@ mod tests {
     #[test]
     fn receipts_take_the_2026_vat_codes_and_a_top_up_item() {
         let c = config(&[("YOOKASSA_VAT_CODE", "11")]).expect("22 %");
-        assert_eq!(c.yookassa_vat_code, 11);
+        assert_eq!(c.payments.yookassa_vat_code, 11);
         assert_eq!(
             (
-                c.yookassa_payment_mode.as_str(),
-                c.yookassa_payment_subject.as_str()
+                c.payments.yookassa_payment_mode.as_str(),
+                c.payments.yookassa_payment_subject.as_str()
             ),
             ("advance", "payment")
         );
@@ -819,7 +907,7 @@ mod tests {
             ("YOOKASSA_PAYMENT_SUBJECT", "service"),
         ])
         .expect("chosen item");
-        assert_eq!(c.yookassa_payment_subject, "service");
+        assert_eq!(c.payments.yookassa_payment_subject, "service");
         let e = config(&[("YOOKASSA_PAYMENT_MODE", "whatever")]).expect_err("refused");
         assert!(e.to_string().starts_with("YOOKASSA_PAYMENT_MODE"), "{e}");
         assert!(config(&[("DELIVERY_TIMEOUT_SECS", "29")]).is_err());
@@ -829,10 +917,10 @@ mod tests {
     fn defaults_need_nothing() {
         let c = config(&[]).expect("defaults are valid");
         assert_eq!(c.price(Mode::Upscale), Kopecks(1000));
-        assert_eq!(c.free_operations_count, 4);
-        assert_eq!(c.database_path, PathBuf::from("./media_lab.db"));
-        assert_eq!(c.yookassa_trusted_ips.len(), 7);
-        assert!(c.yookassa.is_none());
+        assert_eq!(c.prices.free_operations_count, 4);
+        assert_eq!(c.operations.database_path, PathBuf::from("./media_lab.db"));
+        assert_eq!(c.payments.yookassa_trusted_ips.len(), 7);
+        assert!(c.payments.yookassa.is_none());
     }
 
     #[test]
@@ -927,7 +1015,7 @@ mod tests {
         let c =
             config(&[("TELEGRAM_BOT_TOKEN_FILE", file.to_str().expect("utf-8"))]).expect("valid");
         assert_eq!(
-            c.telegram_bot_token.as_ref().map(Secret::expose),
+            c.telegram.telegram_bot_token.as_ref().map(Secret::expose),
             Some("123:SECRET-TOKEN")
         );
         let dump = format!("{c:?} {:?}", c.summary());

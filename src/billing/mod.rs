@@ -47,8 +47,8 @@ impl Billing {
     /// gives each side.
     fn bonus(&self) -> referrals::Rule {
         referrals::Rule {
-            bonus: self.config.referral_bonus_ops,
-            min_topup: self.config.referral_min_topup,
+            bonus: self.config.prices.referral_bonus_ops,
+            min_topup: self.config.prices.referral_min_topup,
         }
     }
 
@@ -110,7 +110,7 @@ impl Billing {
                         telegram_id,
                         kind: ledger::Kind::Signup,
                         amount: Kopecks::ZERO,
-                        free_ops: i64::from(self.config.free_operations_count),
+                        free_ops: i64::from(self.config.prices.free_operations_count),
                         key: &ledger::key::signup(telegram_id),
                         operation_id: None,
                         payment_id: None,

@@ -56,7 +56,7 @@ impl Billing {
     /// Ties `invitee`, on their first contact, to the owner of `code`. The caller says whether this
     /// is the first contact; everything else is checked here, in one transaction.
     pub fn tie_referral(&self, invitee: i64, code: &str, first_contact: bool) -> Result<Tie> {
-        if self.config.referral_bonus_ops == 0 || !first_contact {
+        if self.config.prices.referral_bonus_ops == 0 || !first_contact {
             return Ok(Tie::No);
         }
         let code = code.trim();

@@ -44,7 +44,7 @@ fn parse_payload(payload: &str) -> Option<(&str, Kopecks)> {
 impl Billing {
     /// A draft for an invoice of `stars` Stars, crediting `stars` × STARS_RATE.
     pub fn create_stars_payment(&self, telegram_id: i64, stars: u32) -> Result<NewPayment> {
-        let credit = Kopecks(i64::from(stars) * self.config.stars_rate.0);
+        let credit = Kopecks(i64::from(stars) * self.config.payments.stars_rate.0);
         if stars == 0 || credit > super::MAX_TOPUP {
             return Err(Error::invalid(format!(
                 "a Stars top-up must be from 1 Star to {} roubles",
@@ -87,7 +87,7 @@ impl Billing {
                 Err(CheckoutRefusal::Closed)
             } else if currency != "XTR" || i64::from(total) != p.charge_amount.0 {
                 Err(CheckoutRefusal::Changed)
-            } else if age > i64::from(self.config.stars_invoice_ttl_secs) {
+            } else if age > i64::from(self.config.payments.stars_invoice_ttl_secs) {
                 Err(CheckoutRefusal::Expired)
             } else {
                 Ok(())
@@ -148,7 +148,8 @@ impl Billing {
     /// Cancels Stars invoices left unpaid past their checkout window (with a margin for a payment
     /// on its way), releasing any discount they reserved. Returns how many.
     pub fn expire_stars_invoices(&self) -> Result<usize> {
-        let before = crate::time::now() - i64::from(self.config.stars_invoice_ttl_secs) - 300;
+        let before =
+            crate::time::now() - i64::from(self.config.payments.stars_invoice_ttl_secs) - 300;
         let ids = self.store.read(|c| db::payments::unpaid_stars(c, before))?;
         let mut n = 0;
         for id in ids {

@@ -102,7 +102,7 @@ impl Billing {
                 provider: Provider::YooKassa,
                 credit: amount,
                 price: amount.0,
-                currency: self.config.yookassa_currency.clone(),
+                currency: self.config.payments.yookassa_currency.clone(),
                 discount: |price, percent| discounted(Kopecks(price), percent).0,
             },
         )

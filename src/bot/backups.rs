@@ -32,7 +32,7 @@ pub async fn send_to_admins(
         .map(|n| n.to_string_lossy().to_string())
         .unwrap_or_else(|| "media_lab.db.gz".into());
     let mut sent = 0;
-    for &admin in &config.admin_telegram_ids {
+    for &admin in &config.telegram.admin_telegram_ids {
         let lang = admin_lang(store, admin).await;
         let result = if bytes > UPLOAD_LIMIT {
             bot.send_message(ChatId(admin), texts::backup_too_large(lang, bytes))
@@ -54,7 +54,7 @@ pub async fn send_to_admins(
     let _ = std::fs::remove_file(&gz);
     let outcome = if bytes > UPLOAD_LIMIT {
         "too_large"
-    } else if sent == config.admin_telegram_ids.len() {
+    } else if sent == config.telegram.admin_telegram_ids.len() {
         "sent"
     } else {
         "partly_sent"
@@ -64,7 +64,7 @@ pub async fn send_to_admins(
     tracing::info!(bytes, admins = sent, outcome, "backup for the admins");
     Ok(format!(
         "{outcome}: {bytes} bytes to {sent} of {} admins",
-        config.admin_telegram_ids.len()
+        config.telegram.admin_telegram_ids.len()
     ))
 }
 
@@ -82,10 +82,10 @@ pub async fn schedule(
     store: Arc<Store>,
     mut shutdown: watch::Receiver<bool>,
 ) {
-    let Some(hours) = config.backup_to_admins_hours else {
+    let Some(hours) = config.operations.backup_to_admins_hours else {
         return;
     };
-    if config.admin_telegram_ids.is_empty() {
+    if config.telegram.admin_telegram_ids.is_empty() {
         tracing::warn!(
             "BACKUP_TO_ADMINS_HOURS is set but ADMIN_TELEGRAM_IDS is empty: no backups sent"
         );

@@ -276,6 +276,7 @@ pub fn schema() -> UpdateHandler<HandlerError> {
 /// Builds the Bot API client for TELEGRAM_API_URL with our timeouts.
 pub fn client(config: &Config) -> Result<Bot> {
     let token = config
+        .telegram
         .telegram_bot_token
         .as_ref()
         .ok_or_else(|| Error::Config {
@@ -283,10 +284,11 @@ pub fn client(config: &Config) -> Result<Bot> {
             msg: "is required".into(),
         })?;
     // teloxide appends `bot<token>/<method>` as path segments, so a base with a path works as is.
-    let url = reqwest::Url::parse(&config.telegram_api_url).map_err(|e| Error::Config {
-        var: "TELEGRAM_API_URL",
-        msg: e.to_string(),
-    })?;
+    let url =
+        reqwest::Url::parse(&config.telegram.telegram_api_url).map_err(|e| Error::Config {
+            var: "TELEGRAM_API_URL",
+            msg: e.to_string(),
+        })?;
     crate::telegram::set_api_host(url.host_str().unwrap_or("the Bot API"));
     // Long polls wait up to POLL_TIMEOUT on the server; the client waits a little longer.
     let http = reqwest::Client::builder()
@@ -333,6 +335,7 @@ pub async fn run(
     tracing::info!(username = %me.username(), "bot connected");
     introduce(&bot, &config).await;
     let return_url = config
+        .payments
         .yookassa_return_url
         .clone()
         .unwrap_or_else(|| format!("https://t.me/{}", me.username()));
@@ -400,7 +403,7 @@ async fn introduce(bot: &Bot, config: &Config) {
     // Admins see their commands too, in their own chats' command menu.
     let mut admin_menu = Command::bot_commands();
     admin_menu.extend(AdminCommand::bot_commands());
-    for &admin in &config.admin_telegram_ids {
+    for &admin in &config.telegram.admin_telegram_ids {
         let scope = teloxide::types::BotCommandScope::Chat {
             chat_id: teloxide::types::Recipient::Id(ChatId(admin)),
         };

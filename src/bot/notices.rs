@@ -102,7 +102,7 @@ async fn deliver_one(bot: &Sender, store: &Arc<Store>, config: &Config, n: Queue
     };
     let outcome = send(bot, n.telegram_id, &notice, lang, offer).await;
     let now = crate::time::now();
-    let expired = now - n.created_at >= config.delivery_timeout_secs as i64;
+    let expired = now - n.created_at >= config.fal.delivery_timeout_secs as i64;
     let next = match outcome {
         Ok(()) => Next::Sent,
         Err(SendFailure::RetryAfter(wait)) => Next::RetryAt(now + wait.as_secs().max(1) as i64),

@@ -28,7 +28,7 @@ pub(super) fn run(config: &Arc<Config>) -> Result<ExitCode> {
         .enable_all()
         .build()
         .map_err(|e| Error::io("starting the async runtime", e))?;
-    match &config.telegram_bot_token {
+    match &config.telegram.telegram_bot_token {
         None => warn("TELEGRAM_BOT_TOKEN is not set: `run` needs it (get one from @BotFather)"),
         Some(_) => {
             use teloxide::prelude::Requester;
@@ -46,20 +46,20 @@ pub(super) fn run(config: &Arc<Config>) -> Result<ExitCode> {
                 Ok(Err(e @ teloxide::RequestError::Api(teloxide::ApiError::InvalidToken))) => {
                     fail(format!(
                         "Telegram at {} refused the token: {e} (check TELEGRAM_BOT_TOKEN with @BotFather)",
-                        config.telegram_api_url
+                        config.telegram.telegram_api_url
                     ))
                 }
                 Ok(Err(e)) => fail(format!(
                     "Telegram at {} failed: {e}",
-                    config.telegram_api_url
+                    config.telegram.telegram_api_url
                 )),
                 Err(_) => fail(format!(
                     "Telegram at {} did not answer within 20 s",
-                    config.telegram_api_url
+                    config.telegram.telegram_api_url
                 )),
             }
-            if reached && config.stars_enabled {
-                let store = Store::open_current(&config.database_path)?;
+            if reached && config.payments.stars_enabled {
+                let store = Store::open_current(&config.operations.database_path)?;
                 match runtime.block_on(super::payment::stars_lines(&bot, &store)) {
                     Ok(lines) => lines
                         .into_iter()
@@ -70,7 +70,7 @@ pub(super) fn run(config: &Arc<Config>) -> Result<ExitCode> {
         }
     }
     match crate::payments::yookassa::YooKassa::from_config(config)? {
-        None if config.stars_enabled => warn(
+        None if config.payments.stars_enabled => warn(
             "YOOKASSA_SHOP_ID / YOOKASSA_SECRET_KEY are not set: top-ups are Telegram Stars only",
         ),
         None => warn(
@@ -80,7 +80,11 @@ pub(super) fn run(config: &Arc<Config>) -> Result<ExitCode> {
             match runtime.block_on(api.check_credentials()) {
                 Ok(()) => ok(format!(
                     "YooKassa: shop {} accepted the key ({} shop)",
-                    config.yookassa.as_ref().map_or("", |y| y.shop_id.as_str()),
+                    config
+                        .payments
+                        .yookassa
+                        .as_ref()
+                        .map_or("", |y| y.shop_id.as_str()),
                     if api.is_test_shop() { "test" } else { "live" }
                 )),
                 // The error reads "YooKassa: …" already.
@@ -88,12 +92,12 @@ pub(super) fn run(config: &Arc<Config>) -> Result<ExitCode> {
                     "{e} (check YOOKASSA_SHOP_ID and YOOKASSA_SECRET_KEY in the dashboard, Integration → API keys)"
                 )),
             }
-            if config.yookassa_return_url.is_none() {
+            if config.payments.yookassa_return_url.is_none() {
                 warn("YOOKASSA_RETURN_URL is not set: payers are sent back to the bot's t.me link");
             }
         }
     }
-    match config.yookassa_webhook_url.as_deref() {
+    match config.payments.yookassa_webhook_url.as_deref() {
         None => warn(
             "YOOKASSA_WEBHOOK_URL is not set: top-ups are credited by the reconciler (a minute or so late)",
         ),
@@ -110,15 +114,15 @@ pub(super) fn run(config: &Arc<Config>) -> Result<ExitCode> {
             "webhook URL {url}: enter it in the YooKassa dashboard (Settings → HTTP notifications)"
         )),
     }
-    match &config.fal_key {
+    match &config.fal.fal_key {
         None => warn("FAL_KEY is not set: paid modes will say they are unavailable"),
         Some(_) => ok("FAL_KEY is set (fal.ai has no free call to verify it; a refused key is logged on the first job)".into()),
     }
-    match crate::db::litestream_seen(&config.database_path) {
+    match crate::db::litestream_seen(&config.operations.database_path) {
         Some(at) => ok(format!(
             "Litestream replicates the database (its last local record of a change: {}; `litestream ltx {}` shows the replica)",
             crate::time::datetime_of(at),
-            config.database_path.display()
+            config.operations.database_path.display()
         )),
         None => warn(
             "no Litestream replica next to the database: a dead disk takes every top-up since the last backup with it (README, \"Off-site replica and disaster recovery\")",
@@ -127,7 +131,10 @@ pub(super) fn run(config: &Arc<Config>) -> Result<ExitCode> {
     let billing = match Core::open(config).map(|core| core.billing) {
         Ok(b) => b,
         Err(e) => {
-            fail(format!("database {}: {e}", config.database_path.display()));
+            fail(format!(
+                "database {}: {e}",
+                config.operations.database_path.display()
+            ));
             return Ok(ExitCode::FAILURE);
         }
     };
@@ -138,7 +145,7 @@ pub(super) fn run(config: &Arc<Config>) -> Result<ExitCode> {
     if breaches.is_empty() {
         ok(format!(
             "database {}: integrity, foreign keys and the books hold",
-            config.database_path.display()
+            config.operations.database_path.display()
         ));
     }
     for b in breaches {

@@ -87,10 +87,13 @@ pub fn execute(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Run => crate::app::run(config),
         Command::Migrate => {
-            let store = Store::open_unmigrated(&config.database_path)?;
+            let store = Store::open_unmigrated(&config.operations.database_path)?;
             let applied = store.migrate()?;
             if applied.is_empty() {
-                println!("{}: schema is up to date", config.database_path.display());
+                println!(
+                    "{}: schema is up to date",
+                    config.operations.database_path.display()
+                );
             } else {
                 for name in applied {
                     println!("applied {name}");
@@ -101,7 +104,7 @@ pub fn execute(cli: Cli) -> Result<ExitCode> {
         Command::Promo(cmd) => promo::run(&Core::open(&config)?.billing, cmd),
         Command::User(cmd) => user::run(&Core::open(&config)?, cmd),
         Command::Backup { dest } => {
-            crate::db::backup(&config.database_path, &dest)?;
+            crate::db::backup(&config.operations.database_path, &dest)?;
             println!("backup written to {}", dest.display());
             Ok(ExitCode::SUCCESS)
         }
@@ -134,7 +137,7 @@ pub(super) struct Core {
 
 impl Core {
     pub fn open(config: &Arc<Config>) -> Result<Core> {
-        let store = Arc::new(Store::open_current(&config.database_path)?);
+        let store = Arc::new(Store::open_current(&config.operations.database_path)?);
         Ok(Core {
             config: config.clone(),
             billing: Billing::new(store.clone(), config.clone()),
@@ -151,7 +154,7 @@ impl Core {
             self.config.clone(),
             Arc::new(crate::metrics::Metrics::default()),
         )?;
-        Ok(match self.config.telegram_bot_token {
+        Ok(match self.config.telegram.telegram_bot_token {
             Some(_) => payments.with_bot(crate::bot::client(&self.config)?),
             None => payments,
         })

@@ -58,7 +58,7 @@ pub(super) fn reconcile(core: &Core, since: Option<&str>) -> Result<ExitCode> {
     } else {
         println!("YooKassa: not configured, not asked");
     }
-    if core.config.telegram_bot_token.is_some() {
+    if core.config.telegram.telegram_bot_token.is_some() {
         lists.push((
             "Telegram Stars",
             runtime.block_on(payments.reconcile_stars(since)),

@@ -73,7 +73,7 @@ pub fn failure_kind(e: &Error) -> FailureKind {
 
 impl Fal {
     pub fn from_config(config: &Config) -> Result<Option<Fal>> {
-        let Some(key) = &config.fal_key else {
+        let Some(key) = &config.fal.fal_key else {
             return Ok(None);
         };
         let http = reqwest::Client::builder()
@@ -83,7 +83,7 @@ impl Fal {
             .build()
             .map_err(|e| remote(None, format!("cannot build the HTTP client: {e}"), false))?;
         let reach = Reach {
-            loopback: is_loopback_url(&config.fal_queue_url),
+            loopback: is_loopback_url(&config.fal.fal_queue_url),
         };
         let results = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(10))
@@ -105,7 +105,7 @@ impl Fal {
             http,
             results,
             reach,
-            base: config.fal_queue_url.clone(),
+            base: config.fal.fal_queue_url.clone(),
             key: key.clone(),
         }))
     }

@@ -137,7 +137,7 @@ impl Worker {
         bot: Bot,
         sender: Sender,
     ) -> Result<Worker> {
-        let results = results_dir(&config.database_path);
+        let results = results_dir(&config.operations.database_path);
         std::fs::create_dir_all(&results)
             .map_err(|e| Error::io(format!("creating {}", results.display()), e))?;
         Ok(Worker {
@@ -159,7 +159,7 @@ impl Worker {
     }
 
     pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
-        let slots = Arc::new(Semaphore::new(self.config.worker_concurrency));
+        let slots = Arc::new(Semaphore::new(self.config.fal.worker_concurrency));
         let mut next_sweep = tokio::time::Instant::now();
         loop {
             // The sweep at start is the recovery from a previous process; later ones catch jobs whose
@@ -200,7 +200,7 @@ impl Worker {
             }
         }
         // Jobs still in flight keep their recorded state and resume on the next start.
-        let all = self.config.worker_concurrency as u32;
+        let all = self.config.fal.worker_concurrency as u32;
         if tokio::time::timeout(Duration::from_secs(10), slots.acquire_many(all))
             .await
             .is_err()
@@ -437,7 +437,7 @@ impl Worker {
             .await
             .map_err(|e| Failure::new(JobFailure::Service, e.to_string()))?
             .map_err(|e| Failure::new(JobFailure::Service, e.to_string()))?;
-        let deadline = crate::time::now() + self.config.delivery_timeout_secs as i64;
+        let deadline = crate::time::now() + self.config.fal.delivery_timeout_secs as i64;
         let (store, id, text) = (
             self.store.clone(),
             job.id,
@@ -471,7 +471,7 @@ impl Worker {
         let need = if full_file { 2 } else { 1 };
         let deadline = job
             .delivery_deadline_at
-            .unwrap_or_else(|| crate::time::now() + self.config.delivery_timeout_secs as i64);
+            .unwrap_or_else(|| crate::time::now() + self.config.fal.delivery_timeout_secs as i64);
         let name = if bytes.starts_with(&[0x89, b'P', b'N', b'G']) {
             "result.png"
         } else {

@@ -40,10 +40,11 @@ async fn webhook(ctx: &Context, inbox: &Inbox, peer: IpAddr, request: Request<In
     let client = client_ip(
         peer.to_canonical(),
         forwarded_for(&request).as_deref(),
-        &ctx.config.trusted_proxies,
+        &ctx.config.web.trusted_proxies,
     );
     if !ctx
         .config
+        .payments
         .yookassa_trusted_ips
         .iter()
         .any(|net| net.contains(client))

@@ -443,7 +443,7 @@ impl Payments {
             return Ok(CheckOutcome::MetadataMismatch);
         }
         if ours.yookassa_id.is_none() {
-            let recheck = i64::from(self.config.yookassa_recheck_secs);
+            let recheck = i64::from(self.config.payments.yookassa_recheck_secs);
             let url = theirs
                 .confirmation
                 .as_ref()
@@ -501,8 +501,8 @@ impl Payments {
                 tracing::warn!(payment = %d.payment.id, "still pending after 24 hours; no longer checked");
                 None
             } else {
-                let gap =
-                    i64::from(self.config.yookassa_recheck_secs) << d.check_attempts.clamp(0, 12);
+                let gap = i64::from(self.config.payments.yookassa_recheck_secs)
+                    << d.check_attempts.clamp(0, 12);
                 Some(now + gap.min(MAX_RECHECK_SECS))
             };
             if let Some(yk_id) = d.payment.yookassa_id.as_deref() {
@@ -528,7 +528,7 @@ impl Payments {
         let mut resend_age = 0;
         // How often the running bot compares Telegram's Star transactions with its credits (SPEC
         // §5b); the first pass comes a little after the start (the bot is connecting then).
-        let stars_every = Duration::from_secs(u64::from(self.config.stars_reconcile_secs));
+        let stars_every = Duration::from_secs(u64::from(self.config.payments.stars_reconcile_secs));
         let mut stars_due =
             tokio::time::Instant::now() - stars_every + stars_every.min(Duration::from_secs(30));
         loop {
@@ -573,7 +573,7 @@ impl Payments {
     /// The second net under `successful_payment` (SPEC §5b): Star transactions since the last
     /// checkpoint, credited when ours and missing, refunds debited when we lack them.
     async fn reconcile_stars_since_checkpoint(&self) {
-        if self.bot.is_none() || !self.config.stars_enabled {
+        if self.bot.is_none() || !self.config.payments.stars_enabled {
             return;
         }
         let started = crate::time::now();
@@ -643,16 +643,16 @@ pub fn create_body(p: &Payment, return_url: &str, config: &Config) -> serde_json
         "metadata": {"payment_id": p.id, "telegram_id": p.telegram_id.to_string(),
                      "credit": p.amount.to_decimal()},
     });
-    if let Some(email) = &config.yookassa_receipt_email {
+    if let Some(email) = &config.payments.yookassa_receipt_email {
         body["receipt"] = serde_json::json!({
             "customer": {"email": email},
             "items": [{
                 "description": description,
                 "quantity": "1.00",
                 "amount": {"value": value, "currency": p.currency},
-                "vat_code": config.yookassa_vat_code,
-                "payment_mode": config.yookassa_payment_mode,
-                "payment_subject": config.yookassa_payment_subject,
+                "vat_code": config.payments.yookassa_vat_code,
+                "payment_mode": config.payments.yookassa_payment_mode,
+                "payment_subject": config.payments.yookassa_payment_subject,
             }],
         });
     }

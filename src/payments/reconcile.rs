@@ -271,7 +271,7 @@ impl Payments {
         if theirs.test && !self.is_test_shop() {
             return not_ours("a test payment reported to a live shop");
         }
-        if theirs.amount.currency != self.config.yookassa_currency {
+        if theirs.amount.currency != self.config.payments.yookassa_currency {
             return not_ours("another currency than YOOKASSA_CURRENCY");
         }
         let Ok(paid) = theirs.amount.kopecks() else {

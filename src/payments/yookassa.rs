@@ -102,7 +102,7 @@ struct ApiError {
 impl YooKassa {
     /// The client, when YOOKASSA_SHOP_ID and YOOKASSA_SECRET_KEY are set.
     pub fn from_config(config: &Config) -> Result<Option<YooKassa>> {
-        let Some(creds) = &config.yookassa else {
+        let Some(creds) = &config.payments.yookassa else {
             return Ok(None);
         };
         let http = reqwest::Client::builder()
@@ -120,7 +120,7 @@ impl YooKassa {
             })?;
         Ok(Some(YooKassa {
             http,
-            base: config.yookassa_api_url.clone(),
+            base: config.payments.yookassa_api_url.clone(),
             shop_id: creds.shop_id.clone(),
             secret_key: creds.secret_key.clone(),
         }))

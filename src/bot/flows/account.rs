@@ -41,7 +41,7 @@ pub async fn show_balance(turn: &Turn) -> Result<()> {
     if let Some(link) = &invite {
         text.push_str(&texts::invite(
             lang,
-            turn.ctx.config.referral_bonus_ops,
+            turn.ctx.config.prices.referral_bonus_ops,
             link,
         ));
     }
@@ -52,7 +52,7 @@ pub async fn show_balance(turn: &Turn) -> Result<()> {
 
 /// The user's invite link, when the referral program is on.
 async fn invite_link(turn: &Turn) -> Result<Option<String>> {
-    if turn.ctx.config.referral_bonus_ops == 0 || turn.ctx.bot_username.is_empty() {
+    if turn.ctx.config.prices.referral_bonus_ops == 0 || turn.ctx.bot_username.is_empty() {
         return Ok(None);
     }
     let (billing, id) = (turn.ctx.billing.clone(), turn.user.telegram_id);

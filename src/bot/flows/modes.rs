@@ -33,7 +33,7 @@ fn fresh(mode: Mode) -> State {
 }
 
 pub async fn choose(turn: &Turn, mode: Mode) -> Result<()> {
-    if turn.ctx.config.fal_key.is_none() {
+    if turn.ctx.config.fal.fal_key.is_none() {
         return turn.note(texts::unavailable(turn.lang)).await;
     }
     turn.set(fresh(mode)).await?;
@@ -82,7 +82,7 @@ pub async fn offer(turn: &Turn, mode: Option<Mode>) -> Result<()> {
             (None, _) => choose_add_text(turn).await,
         };
     };
-    if turn.ctx.config.fal_key.is_none() {
+    if turn.ctx.config.fal.fal_key.is_none() {
         return turn.note(texts::unavailable(lang)).await;
     }
     match (mode, photo, prompt) {
@@ -367,7 +367,7 @@ pub async fn edit_result(turn: &Turn, job_id: i64) -> Result<()> {
 async fn start_paid(turn: &Turn, mode: Mode, prompt: String, images: Vec<String>) -> Result<()> {
     let lang = turn.lang;
     turn.set(fresh(mode)).await?;
-    if turn.ctx.config.fal_key.is_none() {
+    if turn.ctx.config.fal.fal_key.is_none() {
         return turn.note(texts::unavailable(lang)).await;
     }
     let job = new_job(turn, prompt, images);
@@ -425,7 +425,7 @@ fn new_job(turn: &Turn, prompt: String, images: Vec<String>) -> NewJob {
     NewJob {
         chat_id: turn.chat.0,
         input: input.to_json(),
-        deadline_at: crate::time::now() + turn.ctx.config.job_timeout_secs as i64,
+        deadline_at: crate::time::now() + turn.ctx.config.fal.job_timeout_secs as i64,
         update_id: Some(turn.update_id),
     }
 }

@@ -14,16 +14,16 @@ pub async fn on_command(turn: Turn, cmd: Command) -> HandlerResult {
             Command::Balance => super::account::show_balance(&turn).await,
             Command::Help => help(&turn).await,
             Command::Paysupport => {
-                let contact = turn.ctx.config.support_contact.clone();
+                let contact = turn.ctx.config.telegram.support_contact.clone();
                 turn.note(texts::paysupport(turn.lang, contact.as_deref()))
                     .await
             }
             Command::Terms => {
-                let url = turn.ctx.config.terms_url.clone();
+                let url = turn.ctx.config.telegram.terms_url.clone();
                 turn.note(texts::terms(turn.lang, url.as_deref())).await
             }
             Command::Privacy => {
-                let url = turn.ctx.config.privacy_url.clone();
+                let url = turn.ctx.config.telegram.privacy_url.clone();
                 turn.note(texts::privacy(turn.lang, url.as_deref())).await
             }
             Command::Cancel => cancel(&turn).await,
@@ -65,7 +65,10 @@ async fn start(turn: &Turn, payload: &str) -> Result<()> {
         let tie = blocking(move || billing.tie_referral(id, &code, first)).await?;
         tracing::info!(user = id, ?tie, "invite link followed");
         if let crate::billing::Tie::Tied { .. } = tie {
-            text.push_str(&texts::invited(lang, turn.ctx.config.referral_bonus_ops));
+            text.push_str(&texts::invited(
+                lang,
+                turn.ctx.config.prices.referral_bonus_ops,
+            ));
         }
     }
     turn.say_with(text, keyboards::main_menu(lang)).await
@@ -149,7 +152,7 @@ pub async fn too_large(turn: Turn, _input: Input) -> HandlerResult {
 /// "10 ₽" and the modes priced otherwise.
 fn prices(turn: &Turn) -> String {
     let (config, billing) = (&turn.ctx.config, &turn.ctx.billing);
-    let common = config.price_per_operation;
+    let common = config.prices.price_per_operation;
     let mut special: Vec<String> = Mode::ALL
         .iter()
         .filter(|m| billing.price(**m) != common)

@@ -25,7 +25,7 @@ pub async fn check_payments(turn: &Turn) -> Result<()> {
     let (store, id) = (turn.ctx.store.clone(), turn.user.telegram_id);
     let since = crate::time::now() - 24 * 3600;
     let unpaid = blocking(move || store.unpaid_payments(id, since)).await?;
-    let support = turn.ctx.config.support_contact.clone();
+    let support = turn.ctx.config.telegram.support_contact.clone();
     if unpaid.is_empty() {
         return turn
             .say_with(
@@ -73,7 +73,7 @@ pub async fn check_payments(turn: &Turn) -> Result<()> {
 /// "Top up": Stars and card when both are on, else straight to the one that is.
 pub async fn payment_menu(turn: &Turn) -> Result<()> {
     let (stars, card) = (
-        turn.ctx.config.stars_enabled,
+        turn.ctx.config.payments.stars_enabled,
         turn.ctx.payments.is_configured(),
     );
     match (stars, card) {
@@ -91,7 +91,7 @@ pub async fn payment_menu(turn: &Turn) -> Result<()> {
 
 /// The balance, what `example` buys, terms and support: under every payment screen.
 fn footer(turn: &Turn, example: Option<Kopecks>) -> String {
-    let price = turn.ctx.config.price_per_operation;
+    let price = turn.ctx.config.prices.price_per_operation;
     texts::payment_footer(turn.lang, turn.user.balance, price, example)
 }
 
@@ -108,7 +108,7 @@ pub async fn card_menu(turn: &Turn) -> Result<()> {
     }
     let code = pending_code(turn).await?;
     let percent = code.as_ref().map_or(0, |(_, p)| *p);
-    let amounts = &turn.ctx.config.topup_amounts;
+    let amounts = &turn.ctx.config.payments.topup_amounts;
     let text = texts::payment_menu(lang, code.as_ref().map(|(c, p)| (c.as_str(), *p)))
         + &footer(turn, amounts.first().copied());
     turn.show(text, keyboards::payment_menu(lang, amounts, percent))
@@ -118,21 +118,25 @@ pub async fn card_menu(turn: &Turn) -> Result<()> {
 /// The Stars amounts, each button saying what is paid and what is credited.
 pub async fn stars_menu(turn: &Turn) -> Result<()> {
     let (lang, config) = (turn.lang, &turn.ctx.config);
-    if !config.stars_enabled {
+    if !config.payments.stars_enabled {
         return turn.note(texts::payments_off(lang)).await;
     }
     let code = pending_code(turn).await?;
     let percent = code.as_ref().map_or(0, |(_, p)| *p);
     let example = config
+        .payments
         .stars_topup_amounts
         .first()
-        .map(|n| Kopecks(i64::from(*n) * config.stars_rate.0));
+        .map(|n| Kopecks(i64::from(*n) * config.payments.stars_rate.0));
     turn.show(
         texts::stars_menu(lang, code.as_ref().map(|(c, p)| (c.as_str(), *p)))
             + &footer(turn, example),
-        keyboards::stars_menu(lang, &config.stars_topup_amounts, config.stars_rate, |n| {
-            discounted_stars(i64::from(n), percent)
-        }),
+        keyboards::stars_menu(
+            lang,
+            &config.payments.stars_topup_amounts,
+            config.payments.stars_rate,
+            |n| discounted_stars(i64::from(n), percent),
+        ),
     )
     .await
 }
@@ -140,7 +144,7 @@ pub async fn stars_menu(turn: &Turn) -> Result<()> {
 /// A Stars invoice for `stars`: the draft (reserving a pending discount) first, then `sendInvoice`.
 pub async fn start_stars(turn: &Turn, stars: u32) -> Result<()> {
     let lang = turn.lang;
-    if !turn.ctx.config.stars_enabled {
+    if !turn.ctx.config.payments.stars_enabled {
         return turn.note(texts::payments_off(lang)).await;
     }
     let (billing, id) = (turn.ctx.billing.clone(), turn.user.telegram_id);
