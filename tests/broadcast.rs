@@ -5,41 +5,14 @@
 mod common;
 
 use common::bot::{broadcast_left, users};
-use common::fake_telegram::{FakeTelegram, TOKEN};
-use common::{Scratch, free_addr, media_lab, ok, wait_healthy, wait_until};
+
+/// The bot with no YooKassa.
+fn start(dir: &Scratch, tg: &FakeTelegram, extra: &[(&str, &str)]) -> common::bot::Running {
+    common::bot::start(dir, tg, None, extra)
+}
+use common::fake_telegram::FakeTelegram;
+use common::{Scratch, ok, wait_until};
 use std::collections::HashMap;
-use std::process::{Child, Stdio};
-
-struct Bot(Child);
-
-impl Drop for Bot {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn start(dir: &Scratch, tg: &FakeTelegram, extra: &[(&str, &str)]) -> Bot {
-    let addr = free_addr();
-    let mut cmd = media_lab(dir.path());
-    cmd.env("TELEGRAM_BOT_TOKEN", TOKEN)
-        .env("TELEGRAM_API_URL", tg.url())
-        .env("WEBHOOK_LISTEN", addr.to_string())
-        .arg("run")
-        .stderr(Stdio::from(
-            std::fs::OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(dir.path().join("stderr.log"))
-                .expect("log"),
-        ));
-    for (k, v) in extra {
-        cmd.env(k, v);
-    }
-    let mut child = cmd.spawn().expect("spawn");
-    wait_healthy(addr, &mut child);
-    Bot(child)
-}
 
 const TEXT: &str = "Новые режимы уже в боте — загляните! <b>не разметка</b>";
 

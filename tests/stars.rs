@@ -3,48 +3,16 @@
 
 mod common;
 
+use common::bot::{Running, say};
 use common::fake_telegram::{Call, FakeTelegram, TOKEN};
-use common::{Scratch, free_addr, media_lab, ok, wait_healthy, wait_until};
-use std::process::{Child, Stdio};
+use common::{Scratch, media_lab, ok, wait_until};
 
-struct Bot(Child);
-
-impl Drop for Bot {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
+/// The bot with Stars and no YooKassa.
+fn start(dir: &Scratch, tg: &FakeTelegram, extra: &[(&str, &str)]) -> Running {
+    common::bot::start(dir, tg, None, extra)
 }
 
-fn start(dir: &Scratch, tg: &FakeTelegram, extra: &[(&str, &str)]) -> Bot {
-    let addr = free_addr();
-    let mut cmd = media_lab(dir.path());
-    cmd.env("TELEGRAM_BOT_TOKEN", TOKEN)
-        .env("TELEGRAM_API_URL", tg.url())
-        .env("WEBHOOK_LISTEN", addr.to_string())
-        .arg("run")
-        .stderr(Stdio::from(
-            std::fs::File::create(dir.path().join("stderr.log")).expect("log"),
-        ));
-    for (k, v) in extra {
-        cmd.env(k, v);
-    }
-    // A bot started before on this fake has polled already: wait for this one's own first poll.
-    let polls = tg.get_updates_count();
-    let mut child = cmd.spawn().expect("spawn");
-    wait_healthy(addr, &mut child);
-    wait_until(20, "the bot to poll", || tg.get_updates_count() > polls);
-    if polls > 0 {
-        // A restart: what the killed bot never confirmed comes again (as from Telegram) and is
-        // answered first; let that settle before the test speaks.
-        wait_until(20, "redelivered updates confirmed", || {
-            tg.pending_updates() == 0
-        });
-        std::thread::sleep(std::time::Duration::from_millis(300));
-    }
-    Bot(child)
-}
-
+/// `press`, where a press may also answer with an invoice.
 fn press(tg: &FakeTelegram, user: i64, data: &str) -> Call {
     let mark = tg.mark();
     let pressed_on = tg.press(user, data);
@@ -55,12 +23,6 @@ fn press(tg: &FakeTelegram, user: i64, data: &str) -> Call {
                 || (c.method == "editmessagetext"
                     && c.body["message_id"].as_i64() == Some(pressed_on)))
     })
-}
-
-fn say(tg: &FakeTelegram, user: i64, text: &str) -> Call {
-    let mark = tg.mark();
-    tg.send_text(user, text);
-    tg.wait_message(mark, user, text)
 }
 
 /// Presses the Stars button for `stars` and returns the invoice sent.
@@ -206,9 +168,8 @@ fn a_payment_is_credited_once_however_often_it_arrives() {
     let inv2 = invoice(&tg, user, 300);
     let (_, charge2) = tg.pay_invoice(user, &inv2);
     wait_until(10, "the second credit", || balance(&dir, user) == "400.00");
-    let mut bot = bot;
-    let _ = bot.0.kill();
-    let _ = bot.0.wait();
+    let bot = bot;
+    bot.kill();
     let payload2 = inv2.body["payload"].as_str().expect("payload").to_string();
     tg.send_successful_payment(user, &payload2, "XTR", 300, &charge2.expect("paid"));
     let _bot = start(&dir, &tg, &[]);

@@ -47,14 +47,7 @@ impl Store {
                 "SELECT mode, chat_id, input, created_at FROM held_requests
                   WHERE telegram_id = ?1 AND created_at >= ?2",
                 params![telegram_id, since],
-                |r| {
-                    Ok(Held {
-                        mode: r.get("mode")?,
-                        chat_id: r.get("chat_id")?,
-                        input: r.get("input")?,
-                        created_at: r.get("created_at")?,
-                    })
-                },
+                from_row,
             )
             .optional()?)
         })
@@ -69,17 +62,19 @@ impl Store {
                     "DELETE FROM held_requests WHERE telegram_id = ?1
                      RETURNING mode, chat_id, input, created_at",
                     [telegram_id],
-                    |r| {
-                        Ok(Held {
-                            mode: r.get("mode")?,
-                            chat_id: r.get("chat_id")?,
-                            input: r.get("input")?,
-                            created_at: r.get("created_at")?,
-                        })
-                    },
+                    from_row,
                 )
                 .optional()?
                 .filter(|h| h.created_at >= since))
         })
     }
+}
+
+fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Held> {
+    Ok(Held {
+        mode: r.get("mode")?,
+        chat_id: r.get("chat_id")?,
+        input: r.get("input")?,
+        created_at: r.get("created_at")?,
+    })
 }

@@ -158,3 +158,18 @@ pub fn ledger_line(
     };
     format!("{when} {line}")
 }
+
+pub fn free_access_on(lang: Lang) -> &'static str {
+    t(
+        lang,
+        "♾ Бесплатный доступ активирован: все режимы бесплатны.",
+        "♾ Free access is on: every mode is free.",
+    )
+}
+
+pub fn bonus_ops(lang: Lang, added: u32, total: i64) -> String {
+    match lang {
+        Lang::Ru => format!("🎁 Добавлено бесплатных операций: {added}. Всего: {total}."),
+        Lang::En => format!("🎁 Free operations added: {added}. Total: {total}."),
+    }
+}

@@ -1,6 +1,8 @@
-//! Notices the bot sends on its own after something changed an account (the outbox's texts).
+//! Notices the bot sends on its own after something changed an account or a job failed: the outbox's
+//! texts, one per `Notice`.
 
 use super::{Lang, money, plural_ru, t};
+use crate::model::JobFailure;
 use crate::money::Kopecks;
 
 /// A referral bonus given: to the invited user, or to the one who invited them.
@@ -32,21 +34,6 @@ pub fn referral_bonus(lang: Lang, inviter: bool, bonus: i64, total: i64) -> Stri
             "🤝 Invitation bonus: {bonus} free operation{} (now {total}).",
             if bonus == 1 { "" } else { "s" }
         ),
-    }
-}
-
-pub fn free_access_on(lang: Lang) -> &'static str {
-    t(
-        lang,
-        "♾ Бесплатный доступ активирован: все режимы бесплатны.",
-        "♾ Free access is on: every mode is free.",
-    )
-}
-
-pub fn bonus_ops(lang: Lang, added: u32, total: i64) -> String {
-    match lang {
-        Lang::Ru => format!("🎁 Добавлено бесплатных операций: {added}. Всего: {total}."),
-        Lang::En => format!("🎁 Free operations added: {added}. Total: {total}."),
     }
 }
 
@@ -82,5 +69,69 @@ pub fn admin_credited(lang: Lang, amount: Kopecks, balance: Kopecks) -> String {
         (Lang::Ru, false) => format!("С баланса списано {abs}. На балансе {balance}."),
         (Lang::En, true) => format!("🎁 You were credited {abs}. Balance: {balance}."),
         (Lang::En, false) => format!("{abs} was debited from your balance. Balance: {balance}."),
+    }
+}
+
+pub fn job_failed(
+    lang: Lang,
+    why: JobFailure,
+    returned: Option<Kopecks>,
+    free_operation: bool,
+) -> String {
+    let why_kind = why;
+    let why = match why {
+        JobFailure::Timeout => t(
+            lang,
+            "обработка заняла слишком много времени (не уложилась в отведённое время)",
+            "processing took too long",
+        ),
+        JobFailure::Refused => t(
+            lang,
+            "сервис отклонил запрос (фильтр контента или неподходящее фото)",
+            "the service refused the request (content filter or an unsuitable photo)",
+        ),
+        JobFailure::Input => t(
+            lang,
+            "не удалось получить или прочитать фото",
+            "the photo could not be fetched or read",
+        ),
+        JobFailure::Service => t(
+            lang,
+            "сервис ИИ сейчас не отвечает",
+            "the image service failed",
+        ),
+        JobFailure::TooLarge => t(
+            lang,
+            "фото слишком большое (не больше 40 мегапикселей и 20 МБ)",
+            "the photo is too large (at most 40 megapixels and 20 MB)",
+        ),
+        JobFailure::Undelivered => t(
+            lang,
+            "Telegram так и не принял готовую картинку",
+            "Telegram would not accept the finished picture",
+        ),
+    };
+    // A content refusal is the one failure the user can fix: say how.
+    let hint = match (why_kind, lang) {
+        (JobFailure::Refused, Lang::Ru) => {
+            "\nПопробуйте переформулировать запрос или взять другое фото."
+        }
+        (JobFailure::Refused, Lang::En) => "\nTry rewording the request or another photo.",
+        _ => "",
+    };
+    let refund = match (lang, returned, free_operation) {
+        (Lang::Ru, Some(k), _) if k.is_positive() => {
+            format!("\n💸 {} вернулись на баланс.", money(lang, k))
+        }
+        (Lang::En, Some(k), _) if k.is_positive() => {
+            format!("\n💸 {} returned to your balance.", money(lang, k))
+        }
+        (Lang::Ru, _, true) => "\n🎁 Бесплатная операция возвращена.".into(),
+        (Lang::En, _, true) => "\n🎁 Your free operation was returned.".into(),
+        _ => String::new(),
+    };
+    match lang {
+        Lang::Ru => format!("😔 Не получилось: {why}.{refund}{hint}"),
+        Lang::En => format!("😔 That didn't work: {why}.{refund}{hint}"),
     }
 }

@@ -5,7 +5,7 @@
 use super::fake_fal::FakeFal;
 use super::fake_telegram::{Call, FakeTelegram, TOKEN};
 use super::fake_yookassa::{FakeYooKassa, SHOP_ID, TEST_KEY};
-use super::{Scratch, free_addr, media_lab, ok, wait_healthy, wait_until};
+use super::{Scratch, free_addr, http_with, media_lab, ok, wait_healthy, wait_until};
 use std::net::SocketAddr;
 use std::process::{Child, Stdio};
 
@@ -13,7 +13,8 @@ use std::process::{Child, Stdio};
 pub struct Running {
     pub child: Child,
     pub addr: SocketAddr,
-    _fal: FakeFal,
+    /// The fake fal this bot was given when the test did not bring its own.
+    _fal: Option<FakeFal>,
 }
 
 impl Running {
@@ -44,15 +45,32 @@ pub fn start(
     yk: Option<&FakeYooKassa>,
     extra: &[(&str, &str)],
 ) -> Running {
+    start_with(dir, tg, yk, None, extra)
+}
+
+/// `start`, against the test's own fake fal when it needs to steer or read it.
+pub fn start_with(
+    dir: &Scratch,
+    tg: &FakeTelegram,
+    yk: Option<&FakeYooKassa>,
+    fal: Option<&FakeFal>,
+    extra: &[(&str, &str)],
+) -> Running {
     let addr = free_addr();
-    let fal = FakeFal::start();
+    let own_fal = fal.is_none().then(FakeFal::start);
+    let fal_url = fal
+        .or(own_fal.as_ref())
+        .map(FakeFal::url)
+        .unwrap_or_default();
     let mut cmd = media_lab(dir.path());
     cmd.env("TELEGRAM_BOT_TOKEN", TOKEN)
         .env("TELEGRAM_API_URL", tg.url())
         .env("WEBHOOK_LISTEN", addr.to_string())
         .env("FAL_KEY", super::fake_fal::KEY)
-        .env("FAL_QUEUE_URL", fal.url())
+        .env("FAL_QUEUE_URL", fal_url)
         .env("TRUSTED_PROXIES", "127.0.0.1")
+        // The reconciler at rest: a test decides when a payment is checked (`extra` may override).
+        .env("YOOKASSA_RECHECK_SECS", "3600")
         .arg("run")
         .stderr(Stdio::from(
             std::fs::OpenOptions::new()
@@ -82,7 +100,7 @@ pub fn start(
     Running {
         child,
         addr,
-        _fal: fal,
+        _fal: own_fal,
     }
 }
 
@@ -174,4 +192,47 @@ pub fn broadcast_left(dir: &Scratch) -> i64 {
         dir,
         "SELECT count(*) FROM broadcast_recipients WHERE status IN ('pending', 'sending')",
     )
+}
+
+/// Posts YooKassa's notification of `payment`'s status at the fake, as YooKassa's address would.
+pub fn notify(bot: &Running, yk: &FakeYooKassa, payment: &str, status: &str) {
+    let p = yk.payment(payment).expect("payment at the fake");
+    let body = serde_json::json!({"type": "notification", "event": format!("payment.{status}"),
+        "object": {"id": payment, "status": status, "amount": {"value": p.value, "currency": "RUB"}, "test": true}});
+    let (code, _) = http_with(
+        bot.addr,
+        "POST",
+        "/yookassa/webhook",
+        &[("X-Forwarded-For", "185.71.76.10")],
+        body.to_string().as_bytes(),
+    )
+    .expect("notify");
+    assert_eq!(code, 200);
+}
+
+/// Applies a discount code through the payment menu.
+pub fn apply_code(tg: &FakeTelegram, user: i64, code: &str) {
+    press(tg, user, "promo_topup");
+    let mark = tg.mark();
+    tg.send_text(user, code);
+    tg.wait_call(mark, "the menu after the code", |c| {
+        c.chat() == user && !c.buttons().is_empty()
+    });
+}
+
+/// The inputs of `user`'s jobs, oldest first.
+pub fn job_inputs(dir: &Scratch, user: i64) -> Vec<serde_json::Value> {
+    let conn = rusqlite::Connection::open(dir.db()).expect("open");
+    let mut stmt = conn
+        .prepare("SELECT input FROM jobs WHERE telegram_id = ?1 ORDER BY id")
+        .expect("prepare");
+    stmt.query_map([user], |r| r.get::<_, String>(0))
+        .expect("query")
+        .map(|j| serde_json::from_str(&j.expect("row")).expect("json"))
+        .collect()
+}
+
+/// Jobs in the database.
+pub fn jobs(dir: &Scratch) -> i64 {
+    number(dir, "SELECT count(*) FROM jobs")
 }

@@ -7,6 +7,7 @@ pub mod fake_fal;
 pub mod fake_telegram;
 pub mod fake_yookassa;
 pub mod http;
+pub mod jobs;
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
