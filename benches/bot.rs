@@ -4,14 +4,10 @@
 
 mod support;
 
-#[path = "../tests/common/fake_telegram.rs"]
-#[allow(dead_code)]
-mod fake_telegram;
-#[path = "../tests/common/http.rs"]
-#[allow(dead_code)]
-mod http;
+#[path = "../tests/common/mod.rs"]
+mod common;
 
-use fake_telegram::{FakeTelegram, TOKEN};
+use common::fake_telegram::FakeTelegram;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use support::{pct, rss};
@@ -29,27 +25,11 @@ fn main() {
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(40);
-    let dir = std::env::temp_dir().join(format!("media-lab-bench-bot-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("dir");
+    let dir = common::Scratch::new("bench-bot");
     let tg = Arc::new(FakeTelegram::start());
-    let addr = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("port");
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_media-lab"))
-        .arg("run")
-        .env_clear()
-        .env("TELEGRAM_BOT_TOKEN", TOKEN)
-        .env("TELEGRAM_API_URL", tg.url())
-        .env("DATABASE_URL", dir.join("media_lab.db"))
-        .env("WEBHOOK_LISTEN", addr.to_string())
-        .env("RUST_LOG", "warn")
-        .spawn()
-        .expect("spawn media-lab");
-    while tg.get_updates_count() == 0 {
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    let bot = common::bot::start(&dir, &tg, None, &[]);
     std::thread::sleep(Duration::from_millis(500));
-    let idle = rss(child.id());
+    let idle = rss(bot.pid());
 
     // Warm up, then one user alone.
     round_trip(&tg, 1);
@@ -69,7 +49,7 @@ fn main() {
         .collect();
     let mut peak = idle;
     while users.iter().any(|u| !u.is_finished()) {
-        peak = peak.max(rss(child.id()));
+        peak = peak.max(rss(bot.pid()));
         std::thread::sleep(Duration::from_millis(20));
     }
     let elapsed = start.elapsed();
@@ -92,7 +72,4 @@ fn main() {
         all.len()
     );
     println!("media-lab RSS:                   idle {idle} KiB, peak under load {peak} KiB");
-    let _ = child.kill();
-    let _ = child.wait();
-    let _ = std::fs::remove_dir_all(dir);
 }

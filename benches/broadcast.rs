@@ -5,15 +5,10 @@
 
 mod support;
 
-#[path = "../tests/common/fake_telegram.rs"]
-#[allow(dead_code)]
-mod fake_telegram;
-#[path = "../tests/common/http.rs"]
-#[allow(dead_code)]
-mod http;
+#[path = "../tests/common/mod.rs"]
+mod common;
 
-use fake_telegram::{FakeTelegram, TOKEN};
-use std::process::Command;
+use common::fake_telegram::FakeTelegram;
 use std::time::{Duration, Instant};
 use support::{pct, rss};
 
@@ -24,57 +19,16 @@ fn main() {
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(500);
-    let dir =
-        std::env::temp_dir().join(format!("media-lab-bench-broadcast-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("dir");
-    let db = dir.join("media_lab.db");
-    let bin = env!("CARGO_BIN_EXE_media-lab");
-    let run = |args: &[&str]| {
-        let out = Command::new(bin)
-            .args(args)
-            .env_clear()
-            .env("DATABASE_URL", &db)
-            .output()
-            .expect("media-lab");
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    };
-    run(&["migrate"]);
-    {
-        let conn = rusqlite::Connection::open(&db).expect("db");
-        for id in 1..=n {
-            conn.execute(
-                "INSERT INTO users (telegram_id, language_code, created_at) VALUES (?1, 'ru', 1)",
-                [id],
-            )
-            .expect("user");
-            conn.execute(
-                "INSERT INTO balances (telegram_id, kopecks, updated_at) VALUES (?1, 0, 1)",
-                [id],
-            )
-            .expect("balance");
-        }
-    }
-    let file = dir.join("text.txt");
+    let dir = common::Scratch::new("bench-broadcast");
+    common::bot::users(&dir, 1, n);
+    let file = dir.path().join("text.txt");
     std::fs::write(&file, TEXT).expect("text");
-    run(&["broadcast", "--text-file", &file.to_string_lossy()]);
+    common::ok(
+        dir.path(),
+        &["broadcast", "--text-file", &file.to_string_lossy()],
+    );
     let tg = FakeTelegram::start();
-    let addr = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("port");
-    let mut child = Command::new(bin)
-        .arg("run")
-        .env_clear()
-        .env("TELEGRAM_BOT_TOKEN", TOKEN)
-        .env("TELEGRAM_API_URL", tg.url())
-        .env("DATABASE_URL", &db)
-        .env("WEBHOOK_LISTEN", addr.to_string())
-        .env("RUST_LOG", "warn")
-        .spawn()
-        .expect("spawn media-lab");
+    let bot = common::bot::start(&dir, &tg, None, &[]);
     let sent = |tg: &FakeTelegram| {
         tg.calls()
             .iter()
@@ -84,7 +38,7 @@ fn main() {
     let deadline = Instant::now() + Duration::from_secs(n as u64 / 10 + 60);
     let mut peak = 0;
     while sent(&tg) < n && Instant::now() < deadline {
-        peak = peak.max(rss(child.id()));
+        peak = peak.max(rss(bot.pid()));
         std::thread::sleep(Duration::from_millis(50));
     }
     let times: Vec<Instant> = tg
@@ -113,7 +67,4 @@ fn main() {
         pct(&gaps, 0.99)
     );
     println!("media-lab RSS while sending: peak {peak} KiB");
-    let _ = child.kill();
-    let _ = child.wait();
-    let _ = std::fs::remove_dir_all(dir);
 }

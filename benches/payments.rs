@@ -4,14 +4,10 @@
 
 mod support;
 
-#[path = "../tests/common/fake_yookassa.rs"]
-#[allow(dead_code)]
-mod fake_yookassa;
-#[path = "../tests/common/http.rs"]
-#[allow(dead_code)]
-mod http;
+#[path = "../tests/common/mod.rs"]
+mod common;
 
-use fake_yookassa::{FakeYooKassa, SHOP_ID, TEST_KEY};
+use common::fake_yookassa::{FakeYooKassa, SHOP_ID, TEST_KEY};
 use media_lab::billing::Billing;
 use media_lab::config::Config;
 use media_lab::db::Store;
@@ -49,9 +45,8 @@ fn main() {
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(2000);
-    let dir = std::env::temp_dir().join(format!("media-lab-bench-pay-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("dir");
-    let db = dir.join("media_lab.db");
+    let dir = common::Scratch::new("bench-pay");
+    let db = dir.db();
     let fake = FakeYooKassa::start();
     let vars: HashMap<&str, String> = [
         ("TELEGRAM_BOT_TOKEN", "1:bench".to_string()),
@@ -84,21 +79,10 @@ fn main() {
         ids.push((started.payment.id, yk));
     }
 
-    let addr = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("port");
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_media-lab"))
-        .arg("run")
-        .env_clear()
-        .envs(vars.iter().map(|(k, v)| (*k, v.as_str())))
-        .env("DATABASE_URL", &db)
-        .env("WEBHOOK_LISTEN", addr.to_string())
-        .spawn()
-        .expect("spawn media-lab");
-    while TcpStream::connect(addr).is_err() {
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    let idle_rss = rss(child.id());
+    let vars: Vec<(&str, String)> = vars.into_iter().collect();
+    let bot = common::bot::listen(&dir, &vars);
+    let addr = bot.addr;
+    let idle_rss = rss(bot.pid());
 
     let sent: Arc<Mutex<HashMap<String, Instant>>> = Arc::default();
     let next = Arc::new(AtomicUsize::new(0));
@@ -150,7 +134,7 @@ fn main() {
                 e2e.push(now - *t);
             }
         }
-        peak_rss = peak_rss.max(rss(child.id()));
+        peak_rss = peak_rss.max(rss(bot.pid()));
         if start.elapsed() > Duration::from_secs(300) {
             panic!("only {seen} of {n} credited after 300 s");
         }
@@ -179,7 +163,4 @@ fn main() {
         pct(&e2e, 0.99)
     );
     println!("media-lab RSS:  idle {idle_rss} KiB, peak under load {peak_rss} KiB");
-    let _ = child.kill();
-    let _ = child.wait();
-    let _ = std::fs::remove_dir_all(dir);
 }

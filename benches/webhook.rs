@@ -5,14 +5,10 @@
 
 mod support;
 
-#[path = "../tests/common/fake_yookassa.rs"]
-#[allow(dead_code)]
-mod fake_yookassa;
-#[path = "../tests/common/http.rs"]
-#[allow(dead_code)]
-mod http;
+#[path = "../tests/common/mod.rs"]
+mod common;
 
-use fake_yookassa::{FakeYooKassa, SHOP_ID, TEST_KEY};
+use common::fake_yookassa::{FakeYooKassa, SHOP_ID, TEST_KEY};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::time::{Duration, Instant};
@@ -113,40 +109,32 @@ fn main() {
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(10);
-    let dir = std::env::temp_dir().join(format!("media-lab-bench-hook-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("dir");
+    let dir = common::Scratch::new("bench-hook");
     let fake = FakeYooKassa::start();
-    let addr = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("port");
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_media-lab"))
-        .arg("run")
-        .env_clear()
-        .env("TELEGRAM_BOT_TOKEN", "1:bench")
-        .env("YOOKASSA_SHOP_ID", SHOP_ID)
-        .env("YOOKASSA_SECRET_KEY", TEST_KEY)
-        .env("YOOKASSA_API_URL", fake.url())
-        .env("TRUSTED_PROXIES", "127.0.0.1")
-        .env("YOOKASSA_RECHECK_SECS", "3600")
-        .env("RUST_LOG", "error")
-        .env("DATABASE_URL", dir.join("media_lab.db"))
-        .env("WEBHOOK_LISTEN", addr.to_string())
-        .spawn()
-        .expect("spawn media-lab");
-    while TcpStream::connect(addr).is_err() {
-        std::thread::sleep(Duration::from_millis(10));
-    }
+    let bot = common::bot::listen(
+        &dir,
+        &[
+            ("TELEGRAM_BOT_TOKEN", "1:bench".into()),
+            ("YOOKASSA_SHOP_ID", SHOP_ID.into()),
+            ("YOOKASSA_SECRET_KEY", TEST_KEY.into()),
+            ("YOOKASSA_API_URL", fake.url()),
+            ("TRUSTED_PROXIES", "127.0.0.1".into()),
+            ("YOOKASSA_RECHECK_SECS", "3600".into()),
+            ("RUST_LOG", "error".into()),
+        ],
+    );
+    let addr = bot.addr;
     println!("webhook acknowledgements, {secs} s per round, fresh payment ids");
     for (tag, clients) in [32, 256].into_iter().enumerate() {
         round(addr, clients, secs, tag);
     }
 
-    let before = rss(child.id());
+    let before = rss(bot.pid());
     let idle: Vec<TcpStream> = (0..300)
         .map(|_| TcpStream::connect(addr).expect("idle connection"))
         .collect();
     std::thread::sleep(Duration::from_secs(1));
-    let with_idle = rss(child.id());
+    let with_idle = rss(bot.pid());
     let mut health = Vec::new();
     for _ in 0..50 {
         let mut c = Client::connect(addr);
@@ -161,7 +149,4 @@ fn main() {
         pct(&health, 1.0)
     );
     drop(idle);
-    let _ = child.kill();
-    let _ = child.wait();
-    let _ = std::fs::remove_dir_all(dir);
 }

@@ -6,7 +6,7 @@ mod common;
 use common::bot::{apply_code, notify, press, say, start, user as user_json};
 use common::fake_telegram::FakeTelegram;
 use common::fake_yookassa::FakeYooKassa;
-use common::{Scratch, http_with, ok, wait_until};
+use common::{Scratch, ok, wait_until};
 
 /// Test 2: WELCOME10, then 100 ₽: a 90.00 ₽ payment at YooKassa, 100 ₽ credited once it succeeds.
 #[test]
@@ -61,18 +61,8 @@ fn test_2_discount_code_on_payment() {
     assert_eq!(payment.value, "90.00");
 
     yk.set_status(&payment.id, "succeeded");
-    let body = serde_json::json!({"type": "notification", "event": "payment.succeeded",
-        "object": {"id": payment.id, "status": "succeeded", "amount": {"value": "90.00", "currency": "RUB"}, "test": true}});
     let mark = tg.mark();
-    let (status, _) = http_with(
-        bot.addr,
-        "POST",
-        "/yookassa/webhook",
-        &[("X-Forwarded-For", "185.71.76.10")],
-        body.to_string().as_bytes(),
-    )
-    .expect("notify");
-    assert_eq!(status, 200);
+    notify(&bot, &yk, &payment.id, "succeeded");
     let told = tg.wait_message(mark, 301, "the credit notice");
     assert!(
         told.text().contains("100 ₽") && told.text().contains("Текущий баланс: 100 ₽"),

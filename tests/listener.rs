@@ -4,6 +4,8 @@
 
 mod common;
 
+use common::bot::Running;
+
 use common::fake_yookassa::{FakeYooKassa, SHOP_ID, TEST_KEY};
 use common::{Scratch, free_addr, http, http_with, media_lab, terminate, wait_healthy, wait_until};
 use media_lab::billing::Billing;
@@ -15,26 +17,19 @@ use media_lab::payments::Payments;
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
-use std::process::{Child, Stdio};
+use std::process::Stdio;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 const YOOKASSA_IP: &str = "185.71.76.10";
 
 struct Bot {
-    child: Child,
+    running: Running,
     addr: SocketAddr,
     dir: Scratch,
     fake: FakeYooKassa,
     vars: Vec<(&'static str, String)>,
     next_user: i64,
-}
-
-impl Drop for Bot {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 impl Bot {
@@ -48,18 +43,10 @@ impl Bot {
             ("TRUSTED_PROXIES", "127.0.0.1".into()),
             ("YOOKASSA_RECHECK_SECS", "3600".into()),
         ];
-        let addr = free_addr();
-        let mut cmd = media_lab(dir.path());
-        cmd.env("WEBHOOK_LISTEN", addr.to_string())
-            .arg("run")
-            .stderr(Stdio::null());
-        for (k, v) in &vars {
-            cmd.env(k, v);
-        }
-        let mut child = cmd.spawn().expect("spawn media-lab run");
-        wait_healthy(addr, &mut child);
+        let running = common::bot::listen(&dir, &vars);
+        let addr = running.addr;
         Bot {
-            child,
+            running,
             addr,
             dir,
             fake,
@@ -106,7 +93,7 @@ impl Bot {
     /// credited within 2 s.
     fn still_serves(&mut self, after: &str) {
         assert!(
-            self.child.try_wait().expect("try_wait").is_none(),
+            self.running.child.try_wait().expect("try_wait").is_none(),
             "media-lab died after {after}"
         );
         let t0 = Instant::now();
@@ -380,14 +367,14 @@ fn sigterm_finishes_the_notification_in_hand() {
     std::thread::sleep(Duration::from_millis(300));
     // SIGTERM while the body is half sent: the request in hand is still answered and recorded.
     let _ = std::process::Command::new("kill")
-        .args(["-TERM", &bot.child.id().to_string()])
+        .args(["-TERM", &bot.running.pid().to_string()])
         .status()
         .expect("kill");
     std::thread::sleep(Duration::from_millis(300));
     s.write_all(&body.as_bytes()[10..])
         .expect("rest of the body");
     assert_eq!(status_of(&mut s), Some(200));
-    let status = bot.child.wait().expect("wait");
+    let status = bot.running.child.wait().expect("wait");
     assert!(status.success(), "exit status {status}");
     let recorded: i64 = rusqlite::Connection::open(bot.dir.db())
         .expect("db")

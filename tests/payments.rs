@@ -4,8 +4,10 @@
 
 mod common;
 
+use common::bot::Running;
+
 use common::fake_yookassa::{FakeYooKassa, SHOP_ID, TEST_KEY};
-use common::{Scratch, free_addr, http, http_with, media_lab, wait_healthy, wait_until};
+use common::{Scratch, http, http_with, media_lab, wait_until};
 use media_lab::billing::Billing;
 use media_lab::config::Config;
 use media_lab::db::Store;
@@ -14,24 +16,11 @@ use media_lab::money::Kopecks;
 use media_lab::payments::Payments;
 use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::process::{Child, Stdio};
 use std::sync::Arc;
 use std::time::Duration;
 
 /// The address the fake proxy says a notification came from: inside YooKassa's published list.
 const YOOKASSA_IP: &str = "185.71.76.10";
-
-struct Running {
-    child: Child,
-    addr: SocketAddr,
-}
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 fn env(fake: &FakeYooKassa, key: &str) -> Vec<(&'static str, String)> {
     vec![
@@ -47,17 +36,7 @@ fn env(fake: &FakeYooKassa, key: &str) -> Vec<(&'static str, String)> {
 }
 
 fn start(dir: &Scratch, vars: &[(&'static str, String)]) -> Running {
-    let addr = free_addr();
-    let mut cmd = media_lab(dir.path());
-    cmd.env("WEBHOOK_LISTEN", addr.to_string())
-        .arg("run")
-        .stderr(Stdio::null());
-    for (k, v) in vars {
-        cmd.env(k, v);
-    }
-    let mut child = cmd.spawn().expect("spawn media-lab run");
-    wait_healthy(addr, &mut child);
-    Running { child, addr }
+    common::bot::listen(dir, vars)
 }
 
 /// Creates a top-up of `roubles` for `user` through the library, as the bot will; returns

@@ -9,7 +9,7 @@ use common::Scratch;
 use common::bot::{Running, balance, books_hold, number, pay_stars, press, say, start, user};
 use common::fake_telegram::{FakeTelegram, TOKEN};
 use common::fake_yookassa::{FakeYooKassa, SHOP_ID, TEST_KEY};
-use common::{http_with, media_lab, ok, wait_until};
+use common::{media_lab, ok, wait_until};
 use std::process::{Command, Output};
 use std::time::Duration;
 
@@ -71,15 +71,7 @@ fn card_topup(tg: &FakeTelegram, yk: &FakeYooKassa, bot: &Running, who: i64) -> 
 }
 
 fn notify(bot: &Running, body: serde_json::Value) {
-    let (code, _) = http_with(
-        bot.addr,
-        "POST",
-        "/yookassa/webhook",
-        &[("X-Forwarded-For", "185.71.76.10")],
-        body.to_string().as_bytes(),
-    )
-    .expect("notify");
-    assert_eq!(code, 200);
+    common::bot::post_notification(bot, &body);
 }
 
 /// Telegram takes 4 s to answer the refund while the payer tries to spend: the credit is held

@@ -104,6 +104,26 @@ pub fn start_with(
     }
 }
 
+/// The binary with only `vars` (no Telegram to wait for: the listener and the payment processor);
+/// returns once it is healthy.
+pub fn listen(dir: &Scratch, vars: &[(&str, String)]) -> Running {
+    let addr = free_addr();
+    let mut cmd = media_lab(dir.path());
+    cmd.env("WEBHOOK_LISTEN", addr.to_string())
+        .arg("run")
+        .stderr(Stdio::null());
+    for (k, v) in vars {
+        cmd.env(k, v);
+    }
+    let mut child = cmd.spawn().expect("spawn media-lab run");
+    wait_healthy(addr, &mut child);
+    Running {
+        child,
+        addr,
+        _fal: None,
+    }
+}
+
 /// `user` sends `text`; the bot's next message to them.
 pub fn say(tg: &FakeTelegram, user: i64, text: &str) -> Call {
     let mark = tg.mark();
@@ -199,6 +219,11 @@ pub fn notify(bot: &Running, yk: &FakeYooKassa, payment: &str, status: &str) {
     let p = yk.payment(payment).expect("payment at the fake");
     let body = serde_json::json!({"type": "notification", "event": format!("payment.{status}"),
         "object": {"id": payment, "status": status, "amount": {"value": p.value, "currency": "RUB"}, "test": true}});
+    post_notification(bot, &body);
+}
+
+/// Posts `body` to the bot's YooKassa webhook from YooKassa's address; it must be accepted.
+pub fn post_notification(bot: &Running, body: &serde_json::Value) {
     let (code, _) = http_with(
         bot.addr,
         "POST",
