@@ -31,6 +31,8 @@ pub enum Action {
     UpscaleResult(i64),
     /// Edit this job's result.
     EditResult(i64),
+    /// This job's mode again, its old request shown and its photos kept.
+    ChangeRequest(i64),
     /// Leave the current step for the menu.
     Cancel,
     /// The balance screen (history, pending invoice, codes).
@@ -45,6 +47,8 @@ pub enum Action {
     History(u32),
     /// Send the previewed broadcast (admins).
     BroadcastSend,
+    /// The invitation screen: the link and the share dialog.
+    Invite,
 }
 
 impl Action {
@@ -72,6 +76,7 @@ impl Action {
             Action::Again(job) => format!("again:{job}"),
             Action::UpscaleResult(job) => format!("upres:{job}"),
             Action::EditResult(job) => format!("editres:{job}"),
+            Action::ChangeRequest(job) => format!("change:{job}"),
             Action::Cancel => "cancel".into(),
             Action::Balance => "balance".into(),
             Action::RunHeld => "run_held".into(),
@@ -80,6 +85,7 @@ impl Action {
             Action::Offer(None) => "offer:add_text".into(),
             Action::History(page) => format!("history:{page}"),
             Action::BroadcastSend => "broadcast_send".into(),
+            Action::Invite => "invite".into(),
         }
     }
 
@@ -110,6 +116,7 @@ impl Action {
             Some(("again", j)) => Action::Again(j.parse().ok().filter(|j| *j > 0)?),
             Some(("upres", j)) => Action::UpscaleResult(j.parse().ok().filter(|j| *j > 0)?),
             Some(("editres", j)) => Action::EditResult(j.parse().ok().filter(|j| *j > 0)?),
+            Some(("change", j)) => Action::ChangeRequest(j.parse().ok().filter(|j| *j > 0)?),
             Some(("offer", "add_text")) => Action::Offer(None),
             Some(("offer", m)) => Action::Offer(Some(m.parse().ok()?)),
             Some(("history", p)) => Action::History(p.parse().ok().filter(|p| *p < 10_000)?),
@@ -127,43 +134,48 @@ impl Action {
                 "run_held" => Action::RunHeld,
                 "check_payment" => Action::CheckPayment,
                 "broadcast_send" => Action::BroadcastSend,
+                "invite" => Action::Invite,
                 _ => return None,
             },
         })
     }
 }
 
-/// The buttons under a made result: run it again (price on the button), change the request, the
-/// natural next step on this picture, and the menu.
+/// The buttons under a made result: run it again (this user's price on the button: `again` is
+/// «10 ₽» or «бесплатно»), change the request, the natural next step on this picture, and the
+/// menu. An upscale has no "variant" (a second upscale of the same photo is not one): its next step
+/// is editing the picture.
 pub fn result_keyboard(
     lang: crate::texts::Lang,
     job_id: i64,
     mode: Option<Mode>,
-    price: Option<Kopecks>,
+    again: Option<&str>,
 ) -> teloxide::types::InlineKeyboardMarkup {
     use crate::texts;
     use teloxide::types::InlineKeyboardButton as B;
     let button = |label: String, action: Action| B::callback(label, action.encode());
-    let mut rows = vec![vec![
-        button(texts::again_label(lang, price), Action::Again(job_id)),
-        button(
-            texts::change_request_label(lang).into(),
-            match mode {
-                Some(m) => Action::Mode(m),
-                None => Action::AddText,
-            },
-        ),
-    ]];
-    if mode != Some(Mode::Upscale) {
+    let change = button(
+        texts::change_request_label(lang).into(),
+        Action::ChangeRequest(job_id),
+    );
+    let edit_this = button(
+        texts::edit_this_label(lang).into(),
+        Action::EditResult(job_id),
+    );
+    let mut rows = Vec::new();
+    if mode == Some(Mode::Upscale) {
+        rows.push(vec![edit_this]);
+    } else {
+        rows.push(vec![
+            button(texts::again_label(lang, again), Action::Again(job_id)),
+            change,
+        ]);
         rows.push(vec![
             button(
                 texts::upscale_this_label(lang).into(),
                 Action::UpscaleResult(job_id),
             ),
-            button(
-                texts::edit_this_label(lang).into(),
-                Action::EditResult(job_id),
-            ),
+            edit_this,
         ]);
     }
     rows.push(vec![button(texts::menu_label(lang).into(), Action::Menu)]);
@@ -179,15 +191,26 @@ pub fn failure_keyboard(
 ) -> teloxide::types::InlineKeyboardMarkup {
     use crate::texts;
     use teloxide::types::InlineKeyboardButton as B;
-    let mut row = Vec::new();
-    if let Some(job) = job_id.filter(|_| why != crate::model::JobFailure::TooLarge) {
+    let mut rows = Vec::new();
+    if let Some(job) = job_id {
+        let mut row = Vec::new();
+        if why != crate::model::JobFailure::TooLarge {
+            row.push(B::callback(
+                texts::retry_label(lang),
+                Action::Again(job).encode(),
+            ));
+        }
         row.push(B::callback(
-            texts::retry_label(lang),
-            Action::Again(job).encode(),
+            texts::change_request_label(lang),
+            Action::ChangeRequest(job).encode(),
         ));
+        rows.push(row);
     }
-    row.push(B::callback(texts::menu_label(lang), Action::Menu.encode()));
-    teloxide::types::InlineKeyboardMarkup::new(vec![row])
+    rows.push(vec![B::callback(
+        texts::menu_label(lang),
+        Action::Menu.encode(),
+    )]);
+    teloxide::types::InlineKeyboardMarkup::new(rows)
 }
 
 #[cfg(test)]

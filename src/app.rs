@@ -42,8 +42,22 @@ pub fn run(config: Arc<Config>) -> Result<ExitCode> {
         metrics.clone(),
     )?
     .with_bot(telegram.clone());
-    if !payments.is_configured() {
-        tracing::warn!("YOOKASSA_SHOP_ID / YOOKASSA_SECRET_KEY not set: payments are off");
+    // Which ways to pay are on, said once at start: an operator without YooKassa keys still sells
+    // through Stars.
+    match (config.payments.stars_enabled, payments.is_configured()) {
+        (true, true) => tracing::info!("top-ups: Telegram Stars and YooKassa (card / SBP)"),
+        (true, false) => tracing::info!(
+            "top-ups: Telegram Stars only (set YOOKASSA_SHOP_ID and YOOKASSA_SECRET_KEY to take cards too)"
+        ),
+        (false, true) => tracing::info!("top-ups: YooKassa (card / SBP) only; Stars are off"),
+        (false, false) => tracing::warn!(
+            "top-ups are off: Stars are disabled and YooKassa is not configured; users cannot pay"
+        ),
+    }
+    if config.telegram.support_contact.is_none() {
+        tracing::warn!(
+            "SUPPORT_CONTACT is not set: /paysupport can only point payers to the payment check"
+        );
     }
     // One paced sender for everything that carries information (replies, results, notices,
     // broadcasts); its worker task needs the runtime.

@@ -239,6 +239,8 @@ pub enum Notice {
         lang: String,
         returned: Kopecks,
         free_operation: bool,
+        /// The balance after the refund (absent in notices queued by 0.3 and before).
+        balance: Option<Kopecks>,
         /// The job's "accepted" message, replaced by this one when it can be edited.
         progress_message_id: Option<i64>,
     },
@@ -283,12 +285,16 @@ impl Notice {
                 lang,
                 returned,
                 free_operation,
+                balance,
                 progress_message_id,
             } => {
                 let mut p = json!({"job_id": job_id, "chat_id": chat_id, "why": why, "lang": lang,
                     "returned": returned.to_decimal(), "free_operation": free_operation});
                 if let Some(m) = progress_message_id {
                     p["progress_message_id"] = (*m).into();
+                }
+                if let Some(b) = balance {
+                    p["balance"] = b.to_decimal().into();
                 }
                 p
             }
@@ -349,6 +355,10 @@ impl Notice {
                 lang: p["lang"].as_str().unwrap_or_default().to_string(),
                 returned: money("returned")?,
                 free_operation: p["free_operation"].as_bool().unwrap_or(false),
+                balance: match p.get("balance") {
+                    Some(_) => Some(money("balance")?),
+                    None => None,
+                },
                 progress_message_id: p["progress_message_id"].as_i64(),
             },
             other => return Err(format!("unknown notice kind {other:?}")),
@@ -512,4 +522,61 @@ pub enum CheckoutRefusal {
     Expired,
     /// The amount or currency is not the invoice's.
     Changed,
+}
+
+/// One event of a top-up's story (`payment show`, /payment): what happened, in order. `Display`
+/// is the operator's English of the CLI; the bot says it in the admin's language (texts::admin).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PaymentEvent {
+    /// The draft: what it credits and what the payer pays (`paid` in kopecks, or whole Stars for
+    /// `XTR`).
+    Draft {
+        credit: Kopecks,
+        paid: i64,
+        currency: String,
+    },
+    /// A YooKassa notification arrived (`payment.succeeded`, …).
+    Notification(String),
+    /// The API was asked about it; the stored outcome (a `CheckOutcome` name).
+    Checked(String),
+    /// A ledger row of this payment.
+    Ledger {
+        kind: String,
+        amount: Kopecks,
+        key: String,
+    },
+    Refunded,
+}
+
+impl PaymentEvent {
+    /// What the payer pays, as text: kopecks as roubles, Stars as a whole number.
+    pub fn paid_text(paid: i64, currency: &str) -> String {
+        if currency == "XTR" {
+            paid.to_string()
+        } else {
+            Kopecks(paid).to_decimal()
+        }
+    }
+}
+
+impl std::fmt::Display for PaymentEvent {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            PaymentEvent::Draft {
+                credit,
+                paid,
+                currency,
+            } => write!(
+                f,
+                "draft: {credit} credit, {} {currency} to pay",
+                PaymentEvent::paid_text(*paid, currency)
+            ),
+            PaymentEvent::Notification(event) => write!(f, "notification {event} received"),
+            PaymentEvent::Checked(outcome) => write!(f, "checked with the API: {outcome}"),
+            PaymentEvent::Ledger { kind, amount, key } => {
+                write!(f, "ledger {kind} {amount} ({key})")
+            }
+            PaymentEvent::Refunded => write!(f, "refunded"),
+        }
+    }
 }

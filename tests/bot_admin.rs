@@ -163,8 +163,14 @@ fn payment_diagnostics_in_the_bot() {
     });
     let story = say(&tg, admin, &format!("/payment {}", p.id));
     let text = story.text();
-    assert!(text.contains("(yookassa) user 532"), "{text}");
-    assert!(text.contains("succeeded"), "{text}");
+    // In the admin's language, money written as in the rest of the bot.
+    assert!(text.contains("(ЮKassa), пользователь 532"), "{text}");
+    assert!(
+        text.contains("зачисление 100 ₽") && text.contains("оплачен"),
+        "{text}"
+    );
+    assert!(text.contains("проверено в ЮKassa: зачислено"), "{text}");
+    assert!(!text.contains("RUB") && !text.contains("credit"), "{text}");
     assert!(text.lines().count() >= 3, "{text}");
 }
 

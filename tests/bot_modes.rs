@@ -52,8 +52,9 @@ fn test_3_paid_operation() {
         "{}",
         reply.text()
     );
+    // The amounts themselves are under the shortfall (Stars here: no YooKassa configured).
     assert!(
-        reply.buttons().iter().any(|(_, d)| d == "payment_menu"),
+        reply.buttons().iter().any(|(_, d)| d.starts_with("stars:")),
         "{:?}",
         reply.buttons()
     );

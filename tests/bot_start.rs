@@ -29,10 +29,7 @@ fn start_shows_the_seed_menu() {
         );
     }
     assert!(
-        buttons.contains(&(
-            "💰 Оплатить / Баланс".to_string(),
-            "payment_menu".to_string()
-        )),
+        buttons.contains(&("💰 Оплатить / Баланс".to_string(), "balance".to_string())),
         "{buttons:?}"
     );
     // First contact created the user with the free operations.
@@ -78,7 +75,11 @@ fn junk_updates_are_ignored_or_answered_politely() {
     press(&tg, user, "mode:generate");
     let long = "я".repeat(4096);
     let reply = say(&tg, user, &long);
-    assert!(reply.text().contains("Слишком длинно"), "{}", reply.text());
+    assert!(
+        reply.text().contains("Текст слишком длинный"),
+        "{}",
+        reply.text()
+    );
     let cancelled = say(&tg, user, "/cancel");
     assert!(
         cancelled.text().contains("Отменено"),
@@ -89,7 +90,7 @@ fn junk_updates_are_ignored_or_answered_politely() {
     tg.block(602);
     tg.send_text(602, "/start");
     let reply = say(&tg, user, "/balance");
-    assert!(reply.text().contains("Баланс"), "{}", reply.text());
+    assert!(reply.text().contains("На балансе"), "{}", reply.text());
     assert_eq!(jobs(&dir), 0);
 }
 
@@ -138,7 +139,9 @@ fn idle_input_is_offered_not_refused() {
         offer
             .text()
             .contains("Создать картинку по описанию «рыжий кот на крыше»?")
-            && offer.text().contains("остались 2 бесплатные операции"),
+            && offer
+                .text()
+                .contains("Спишется бесплатная операция (осталось 2)"),
         "{}",
         offer.text()
     );

@@ -23,7 +23,7 @@ fn test_2_discount_code_on_payment() {
     assert!(
         menu.buttons()
             .iter()
-            .any(|(l, d)| l == "🎟️ Ввести промокод" && d == "promo_topup"),
+            .any(|(l, d)| l == "🎟️ Промокод" && d == "promo_topup"),
         "{:?}",
         menu.buttons()
     );
@@ -42,7 +42,7 @@ fn test_2_discount_code_on_payment() {
     assert!(
         menu.buttons()
             .iter()
-            .any(|(l, d)| l == "100 ₽ → 90 ₽" && d == "topup:10000"),
+            .any(|(l, d)| l == "100 ₽ за 90 ₽ — 10 операций" && d == "topup:10000"),
         "{:?}",
         menu.buttons()
     );
@@ -65,7 +65,7 @@ fn test_2_discount_code_on_payment() {
     notify(&bot, &yk, &payment.id, "succeeded");
     let told = tg.wait_message(mark, 301, "the credit notice");
     assert!(
-        told.text().contains("100 ₽") && told.text().contains("Текущий баланс: 100 ₽"),
+        told.text().contains("100 ₽") && told.text().contains("На балансе 100 ₽"),
         "{}",
         told.text()
     );

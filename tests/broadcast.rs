@@ -120,7 +120,7 @@ fn an_admin_previews_confirms_and_follows_a_broadcast() {
     assert_eq!(preview.body["entities"][0]["type"], "bold");
     assert!(preview.body.get("parse_mode").is_none());
     let confirm = tg.wait_call(mark, "the confirmation", |c| {
-        c.chat() == admin && c.text().contains("Получателей: 5")
+        c.chat() == admin && c.text().contains("Получателей: 4")
     });
     assert!(
         confirm.buttons().iter().any(|(_, d)| d == "broadcast_send"),
@@ -131,7 +131,7 @@ fn an_admin_previews_confirms_and_follows_a_broadcast() {
     wait_until(20, "the summary", || {
         tg.calls()
             .iter()
-            .any(|c| c.chat() == admin && c.text().contains("завершена: доставлено 5"))
+            .any(|c| c.chat() == admin && c.text().contains("завершена: доставлено 4"))
     });
     let got: Vec<i64> = tg
         .calls()
@@ -139,6 +139,37 @@ fn an_admin_previews_confirms_and_follows_a_broadcast() {
         .filter(|c| c.method == "sendmessage" && c.text() == "Скидка 20% сегодня")
         .map(|c| c.chat())
         .collect();
-    // The admin is a user too: the preview plus the broadcast itself.
-    assert_eq!(got.len(), 6, "{got:?}");
+    // The admin saw the preview and is not sent the broadcast again.
+    assert_eq!(got.len(), 5, "{got:?}");
+    assert_eq!(got.iter().filter(|c| **c == admin).count(), 1, "{got:?}");
+    // Each user's copy leads into the bot.
+    for c in tg.calls().into_iter().filter(|c| {
+        c.method == "sendmessage" && c.text() == "Скидка 20% сегодня" && c.chat() != admin
+    }) {
+        assert!(
+            c.buttons().iter().any(|(_, d)| d == "menu"),
+            "{:?}",
+            c.buttons()
+        );
+    }
+    // The progress is one message, the confirmation's, edited to the summary, with a way on.
+    let progress: Vec<_> = tg
+        .calls()
+        .into_iter()
+        .filter(|c| c.chat() == admin && c.text().contains("Рассылка №"))
+        .collect();
+    assert!(
+        progress.iter().all(|c| c.method == "editmessagetext"),
+        "{:?}",
+        progress
+            .iter()
+            .map(|c| (&c.method, c.text()))
+            .collect::<Vec<_>>()
+    );
+    let ids: std::collections::HashSet<String> = progress
+        .iter()
+        .map(|c| c.body["message_id"].to_string())
+        .collect();
+    assert_eq!(ids.len(), 1, "{ids:?}");
+    assert!(progress.iter().all(|c| !c.buttons().is_empty()));
 }

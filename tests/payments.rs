@@ -613,7 +613,12 @@ fn a_notification_finds_a_payment_by_its_metadata() {
             .payment
     };
     // The create reached YooKassa (with our id as its key and in its metadata); we never heard back.
-    let body = media_lab::payments::create_body(&ours, "https://t.me/media_lab_bot", &config);
+    let body = media_lab::payments::create_body(
+        &ours,
+        "https://t.me/media_lab_bot",
+        &config,
+        media_lab::texts::Lang::Ru,
+    );
     let (status, answer) = http_with(
         fake.addr,
         "POST",

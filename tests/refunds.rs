@@ -281,7 +281,7 @@ fn a_referral_needs_a_real_top_up_and_its_refund_takes_the_bonus_back() {
     let (inviter, invitee) = (826, 827);
     let _bot = start(&dir, &tg, None, &[("STARS_TOPUP_AMOUNTS", "1,100")]);
     say(&tg, inviter, "/start");
-    let screen = say(&tg, inviter, "/balance");
+    let screen = press(&tg, inviter, "invite");
     let code = screen
         .text()
         .split_whitespace()

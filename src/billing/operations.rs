@@ -159,6 +159,10 @@ impl Billing {
             };
             if ended || refunded.is_some() {
                 let (returned, free_operation) = refunded.unwrap_or((Kopecks::ZERO, false));
+                let balance = match returned.is_positive() {
+                    true => db::users::get(tx, job.telegram_id)?.map(|u| u.balance),
+                    false => None,
+                };
                 let notice = Notice::JobFailed {
                     job_id,
                     chat_id: job.chat_id,
@@ -166,6 +170,7 @@ impl Billing {
                     lang,
                     returned,
                     free_operation,
+                    balance,
                     progress_message_id: job.progress_message_id,
                 };
                 db::notices::insert(tx, job.telegram_id, &notice, now)?;

@@ -90,7 +90,11 @@ async fn send_one(bot: &super::Tg, store: &Arc<Store>, send: &Send) -> Option<Du
         .entities
         .as_deref()
         .and_then(|e| serde_json::from_str(e).ok());
-    let mut request = bot.send_message(ChatId(send.telegram_id), send.text.clone());
+    // Under the message, the way into the bot: a broadcast asks people to look, so it leads there.
+    let lang = Lang::of(send.language_code.as_deref());
+    let mut request = bot
+        .send_message(ChatId(send.telegram_id), send.text.clone())
+        .reply_markup(super::keyboards::menu_only(lang));
     if let Some(entities) = entities {
         request = request.entities(entities);
     }
@@ -185,6 +189,8 @@ async fn report(bot: &super::Tg, store: &Arc<Store>, finished: bool) {
     }
 }
 
+/// The admin's one progress message, edited (or sent, when there is none yet), always with the way
+/// back to the menu.
 async fn show(
     bot: &super::Tg,
     store: &Arc<Store>,
@@ -193,14 +199,21 @@ async fn show(
     message: Option<i64>,
     text: String,
 ) {
+    let lang = lang_of(store, chat).await;
+    let menu = super::keyboards::menu_only(lang);
     match message.and_then(|m| i32::try_from(m).ok()) {
         Some(m) => {
             let _ = bot
                 .edit_message_text(ChatId(chat), MessageId(m), text)
+                .reply_markup(menu)
                 .await;
         }
         None => {
-            if let Ok(sent) = bot.send_message(ChatId(chat), text).await {
+            if let Ok(sent) = bot
+                .send_message(ChatId(chat), text)
+                .reply_markup(menu)
+                .await
+            {
                 let (s, m) = (store.clone(), i64::from(sent.id.0));
                 let _ = blocking(move || s.set_broadcast_message(id, m)).await;
             }

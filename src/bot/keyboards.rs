@@ -20,16 +20,36 @@ pub fn main_menu(lang: Lang) -> InlineKeyboardMarkup {
         )],
         vec![InlineKeyboardButton::callback(
             texts::pay_label(lang),
-            Action::PaymentMenu.encode(),
+            Action::Balance.encode(),
         )],
     ])
 }
 
-/// The balance screen: an open invoice's pay and check buttons, top up, the code field, the menu.
+/// Which top-up ways are on.
+#[derive(Debug, Clone, Copy)]
+pub struct TopupWays {
+    pub stars: bool,
+    pub card: bool,
+}
+
+/// The ways to top up as buttons: Stars and card side by side when both are on, else one.
+fn topup_row(lang: Lang, ways: TopupWays) -> Vec<InlineKeyboardButton> {
+    match (ways.stars, ways.card) {
+        (true, true) => vec![
+            button(texts::stars_label(lang), Action::StarsMenu),
+            button(texts::card_label(lang), Action::CardMenu),
+        ],
+        _ => vec![button(texts::topup_label(lang), Action::PaymentMenu)],
+    }
+}
+
+/// The balance screen: an open invoice's pay and check buttons, the ways to top up, the code field,
+/// the history, the invitation, the menu.
 pub fn balance(
     lang: Lang,
     pending: Option<(Kopecks, reqwest::Url)>,
-    share: Option<reqwest::Url>,
+    ways: TopupWays,
+    invite: bool,
 ) -> InlineKeyboardMarkup {
     let mut rows = Vec::new();
     if let Some((charge, url)) = pending {
@@ -42,90 +62,118 @@ pub fn balance(
             Action::CheckPayment,
         )]);
     }
-    rows.push(vec![button(texts::topup_label(lang), Action::PaymentMenu)]);
-    rows.push(vec![button(
-        texts::gen_code_label(lang),
-        Action::GenerationCode,
-    )]);
-    rows.push(vec![button(texts::history_label(lang), Action::History(0))]);
+    rows.push(topup_row(lang, ways));
+    rows.push(vec![
+        button(texts::code_label(lang), Action::GenerationCode),
+        button(texts::history_label(lang), Action::History(0)),
+    ]);
+    if invite {
+        rows.push(vec![button(texts::invite_label(lang), Action::Invite)]);
+    }
+    rows.push(vec![button(texts::menu_label(lang), Action::Menu)]);
+    InlineKeyboardMarkup::new(rows)
+}
+
+/// Under the invitation: Telegram's share dialog, the balance, the menu.
+pub fn invite(lang: Lang, share: Option<reqwest::Url>) -> InlineKeyboardMarkup {
+    let mut rows = Vec::new();
     if let Some(share) = share {
         rows.push(vec![InlineKeyboardButton::url(
             texts::share_label(lang),
             share,
         )]);
     }
-    rows.push(vec![button(texts::menu_label(lang), Action::Menu)]);
-    InlineKeyboardMarkup::new(rows)
-}
-
-/// A button per top-up amount (with the discounted price when a code is applied), then the code and
-/// custom-amount buttons.
-pub fn payment_menu(lang: Lang, amounts: &[Kopecks], percent: u8) -> InlineKeyboardMarkup {
-    let mut rows: Vec<Vec<InlineKeyboardButton>> = amounts
-        .chunks(2)
-        .map(|pair| {
-            pair.iter()
-                .map(|a| {
-                    let label = if percent > 0 {
-                        let paid = discounted(*a, percent);
-                        format!("{} → {}", texts::money(lang, *a), texts::money(lang, paid))
-                    } else {
-                        texts::money(lang, *a)
-                    };
-                    InlineKeyboardButton::callback(label, Action::Topup(*a).encode())
-                })
-                .collect()
-        })
-        .collect();
-    rows.push(vec![InlineKeyboardButton::callback(
-        texts::enter_code_label(lang),
-        Action::DiscountCode.encode(),
-    )]);
-    rows.push(vec![InlineKeyboardButton::callback(
-        texts::custom_amount_label(lang),
-        Action::CustomAmount.encode(),
-    )]);
     rows.push(back_to_balance(lang));
     InlineKeyboardMarkup::new(rows)
 }
 
+/// The card amounts, one a row, each saying what it credits, costs and buys
+/// («100 ₽ — 10 операций»), with the discount of a pending code; then the code and custom-amount
+/// buttons.
+pub fn payment_menu(
+    lang: Lang,
+    amounts: &[Kopecks],
+    percent: u8,
+    price: Kopecks,
+) -> InlineKeyboardMarkup {
+    let mut rows = card_amounts(lang, amounts, percent, price);
+    rows.push(vec![
+        button(texts::code_label(lang), Action::DiscountCode),
+        button(texts::custom_amount_label(lang), Action::CustomAmount),
+    ]);
+    rows.push(back_to_balance(lang));
+    InlineKeyboardMarkup::new(rows)
+}
+
+fn card_amounts(
+    lang: Lang,
+    amounts: &[Kopecks],
+    percent: u8,
+    price: Kopecks,
+) -> Vec<Vec<InlineKeyboardButton>> {
+    amounts
+        .iter()
+        .map(|a| {
+            let label = texts::amount_label(lang, *a, discounted(*a, percent), price);
+            vec![button(label, Action::Topup(*a))]
+        })
+        .collect()
+}
+
+/// Stars amounts, two a row: «⭐ 100 → 100 ₽». `price` gives the Stars paid for an amount (a
+/// discount, rounded up).
+fn stars_amounts(
+    lang: Lang,
+    amounts: &[u32],
+    rate: Kopecks,
+    price: &dyn Fn(u32) -> i64,
+) -> Vec<Vec<InlineKeyboardButton>> {
+    amounts
+        .chunks(2)
+        .map(|pair| {
+            pair.iter()
+                .map(|n| {
+                    let credit = Kopecks(i64::from(*n) * rate.0);
+                    button(
+                        texts::stars_label_for(lang, price(*n), credit),
+                        Action::Stars(*n),
+                    )
+                })
+                .collect()
+        })
+        .collect()
+}
+
 /// Stars or card, then the code button.
 pub fn providers(lang: Lang) -> InlineKeyboardMarkup {
-    let button = |label, action: Action| InlineKeyboardButton::callback(label, action.encode());
     InlineKeyboardMarkup::new(vec![
         vec![button(texts::stars_label(lang), Action::StarsMenu)],
         vec![button(texts::card_label(lang), Action::CardMenu)],
-        vec![button(texts::enter_code_label(lang), Action::DiscountCode)],
+        vec![button(texts::code_label(lang), Action::DiscountCode)],
         back_to_balance(lang),
     ])
 }
 
-/// A button per Stars amount, "⭐ 100 → 100 ₽" (what is paid → what is credited), then the code
-/// button. `price` gives the Stars paid for an amount (the discount, rounded up).
+/// The Stars amounts, then the code button.
 pub fn stars_menu(
     lang: Lang,
     amounts: &[u32],
     rate: Kopecks,
     price: impl Fn(u32) -> i64,
 ) -> InlineKeyboardMarkup {
-    let mut rows: Vec<Vec<InlineKeyboardButton>> = amounts
-        .chunks(2)
-        .map(|pair| {
-            pair.iter()
-                .map(|n| {
-                    let credit = Kopecks(i64::from(*n) * rate.0);
-                    let label = format!("⭐ {} → {}", price(*n), texts::money(lang, credit));
-                    InlineKeyboardButton::callback(label, Action::Stars(*n).encode())
-                })
-                .collect()
-        })
-        .collect();
-    rows.push(vec![InlineKeyboardButton::callback(
-        texts::enter_code_label(lang),
-        Action::DiscountCode.encode(),
-    )]);
+    let mut rows = stars_amounts(lang, amounts, rate, &price);
+    rows.push(vec![button(texts::code_label(lang), Action::DiscountCode)]);
     rows.push(back_to_balance(lang));
     InlineKeyboardMarkup::new(rows)
+}
+
+/// What a top-up could be, for the amounts under a shortfall.
+pub struct Offer<'a> {
+    pub card: &'a [Kopecks],
+    pub stars: &'a [u32],
+    pub rate: Kopecks,
+    pub percent: u8,
+    pub price: Kopecks,
 }
 
 fn button(label: impl Into<String>, action: Action) -> InlineKeyboardButton {
@@ -145,12 +193,16 @@ pub fn mode_prompt(lang: Lang, can_pay: bool) -> InlineKeyboardMarkup {
     }
 }
 
-/// Out of money with the request kept: top up, or the menu.
-pub fn insufficient(lang: Lang) -> InlineKeyboardMarkup {
-    InlineKeyboardMarkup::new(vec![vec![
-        button(texts::topup_label(lang), Action::PaymentMenu),
-        button(texts::menu_label(lang), Action::Menu),
-    ]])
+/// Out of money with the request kept: the amounts themselves (one tap to the pay link or the
+/// invoice), then the menu.
+pub fn insufficient(lang: Lang, offer: &Offer<'_>) -> InlineKeyboardMarkup {
+    let mut rows = card_amounts(lang, offer.card, offer.percent, offer.price);
+    let percent = offer.percent;
+    rows.extend(stars_amounts(lang, offer.stars, offer.rate, &|n| {
+        crate::billing::discounted_stars(i64::from(n), percent)
+    }));
+    rows.push(vec![button(texts::menu_label(lang), Action::Menu)]);
+    InlineKeyboardMarkup::new(rows)
 }
 
 /// After a credit, when a request waited for it: run it, or the menu.
@@ -172,9 +224,15 @@ pub fn text_offer(lang: Lang) -> InlineKeyboardMarkup {
     ]])
 }
 
-/// A photo sent outside any mode: what can be done with it.
-pub fn photo_offer(lang: Lang) -> InlineKeyboardMarkup {
-    let offer = |m: Mode| button(texts::mode_label(lang, m), Action::Offer(Some(m)));
+/// A photo sent outside any mode: what can be done with it, each paid mode with this user's price
+/// (`tag`), since a tap starts it at once.
+pub fn photo_offer(lang: Lang, tag: impl Fn(Mode) -> String) -> InlineKeyboardMarkup {
+    let offer = |m: Mode| {
+        button(
+            texts::priced(texts::mode_label(lang, m), &tag(m)),
+            Action::Offer(Some(m)),
+        )
+    };
     InlineKeyboardMarkup::new(vec![
         vec![offer(Mode::Edit), offer(Mode::Retouch)],
         vec![offer(Mode::Upscale), offer(Mode::FaceSwap)],
@@ -184,6 +242,33 @@ pub fn photo_offer(lang: Lang) -> InlineKeyboardMarkup {
         ],
         vec![button(texts::cancel_label(lang), Action::Cancel)],
     ])
+}
+
+/// A text typed while a photo was kept: change that photo, or make a new picture from the text.
+pub fn photo_text_offer(lang: Lang, tag: impl Fn(Mode) -> String) -> InlineKeyboardMarkup {
+    let offer =
+        |m: Mode, label: &str| button(texts::priced(label, &tag(m)), Action::Offer(Some(m)));
+    InlineKeyboardMarkup::new(vec![
+        vec![offer(Mode::Edit, texts::edit_photo_label(lang))],
+        vec![offer(Mode::Generate, texts::new_picture_label(lang))],
+        vec![button(texts::cancel_label(lang), Action::Cancel)],
+    ])
+}
+
+/// /paysupport: check a card payment (when cards are on), the balance, the menu.
+pub fn support(lang: Lang, card: bool) -> InlineKeyboardMarkup {
+    let mut rows = Vec::new();
+    if card {
+        rows.push(vec![button(
+            texts::check_payment_label(lang),
+            Action::CheckPayment,
+        )]);
+    }
+    rows.push(vec![
+        button(texts::balance_label(lang), Action::Balance),
+        button(texts::menu_label(lang), Action::Menu),
+    ]);
+    InlineKeyboardMarkup::new(rows)
 }
 
 /// Under a broadcast's preview: send it to `n` users, or not.
@@ -249,12 +334,20 @@ pub fn code_retry(lang: Lang, from_payment: bool) -> InlineKeyboardMarkup {
     ]])
 }
 
-/// After "check payment" found it unpaid: check again, or the menu.
-pub fn pending(lang: Lang) -> InlineKeyboardMarkup {
-    InlineKeyboardMarkup::new(vec![vec![
+/// After "check payment" found it unpaid: pay it, check again, or the menu.
+pub fn pending(lang: Lang, pay: Option<(Kopecks, reqwest::Url)>) -> InlineKeyboardMarkup {
+    let mut rows = Vec::new();
+    if let Some((charge, url)) = pay {
+        rows.push(vec![InlineKeyboardButton::url(
+            texts::pay_button(lang, charge),
+            url,
+        )]);
+    }
+    rows.push(vec![
         button(texts::check_payment_label(lang), Action::CheckPayment),
         button(texts::menu_label(lang), Action::Menu),
-    ]])
+    ]);
+    InlineKeyboardMarkup::new(rows)
 }
 
 /// Under a payment screen: the balance and the menu.

@@ -4,6 +4,7 @@
 mod backups;
 mod broadcasts;
 mod flows;
+mod intent;
 mod keyboards;
 mod notices;
 mod turn;
@@ -106,17 +107,17 @@ pub enum Command {
 #[derive(BotCommands, Clone, Debug)]
 #[command(rename_rule = "lowercase")]
 pub enum AdminCommand {
-    /// (admin) totals
+    /// Админ: сводка
     Stats,
-    /// (admin) free access: /grant ID
+    /// Админ: безлимитный доступ — /grant ID
     Grant(String),
-    /// (admin) credit or debit a balance: /credit ID AMOUNT
+    /// Админ: начислить или списать — /credit ID СУММА
     Credit(String),
-    /// (admin) one top-up's whole story: /payment ID
+    /// Админ: история платежа — /payment ID
     Payment(String),
-    /// (admin) a compressed backup of the database to the admins' chats
+    /// Админ: резервная копия базы
     Backup,
-    /// (admin) a message to every user: the next message is its text
+    /// Админ: рассылка всем пользователям
     Broadcast,
 }
 

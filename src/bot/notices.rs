@@ -100,7 +100,8 @@ async fn deliver_one(bot: &Sender, store: &Arc<Store>, config: &Config, n: Queue
         Notice::TopupCredited { .. } => held_offer(&store, config, n.telegram_id, lang).await?,
         _ => None,
     };
-    let outcome = send(bot, n.telegram_id, &notice, lang, offer).await;
+    let price = config.prices.price_per_operation;
+    let outcome = send(bot, n.telegram_id, &notice, lang, offer, price).await;
     let now = crate::time::now();
     let expired = now - n.created_at >= config.fal.delivery_timeout_secs as i64;
     let next = match outcome {
@@ -170,6 +171,7 @@ async fn send(
     notice: &Notice,
     user_lang: Lang,
     offer: Option<String>,
+    price: crate::money::Kopecks,
 ) -> std::result::Result<(), SendFailure> {
     let menu = || super::keyboards::main_menu(user_lang);
     let mut chat = ChatId(telegram_id);
@@ -178,7 +180,7 @@ async fn send(
         Notice::TopupCredited {
             amount, balance, ..
         } => {
-            let text = texts::topup_credited(user_lang, *amount, *balance);
+            let text = texts::topup_credited(user_lang, *amount, *balance, price);
             // The next step after a top-up is making something: the request that waited for
             // this money, or the main menu.
             match offer {
@@ -209,6 +211,7 @@ async fn send(
             lang,
             returned,
             free_operation,
+            balance,
             progress_message_id,
         } => {
             let lang = match lang.as_str() {
@@ -219,7 +222,7 @@ async fn send(
             replaces = progress_message_id.and_then(|m| i32::try_from(m).ok());
             let returned = returned.is_positive().then_some(*returned);
             (
-                texts::job_failed(lang, *why, returned, *free_operation),
+                texts::job_failed(lang, *why, returned, *free_operation, *balance),
                 crate::actions::failure_keyboard(lang, Some(*job_id), *why),
             )
         }

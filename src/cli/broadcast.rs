@@ -25,7 +25,7 @@ pub(super) fn run(
         )));
     }
     if dry_run {
-        let n = store.broadcast_audience(only_paying)?;
+        let n = store.broadcast_audience(only_paying, None)?;
         println!("dry run: {n} users would get it; nothing was queued");
         return Ok(ExitCode::SUCCESS);
     }

@@ -132,7 +132,7 @@ pub(super) fn run(core: &Core, cmd: PaymentCommand) -> Result<ExitCode> {
             let mut value = payment_json(store, &p)?;
             value["events"] = events
                 .iter()
-                .map(|(at, what)| serde_json::json!({"at": crate::time::datetime_of(*at), "what": what}))
+                .map(|(at, what)| serde_json::json!({"at": crate::time::datetime_of(*at), "what": what.to_string()}))
                 .collect();
             if json {
                 println!("{value}");

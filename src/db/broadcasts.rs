@@ -22,6 +22,8 @@ pub struct Send {
     pub text: String,
     pub entities: Option<String>,
     pub attempts: i64,
+    /// The recipient's language, for the button under the message.
+    pub language_code: Option<String>,
 }
 
 /// A broadcast that has just ended: where its admin is told, and its final figures.
@@ -55,18 +57,20 @@ pub enum SendOutcome {
 }
 
 impl Store {
-    /// How many users a broadcast would reach now.
-    pub fn broadcast_audience(&self, only_paying: bool) -> Result<i64> {
+    /// How many users a broadcast would reach now (`except`: the admin who previewed it, who has
+    /// seen it already).
+    pub fn broadcast_audience(&self, only_paying: bool, except: Option<i64>) -> Result<i64> {
         self.read(|c| {
             Ok(c.query_row(
-                &format!("SELECT count(*) FROM ({RECIPIENTS})"),
-                [i64::from(only_paying)],
+                &format!("SELECT count(*) FROM ({RECIPIENTS}) WHERE telegram_id IS NOT ?2"),
+                params![i64::from(only_paying), except],
                 super::only,
             )?)
         })
     }
 
     /// Records a broadcast and its recipients in one transaction; returns its id and their number.
+    /// The admin who started it from the chat (`admin_chat`) saw its preview and is not sent it.
     pub fn create_broadcast(
         &self,
         text: &str,
@@ -84,9 +88,9 @@ impl Store {
             let n = tx.execute(
                 &format!(
                     "INSERT INTO broadcast_recipients (broadcast_id, telegram_id)
-                     SELECT ?2, telegram_id FROM ({RECIPIENTS})"
+                     SELECT ?2, telegram_id FROM ({RECIPIENTS}) WHERE telegram_id IS NOT ?3"
                 ),
-                params![i64::from(only_paying), id],
+                params![i64::from(only_paying), id, admin_chat],
             )?;
             Ok((id, n as i64))
         })
@@ -107,8 +111,10 @@ impl Store {
         self.write(|tx| {
             let next = tx
                 .query_row(
-                    "SELECT r.broadcast_id, r.telegram_id, b.text, b.entities, r.attempts
+                    "SELECT r.broadcast_id, r.telegram_id, b.text, b.entities, r.attempts,
+                            u.language_code
                        FROM broadcast_recipients r JOIN broadcasts b ON b.id = r.broadcast_id
+                       LEFT JOIN users u ON u.telegram_id = r.telegram_id
                       WHERE r.status = 'pending' AND r.next_at <= ?1
                       ORDER BY r.next_at, r.broadcast_id, r.telegram_id LIMIT 1",
                     [now()],
@@ -119,6 +125,7 @@ impl Store {
                             text: r.get("text")?,
                             entities: r.get("entities")?,
                             attempts: r.get("attempts")?,
+                            language_code: r.get("language_code")?,
                         })
                     },
                 )

@@ -9,6 +9,35 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 
 /// The job operations the edges name; each is one transaction (paid jobs are queued by billing).
 impl Store {
+    /// Where a queued job stands: the queued jobs before it, and the jobs a worker holds now.
+    pub fn queue_place(&self, job_id: i64) -> Result<QueuePlace> {
+        self.read(|c| {
+            Ok(c.query_row(
+                "SELECT (SELECT count(*) FROM jobs WHERE status = 'queued' AND id < ?1) AS ahead,
+                        (SELECT count(*) FROM jobs
+                          WHERE status IN ('running', 'submitting', 'submitted', 'delivering')) AS busy",
+                [job_id],
+                |r| {
+                    Ok(QueuePlace {
+                        ahead: r.get("ahead")?,
+                        busy: r.get("busy")?,
+                    })
+                },
+            )?)
+        })
+    }
+
+    /// The chats of jobs waiting for a worker (at most `limit`), to show them a chat action.
+    pub fn waiting_chats(&self, limit: u32) -> Result<Vec<i64>> {
+        self.read(|c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT DISTINCT chat_id FROM jobs WHERE status = 'queued' ORDER BY chat_id LIMIT ?1",
+            )?;
+            let rows = stmt.query_map([limit], |r| r.get("chat_id"))?;
+            Ok(rows.collect::<rusqlite::Result<_>>()?)
+        })
+    }
+
     /// Queues a free "add text" job: drawn locally, no operation, no billing.
     pub fn queue_add_text(&self, telegram_id: i64, job: &NewJob) -> Result<i64> {
         self.write(|tx| insert(tx, None, telegram_id, JobKind::AddText, job, now()))
@@ -114,6 +143,24 @@ pub struct NewJob {
     /// The Telegram update that asked for it: the same update run again after a crash finds this
     /// job instead of queuing (and charging) another.
     pub update_id: Option<i64>,
+}
+
+/// Where a queued job stands (`Store::queue_place`).
+#[derive(Debug, Clone, Copy)]
+pub struct QueuePlace {
+    /// Queued jobs older than this one.
+    pub ahead: i64,
+    /// Jobs a worker holds now.
+    pub busy: i64,
+}
+
+impl QueuePlace {
+    /// How many jobs must make way before this one starts, with `slots` workers; 0 when it starts
+    /// at once.
+    pub fn before(&self, slots: usize) -> i64 {
+        let slots = i64::try_from(slots).unwrap_or(i64::MAX);
+        (self.ahead + self.busy - slots + 1).max(0)
+    }
 }
 
 /// A job as the worker sees it.

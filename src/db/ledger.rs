@@ -224,12 +224,16 @@ pub struct Row {
     pub created_at: i64,
     /// The mode of the operation a charge or refund belongs to.
     pub mode: Option<String>,
+    /// For a top-up: what the payer paid (kopecks, or whole Stars) and through which provider.
+    pub paid: Option<(i64, crate::model::Provider)>,
 }
 
 pub fn recent(conn: &Connection, telegram_id: i64, limit: u32, offset: u64) -> Result<Vec<Row>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT l.kind, l.amount, l.free_ops, l.reason, l.created_at, o.mode FROM ledger l
+        "SELECT l.kind, l.amount, l.free_ops, l.reason, l.created_at, o.mode,
+                p.charge_amount AS paid, p.provider AS provider FROM ledger l
            LEFT JOIN operations o ON o.id = l.operation_id
+           LEFT JOIN payments p ON p.id = l.payment_id AND l.kind = 'topup'
           WHERE l.telegram_id = ?1 ORDER BY l.id DESC LIMIT ?2 OFFSET ?3",
     )?;
     let offset = i64::try_from(offset).unwrap_or(i64::MAX);
@@ -241,6 +245,10 @@ pub fn recent(conn: &Connection, telegram_id: i64, limit: u32, offset: u64) -> R
             reason: r.get("reason")?,
             created_at: r.get("created_at")?,
             mode: r.get("mode")?,
+            paid: match (r.get::<_, Option<i64>>("paid")?, r.get("provider")?) {
+                (Some(paid), Some(provider)) => Some((paid, provider)),
+                _ => None,
+            },
         })
     })?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)

@@ -103,3 +103,10 @@ pub fn finish(
     )?;
     Ok(changed == 1)
 }
+
+impl super::Store {
+    /// One operation: what a result's caption says it cost.
+    pub fn operation(&self, id: i64) -> Result<Option<Operation>> {
+        self.read(|c| get(c, id))
+    }
+}

@@ -2,6 +2,7 @@
 
 use super::Store;
 use crate::error::Result;
+use crate::model::PaymentEvent;
 pub use crate::model::RefundState;
 use crate::model::{PaymentStatus, Provider};
 use crate::money::Kopecks;
@@ -10,7 +11,7 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 
 /// The payment operations the payments edge names; each is one transaction or one read.
 /// A payment's events, oldest first: (unix time, what happened).
-pub type Story = Vec<(i64, String)>;
+pub type Story = Vec<(i64, PaymentEvent)>;
 
 impl Store {
     pub fn payment(&self, id: &str) -> Result<Option<Payment>> {
@@ -547,12 +548,11 @@ pub fn list(
 pub fn story(conn: &Connection, p: &Payment) -> Result<Story> {
     let mut events = vec![(
         p.created_at,
-        format!(
-            "draft: {} credit, {} {} to pay",
-            p.amount,
-            price_text(p),
-            p.currency
-        ),
+        PaymentEvent::Draft {
+            credit: p.amount,
+            paid: p.charge_amount.0,
+            currency: p.currency.clone(),
+        },
     )];
     if let Some(yk) = &p.yookassa_id {
         let mut stmt = conn.prepare(
@@ -569,10 +569,9 @@ pub fn story(conn: &Connection, p: &Payment) -> Result<Story> {
         })?;
         for row in rows {
             let (at, event, processed, outcome) = row?;
-            events.push((at, format!("notification {event} received")));
+            events.push((at, PaymentEvent::Notification(event)));
             if let Some(done) = processed {
-                let outcome = outcome.unwrap_or_default();
-                events.push((done, format!("checked with the API: {outcome}")));
+                events.push((done, PaymentEvent::Checked(outcome.unwrap_or_default())));
             }
         }
     }
@@ -589,10 +588,10 @@ pub fn story(conn: &Connection, p: &Payment) -> Result<Story> {
     })?;
     for row in rows {
         let (at, kind, amount, key) = row?;
-        events.push((at, format!("ledger {kind} {amount} ({key})")));
+        events.push((at, PaymentEvent::Ledger { kind, amount, key }));
     }
     if let Some(at) = refunded_at(conn, &p.id)? {
-        events.push((at, "refunded".into()));
+        events.push((at, PaymentEvent::Refunded));
     }
     events.sort_by_key(|(at, _)| *at);
     Ok(events)
@@ -600,9 +599,5 @@ pub fn story(conn: &Connection, p: &Payment) -> Result<Story> {
 
 /// What the payer pays, as text: kopecks as roubles, Stars as a whole number.
 pub fn price_text(p: &Payment) -> String {
-    if p.currency == "XTR" {
-        p.charge_amount.0.to_string()
-    } else {
-        p.charge_amount.to_decimal()
-    }
+    PaymentEvent::paid_text(p.charge_amount.0, &p.currency)
 }

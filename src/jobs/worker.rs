@@ -15,6 +15,7 @@ use crate::db::{Store, blocking};
 use crate::error::{Error, Result};
 use crate::model::Mode;
 use crate::model::{JobFailure, JobInput, JobKind, JobStatus};
+use crate::money::Kopecks;
 use crate::telegram::{SendFailure, backoff};
 use crate::texts::{self, Lang};
 use std::collections::HashSet;
@@ -38,6 +39,8 @@ const IDLE_TICK: Duration = Duration::from_secs(1);
 const COSMETIC_TIMEOUT: Duration = Duration::from_secs(5);
 /// Telegram shows a chat action for about 5 s; it is sent again this often while a job runs.
 const CHAT_ACTION_EVERY: Duration = Duration::from_secs(4);
+/// At most this many waiting chats get a chat action per round (a long queue is a flood otherwise).
+const WAITING_ACTIONS: u32 = 30;
 
 /// A background task that ends when its owner does.
 struct AbortOnDrop(tokio::task::JoinHandle<()>);
@@ -161,6 +164,7 @@ impl Worker {
     pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
         let slots = Arc::new(Semaphore::new(self.config.fal.worker_concurrency));
         let mut next_sweep = tokio::time::Instant::now();
+        let mut next_waiting_action = tokio::time::Instant::now();
         loop {
             // The sweep at start is the recovery from a previous process; later ones catch jobs whose
             // task ended without finishing them (a failed write).
@@ -192,6 +196,12 @@ impl Worker {
                     Err(e) => tracing::error!(error = %e, "claiming jobs failed"),
                 }
                 // Unused permits go back as `permits` drops.
+            }
+            // Jobs waiting for a slot keep their chat's "sending a photo…" too: waiting must not
+            // look like hanging.
+            if tokio::time::Instant::now() >= next_waiting_action {
+                next_waiting_action = tokio::time::Instant::now() + CHAT_ACTION_EVERY;
+                self.show_waiting();
             }
             tokio::select! {
                 _ = self.wake.notified() => {}
@@ -357,6 +367,7 @@ impl Worker {
         );
         if job.status == JobStatus::Running {
             self.expired(job, &fal, None).await?;
+            self.progress(job, texts::progress_working(lang)).await;
             let mut uris = Vec::with_capacity(input.images.len());
             for file_id in &input.images {
                 let bytes = self.telegram_file(file_id).await?;
@@ -502,7 +513,7 @@ impl Worker {
             // The first part carries what was made and the buttons for the next one; a second
             // part (upscale) says why it follows.
             let sent = if parts == 0 {
-                let (caption, keyboard) = self.result_caption(job, lang);
+                let (caption, keyboard) = self.result_caption(job, lang).await;
                 if as_photo {
                     let mut send = self
                         .sender
@@ -622,19 +633,23 @@ impl Worker {
         lang: Lang,
     ) -> std::result::Result<(), Failure> {
         let mut delay = Duration::from_millis(200);
-        let mut last = None;
+        // The status message only moves forward: "working" was shown when the job started, and a
+        // wait at fal is shown only when someone is really ahead there.
+        let mut shown = texts::progress_working(lang).to_string();
         loop {
             self.expired(job, fal, cancel_url).await?;
             match fal.status(status_url).await {
                 Ok(Status::Completed) => return Ok(()),
                 Ok(s) => {
-                    if last.as_ref() != Some(&s) {
-                        let text = match &s {
-                            Status::InQueue { position } => texts::progress_queued(lang, *position),
-                            _ => texts::progress_working(lang).to_string(),
-                        };
+                    let text = match s {
+                        Status::InQueue {
+                            position: Some(p @ 1..),
+                        } => texts::progress_queued(lang, p),
+                        _ => texts::progress_working(lang).to_string(),
+                    };
+                    if text != shown {
                         self.progress(job, &text).await;
-                        last = Some(s);
+                        shown = text;
                     }
                 }
                 Err(
@@ -733,21 +748,41 @@ impl Worker {
         Ok(bytes)
     }
 
-    /// The caption and buttons under a result: the mode and the prompt, then one more / change /
-    /// next step / menu.
-    fn result_caption(&self, job: &Job, lang: Lang) -> (String, InlineKeyboardMarkup) {
+    /// The caption and buttons under a result: what was made and what it cost, then one more (at
+    /// this user's price now: free while free operations or free access last) / change / next
+    /// step / menu. Read once per delivery; a failed read only leaves the price off.
+    async fn result_caption(&self, job: &Job, lang: Lang) -> (String, InlineKeyboardMarkup) {
         let input = parse_input(job).unwrap_or_default();
-        let (what, mode, price) = match job.kind {
-            JobKind::Paid(m) => (
-                texts::mode_label(lang, m),
-                Some(m),
-                Some(self.billing.price(m)),
-            ),
-            JobKind::AddText => (texts::add_text_label(lang), None, None),
+        let (store, user_id, op) = (self.store.clone(), job.telegram_id, job.operation_id);
+        let (user, operation) = blocking(move || {
+            let operation = match op {
+                Some(op) => store.operation(op)?,
+                None => None,
+            };
+            Ok((store.user(user_id)?, operation))
+        })
+        .await
+        .unwrap_or_else(|e: Error| {
+            tracing::warn!(job = job.id, error = %e, "reading the price for a caption failed");
+            (None, None)
+        });
+        let mode = match job.kind {
+            JobKind::Paid(m) => Some(m),
+            JobKind::AddText => None,
+        };
+        let cost = texts::cost_line(lang, operation.map(|o| (o.paid_with, o.price)));
+        let again = match (mode, user) {
+            (Some(m), Some(u)) => Some(texts::price_tag(
+                lang,
+                self.billing.price(m),
+                u.has_free_access || u.free_operations_left > 0,
+            )),
+            (None, _) => Some(texts::price_tag(lang, Kopecks::ZERO, true)),
+            (Some(_), None) => None,
         };
         (
-            texts::result_caption(lang, what, &input.prompt),
-            crate::actions::result_keyboard(lang, job.id, mode, price),
+            texts::result_caption(lang, mode, &input.prompt, &cost),
+            crate::actions::result_keyboard(lang, job.id, mode, again.as_deref()),
         )
     }
 
@@ -785,6 +820,25 @@ impl Worker {
                 tokio::time::sleep(CHAT_ACTION_EVERY).await;
             }
         }))
+    }
+
+    /// A chat action for each chat whose job waits for a worker (cosmetic: in a task of its own,
+    /// never in the pool's way).
+    fn show_waiting(&self) {
+        let (store, bot) = (self.store.clone(), self.bot.clone());
+        tokio::spawn(async move {
+            let chats = match blocking(move || store.waiting_chats(WAITING_ACTIONS)).await {
+                Ok(chats) => chats,
+                Err(e) => {
+                    tracing::debug!(error = %e, "reading the waiting chats failed");
+                    return;
+                }
+            };
+            for chat in chats {
+                let request = bot.send_chat_action(ChatId(chat), ChatAction::UploadPhoto);
+                let _ = tokio::time::timeout(COSMETIC_TIMEOUT, async { request.await }).await;
+            }
+        });
     }
 
     async fn set_status(&self, id: i64, status: JobStatus) -> Result<()> {

@@ -1,7 +1,7 @@
 //! 💰 Balance: the account card and the history of ledger rows.
 
 use super::{Lang, mode_label, money, plural_ru, t};
-use crate::model::{LedgerKind, Mode};
+use crate::model::{LedgerKind, Mode, Provider};
 use crate::money::Kopecks;
 
 pub fn history_label(lang: Lang) -> &'static str {
@@ -32,20 +32,10 @@ pub fn history_page(lang: Lang, page: u32, lines: &[String]) -> String {
     s
 }
 
-pub fn balance(
-    lang: Lang,
-    balance: Kopecks,
-    free_ops: i64,
-    free_access: bool,
-    history: &[String],
-) -> String {
-    let balance = money(lang, balance);
-    let mut s = match (lang, free_access) {
-        (Lang::Ru, true) => format!("💰 Баланс: {balance}\n♾ Бесплатный доступ активен"),
-        (Lang::Ru, false) => format!("💰 Баланс: {balance}\n🎁 Бесплатных операций: {free_ops}"),
-        (Lang::En, true) => format!("💰 Balance: {balance}\n♾ Free access is on"),
-        (Lang::En, false) => format!("💰 Balance: {balance}\n🎁 Free operations: {free_ops}"),
-    };
+/// The balance screen: what the user has (`wallet`, as at the head of the menu), then the latest
+/// rows of the history.
+pub fn balance(lang: Lang, wallet: &str, history: &[String]) -> String {
+    let mut s = wallet.to_string();
     if !history.is_empty() {
         s.push_str(t(
             lang,
@@ -60,18 +50,35 @@ pub fn balance(
     s
 }
 
+pub fn invite_label(lang: Lang) -> &'static str {
+    t(lang, "🤝 Пригласить друга", "🤝 Invite a friend")
+}
+
+/// A ledger row as the history shows it.
+#[derive(Debug, Clone, Copy)]
+pub struct LedgerLine<'a> {
+    pub kind: LedgerKind,
+    pub amount: Kopecks,
+    pub free_ops: i64,
+    pub reason: Option<&'a str>,
+    pub mode: Option<Mode>,
+    /// For a top-up: what was paid (kopecks, or whole Stars) and how.
+    pub paid: Option<(i64, Provider)>,
+    pub when: &'a str,
+}
+
 /// One history line, as a person reads it: «01.12 14:05 ✨ Ретушь — бесплатная операция»,
 /// «01.12 14:06 ↩️ Возврат за ✨ Ретушь: +10 ₽», «💳 Пополнение +100 ₽ (WELCOME10)».
-pub fn ledger_line(
-    lang: Lang,
-    kind: LedgerKind,
-    amount: Kopecks,
-    free_ops: i64,
-    reason: Option<&str>,
-    mode: Option<Mode>,
-    when: &str,
-) -> String {
-    let ru = lang == Lang::Ru;
+pub fn ledger_line(lang: Lang, row: &LedgerLine<'_>) -> String {
+    let LedgerLine {
+        kind,
+        amount,
+        free_ops,
+        reason,
+        mode,
+        paid,
+        when,
+    } = *row;
     let signed = |k: Kopecks| {
         let m = money(lang, k);
         if k.is_positive() { format!("+{m}") } else { m }
@@ -109,7 +116,11 @@ pub fn ledger_line(
         LedgerKind::Charge if amount.0 == 0 && free_ops == 0 => format!(
             "{} — {}",
             what(mode),
-            t(lang, "бесплатно (безлимит)", "free (free access)")
+            t(
+                lang,
+                "бесплатно по безлимитному доступу",
+                "free (free access)"
+            )
         ),
         LedgerKind::Charge if amount.0 == 0 => format!(
             "{} — {}",
@@ -122,8 +133,26 @@ pub fn ledger_line(
             Lang::En => format!("↩️ Refund for {}: {change}", what(mode)),
         },
         LedgerKind::Topup => {
-            let code = reason.map(|c| format!(" ({c})")).unwrap_or_default();
-            format!("💳 {} {change}{code}", t(lang, "Пополнение", "Top-up"))
+            // What was paid, when it differs from what was credited (a discount, or Stars).
+            let paid = match paid {
+                Some((stars, Provider::Stars)) => Some(format!("⭐ {stars}")),
+                Some((k, Provider::YooKassa)) if k != amount.0 => Some(match lang {
+                    Lang::Ru => format!("оплачено {}", money(lang, Kopecks(k))),
+                    Lang::En => format!("paid {}", money(lang, Kopecks(k))),
+                }),
+                _ => None,
+            };
+            let note = [paid, reason.map(str::to_string)]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>()
+                .join(", ");
+            let note = if note.is_empty() {
+                note
+            } else {
+                format!(" ({note})")
+            };
+            format!("💳 {} {change}{note}", t(lang, "Пополнение", "Top-up"))
         }
         LedgerKind::Adjustment if amount.is_positive() => {
             format!(
@@ -146,17 +175,38 @@ pub fn ledger_line(
         LedgerKind::Promo if reason == Some("referral") => {
             format!(
                 "🤝 {}: {change}",
-                t(lang, "Бонус за приглашение", "Invitation bonus")
+                t(lang, "Бонус по приглашению", "Invitation bonus")
             )
         }
         LedgerKind::Promo => match reason {
             Some(code) => format!("🎟️ {} {code}: {change}", t(lang, "Промокод", "Promo code")),
             None => format!("🎟️ {}: {change}", t(lang, "Промокод", "Promo code")),
         },
-        LedgerKind::FreeAccess if ru => "♾ Безлимитный доступ".into(),
-        LedgerKind::FreeAccess => "♾ Free access".into(),
+        LedgerKind::FreeAccess => free_access_line(lang, reason.unwrap_or_default()),
     };
     format!("{when} {line}")
+}
+
+/// A free-access row: switched on or off, and by what (`reason` is "granted: code X" or
+/// "revoked: by the operator" as billing writes it).
+fn free_access_line(lang: Lang, reason: &str) -> String {
+    let (on, by) = match reason.split_once(": ") {
+        Some((verb, by)) => (verb != "revoked", by),
+        None => (reason != "revoked", ""),
+    };
+    let source = match (lang, by.strip_prefix("code ")) {
+        (Lang::Ru, Some(code)) => format!(" (промокод {code})"),
+        (Lang::En, Some(code)) => format!(" (code {code})"),
+        (Lang::Ru, None) if !by.is_empty() => " (администратор)".into(),
+        (Lang::En, None) if !by.is_empty() => " (by the admin)".into(),
+        _ => String::new(),
+    };
+    match (lang, on) {
+        (Lang::Ru, true) => format!("♾ Включён безлимитный доступ{source}"),
+        (Lang::Ru, false) => format!("♾ Безлимитный доступ выключен{source}"),
+        (Lang::En, true) => format!("♾ Free access switched on{source}"),
+        (Lang::En, false) => format!("♾ Free access switched off{source}"),
+    }
 }
 
 pub fn free_access_on(lang: Lang) -> &'static str {

@@ -1,6 +1,7 @@
 //! Administrators' commands: broadcasts, backups, and the /payment, /grant, /credit replies.
 
 use super::{Lang, money, t};
+use crate::model::{CheckOutcome, PaymentEvent, PaymentStatus, Provider};
 use crate::money::Kopecks;
 
 /// The admin commands, appended to /help for admins.
@@ -58,11 +59,17 @@ pub fn broadcast_done(lang: Lang, id: i64, sent: i64, failed: i64) -> String {
 
 /// Under a backup sent to an admin.
 pub fn backup_caption(lang: Lang, bytes: u64) -> String {
-    let when = crate::time::datetime_of(crate::time::now());
-    let size = format!("{:.1}", bytes as f64 / 1_048_576.0);
+    let when = format!("{} UTC", crate::time::day_and_time(crate::time::now()));
+    // Tenths of a megabyte, with the decimal comma in Russian; at least 0.1 so a copy never reads
+    // as empty.
+    let tenths = (bytes.div_ceil(104_858)).max(1);
+    let size = match lang {
+        Lang::Ru => format!("{},{}", tenths / 10, tenths % 10),
+        Lang::En => format!("{}.{}", tenths / 10, tenths % 10),
+    };
     match lang {
         Lang::Ru => format!(
-            "🗄 Резервная копия базы media-lab ({size} МБ, {when}). Восстановление: распакуйте (gunzip) и положите файл на место media_lab.db при остановленном боте — README, «Backup and restore»."
+            "🗄 Резервная копия базы media-lab ({size} МБ, {when}). Восстановление: остановите бота, распакуйте копию (gunzip) и положите файл на место media_lab.db — подробно в README, раздел «Backup and restore»."
         ),
         Lang::En => format!(
             "🗄 A backup of the media-lab database ({size} MB, {when}). To restore: gunzip it and put the file in place of media_lab.db while the bot is stopped — README, \"Backup and restore\"."
@@ -75,7 +82,7 @@ pub fn backup_too_large(lang: Lang, bytes: u64) -> String {
     let size = bytes / 1_048_576;
     match lang {
         Lang::Ru => format!(
-            "🗄 Резервная копия занимает {size} МБ — больше 50 МБ, которые Telegram принимает от бота. Для такой базы нужна реплика Litestream: README, «Off-site replica and disaster recovery»."
+            "🗄 Резервная копия занимает {size} МБ — больше 50 МБ, которые Telegram принимает от бота. Для такой базы нужна реплика Litestream — подробно в README, раздел «Off-site replica and disaster recovery»."
         ),
         Lang::En => format!(
             "🗄 The backup is {size} MB — over the 50 MB Telegram takes from a bot. A database this size needs a Litestream replica: README, \"Off-site replica and disaster recovery\"."
@@ -135,5 +142,111 @@ pub fn admin_balance(lang: Lang, user: i64, balance: Kopecks) -> String {
     match lang {
         Lang::Ru => format!("Пользователь {user}: на балансе {b}; ему отправлено уведомление."),
         Lang::En => format!("User {user}: balance {b}; they have been told."),
+    }
+}
+
+/// /stats: one line per mode and outcome, «🎨 Создать: выполнено 4».
+pub fn stats_operations(lang: Lang, mode: &str, status: &str, count: i64) -> String {
+    let label = mode
+        .parse()
+        .map(|m| super::mode_label(lang, m).to_string())
+        .unwrap_or_else(|_| mode.to_string());
+    let outcome = match (lang, status) {
+        (Lang::Ru, "settled") => "выполнено",
+        (Lang::Ru, "refunded") => "возвращено",
+        (Lang::Ru, "charged") => "в работе",
+        (Lang::En, "settled") => "done",
+        (Lang::En, "refunded") => "refunded",
+        (Lang::En, "charged") => "in progress",
+        (_, other) => other,
+    };
+    format!("{label}: {outcome} {count}")
+}
+
+/// /payment's first line: whose top-up, what it credits, what was paid, where it stands.
+pub fn payment_summary(
+    lang: Lang,
+    id: &str,
+    provider: Provider,
+    telegram_id: i64,
+    credit: Kopecks,
+    paid: &str,
+    status: PaymentStatus,
+) -> String {
+    let provider = match provider {
+        Provider::YooKassa => "ЮKassa",
+        Provider::Stars => "Telegram Stars",
+    };
+    let credit = money(lang, credit);
+    let status = match (lang, status) {
+        (Lang::Ru, PaymentStatus::Created) => "создан",
+        (Lang::Ru, PaymentStatus::Pending) => "ждёт оплаты",
+        (Lang::Ru, PaymentStatus::WaitingForCapture) => "ждёт подтверждения",
+        (Lang::Ru, PaymentStatus::Succeeded) => "оплачен",
+        (Lang::Ru, PaymentStatus::Canceled) => "отменён",
+        (Lang::Ru, PaymentStatus::Mismatch) => "оплачен не той суммой, не зачислен",
+        (Lang::En, s) => s.as_str(),
+    };
+    match lang {
+        Lang::Ru => format!(
+            "{id} ({provider}), пользователь {telegram_id}: зачисление {credit}, оплачено {paid}; {status}"
+        ),
+        Lang::En => {
+            format!("{id} ({provider}), user {telegram_id}: {credit} credit, paid {paid}; {status}")
+        }
+    }
+}
+
+/// What the payer paid, as people write it: «90 ₽», «⭐ 240».
+pub fn paid_amount(lang: Lang, paid: i64, currency: &str) -> String {
+    if currency == "XTR" {
+        format!("⭐ {}", super::number(lang, paid.unsigned_abs()))
+    } else {
+        money(lang, Kopecks(paid))
+    }
+}
+
+/// One event of a top-up's story, for /payment.
+pub fn payment_event(lang: Lang, e: &PaymentEvent) -> String {
+    if lang == Lang::En {
+        return e.to_string();
+    }
+    match e {
+        PaymentEvent::Draft {
+            credit,
+            paid,
+            currency,
+        } => format!(
+            "счёт: зачислить {}, к оплате {}",
+            money(lang, *credit),
+            paid_amount(lang, *paid, currency)
+        ),
+        PaymentEvent::Notification(event) => format!("пришло уведомление {event}"),
+        PaymentEvent::Checked(outcome) => {
+            let said = match outcome.parse::<CheckOutcome>() {
+                Ok(CheckOutcome::Credited) => "зачислено",
+                Ok(CheckOutcome::Mismatch) => "оплачено не той суммой",
+                Ok(CheckOutcome::Canceled) => "отменён",
+                Ok(CheckOutcome::Pending) => "ещё не оплачен",
+                Ok(CheckOutcome::AlreadyFinal) => "уже был завершён",
+                Ok(CheckOutcome::Unknown) => "не наш платёж",
+                Ok(CheckOutcome::RefusedTest) => "тестовый платёж, отклонён",
+                Ok(CheckOutcome::MetadataMismatch) => "метаданные другого платежа",
+                Ok(CheckOutcome::ApiError) => "ЮKassa не ответила",
+                Ok(CheckOutcome::Error) => "ошибка проверки",
+                Err(_) => outcome.as_str(),
+            };
+            format!("проверено в ЮKassa: {said}")
+        }
+        PaymentEvent::Ledger { kind, amount, key } => {
+            let kind = match kind.as_str() {
+                "topup" => "пополнение",
+                "adjustment" => "корректировка",
+                other => other,
+            };
+            let amount = money(lang, *amount);
+            format!("запись в журнале: {kind} {amount} ({key})")
+        }
+        PaymentEvent::Refunded => "возвращён плательщику".into(),
     }
 }

@@ -1,19 +1,24 @@
 //! A job on its way to the user: progress, and the result's caption and buttons.
 
-use super::{Lang, money, t};
+use super::{Lang, mode_label, money, t};
+use crate::model::{Mode, PaidWith};
 use crate::money::Kopecks;
 
-pub fn progress_queued(lang: Lang, position: Option<u64>) -> String {
-    match (lang, position) {
-        (Lang::Ru, Some(p)) => format!("⏳ В очереди (позиция {}).", p + 1),
-        (Lang::Ru, None) => "⏳ В очереди.".into(),
-        (Lang::En, Some(p)) => format!("⏳ In the queue (position {}).", p + 1),
-        (Lang::En, None) => "⏳ In the queue.".into(),
+/// fal's own queue, when it has requests before ours (its position 0 is "next": no wait worth a
+/// word, so that is shown as working).
+pub fn progress_queued(lang: Lang, before: u64) -> String {
+    match lang {
+        Lang::Ru => format!("⏳ Сервис ИИ загружен: перед вами {before} в очереди."),
+        Lang::En => format!("⏳ The image service is busy: {before} ahead in its queue."),
     }
 }
 
 pub fn progress_working(lang: Lang) -> &'static str {
-    t(lang, "🎨 Обрабатываю…", "🎨 Working on it…")
+    t(
+        lang,
+        "🎨 Обрабатываю, обычно это занимает до минуты…",
+        "🎨 Working on it, usually under a minute…",
+    )
 }
 
 pub fn progress_sending(lang: Lang) -> &'static str {
@@ -24,12 +29,12 @@ pub fn done(lang: Lang) -> &'static str {
     t(lang, "✅ Готово!", "✅ Done!")
 }
 
-pub fn again_label(lang: Lang, price: Option<Kopecks>) -> String {
-    match (lang, price) {
-        (Lang::Ru, Some(p)) if p.is_positive() => format!("🔁 Ещё вариант · {}", money(lang, p)),
-        (Lang::En, Some(p)) if p.is_positive() => format!("🔁 One more · {}", money(lang, p)),
-        (Lang::Ru, _) => "🔁 Ещё вариант".into(),
-        (Lang::En, _) => "🔁 One more".into(),
+/// 🔁 with this user's price for one more («· 10 ₽», «· бесплатно»).
+pub fn again_label(lang: Lang, tag: Option<&str>) -> String {
+    let label = t(lang, "🔁 Ещё вариант", "🔁 One more");
+    match tag {
+        Some(tag) => format!("{label} · {tag}"),
+        None => label.into(),
     }
 }
 
@@ -49,13 +54,49 @@ pub fn retry_label(lang: Lang) -> &'static str {
     t(lang, "🔁 Повторить", "🔁 Try again")
 }
 
-/// The caption under a result: what was made, from what.
-pub fn result_caption(lang: Lang, what: &str, prompt: &str) -> String {
+/// The caption under a result: what was made (the prompt, or for a photo mode what was done), and
+/// on the next line what it cost (`cost`, from `cost_line`).
+pub fn result_caption(lang: Lang, mode: Option<Mode>, prompt: &str, cost: &str) -> String {
     let prompt: String = prompt.chars().take(300).collect();
-    if prompt.trim().is_empty() {
-        return format!("{what} · {}", t(lang, "готово", "done"));
+    let what = match mode {
+        _ if !prompt.trim().is_empty() => {
+            let label = mode.map_or(super::add_text_label(lang), |m| mode_label(lang, m));
+            format!("{label} · «{prompt}»")
+        }
+        Some(Mode::Retouch) => t(
+            lang,
+            "✨ Ретушь: дефекты убраны, кожа и свет выровнены",
+            "✨ Retouched: blemishes removed, skin and light evened out",
+        )
+        .into(),
+        Some(Mode::FaceSwap) => t(lang, "🔄 Лицо заменено", "🔄 Face swapped").into(),
+        Some(Mode::Upscale) => t(
+            lang,
+            "⬆️ Фото увеличено и стало чётче",
+            "⬆️ Upscaled: larger and sharper",
+        )
+        .into(),
+        Some(m) => mode_label(lang, m).into(),
+        None => t(lang, "📝 Надпись добавлена", "📝 Text added").into(),
+    };
+    if cost.is_empty() {
+        what
+    } else {
+        format!("{what}\n{cost}")
     }
-    format!("{what} · «{prompt}»")
+}
+
+/// What a result cost, for its caption: «💳 10 ₽», «🎁 бесплатная операция», «♾ безлимитный
+/// доступ», «бесплатно» (add text).
+pub fn cost_line(lang: Lang, paid: Option<(PaidWith, Kopecks)>) -> String {
+    match paid {
+        Some((PaidWith::Balance, price)) => format!("💳 {}", money(lang, price)),
+        Some((PaidWith::FreeOperation, _)) => {
+            t(lang, "🎁 бесплатная операция", "🎁 a free operation").into()
+        }
+        Some((PaidWith::FreeAccess, _)) => t(lang, "♾ безлимитный доступ", "♾ free access").into(),
+        None => t(lang, "бесплатно", "free").into(),
+    }
 }
 
 pub fn full_file_caption(lang: Lang) -> &'static str {

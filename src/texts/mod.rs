@@ -43,15 +43,7 @@ pub fn money(lang: Lang, k: Kopecks) -> String {
     let minus = if k.0 < 0 { "\u{2212}" } else { "" };
     let abs = k.0.unsigned_abs();
     let (whole, kop) = (abs / 100, abs % 100);
-    let digits = whole.to_string();
-    let sep = if lang == Lang::Ru { "\u{202f}" } else { "," };
-    let mut grouped = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            grouped.push_str(sep);
-        }
-        grouped.push(c);
-    }
+    let grouped = number(lang, whole);
     let number = match (kop, lang) {
         (0, _) => grouped,
         (k, Lang::Ru) => format!("{grouped},{k:02}"),
@@ -61,6 +53,20 @@ pub fn money(lang: Lang, k: Kopecks) -> String {
         Lang::Ru => format!("{minus}{number} ₽"),
         Lang::En => format!("{minus}₽{number}"),
     }
+}
+
+/// A whole number grouped by thousands the way money is: «1 000» (narrow no-break space), «1,000».
+pub fn number(lang: Lang, n: u64) -> String {
+    let digits = n.to_string();
+    let sep = if lang == Lang::Ru { "\u{202f}" } else { "," };
+    let mut grouped = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            grouped.push_str(sep);
+        }
+        grouped.push(c);
+    }
+    grouped
 }
 
 /// Picks the text for `lang`.

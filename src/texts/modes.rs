@@ -9,8 +9,8 @@ pub fn ask_input(lang: Lang, mode: Mode, price_line: &str) -> String {
     let ask = match mode {
         Mode::Generate => t(
             lang,
-            "Опишите, какую картинку создать.",
-            "Describe the image to create.",
+            "Опишите, какую картинку создать. Например: «рыжая лиса в снегу, фотореализм».",
+            "Describe the image to create. For example: “a red fox in the snow, photorealistic”.",
         ),
         Mode::Edit => t(
             lang,
@@ -54,20 +54,10 @@ pub fn price_line(
     match lang {
         Lang::Ru if free_access => "♾ Для вас бесплатно (безлимитный доступ).".into(),
         Lang::En if free_access => "♾ Free for you (free access).".into(),
-        Lang::Ru if free_ops > 0 => format!(
-            "🎁 Бесплатно: {} {free_ops} {}.",
-            plural_ru(free_ops, "осталась", "остались", "осталось"),
-            plural_ru(
-                free_ops,
-                "бесплатная операция",
-                "бесплатные операции",
-                "бесплатных операций"
-            )
-        ),
-        Lang::En if free_ops > 0 => format!(
-            "🎁 Free: {free_ops} free operation{} left.",
-            if free_ops == 1 { "" } else { "s" }
-        ),
+        Lang::Ru if free_ops > 0 => {
+            format!("🎁 Спишется бесплатная операция (осталось {free_ops}).")
+        }
+        Lang::En if free_ops > 0 => format!("🎁 Uses a free operation ({free_ops} left)."),
         Lang::Ru if balance >= price => format!("💳 {p} с баланса (на балансе {b})."),
         Lang::En if balance >= price => format!("💳 {p} from your balance (balance {b})."),
         Lang::Ru => format!(
@@ -111,16 +101,24 @@ pub fn ask_target(lang: Lang) -> &'static str {
     )
 }
 
-pub fn merge_got(lang: Lang, n: usize) -> String {
+pub fn merge_got(lang: Lang, n: usize, max: usize) -> String {
     match lang {
-        Lang::Ru if n < 2 => "Получено фото: 1. Нужно ещё хотя бы одно (всего до 4).".into(),
+        Lang::Ru if n < 2 => format!("Получено фото: 1. Нужно ещё хотя бы одно (всего до {max})."),
+        Lang::Ru if n >= max => {
+            format!("Получено фото: {n} — это максимум. Напишите, что с ними сделать.")
+        }
         Lang::Ru => {
             format!(
-                "Получено фото: {n} (можно до 4). Пришлите ещё или напишите, что с ними сделать."
+                "Получено фото: {n} (можно до {max}). Пришлите ещё или напишите, что с ними сделать."
             )
         }
-        Lang::En if n < 2 => "Got 1 photo — send at least one more (up to 4).".into(),
-        Lang::En => format!("Got {n} photos (up to 4). Send more or write what to do with them."),
+        Lang::En if n < 2 => format!("Got 1 photo — send at least one more (up to {max})."),
+        Lang::En if n >= max => {
+            format!("Got {n} photos — that's the most. Write what to do with them.")
+        }
+        Lang::En => {
+            format!("Got {n} photos (up to {max}). Send more or write what to do with them.")
+        }
     }
 }
 
@@ -156,10 +154,13 @@ pub fn need_text(lang: Lang) -> &'static str {
     )
 }
 
-pub fn too_long(lang: Lang, max: usize) -> String {
+pub fn too_long(lang: Lang, len: usize, max: usize) -> String {
     match lang {
-        Lang::Ru => format!("Слишком длинно. Сократите, пожалуйста, текст до {max} символов."),
-        Lang::En => format!("Too long. Please shorten the text to {max} characters."),
+        Lang::Ru => format!(
+            "Текст слишком длинный: {len} {}. Сократите, пожалуйста, до {max}.",
+            plural_ru(len as i64, "символ", "символа", "символов")
+        ),
+        Lang::En => format!("The text is too long: {len} characters. Please cut it to {max}."),
     }
 }
 
@@ -191,17 +192,29 @@ pub fn photo_offer(lang: Lang) -> &'static str {
 }
 
 /// The status message a job starts as; `paid` is how it was paid (empty for free "add text",
-/// which takes a moment rather than a minute).
-pub fn accepted(lang: Lang, paid: &str) -> String {
-    match (lang, paid.is_empty()) {
-        (Lang::Ru, true) => "✅ Принято! 📝 Добавляю надпись…".into(),
-        (Lang::En, true) => "✅ Accepted! 📝 Adding the text…".into(),
-        (Lang::Ru, false) => {
-            format!("✅ Принято! {paid}\n⏳ Обрабатываю, обычно это занимает до минуты.")
+/// which takes a moment rather than a minute); `before` is how many jobs must make way first (0:
+/// it starts now).
+pub fn accepted(lang: Lang, paid: &str, before: i64) -> String {
+    let paid = if paid.is_empty() {
+        String::new()
+    } else {
+        format!(" {paid}")
+    };
+    match (lang, before) {
+        (Lang::Ru, 1..) => format!(
+            "✅ Принято!{paid}\n⏳ В очереди: перед вами {before} {}. Начну, как только освободится место.",
+            plural_ru(before, "запрос", "запроса", "запросов")
+        ),
+        (Lang::En, 1..) => format!(
+            "✅ Accepted!{paid}\n⏳ In the queue: {before} request{} ahead of you. I'll start as soon as there is room.",
+            if before == 1 { "" } else { "s" }
+        ),
+        (Lang::Ru, _) if paid.is_empty() => "✅ Принято! 📝 Добавляю надпись…".into(),
+        (Lang::En, _) if paid.is_empty() => "✅ Accepted! 📝 Adding the text…".into(),
+        (Lang::Ru, _) => {
+            format!("✅ Принято!{paid}\n⏳ Обрабатываю, обычно это занимает до минуты.")
         }
-        (Lang::En, false) => {
-            format!("✅ Accepted! {paid}\n⏳ Working on it, usually under a minute.")
-        }
+        (Lang::En, _) => format!("✅ Accepted!{paid}\n⏳ Working on it, usually under a minute."),
     }
 }
 
@@ -238,11 +251,11 @@ pub fn insufficient(lang: Lang, price: Kopecks, balance: Kopecks) -> String {
     match lang {
         Lang::Ru => format!(
             "Недостаточно средств: операция стоит {price}, на балансе {balance}, бесплатные операции закончились.\n\
-             📌 Запрос сохранён: пополните баланс, и я предложу сразу его выполнить."
+             📌 Запрос сохранён: пополните баланс, и я предложу сразу его выполнить. Сколько пополнить?"
         ),
         Lang::En => format!(
             "Not enough funds: the operation costs {price}, your balance is {balance} and the free operations are used up.\n\
-             📌 Your request is kept: top up and I will offer to run it right away."
+             📌 Your request is kept: top up and I will offer to run it right away. How much?"
         ),
     }
 }
@@ -291,4 +304,75 @@ pub fn photo_too_large(lang: Lang) -> &'static str {
         "Это фото слишком большое: не больше 40 мегапикселей и 20 МБ. Ничего не списано — пришлите фото поменьше.",
         "This photo is too large: at most 40 megapixels and 20 MB. Nothing was charged — please send a smaller one.",
     )
+}
+
+/// What one more `mode` costs this user, for a button: «10 ₽», or «бесплатно» while free
+/// operations or free access last.
+pub fn price_tag(lang: Lang, price: Kopecks, free: bool) -> String {
+    if free || !price.is_positive() {
+        t(lang, "бесплатно", "free").into()
+    } else {
+        money(lang, price)
+    }
+}
+
+/// A button that starts a paid step, with this user's price on it: «✨ Ретушь · 10 ₽».
+pub fn priced(label: &str, tag: &str) -> String {
+    format!("{label} · {tag}")
+}
+
+/// A text typed outside any mode while a photo was kept (sent without a mode, or left by /cancel).
+pub fn photo_text_offer(lang: Lang, prompt: &str, price_line: &str) -> String {
+    let prompt: String = prompt.chars().take(200).collect();
+    match lang {
+        Lang::Ru => format!(
+            "Изменить присланное фото: «{prompt}»? Или создать новую картинку по этому описанию.\n{price_line}"
+        ),
+        Lang::En => format!(
+            "Change the photo you sent: “{prompt}”? Or create a new image from this description.\n{price_line}"
+        ),
+    }
+}
+
+/// «привет» outside a mode.
+pub fn greeting_back(lang: Lang) -> &'static str {
+    t(
+        lang,
+        "Привет! Напишите, что нарисовать (например, «рыжая лиса в снегу»), пришлите фото или выберите режим:",
+        "Hi! Write what to draw (say, “a red fox in the snow”), send a photo, or pick a mode:",
+    )
+}
+
+pub fn edit_photo_label(lang: Lang) -> &'static str {
+    t(lang, "✏️ Изменить это фото", "✏️ Change the photo")
+}
+
+pub fn new_picture_label(lang: Lang) -> &'static str {
+    t(lang, "🎨 Создать новую", "🎨 Create a new one")
+}
+
+/// ✏️ Edit this picture, under a result: the picture is already here, only the words are missing.
+pub fn ask_result_edit(lang: Lang, price_line: &str) -> String {
+    match lang {
+        Lang::Ru => format!("Что изменить на этой картинке?\n{price_line}"),
+        Lang::En => format!("What should change in this picture?\n{price_line}"),
+    }
+}
+
+/// ✏️ Change the request: the old one, to copy and send back edited.
+pub fn change_request(lang: Lang, label: &str, old: &str, price_line: &str) -> String {
+    let old: String = old.chars().take(1000).collect();
+    let line = if price_line.is_empty() {
+        String::new()
+    } else {
+        format!("\n\n{price_line}")
+    };
+    match lang {
+        Lang::Ru => format!(
+            "{label}\nБыло: «{old}»\nНапишите новый вариант — можно скопировать этот и поправить.{line}"
+        ),
+        Lang::En => format!(
+            "{label}\nWas: “{old}”\nWrite the new version — copy this one and change it if you like.{line}"
+        ),
+    }
 }

@@ -18,7 +18,7 @@ pub fn referral_bonus(lang: Lang, inviter: bool, bonus: i64, total: i64) -> Stri
             )
         ),
         (Lang::Ru, false) => format!(
-            "🤝 Бонус за приглашение: {bonus} {} (теперь {total}).",
+            "🤝 Бонус за регистрацию по приглашению: +{bonus} {} (теперь {total}).",
             plural_ru(
                 bonus,
                 "бесплатная операция",
@@ -31,17 +31,34 @@ pub fn referral_bonus(lang: Lang, inviter: bool, bonus: i64, total: i64) -> Stri
             if bonus == 1 { "" } else { "s" }
         ),
         (Lang::En, false) => format!(
-            "🤝 Invitation bonus: {bonus} free operation{} (now {total}).",
+            "🤝 A bonus for joining by invitation: +{bonus} free operation{} (now {total}).",
             if bonus == 1 { "" } else { "s" }
         ),
     }
 }
 
-pub fn topup_credited(lang: Lang, amount: Kopecks, balance: Kopecks) -> String {
+/// A top-up credited: the amount, the new balance, and what it buys at `price` an operation.
+pub fn topup_credited(lang: Lang, amount: Kopecks, balance: Kopecks, price: Kopecks) -> String {
+    let ops = if price.is_positive() {
+        balance.0 / price.0
+    } else {
+        0
+    };
     let (amount, balance) = (money(lang, amount), money(lang, balance));
+    let buys = match lang {
+        _ if ops <= 0 => String::new(),
+        Lang::Ru => format!(
+            " — хватит на {ops} {}",
+            plural_ru(ops, "операцию", "операции", "операций")
+        ),
+        Lang::En => format!(
+            " — enough for {ops} operation{}",
+            if ops == 1 { "" } else { "s" }
+        ),
+    };
     match lang {
-        Lang::Ru => format!("✅ Баланс пополнен на {amount}. Текущий баланс: {balance}."),
-        Lang::En => format!("✅ Topped up by {amount}. Your balance: {balance}."),
+        Lang::Ru => format!("✅ Баланс пополнен на {amount}. На балансе {balance}{buys}."),
+        Lang::En => format!("✅ Topped up by {amount}. Your balance is {balance}{buys}."),
     }
 }
 
@@ -72,17 +89,19 @@ pub fn admin_credited(lang: Lang, amount: Kopecks, balance: Kopecks) -> String {
     }
 }
 
+/// A job that failed, its refund, and (when known) the balance after it.
 pub fn job_failed(
     lang: Lang,
     why: JobFailure,
     returned: Option<Kopecks>,
     free_operation: bool,
+    balance: Option<Kopecks>,
 ) -> String {
     let why_kind = why;
     let why = match why {
         JobFailure::Timeout => t(
             lang,
-            "обработка заняла слишком много времени (не уложилась в отведённое время)",
+            "обработка заняла слишком много времени",
             "processing took too long",
         ),
         JobFailure::Refused => t(
@@ -120,12 +139,22 @@ pub fn job_failed(
         _ => "",
     };
     let refund = match (lang, returned, free_operation) {
-        (Lang::Ru, Some(k), _) if k.is_positive() => {
-            format!("\n💸 {} вернулись на баланс.", money(lang, k))
-        }
-        (Lang::En, Some(k), _) if k.is_positive() => {
-            format!("\n💸 {} returned to your balance.", money(lang, k))
-        }
+        (Lang::Ru, Some(k), _) if k.is_positive() => match balance {
+            Some(b) => format!(
+                "\n💸 {} вернулись на баланс, на балансе {}.",
+                money(lang, k),
+                money(lang, b)
+            ),
+            None => format!("\n💸 {} вернулись на баланс.", money(lang, k)),
+        },
+        (Lang::En, Some(k), _) if k.is_positive() => match balance {
+            Some(b) => format!(
+                "\n💸 {} returned to your balance (now {}).",
+                money(lang, k),
+                money(lang, b)
+            ),
+            None => format!("\n💸 {} returned to your balance.", money(lang, k)),
+        },
         (Lang::Ru, _, true) => "\n🎁 Бесплатная операция возвращена.".into(),
         (Lang::En, _, true) => "\n🎁 Your free operation was returned.".into(),
         _ => String::new(),

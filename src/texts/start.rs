@@ -21,7 +21,7 @@ pub fn invited(lang: Lang, bonus: u32) -> String {
     let n = i64::from(bonus);
     match lang {
         Lang::Ru => format!(
-            "\n\n🤝 Вас пригласил друг: после вашего первого пополнения вы оба получите по {n} {}.",
+            "🤝 Вас пригласил друг: после вашего первого пополнения вы оба получите по {n} {}.",
             plural_ru(
                 n,
                 "бесплатной операции",
@@ -30,7 +30,7 @@ pub fn invited(lang: Lang, bonus: u32) -> String {
             )
         ),
         Lang::En => format!(
-            "\n\n🤝 A friend invited you: after your first top-up you both get {n} free operation{}.",
+            "🤝 A friend invited you: after your first top-up you both get {n} free operation{}.",
             if n == 1 { "" } else { "s" }
         ),
     }
@@ -72,38 +72,22 @@ pub fn topup_label(lang: Lang) -> &'static str {
     t(lang, "💰 Пополнить", "💰 Top up")
 }
 
-/// The /start greeting, headed like the 🏠 menu by what the user has: the balance, free access,
-/// the free operations.
-pub fn greeting(
-    lang: Lang,
-    name: &str,
-    balance: Kopecks,
-    free_ops: i64,
-    free_access: bool,
-) -> String {
-    let money = money(lang, balance);
+/// The /start greeting, headed like the 🏠 menu by what the user has (`wallet`); an invitation, when
+/// one brought the user here, comes before the call to action, so that stays last.
+pub fn greeting(lang: Lang, name: &str, wallet: &str, invited: Option<&str>) -> String {
+    let invited = invited.map(|i| format!("{i}\n\n")).unwrap_or_default();
     match lang {
         Lang::Ru => format!(
             "Привет, {name}! Создаю и улучшаю картинки с помощью ИИ: по описанию или по вашим фото.\n\n\
-             💰 На балансе {money}{}\n\
-             🎁 Бесплатных операций: {free_ops}. «📝 Добавить текст» — всегда бесплатно.\n\n\
-             Выберите, что сделать:",
-            if free_access {
-                " · ♾ безлимитный доступ"
-            } else {
-                ""
-            }
+             {wallet}\n«📝 Добавить текст» — всегда бесплатно.\n\n\
+             {invited}Например, нажмите «🎨 Создать» и напишите «рыжая лиса в снегу, фотореализм».\n\
+             Выберите, что сделать:"
         ),
         Lang::En => format!(
             "Hi, {name}! I create and improve images with AI, from a description or from your photos.\n\n\
-             💰 Balance {money}{}\n\
-             🎁 Free operations: {free_ops}. \"📝 Add text\" is always free.\n\n\
-             Choose what to do:",
-            if free_access {
-                " · ♾ free access"
-            } else {
-                ""
-            }
+             {wallet}\n\"📝 Add text\" is always free.\n\n\
+             {invited}For example, tap \"🎨 Create\" and write \"a red fox in the snow, photorealistic\".\n\
+             Choose what to do:"
         ),
     }
 }
@@ -119,6 +103,8 @@ pub fn help(lang: Lang, prices: &str) -> String {
              ✨ Ретушь — уберу дефекты, выровняю кожу и свет\n\
              ⬆️ Улучшить — сделаю фото крупнее и чётче\n\
              📝 Добавить текст — фото + текст (бесплатно)\n\n\
+             Примеры запросов: «рыжая лиса в снегу, фотореализм», «логотип кофейни, минимализм», \
+             «кот-космонавт в стиле аниме». Для фото: «сделай фон синим», «добавь очки».\n\n\
              Стоимость: {prices} за операцию\n\
              Сначала тратятся бесплатные операции, затем баланс. Если что-то не получится, деньги вернутся.\n\n\
              /start — меню, /balance — баланс, /cancel — отменить\n\
@@ -133,6 +119,8 @@ pub fn help(lang: Lang, prices: &str) -> String {
              ✨ Retouch — blemishes removed, skin and light evened out\n\
              ⬆️ Upscale — a photo made larger and sharper\n\
              📝 Add text — a photo + text (free)\n\n\
+             Example prompts: “a red fox in the snow, photorealistic”, “a coffee shop logo, minimalist”, \
+             “an astronaut cat, anime style”. For a photo: “make the background blue”, “add glasses”.\n\n\
              Price: {prices} per operation\n\
              Free operations are used first, then the balance. If something fails, you get your money back.\n\n\
              /start — menu, /balance — balance, /cancel — cancel\n\
@@ -145,16 +133,18 @@ pub fn choose_mode(lang: Lang) -> &'static str {
     t(lang, "Выберите, что сделать:", "Choose what to do:")
 }
 
+/// /paysupport. Without SUPPORT_CONTACT nothing is promised that would not happen: the payer is sent
+/// to what settles most payment questions on its own (🔄 Check payment asks the provider).
 pub fn paysupport(lang: Lang, contact: Option<&str>) -> String {
     match (lang, contact) {
         (Lang::Ru, Some(c)) => format!(
-            "Вопросы об оплате: {c}. Напишите, когда и как вы платили (звёзды или карта) — ответим и, если нужно, вернём деньги."
+            "💬 Вопросы об оплате: {c}. Напишите, когда и как вы платили (звёздами или картой) — ответим и, если нужно, вернём деньги."
         ),
         (Lang::En, Some(c)) => format!(
-            "Payment questions: {c}. Tell us when and how you paid (Stars or card) and we will sort it out, refunds included."
+            "💬 Payment questions: {c}. Tell us when and how you paid (Stars or card) and we will sort it out, refunds included."
         ),
-        (Lang::Ru, None) => "Вопросы об оплате: ответьте на это сообщение, владелец бота увидит его. Напишите, когда и как вы платили (звёзды или карта).".into(),
-        (Lang::En, None) => "Payment questions: reply to this message and the bot's owner will see it. Tell us when and how you paid (Stars or card).".into(),
+        (Lang::Ru, None) => "💬 Если вы оплатили, а баланс не пополнился, откройте «💰 Баланс» и нажмите «🔄 Проверить оплату»: бот спросит платёжную систему и зачислит оплату, если она прошла. Звёзды зачисляются сразу.".into(),
+        (Lang::En, None) => "💬 If you paid and the balance did not grow, open “💰 Balance” and tap “🔄 Check payment”: the bot asks the payment service and credits the payment if it went through. Stars are credited at once.".into(),
     }
 }
 

@@ -59,16 +59,16 @@ pub fn awaiting_payment(lang: Lang, charge: Kopecks) -> String {
     }
 }
 
-/// What "check the payment" found.
+/// What "check the payment" found: the invoice is not paid yet.
 pub fn payment_pending(lang: Lang, charge: Kopecks, since: &str, support: Option<&str>) -> String {
     let c = money(lang, charge);
     let ask = support_line(lang, support);
     match lang {
         Lang::Ru => format!(
-            "⏳ ЮKassa пока ждёт оплату счёта на {c} (создан {since} UTC). Если вы уже оплатили, подождите минуту и проверьте ещё раз — деньги не потеряются. {ask}"
+            "⏳ Счёт на {c} (создан {since} UTC) пока не оплачен. Если вы уже оплатили, подождите минуту и проверьте ещё раз — деньги не потеряются. Если деньги не пришли за 10 минут, {ask}"
         ),
         Lang::En => format!(
-            "⏳ YooKassa is still waiting for the {c} invoice (made {since} UTC). If you have paid, wait a minute and check again — the money will not be lost. {ask}"
+            "⏳ The {c} invoice (made {since} UTC) is not paid yet. If you have paid, wait a minute and check again — the money will not be lost. If it has not arrived in 10 minutes, {ask}"
         ),
     }
 }
@@ -85,22 +85,15 @@ pub fn no_unpaid(lang: Lang, support: Option<&str>) -> String {
     }
 }
 
-/// Where a payer with a question goes: SUPPORT_CONTACT, else /paysupport.
+/// Where a payer with a question goes: SUPPORT_CONTACT, else the owner is asked to be written to
+/// where the bot is listed (nothing here forwards a message yet).
 fn support_line(lang: Lang, support: Option<&str>) -> String {
     match (lang, support) {
         (Lang::Ru, Some(c)) => format!("напишите в поддержку: {c} (укажите сумму и время оплаты)."),
         (Lang::En, Some(c)) => format!("write to support: {c} (say the amount and when you paid)."),
-        (Lang::Ru, None) => "напишите в поддержку — /paysupport.".into(),
-        (Lang::En, None) => "contact support: /paysupport.".into(),
+        (Lang::Ru, None) => "напишите владельцу бота и укажите сумму и время оплаты.".into(),
+        (Lang::En, None) => "write to the bot's owner with the amount and when you paid.".into(),
     }
-}
-
-pub fn gen_code_label(lang: Lang) -> &'static str {
-    t(lang, "🎟️ Промокод для генераций", "🎟️ Generation code")
-}
-
-pub fn enter_code_label(lang: Lang) -> &'static str {
-    t(lang, "🎟️ Ввести промокод", "🎟️ Enter promo code")
 }
 
 pub fn custom_amount_label(lang: Lang) -> &'static str {
@@ -120,8 +113,10 @@ pub fn payment_menu(lang: Lang, code: Option<(&str, u8)>) -> String {
     .to_string();
     if let Some((code, percent)) = code {
         s.push_str(&match lang {
-            Lang::Ru => format!("\n🎟️ Промокод {code}: скидка {percent} % на это пополнение."),
-            Lang::En => format!("\n🎟️ Code {code}: {percent}% off this top-up."),
+            Lang::Ru => {
+                format!("\n✅ Промокод {code} применён: скидка {percent} % на это пополнение.")
+            }
+            Lang::En => format!("\n✅ Code {code} applied: {percent}% off this top-up."),
         });
     }
     s
@@ -132,22 +127,6 @@ pub fn payments_off(lang: Lang) -> &'static str {
         lang,
         "Оплата пока не настроена. Загляните позже или напишите владельцу бота.",
         "Payments are not set up yet. Please check back later or contact the bot's owner.",
-    )
-}
-
-pub fn ask_discount_code(lang: Lang) -> &'static str {
-    t(
-        lang,
-        "Введите промокод на скидку:",
-        "Enter your discount code:",
-    )
-}
-
-pub fn ask_gen_code(lang: Lang) -> &'static str {
-    t(
-        lang,
-        "Введите промокод для генераций:",
-        "Enter your generation code:",
     )
 }
 
@@ -170,15 +149,6 @@ pub fn bad_amount(lang: Lang, min: Kopecks, max: Kopecks) -> String {
         Lang::En => {
             format!("That is not an amount. Send a number from {min} to {max}, e.g. 250 or 99.90.")
         }
-    }
-}
-
-pub fn code_applied(lang: Lang, code: &str, percent: u8) -> String {
-    match lang {
-        Lang::Ru => {
-            format!("✅ Промокод {code} применён: скидка {percent} % на следующее пополнение.")
-        }
-        Lang::En => format!("✅ Code {code} applied: {percent}% off your next top-up."),
     }
 }
 
@@ -211,8 +181,8 @@ pub fn code_refused(lang: Lang, why: CodeRefusal) -> &'static str {
         ),
         CodeRefusal::WrongKind => t(
             lang,
-            "❌ Этот промокод для другого раздела: скидочные — в меню оплаты, для генераций — в /balance.",
-            "❌ This code belongs elsewhere: discount codes go in the payment menu, generation codes in /balance.",
+            "❌ Этот промокод здесь не подходит.",
+            "❌ This code cannot be used here.",
         ),
     }
 }
@@ -244,13 +214,13 @@ pub fn pay_link(lang: Lang, amount: Kopecks, charge: Kopecks) -> String {
     let (amount, charge) = (money(lang, amount), money(lang, charge));
     match (lang, amount == charge) {
         (Lang::Ru, true) => format!(
-            "Счёт на {charge} готов. Нажмите кнопку, чтобы оплатить; баланс пополнится автоматически."
+            "Счёт на {charge} готов. Нажмите кнопку ниже — баланс пополнится сразу после оплаты."
         ),
         (Lang::Ru, false) => format!(
             "Счёт на {charge} со скидкой готов — на баланс поступит {amount}. Нажмите кнопку, чтобы оплатить."
         ),
         (Lang::En, true) => format!(
-            "A {charge} invoice is ready. Tap the button to pay; your balance is topped up automatically."
+            "A {charge} invoice is ready. Tap the button below — the balance grows as soon as you pay."
         ),
         (Lang::En, false) => format!(
             "A discounted {charge} invoice is ready — {amount} will be credited. Tap the button to pay."
@@ -291,8 +261,10 @@ pub fn choose_provider(lang: Lang, code: Option<(&str, u8)>) -> String {
     .to_string();
     if let Some((code, percent)) = code {
         s.push_str(&match lang {
-            Lang::Ru => format!("\n🎟️ Промокод {code}: скидка {percent} % на это пополнение."),
-            Lang::En => format!("\n🎟️ Code {code}: {percent}% off this top-up."),
+            Lang::Ru => {
+                format!("\n✅ Промокод {code} применён: скидка {percent} % на это пополнение.")
+            }
+            Lang::En => format!("\n✅ Code {code} applied: {percent}% off this top-up."),
         });
     }
     s
@@ -307,8 +279,10 @@ pub fn stars_menu(lang: Lang, code: Option<(&str, u8)>) -> String {
     .to_string();
     if let Some((code, percent)) = code {
         s.push_str(&match lang {
-            Lang::Ru => format!("\n🎟️ Промокод {code}: скидка {percent} %."),
-            Lang::En => format!("\n🎟️ Code {code}: {percent}% off."),
+            Lang::Ru => {
+                format!("\n✅ Промокод {code} применён: скидка {percent} % на это пополнение.")
+            }
+            Lang::En => format!("\n✅ Code {code} applied: {percent}% off this top-up."),
         });
     }
     s
@@ -373,4 +347,68 @@ pub fn checkout_unavailable(lang: Lang) -> &'static str {
         "Не удалось проверить счёт. Попробуйте ещё раз через минуту.",
         "The invoice could not be checked. Please try again in a minute.",
     )
+}
+
+/// A card amount's button: what is credited, what is paid when a code lowers it, and what it buys:
+/// «100 ₽ — 10 операций», «100 ₽ за 90 ₽ — 10 операций».
+pub fn amount_label(lang: Lang, amount: Kopecks, paid: Kopecks, price: Kopecks) -> String {
+    let mut s = money(lang, amount);
+    if paid != amount {
+        s.push_str(&match lang {
+            Lang::Ru => format!(" за {}", money(lang, paid)),
+            Lang::En => format!(" for {}", money(lang, paid)),
+        });
+    }
+    s.push_str(&buys(lang, amount, price));
+    s
+}
+
+/// A Stars amount's button: «⭐ 100 → 100 ₽» (what is paid → what is credited).
+pub fn stars_label_for(lang: Lang, stars: i64, credit: Kopecks) -> String {
+    format!(
+        "⭐ {} → {}",
+        super::number(lang, stars.unsigned_abs()),
+        money(lang, credit)
+    )
+}
+
+/// « — 10 операций»: what `amount` buys at `price` an operation (empty when it buys none).
+fn buys(lang: Lang, amount: Kopecks, price: Kopecks) -> String {
+    let n = if price.is_positive() {
+        amount.0 / price.0
+    } else {
+        0
+    };
+    match lang {
+        _ if n <= 0 => String::new(),
+        Lang::Ru => format!(
+            " — {n} {}",
+            plural_ru(n, "операция", "операции", "операций")
+        ),
+        Lang::En => format!(" — {n} operation{}", if n == 1 { "" } else { "s" }),
+    }
+}
+
+pub fn code_label(lang: Lang) -> &'static str {
+    t(lang, "🎟️ Промокод", "🎟️ Promo code")
+}
+
+/// The one code field: a discount, free operations or free access, whatever the code is.
+pub fn ask_code(lang: Lang) -> &'static str {
+    t(
+        lang,
+        "Введите промокод — скидку на пополнение или бесплатные операции:",
+        "Enter your promo code — a top-up discount or free operations:",
+    )
+}
+
+/// What the YooKassa checkout page says is bought (at most 128 characters, YooKassa's limit).
+pub fn checkout_description(lang: Lang, amount: Kopecks, percent: u8) -> String {
+    let amount = money(lang, amount);
+    match (lang, percent) {
+        (Lang::Ru, 0) => format!("Пополнение баланса на {amount}"),
+        (Lang::Ru, p) => format!("Пополнение баланса на {amount} (скидка {p} %)"),
+        (Lang::En, 0) => format!("Balance top-up of {amount}"),
+        (Lang::En, p) => format!("Balance top-up of {amount} ({p}% off)"),
+    }
 }

@@ -211,7 +211,12 @@ impl FakeTelegram {
 
     /// The user presses an inline button with `data`.
     pub fn press(&self, user: i64, data: &str) -> i64 {
-        let message = self.message(BOT_ID, "ru", serde_json::json!({"text": "menu"}));
+        self.press_in(user, "ru", data)
+    }
+
+    /// `press` by a user whose Telegram speaks `lang`.
+    pub fn press_in(&self, user: i64, lang: &str, data: &str) -> i64 {
+        let message = self.message(BOT_ID, lang, serde_json::json!({"text": "menu"}));
         let pressed_on = message["message_id"].as_i64().unwrap_or(0);
         let mut message = message;
         message["chat"] = serde_json::json!({"id": user, "type": "private", "first_name": "U"});
@@ -219,7 +224,7 @@ impl FakeTelegram {
         let id = format!("cb-{}-{}", user, self.with(|s| s.next_update));
         self.push(
             "callback_query",
-            serde_json::json!({"id": id, "from": Self::user(user, "ru"), "chat_instance": "ci", "data": data, "message": message}),
+            serde_json::json!({"id": id, "from": Self::user(user, lang), "chat_instance": "ci", "data": data, "message": message}),
         );
         pressed_on
     }

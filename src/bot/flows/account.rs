@@ -7,25 +7,21 @@ use crate::bot::turn::{Input, Turn};
 use crate::bot::{HandlerResult, State, keyboards};
 use crate::db::blocking;
 use crate::error::Result;
-use crate::model::{CodeRefusal, PromoKind};
+use crate::model::CodeRefusal;
 use crate::texts;
 
 /// History lines on the balance screen.
-const HISTORY_LINES: u32 = 10;
+const HISTORY_LINES: u32 = 5;
 
+/// The balance screen: what the user has, the latest rows of the history, an open invoice with its
+/// pay button, and the ways to top up. The invitation has its own screen (🤝), so the balance stays
+/// short.
 pub async fn show_balance(turn: &Turn) -> Result<()> {
     let lang = turn.lang;
     let (store, id) = (turn.ctx.store.clone(), turn.user.telegram_id);
     let rows = blocking(move || store.recent_ledger(id, HISTORY_LINES)).await?;
     let history = history_lines(lang, &rows);
-    let u = &turn.user;
-    let mut text = texts::balance(
-        lang,
-        u.balance,
-        u.free_operations_left,
-        u.has_free_access,
-        &history,
-    );
+    let mut text = texts::balance(lang, &super::start::wallet(turn), &history);
     // An invoice still open at YooKassa: shown with its pay button, so a payer who left the
     // checkout can come back to it.
     let (store, since) = (turn.ctx.store.clone(), crate::time::now() - 24 * 3600);
@@ -37,16 +33,23 @@ pub async fn show_balance(turn: &Turn) -> Result<()> {
     if let Some((charge, _)) = &pending {
         text.push_str(&texts::awaiting_payment(lang, *charge));
     }
-    let invite = invite_link(turn).await?;
-    if let Some(link) = &invite {
-        text.push_str(&texts::invite(
-            lang,
-            turn.ctx.config.prices.referral_bonus_ops,
-            link,
-        ));
-    }
-    let share = invite.and_then(|link| share_url(lang, &link));
-    turn.show(text, keyboards::balance(lang, pending, share))
+    let ways = keyboards::TopupWays {
+        stars: turn.ctx.config.payments.stars_enabled,
+        card: turn.ctx.payments.is_configured(),
+    };
+    let invite = turn.ctx.config.prices.referral_bonus_ops > 0 && !turn.ctx.bot_username.is_empty();
+    turn.show(text, keyboards::balance(lang, pending, ways, invite))
+        .await
+}
+
+/// 🤝 The invitation: what both get, the link, and Telegram's share dialog.
+pub async fn invite(turn: &Turn) -> Result<()> {
+    let lang = turn.lang;
+    let Some(link) = invite_link(turn).await? else {
+        return show_balance(turn).await;
+    };
+    let text = texts::invite(lang, turn.ctx.config.prices.referral_bonus_ops, &link);
+    turn.show(text, keyboards::invite(lang, share_url(lang, &link)))
         .await
 }
 
@@ -79,12 +82,15 @@ fn history_lines(lang: texts::Lang, rows: &[crate::db::ledger::Row]) -> Vec<Stri
         .map(|r| {
             texts::ledger_line(
                 lang,
-                r.kind,
-                r.amount,
-                r.free_ops,
-                r.reason.as_deref(),
-                r.mode.as_deref().and_then(|m| m.parse().ok()),
-                &crate::time::day_and_time(r.created_at),
+                &texts::LedgerLine {
+                    kind: r.kind,
+                    amount: r.amount,
+                    free_ops: r.free_ops,
+                    reason: r.reason.as_deref(),
+                    mode: r.mode.as_deref().and_then(|m| m.parse().ok()),
+                    paid: r.paid,
+                    when: &crate::time::day_and_time(r.created_at),
+                },
             )
         })
         .collect()
@@ -106,24 +112,23 @@ pub async fn history(turn: &Turn, page: u32) -> Result<()> {
 /// Lines on a page of the whole history.
 const HISTORY_PAGE: u32 = 15;
 
-pub async fn ask_discount_code(turn: &Turn) -> Result<()> {
-    turn.set(State::DiscountCode).await?;
+/// 🎟️ The one code field, opened from the payment menu (`from_payment`) or the balance: any kind of
+/// code is taken; the two differ only in where ⬅️ leads back to.
+pub async fn ask_code(turn: &Turn, from_payment: bool) -> Result<()> {
+    turn.set(if from_payment {
+        State::DiscountCode
+    } else {
+        State::GenerationCode
+    })
+    .await?;
     let lang = turn.lang;
-    turn.show(
-        texts::ask_discount_code(lang),
-        keyboards::back_or_cancel(lang, Action::PaymentMenu),
-    )
-    .await
-}
-
-pub async fn ask_generation_code(turn: &Turn) -> Result<()> {
-    turn.set(State::GenerationCode).await?;
-    let lang = turn.lang;
-    turn.show(
-        texts::ask_gen_code(lang),
-        keyboards::back_or_cancel(lang, Action::Balance),
-    )
-    .await
+    let back = if from_payment {
+        Action::PaymentMenu
+    } else {
+        Action::Balance
+    };
+    turn.show(texts::ask_code(lang), keyboards::back_or_cancel(lang, back))
+        .await
 }
 
 /// A code typed in either field (the payment menu's or the balance's): whatever kind it is, it is
@@ -149,15 +154,9 @@ async fn any_code(turn: &Turn, input: Input, from_payment: bool) -> Result<()> {
     let discount = blocking(move || billing.apply_discount_code(id, &typed)).await?;
     turn.set(State::Idle).await?;
     let redeemed = match discount {
-        Ok(code) => {
-            let percent = match code.kind {
-                PromoKind::Percent(p) => p,
-                _ => 0,
-            };
-            turn.say(texts::code_applied(lang, &code.code, percent))
-                .await?;
-            return super::topup::payment_menu(turn).await;
-        }
+        // The payment menu says the code is applied, and its amounts show the discount: one
+        // message, not two.
+        Ok(_) => return super::topup::payment_menu(turn).await,
         Err(CodeRefusal::WrongKind) => {
             let billing = turn.ctx.billing.clone();
             blocking(move || billing.redeem_generation_code(id, &code)).await?

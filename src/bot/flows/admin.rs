@@ -145,7 +145,8 @@ pub async fn broadcast_text(
             .filter(|e| !e.is_empty())
             .and_then(|e| serde_json::to_string(e).ok());
         let store = turn.ctx.store.clone();
-        let audience = blocking(move || store.broadcast_audience(false)).await?;
+        let chat = turn.chat.0;
+        let audience = blocking(move || store.broadcast_audience(false, Some(chat))).await?;
         let mut preview = turn.bot.send_message(turn.chat, text.clone());
         if let Some(e) = msg.entities().filter(|e| !e.is_empty()) {
             preview = preview.entities(e.to_vec());
@@ -185,12 +186,20 @@ pub async fn broadcast_send(turn: &Turn) -> Result<()> {
         recipients = n,
         "broadcast queued"
     );
-    turn.ctx.broadcasts.notify_one();
+    // The preview's message becomes the progress message, edited until the summary: one
+    // message, saved before the sender is woken so its first report edits it instead of sending
+    // another.
+    if let Some(message) = turn.origin.filter(|_| turn.pressed) {
+        let store = turn.ctx.store.clone();
+        blocking(move || store.set_broadcast_message(id, i64::from(message))).await?;
+    }
     turn.show(
         texts::broadcast_progress(lang, id, 0, 0, n),
         crate::bot::keyboards::menu_only(lang),
     )
-    .await
+    .await?;
+    turn.ctx.broadcasts.notify_one();
+    Ok(())
 }
 
 /// /payment ID: what `media-lab payment show` prints — the top-up and every event of its story.
@@ -205,18 +214,21 @@ async fn payment(turn: &Turn, id: &str) -> Result<()> {
     let Some((p, events)) = found else {
         return turn.say(texts::admin_payment_unknown(lang)).await;
     };
-    let mut text = format!(
-        "{} ({}) user {}: {} credit, paid {} {}, {}",
-        p.id,
+    let mut text = texts::payment_summary(
+        lang,
+        &p.id,
         p.provider,
         p.telegram_id,
-        texts::money(lang, p.amount),
-        crate::db::payments::price_text(&p),
-        p.currency,
-        p.status
+        p.amount,
+        &texts::paid_amount(lang, p.charge_amount.0, &p.currency),
+        p.status,
     );
     for (at, what) in events {
-        text.push_str(&format!("\n{}  {what}", crate::time::datetime_of(at)));
+        text.push_str(&format!(
+            "\n{} UTC  {}",
+            crate::time::day_and_time(at),
+            texts::payment_event(lang, &what)
+        ));
     }
     // A long story is cut to what one message holds.
     let text: String = text.chars().take(4000).collect();
@@ -249,7 +261,8 @@ fn admin_stats(lang: Lang, s: &crate::db::stats::Stats) -> String {
         ),
     };
     for o in &s.operations {
-        text.push_str(&format!("\n{} {}: {}", o.mode, o.status, o.count));
+        text.push('\n');
+        text.push_str(&texts::stats_operations(lang, &o.mode, &o.status, o.count));
     }
     text.push_str(&match lang {
         Lang::Ru => format!(

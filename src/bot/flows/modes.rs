@@ -13,6 +13,8 @@ use teloxide::prelude::*;
 /// Longest prompt or instruction passed on to a model, and longest text drawn on a photo.
 const MAX_PROMPT: usize = 2000;
 const MAX_OVERLAY: usize = 300;
+/// The most photos a merge takes.
+const MAX_MERGE: usize = 4;
 /// How long after an album's photo the album is taken to be complete.
 const ALBUM_SETTLE: std::time::Duration = std::time::Duration::from_millis(1200);
 
@@ -55,6 +57,23 @@ pub fn price_line(turn: &Turn, mode: Mode) -> String {
         u.free_operations_left,
         u.has_free_access,
     )
+}
+
+/// What one more `mode` costs this user, for a button: the price, or free.
+pub fn tag(turn: &Turn, mode: Mode) -> String {
+    let u = &turn.user;
+    let free = u.has_free_access || u.free_operations_left > 0;
+    texts::price_tag(turn.lang, turn.ctx.billing.price(mode), free)
+}
+
+/// The modes for a photo sent outside one, priced for this user.
+pub fn photo_offer(turn: &Turn) -> teloxide::types::InlineKeyboardMarkup {
+    keyboards::photo_offer(turn.lang, |m| tag(turn, m))
+}
+
+/// A text for a kept photo: change the photo, or a new picture.
+pub fn photo_text_offer(turn: &Turn) -> teloxide::types::InlineKeyboardMarkup {
+    keyboards::photo_text_offer(turn.lang, |m| tag(turn, m))
 }
 
 /// Whether this user could pay for `mode` now (free access, a free operation, or the balance).
@@ -105,7 +124,7 @@ pub async fn offer(turn: &Turn, mode: Option<Mode>) -> Result<()> {
                 group: None,
             })
             .await?;
-            turn.step(texts::merge_got(lang, 1)).await
+            turn.step(texts::merge_got(lang, 1, MAX_MERGE)).await
         }
         _ => choose(turn, mode).await,
     }
@@ -140,7 +159,7 @@ pub async fn choose_add_text(turn: &Turn) -> Result<()> {
 /// A prompt, or why it cannot be one.
 fn prompt(lang: Lang, text: Option<String>, max: usize) -> std::result::Result<String, String> {
     match text {
-        Some(t) if t.chars().count() > max => Err(texts::too_long(lang, max)),
+        Some(t) if t.chars().count() > max => Err(texts::too_long(lang, t.chars().count(), max)),
         Some(t) => Ok(t),
         None => Err(texts::need_text(lang).into()),
     }
@@ -157,7 +176,7 @@ pub async fn generate(turn: Turn, input: Input) -> HandlerResult {
             })
             .await?;
             return turn
-                .say_with(texts::photo_offer(lang), keyboards::photo_offer(lang))
+                .say_with(texts::photo_offer(lang), photo_offer(&turn))
                 .await;
         }
         match prompt(turn.lang, input.text, MAX_PROMPT) {
@@ -222,7 +241,7 @@ pub async fn merge(
                 Err(why) => turn.step(why).await,
             };
         };
-        if photos.len() >= 4 {
+        if photos.len() >= MAX_MERGE {
             return turn.step(texts::merge_full(lang)).await;
         }
         photos.push(p);
@@ -234,7 +253,7 @@ pub async fn merge(
         })
         .await?;
         match album {
-            None => turn.step(texts::merge_got(lang, n)).await,
+            None => turn.step(texts::merge_got(lang, n, MAX_MERGE)).await,
             // An album arrives as one message per photo: the count is said once, by the photo
             // after which no other arrived for a moment.
             Some(group) => {
@@ -244,7 +263,7 @@ pub async fn merge(
                         turn.dlg.get().await,
                         Ok(Some(State::Merge { photos, group: Some(g) })) if g == group && photos.len() == n
                     );
-                    if still_last && let Err(e) = turn.step(texts::merge_got(lang, n)).await {
+                    if still_last && let Err(e) = turn.step(texts::merge_got(lang, n, MAX_MERGE)).await {
                         tracing::warn!(error = %e, "could not count an album");
                     }
                 });
@@ -350,16 +369,64 @@ pub async fn edit_result(turn: &Turn, job_id: i64) -> Result<()> {
     match own_job(turn, job_id).await?.and_then(|j| j.result_file_id) {
         Some(photo) => {
             turn.set(State::Edit { photo: Some(photo) }).await?;
-            let price = turn.ctx.billing.price(Mode::Edit);
-            turn.step(format!(
-                "{}\n{}",
-                texts::ask_instruction(turn.lang),
-                texts::money(turn.lang, price)
-            ))
-            .await
+            let line = price_line(turn, Mode::Edit);
+            turn.step(texts::ask_result_edit(turn.lang, &line)).await
         }
         None => gone(turn).await,
     }
+}
+
+/// ✏️ Change the request: the mode again with the old request shown (send it back edited) and the
+/// same photos kept, so only the words change. A mode that takes no words starts over.
+pub async fn change_request(turn: &Turn, job_id: i64) -> Result<()> {
+    let Some(job) = own_job(turn, job_id).await? else {
+        return gone(turn).await;
+    };
+    let Ok(input) = JobInput::from_json(&job.input) else {
+        return gone(turn).await;
+    };
+    let lang = turn.lang;
+    let (state, mode) = match job.kind {
+        JobKind::Paid(Mode::Generate) => (State::Generate, Some(Mode::Generate)),
+        JobKind::Paid(Mode::Edit) => (
+            State::Edit {
+                photo: input.images.first().cloned(),
+            },
+            Some(Mode::Edit),
+        ),
+        JobKind::Paid(Mode::Merge) if input.images.len() >= 2 => (
+            State::Merge {
+                photos: input.images.clone(),
+                group: None,
+            },
+            Some(Mode::Merge),
+        ),
+        JobKind::AddText if !input.images.is_empty() => (
+            State::AddText {
+                photo: input.images.first().cloned(),
+            },
+            None,
+        ),
+        JobKind::Paid(m) => return choose(turn, m).await,
+        JobKind::AddText => return choose_add_text(turn).await,
+    };
+    if input.prompt.trim().is_empty() {
+        return match mode {
+            Some(m) => choose(turn, m).await,
+            None => choose_add_text(turn).await,
+        };
+    }
+    turn.set(state).await?;
+    let line = mode.map(|m| price_line(turn, m)).unwrap_or_default();
+    let label = match mode {
+        Some(m) => texts::mode_label(lang, m),
+        None => texts::add_text_label(lang),
+    };
+    turn.say_with(
+        texts::change_request(lang, label, &input.prompt, &line),
+        keyboards::mode_prompt(lang, mode.is_none_or(|m| can_pay(turn, m))),
+    )
+    .await
 }
 
 /// Charges for `mode` and queues its job, or tells the user what is missing. Nothing is sent to the
@@ -378,10 +445,18 @@ async fn start_paid(turn: &Turn, mode: Mode, prompt: String, images: Vec<String>
             // The input is kept: after the top-up the credited notice offers to run it.
             let (store, chat) = (turn.ctx.store.clone(), turn.chat.0);
             blocking(move || store.hold_request(id, mode.as_str(), chat, &input)).await?;
+            let (card, stars, percent) = super::topup::offer(turn).await?;
+            let offer = keyboards::Offer {
+                card: &card,
+                stars: &stars,
+                rate: turn.ctx.config.payments.stars_rate,
+                percent,
+                price: turn.ctx.config.prices.price_per_operation,
+            };
             return turn
                 .say_with(
                     texts::insufficient(lang, price, balance),
-                    keyboards::insufficient(lang),
+                    keyboards::insufficient(lang, &offer),
                 )
                 .await;
         }
@@ -430,13 +505,30 @@ fn new_job(turn: &Turn, prompt: String, images: Vec<String>) -> NewJob {
     }
 }
 
-/// Tells the user the job was accepted and saves the message for the worker to edit — before the
-/// worker is woken, so even a job claimed at once finds it. A failure to send does not undo the
-/// job: it runs and delivers anyway.
+/// Tells the user the job was accepted — and, when every worker is busy, where it stands in the
+/// queue, with the chat action at once (the worker pool keeps it going while the job waits) — and
+/// saves the message for the worker to edit, before the worker is woken, so even a job claimed at
+/// once finds it. A failure to send does not undo the job: it runs and delivers anyway.
 async fn accepted(turn: &Turn, job_id: i64, paid: &str) {
+    let store = turn.ctx.store.clone();
+    let before = match blocking(move || store.queue_place(job_id)).await {
+        Ok(place) => place.before(turn.ctx.config.fal.worker_concurrency),
+        Err(e) => {
+            tracing::warn!(job = job_id, error = %e, "could not read the queue");
+            0
+        }
+    };
+    if before > 0 {
+        let action = turn
+            .bot
+            .send_chat_action(turn.chat, teloxide::types::ChatAction::UploadPhoto);
+        if let Err(e) = action.await {
+            tracing::debug!(job = job_id, error = %e, "chat action failed");
+        }
+    }
     match turn
         .bot
-        .send_message(turn.chat, texts::accepted(turn.lang, paid))
+        .send_message(turn.chat, texts::accepted(turn.lang, paid, before))
         .await
     {
         Ok(sent) => {

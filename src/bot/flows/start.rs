@@ -1,5 +1,6 @@
 //! /start, /help, /cancel, the main menu, and what is said to a message nothing else claims.
 
+use crate::bot::intent::{self, Intent};
 use crate::bot::turn::{Input, Turn};
 use crate::bot::{Command, HandlerResult, State, keyboards};
 use crate::db::blocking;
@@ -15,8 +16,12 @@ pub async fn on_command(turn: Turn, cmd: Command) -> HandlerResult {
             Command::Help => help(&turn).await,
             Command::Paysupport => {
                 let contact = turn.ctx.config.telegram.support_contact.clone();
-                turn.note(texts::paysupport(turn.lang, contact.as_deref()))
-                    .await
+                let card = turn.ctx.payments.is_configured();
+                turn.say_with(
+                    texts::paysupport(turn.lang, contact.as_deref()),
+                    keyboards::support(turn.lang, card),
+                )
+                .await
             }
             Command::Terms => {
                 let url = turn.ctx.config.telegram.terms_url.clone();
@@ -32,26 +37,50 @@ pub async fn on_command(turn: Turn, cmd: Command) -> HandlerResult {
     .await
 }
 
-/// /cancel or ✖️: the step is left, the menu shown.
+/// /cancel or ✖️: the step is left, the menu shown. A photo the step was holding is kept, so an
+/// instruction typed next is offered for that photo instead of losing it.
 pub async fn cancel(turn: &Turn) -> Result<()> {
-    turn.set(State::Idle).await?;
+    let kept = match turn.dlg.get().await? {
+        Some(State::Edit { photo }) | Some(State::AddText { photo }) => photo,
+        Some(State::FaceSwap { face }) => face,
+        Some(State::Merge { photos, .. }) => photos.into_iter().last(),
+        Some(State::Offered { photo, .. }) => photo,
+        _ => None,
+    };
+    match kept {
+        Some(photo) => {
+            turn.set(State::Offered {
+                prompt: None,
+                photo: Some(photo),
+            })
+            .await?
+        }
+        None => turn.set(State::Idle).await?,
+    }
     let lang = turn.lang;
-    turn.show(texts::cancelled(lang), keyboards::main_menu(lang))
-        .await
+    turn.show(
+        format!("{}\n{}", texts::cancelled(lang), wallet(turn)),
+        keyboards::main_menu(lang),
+    )
+    .await
+}
+
+/// What the user has, for the head of a menu.
+pub fn wallet(turn: &Turn) -> String {
+    let u = &turn.user;
+    texts::wallet(
+        turn.lang,
+        u.balance,
+        u.free_operations_left,
+        u.has_free_access,
+    )
 }
 
 /// /start, or an invite link's `/start ref_<code>`: a new user who follows one is tied to its owner.
 async fn start(turn: &Turn, payload: &str) -> Result<()> {
     turn.set(State::Idle).await?;
     let lang = turn.lang;
-    let u = &turn.user;
-    let mut text = texts::greeting(
-        lang,
-        &turn.first_name,
-        u.balance,
-        u.free_operations_left,
-        u.has_free_access,
-    );
+    let mut invited = None;
     if let Some(code) = payload
         .trim()
         .strip_prefix(crate::billing::REFERRAL_LINK_PREFIX)
@@ -65,12 +94,13 @@ async fn start(turn: &Turn, payload: &str) -> Result<()> {
         let tie = blocking(move || billing.tie_referral(id, &code, first)).await?;
         tracing::info!(user = id, ?tie, "invite link followed");
         if let crate::billing::Tie::Tied { .. } = tie {
-            text.push_str(&texts::invited(
+            invited = Some(texts::invited(
                 lang,
                 turn.ctx.config.prices.referral_bonus_ops,
             ));
         }
     }
+    let text = texts::greeting(lang, &turn.first_name, &wallet(turn), invited.as_deref());
     turn.say_with(text, keyboards::main_menu(lang)).await
 }
 
@@ -86,24 +116,29 @@ async fn help(turn: &Turn) -> Result<()> {
 /// The main menu, headed by what the user has.
 pub async fn menu(turn: &Turn) -> Result<()> {
     turn.set(State::Idle).await?;
-    let (lang, u) = (turn.lang, &turn.user);
-    let header = texts::wallet(lang, u.balance, u.free_operations_left, u.has_free_access);
+    let lang = turn.lang;
     turn.show(
-        format!("{}\n{header}", texts::choose_mode(lang)),
+        format!("{}\n{}", texts::choose_mode(lang), wallet(turn)),
         keyboards::main_menu(lang),
     )
     .await
 }
 
-/// A private message in no dialogue: a text is offered as a prompt to generate from, a photo is
-/// kept while the user picks what to do with it, anything else gets one line. Groups are left
-/// alone.
+/// A private message in no dialogue. A photo is kept while the user picks what to do with it; a
+/// text is read for what it is (SPEC §6: input outside a mode becomes an offer, but a greeting or a
+/// question about money is not a picture): a greeting gets the menu, a payment question the way to
+/// settle it, anything else is offered as a prompt — for the photo the user was working on, when
+/// one was kept. Anything else gets one line. Groups are left alone.
 pub async fn idle(turn: Turn, msg: teloxide::types::Message, input: Input) -> HandlerResult {
     if !msg.chat.is_private() {
         return Ok(());
     }
     turn.answer(move |turn| async move {
         let lang = turn.lang;
+        let kept = match turn.dlg.get().await? {
+            Some(State::Offered { photo, .. }) => photo,
+            _ => None,
+        };
         match (input.photo, input.text) {
             (Some(photo), caption) => {
                 turn.set(State::Offered {
@@ -111,19 +146,49 @@ pub async fn idle(turn: Turn, msg: teloxide::types::Message, input: Input) -> Ha
                     photo: Some(photo),
                 })
                 .await?;
-                turn.say_with(texts::photo_offer(lang), keyboards::photo_offer(lang))
+                turn.say_with(texts::photo_offer(lang), super::modes::photo_offer(&turn))
                     .await
             }
-            (None, Some(text)) => {
-                let line = super::modes::price_line(&turn, Mode::Generate);
-                let offer = texts::text_offer(lang, &text, &line);
-                turn.set(State::Offered {
-                    prompt: Some(text),
-                    photo: None,
-                })
-                .await?;
-                turn.say_with(offer, keyboards::text_offer(lang)).await
-            }
+            (None, Some(text)) => match intent::of(&text) {
+                Intent::Greeting => {
+                    turn.set(State::Idle).await?;
+                    turn.say_with(
+                        format!("{}\n{}", texts::greeting_back(lang), wallet(&turn)),
+                        keyboards::main_menu(lang),
+                    )
+                    .await
+                }
+                Intent::Payment => {
+                    let contact = turn.ctx.config.telegram.support_contact.clone();
+                    let card = turn.ctx.payments.is_configured();
+                    turn.say_with(
+                        texts::paysupport(lang, contact.as_deref()),
+                        keyboards::support(lang, card),
+                    )
+                    .await
+                }
+                Intent::Prompt if kept.is_some() => {
+                    let line = super::modes::price_line(&turn, Mode::Edit);
+                    let offer = texts::photo_text_offer(lang, &text, &line);
+                    turn.set(State::Offered {
+                        prompt: Some(text),
+                        photo: kept,
+                    })
+                    .await?;
+                    turn.say_with(offer, super::modes::photo_text_offer(&turn))
+                        .await
+                }
+                Intent::Prompt => {
+                    let line = super::modes::price_line(&turn, Mode::Generate);
+                    let offer = texts::text_offer(lang, &text, &line);
+                    turn.set(State::Offered {
+                        prompt: Some(text),
+                        photo: None,
+                    })
+                    .await?;
+                    turn.say_with(offer, keyboards::text_offer(lang)).await
+                }
+            },
             (None, None) => {
                 turn.say_with(
                     texts::only_text_and_photos(lang),

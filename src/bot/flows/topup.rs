@@ -15,11 +15,11 @@ use teloxide::types::{LabeledPrice, PreCheckoutQuery, RefundedPayment, Successfu
 /// How long an unpaid YooKassa invoice is offered again for the same amount.
 const REUSE_INVOICE_SECS: i64 = 600;
 
-/// "🔄 Check payment": this user's unpaid YooKassa invoices asked about now. A credit is told by the
-/// credited notice (with its next step); otherwise the user hears what the bot knows.
 /// How often 🔄 may ask the provider about one draft.
 const CHECK_COOLDOWN: std::time::Duration = std::time::Duration::from_secs(10);
 
+/// "🔄 Check payment": this user's unpaid YooKassa invoices asked about now. A credit is told by the
+/// credited notice (with its next step); otherwise the user hears what the bot knows.
 pub async fn check_payments(turn: &Turn) -> Result<()> {
     let lang = turn.lang;
     let (store, id) = (turn.ctx.store.clone(), turn.user.telegram_id);
@@ -59,15 +59,36 @@ pub async fn check_payments(turn: &Turn) -> Result<()> {
         turn.ctx.notices.notify_one();
         return Ok(());
     }
-    // Still pending at YooKassa: say which invoice, since when, and where to ask.
+    // Still pending at YooKassa: say which invoice and since when, with its pay button.
     let newest = &unpaid[0];
+    let pay = newest
+        .confirmation_url
+        .as_deref()
+        .and_then(|u| reqwest::Url::parse(u).ok())
+        .map(|url| (newest.charge_amount, url));
     let text = texts::payment_pending(
         lang,
         newest.charge_amount,
         &crate::time::day_and_time(newest.created_at),
         support.as_deref(),
     );
-    turn.say_with(text, keyboards::pending(lang)).await
+    turn.say_with(text, keyboards::pending(lang, pay)).await
+}
+
+/// The amounts to offer under a shortfall: the card's (when on) and the Stars' (when on), with a
+/// pending code's discount.
+pub async fn offer(turn: &Turn) -> Result<(Vec<Kopecks>, Vec<u32>, u8)> {
+    let config = &turn.ctx.config;
+    let card = match turn.ctx.payments.is_configured() {
+        true => config.payments.topup_amounts.clone(),
+        false => vec![],
+    };
+    let stars = match config.payments.stars_enabled {
+        true => config.payments.stars_topup_amounts.clone(),
+        false => vec![],
+    };
+    let percent = pending_code(turn).await?.map_or(0, |(_, p)| p);
+    Ok((card, stars, percent))
 }
 
 /// "Top up": Stars and card when both are on, else straight to the one that is.
@@ -111,7 +132,8 @@ pub async fn card_menu(turn: &Turn) -> Result<()> {
     let amounts = &turn.ctx.config.payments.topup_amounts;
     let text = texts::payment_menu(lang, code.as_ref().map(|(c, p)| (c.as_str(), *p)))
         + &footer(turn, amounts.first().copied());
-    turn.show(text, keyboards::payment_menu(lang, amounts, percent))
+    let price = turn.ctx.config.prices.price_per_operation;
+    turn.show(text, keyboards::payment_menu(lang, amounts, percent, price))
         .await
 }
 
@@ -341,6 +363,7 @@ pub async fn start_topup(turn: &Turn, amount: Kopecks) -> Result<()> {
             amount,
             &ctx.return_url,
             Some(format!("mlp-{}-{}", user.telegram_id, turn.update_id)),
+            lang,
         )
         .await
     {

@@ -15,6 +15,7 @@ use crate::db::{blocking, payments::Payment};
 use crate::error::{Error, Result};
 use crate::model::{CheckOutcome, CodeRefusal, PaymentStatus};
 use crate::money::Kopecks;
+use crate::texts::{self, Lang};
 
 /// The reconciler gives up on a payment this long after it was created.
 const GIVE_UP_AFTER_SECS: i64 = 24 * 3600;
@@ -51,7 +52,7 @@ impl Payments {
         amount: Kopecks,
         return_url: &str,
     ) -> Result<StartedTopup> {
-        self.start_topup_as(telegram_id, amount, return_url, None)
+        self.start_topup_as(telegram_id, amount, return_url, None, Lang::Ru)
             .await
     }
 
@@ -64,6 +65,7 @@ impl Payments {
         amount: Kopecks,
         return_url: &str,
         draft_id: Option<String>,
+        lang: Lang,
     ) -> Result<StartedTopup> {
         let api = self
             .api
@@ -85,7 +87,7 @@ impl Payments {
             None => billing.create_payment(telegram_id, amount),
         })
         .await?;
-        let body = create_body(&new.payment, return_url, &self.config);
+        let body = create_body(&new.payment, return_url, &self.config, lang);
         let id = new.payment.id.clone();
         let (store, id2, text) = (self.store.clone(), id.clone(), body.to_string());
         blocking(move || store.save_create_request(&id2, &text)).await?;
@@ -469,21 +471,24 @@ fn metadata_payment_id(p: &ApiPayment) -> Option<&str> {
 /// The body of `POST /payments`: what the payer pays, our ids and the credit in metadata (so a
 /// payment whose row was lost can be adopted, SPEC §5), and a receipt when
 /// YOOKASSA_RECEIPT_EMAIL is configured (its one item totals exactly the amount paid).
-pub fn create_body(p: &Payment, return_url: &str, config: &Config) -> serde_json::Value {
+/// The checkout page speaks the payer's language (`description`, `confirmation.locale`).
+pub fn create_body(
+    p: &Payment,
+    return_url: &str,
+    config: &Config,
+    lang: Lang,
+) -> serde_json::Value {
     let value = p.charge_amount.to_decimal();
-    let description = if p.discount_percent > 0 {
-        format!(
-            "Пополнение баланса на {} ₽ (скидка {} %)",
-            p.amount, p.discount_percent
-        )
-    } else {
-        format!("Пополнение баланса на {} ₽", p.amount)
-    };
+    let description = texts::checkout_description(lang, p.amount, p.discount_percent);
     let description: String = description.chars().take(128).collect();
+    let locale = match lang {
+        Lang::Ru => "ru_RU",
+        Lang::En => "en_US",
+    };
     let mut body = serde_json::json!({
         "amount": {"value": value, "currency": p.currency},
         "capture": true,
-        "confirmation": {"type": "redirect", "return_url": return_url},
+        "confirmation": {"type": "redirect", "return_url": return_url, "locale": locale},
         "description": description,
         "metadata": {"payment_id": p.id, "telegram_id": p.telegram_id.to_string(),
                      "credit": p.amount.to_decimal()},
