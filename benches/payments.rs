@@ -7,7 +7,7 @@ mod support;
 #[path = "../tests/common/mod.rs"]
 mod common;
 
-use common::fake_yookassa::{FakeYooKassa, SHOP_ID, TEST_KEY};
+use common::fake_yookassa::{FakeYooKassa, TEST_KEY};
 use media_lab::billing::Billing;
 use media_lab::config::Config;
 use media_lab::db::Store;
@@ -48,16 +48,8 @@ fn main() {
     let dir = common::Scratch::new("bench-pay");
     let db = dir.db();
     let fake = FakeYooKassa::start();
-    let vars: HashMap<&str, String> = [
-        ("TELEGRAM_BOT_TOKEN", "1:bench".to_string()),
-        ("YOOKASSA_SHOP_ID", SHOP_ID.into()),
-        ("YOOKASSA_SECRET_KEY", TEST_KEY.into()),
-        ("YOOKASSA_API_URL", fake.url()),
-        ("TRUSTED_PROXIES", "127.0.0.1".into()),
-        ("YOOKASSA_RECHECK_SECS", "3600".into()),
-        ("RUST_LOG", "warn".into()),
-    ]
-    .into();
+    let mut vars: HashMap<&str, String> = fake.listener_vars(TEST_KEY).into_iter().collect();
+    vars.insert("RUST_LOG", "warn".into());
     let config = Arc::new(Config::from_lookup(|k| vars.get(k).cloned()).expect("config"));
     let store = Arc::new(Store::open(&db).expect("store"));
     let billing = Billing::new(store.clone(), config.clone());

@@ -8,7 +8,7 @@ mod support;
 #[path = "../tests/common/mod.rs"]
 mod common;
 
-use common::fake_yookassa::{FakeYooKassa, SHOP_ID, TEST_KEY};
+use common::fake_yookassa::{FakeYooKassa, TEST_KEY};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::time::{Duration, Instant};
@@ -111,18 +111,9 @@ fn main() {
         .unwrap_or(10);
     let dir = common::Scratch::new("bench-hook");
     let fake = FakeYooKassa::start();
-    let bot = common::bot::listen(
-        &dir,
-        &[
-            ("TELEGRAM_BOT_TOKEN", "1:bench".into()),
-            ("YOOKASSA_SHOP_ID", SHOP_ID.into()),
-            ("YOOKASSA_SECRET_KEY", TEST_KEY.into()),
-            ("YOOKASSA_API_URL", fake.url()),
-            ("TRUSTED_PROXIES", "127.0.0.1".into()),
-            ("YOOKASSA_RECHECK_SECS", "3600".into()),
-            ("RUST_LOG", "error".into()),
-        ],
-    );
+    let mut vars = fake.listener_vars(TEST_KEY);
+    vars.push(("RUST_LOG", "error".into()));
+    let bot = common::bot::listen(&dir, &vars);
     let addr = bot.addr;
     println!("webhook acknowledgements, {secs} s per round, fresh payment ids");
     for (tag, clients) in [32, 256].into_iter().enumerate() {

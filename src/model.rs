@@ -160,6 +160,14 @@ pub struct User {
     pub blocked_at: Option<i64>,
 }
 
+impl User {
+    /// The next paid operation costs this user nothing: free access, or a free operation left
+    /// (billing spends them in that order before the balance).
+    pub fn next_is_free(&self) -> bool {
+        self.has_free_access || self.free_operations_left > 0
+    }
+}
+
 /// What a promo code does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PromoKind {

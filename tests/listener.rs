@@ -6,7 +6,7 @@ mod common;
 
 use common::bot::Running;
 
-use common::fake_yookassa::{FakeYooKassa, SHOP_ID, TEST_KEY};
+use common::fake_yookassa::{FakeYooKassa, TEST_KEY};
 use common::{Scratch, free_addr, http, http_with, media_lab, terminate, wait_healthy, wait_until};
 use media_lab::billing::Billing;
 use media_lab::config::Config;
@@ -35,14 +35,7 @@ struct Bot {
 impl Bot {
     fn start(name: &str) -> Bot {
         let (dir, fake) = (Scratch::new(name), FakeYooKassa::start());
-        let vars = vec![
-            ("TELEGRAM_BOT_TOKEN", "1:test".to_string()),
-            ("YOOKASSA_SHOP_ID", SHOP_ID.into()),
-            ("YOOKASSA_SECRET_KEY", TEST_KEY.into()),
-            ("YOOKASSA_API_URL", fake.url()),
-            ("TRUSTED_PROXIES", "127.0.0.1".into()),
-            ("YOOKASSA_RECHECK_SECS", "3600".into()),
-        ];
+        let vars = fake.listener_vars(TEST_KEY);
         let running = common::bot::listen(&dir, &vars);
         let addr = running.addr;
         Bot {

@@ -23,16 +23,9 @@ use std::time::Duration;
 const YOOKASSA_IP: &str = "185.71.76.10";
 
 fn env(fake: &FakeYooKassa, key: &str) -> Vec<(&'static str, String)> {
-    vec![
-        ("TELEGRAM_BOT_TOKEN", "1:test".into()),
-        ("YOOKASSA_SHOP_ID", SHOP_ID.into()),
-        ("YOOKASSA_SECRET_KEY", key.into()),
-        ("YOOKASSA_API_URL", fake.url()),
-        ("YOOKASSA_RETURN_URL", "https://t.me/media_lab_bot".into()),
-        // The test posts from loopback as if through a reverse proxy on this host.
-        ("TRUSTED_PROXIES", "127.0.0.1".into()),
-        ("YOOKASSA_RECHECK_SECS", "3600".into()),
-    ]
+    let mut vars = fake.listener_vars(key);
+    vars.push(("YOOKASSA_RETURN_URL", "https://t.me/media_lab_bot".into()));
+    vars
 }
 
 fn start(dir: &Scratch, vars: &[(&'static str, String)]) -> Running {

@@ -120,13 +120,13 @@ fn card_amounts(
         .collect()
 }
 
-/// Stars amounts, two a row: «⭐ 100 → 100 ₽». `price` gives the Stars paid for an amount (a
-/// discount, rounded up).
+/// Stars amounts, two a row: «⭐ 100 → 100 ₽» (the Stars paid, `percent` off rounded up as billing
+/// charges them → what is credited).
 fn stars_amounts(
     lang: Lang,
     amounts: &[u32],
     rate: Kopecks,
-    price: &dyn Fn(u32) -> i64,
+    percent: u8,
 ) -> Vec<Vec<InlineKeyboardButton>> {
     amounts
         .chunks(2)
@@ -134,8 +134,9 @@ fn stars_amounts(
             pair.iter()
                 .map(|n| {
                     let credit = Kopecks(i64::from(*n) * rate.0);
+                    let paid = crate::billing::discounted_stars(i64::from(*n), percent);
                     button(
-                        texts::stars_label_for(lang, price(*n), credit),
+                        texts::stars_label_for(lang, paid, credit),
                         Action::Stars(*n),
                     )
                 })
@@ -155,13 +156,8 @@ pub fn providers(lang: Lang) -> InlineKeyboardMarkup {
 }
 
 /// The Stars amounts, then the code button.
-pub fn stars_menu(
-    lang: Lang,
-    amounts: &[u32],
-    rate: Kopecks,
-    price: impl Fn(u32) -> i64,
-) -> InlineKeyboardMarkup {
-    let mut rows = stars_amounts(lang, amounts, rate, &price);
+pub fn stars_menu(lang: Lang, amounts: &[u32], rate: Kopecks, percent: u8) -> InlineKeyboardMarkup {
+    let mut rows = stars_amounts(lang, amounts, rate, percent);
     rows.push(vec![button(texts::code_label(lang), Action::DiscountCode)]);
     rows.push(back_to_balance(lang));
     InlineKeyboardMarkup::new(rows)
@@ -197,10 +193,7 @@ pub fn mode_prompt(lang: Lang, can_pay: bool) -> InlineKeyboardMarkup {
 /// invoice), then the menu.
 pub fn insufficient(lang: Lang, offer: &Offer<'_>) -> InlineKeyboardMarkup {
     let mut rows = card_amounts(lang, offer.card, offer.percent, offer.price);
-    let percent = offer.percent;
-    rows.extend(stars_amounts(lang, offer.stars, offer.rate, &|n| {
-        crate::billing::discounted_stars(i64::from(n), percent)
-    }));
+    rows.extend(stars_amounts(lang, offer.stars, offer.rate, offer.percent));
     rows.push(vec![button(texts::menu_label(lang), Action::Menu)]);
     InlineKeyboardMarkup::new(rows)
 }

@@ -143,7 +143,7 @@ async fn held_offer(
         return Ok(None);
     };
     let price = config.price(mode);
-    let free = user.has_free_access || user.free_operations_left > 0;
+    let free = user.next_is_free();
     if !free && user.balance < price {
         return Ok(None);
     }

@@ -199,7 +199,9 @@ impl Worker {
             }
             // Jobs waiting for a slot keep their chat's "sending a photo…" too: waiting must not
             // look like hanging.
-            if tokio::time::Instant::now() >= next_waiting_action {
+            // (With a slot free, every due job was just claimed: nobody waits.)
+            if slots.available_permits() == 0 && tokio::time::Instant::now() >= next_waiting_action
+            {
                 next_waiting_action = tokio::time::Instant::now() + CHAT_ACTION_EVERY;
                 self.show_waiting();
             }
@@ -499,6 +501,11 @@ impl Worker {
             .and_then(|m| i32::try_from(m).ok())
             .map(|m| ReplyParameters::new(MessageId(m)).allow_sending_without_reply());
         let mut parts = job.delivered_parts;
+        // Read once, not on every retry of a send that Telegram keeps refusing.
+        let first_part = match parts {
+            0 => Some(self.result_caption(job, lang).await),
+            _ => None,
+        };
         let mut photo_refused = bytes.len() > PHOTO_LIMIT;
         let mut attempt = 0;
         while parts < need {
@@ -512,8 +519,8 @@ impl Worker {
             let file = InputFile::memory(bytes.clone()).file_name(name);
             // The first part carries what was made and the buttons for the next one; a second
             // part (upscale) says why it follows.
-            let sent = if parts == 0 {
-                let (caption, keyboard) = self.result_caption(job, lang).await;
+            let sent = if let Some((caption, keyboard)) = first_part.clone().filter(|_| parts == 0)
+            {
                 if as_photo {
                     let mut send = self
                         .sender
@@ -750,7 +757,7 @@ impl Worker {
 
     /// The caption and buttons under a result: what was made and what it cost, then one more (at
     /// this user's price now: free while free operations or free access last) / change / next
-    /// step / menu. Read once per delivery; a failed read only leaves the price off.
+    /// step / menu. A failed read only leaves the price off.
     async fn result_caption(&self, job: &Job, lang: Lang) -> (String, InlineKeyboardMarkup) {
         let input = parse_input(job).unwrap_or_default();
         let (store, user_id, op) = (self.store.clone(), job.telegram_id, job.operation_id);
@@ -775,7 +782,7 @@ impl Worker {
             (Some(m), Some(u)) => Some(texts::price_tag(
                 lang,
                 self.billing.price(m),
-                u.has_free_access || u.free_operations_left > 0,
+                u.next_is_free(),
             )),
             (None, _) => Some(texts::price_tag(lang, Kopecks::ZERO, true)),
             (Some(_), None) => None,

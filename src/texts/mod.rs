@@ -69,6 +69,15 @@ pub fn number(lang: Lang, n: u64) -> String {
     grouped
 }
 
+/// How many operations `amount` pays for at `price` each (none when operations are free).
+fn operations_in(amount: Kopecks, price: Kopecks) -> i64 {
+    if price.is_positive() {
+        amount.0 / price.0
+    } else {
+        0
+    }
+}
+
 /// Picks the text for `lang`.
 fn t(lang: Lang, ru: &'static str, en: &'static str) -> &'static str {
     match lang {

@@ -39,11 +39,7 @@ pub fn referral_bonus(lang: Lang, inviter: bool, bonus: i64, total: i64) -> Stri
 
 /// A top-up credited: the amount, the new balance, and what it buys at `price` an operation.
 pub fn topup_credited(lang: Lang, amount: Kopecks, balance: Kopecks, price: Kopecks) -> String {
-    let ops = if price.is_positive() {
-        balance.0 / price.0
-    } else {
-        0
-    };
+    let ops = super::operations_in(balance, price);
     let (amount, balance) = (money(lang, amount), money(lang, balance));
     let buys = match lang {
         _ if ops <= 0 => String::new(),

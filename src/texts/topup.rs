@@ -22,8 +22,7 @@ pub fn payment_footer(
 ) -> String {
     let (b, p) = (money(lang, balance), money(lang, price));
     let buys = example
-        .filter(|_| price.is_positive())
-        .map(|a| (a, a.0 / price.0))
+        .map(|a| (a, super::operations_in(a, price)))
         .filter(|(_, n)| *n > 0);
     let mut s = match lang {
         Lang::Ru => format!("\n\nСейчас на балансе: {b}. Одна операция — {p}"),
@@ -374,11 +373,7 @@ pub fn stars_label_for(lang: Lang, stars: i64, credit: Kopecks) -> String {
 
 /// « — 10 операций»: what `amount` buys at `price` an operation (empty when it buys none).
 fn buys(lang: Lang, amount: Kopecks, price: Kopecks) -> String {
-    let n = if price.is_positive() {
-        amount.0 / price.0
-    } else {
-        0
-    };
+    let n = super::operations_in(amount, price);
     match lang {
         _ if n <= 0 => String::new(),
         Lang::Ru => format!(

@@ -71,6 +71,19 @@ impl FakeYooKassa {
         format!("http://{}/v3", self.addr)
     }
 
+    /// The settings of a binary that takes notifications and talks to this fake with secret `key`:
+    /// posted from loopback as if through a reverse proxy on the host, the reconciler at rest.
+    pub fn listener_vars(&self, key: &str) -> Vec<(&'static str, String)> {
+        vec![
+            ("TELEGRAM_BOT_TOKEN", "1:test".into()),
+            ("YOOKASSA_SHOP_ID", SHOP_ID.into()),
+            ("YOOKASSA_SECRET_KEY", key.into()),
+            ("YOOKASSA_API_URL", self.url()),
+            ("TRUSTED_PROXIES", "127.0.0.1".into()),
+            ("YOOKASSA_RECHECK_SECS", "3600".into()),
+        ]
+    }
+
     fn with<T>(&self, f: impl FnOnce(&mut State) -> T) -> T {
         f(&mut self.state.lock().expect("fake state"))
     }

@@ -33,12 +33,8 @@ pub async fn show_balance(turn: &Turn) -> Result<()> {
     if let Some((charge, _)) = &pending {
         text.push_str(&texts::awaiting_payment(lang, *charge));
     }
-    let ways = keyboards::TopupWays {
-        stars: turn.ctx.config.payments.stars_enabled,
-        card: turn.ctx.payments.is_configured(),
-    };
-    let invite = turn.ctx.config.prices.referral_bonus_ops > 0 && !turn.ctx.bot_username.is_empty();
-    turn.show(text, keyboards::balance(lang, pending, ways, invite))
+    let ways = super::topup::ways(turn);
+    turn.show(text, keyboards::balance(lang, pending, ways, invites(turn)))
         .await
 }
 
@@ -53,9 +49,14 @@ pub async fn invite(turn: &Turn) -> Result<()> {
         .await
 }
 
+/// Whether the referral program is on (a bonus, and a bot username to link to).
+fn invites(turn: &Turn) -> bool {
+    turn.ctx.config.prices.referral_bonus_ops > 0 && !turn.ctx.bot_username.is_empty()
+}
+
 /// The user's invite link, when the referral program is on.
 async fn invite_link(turn: &Turn) -> Result<Option<String>> {
-    if turn.ctx.config.prices.referral_bonus_ops == 0 || turn.ctx.bot_username.is_empty() {
+    if !invites(turn) {
         return Ok(None);
     }
     let (billing, id) = (turn.ctx.billing.clone(), turn.user.telegram_id);

@@ -61,8 +61,7 @@ pub fn price_line(turn: &Turn, mode: Mode) -> String {
 
 /// What one more `mode` costs this user, for a button: the price, or free.
 pub fn tag(turn: &Turn, mode: Mode) -> String {
-    let u = &turn.user;
-    let free = u.has_free_access || u.free_operations_left > 0;
+    let free = turn.user.next_is_free();
     texts::price_tag(turn.lang, turn.ctx.billing.price(mode), free)
 }
 
@@ -79,7 +78,7 @@ pub fn photo_text_offer(turn: &Turn) -> teloxide::types::InlineKeyboardMarkup {
 /// Whether this user could pay for `mode` now (free access, a free operation, or the balance).
 fn can_pay(turn: &Turn, mode: Mode) -> bool {
     let u = &turn.user;
-    u.has_free_access || u.free_operations_left > 0 || u.balance >= turn.ctx.billing.price(mode)
+    u.next_is_free() || u.balance >= turn.ctx.billing.price(mode)
 }
 
 /// What was sent outside any mode, used in the mode the user picked for it.
@@ -445,19 +444,9 @@ async fn start_paid(turn: &Turn, mode: Mode, prompt: String, images: Vec<String>
             // The input is kept: after the top-up the credited notice offers to run it.
             let (store, chat) = (turn.ctx.store.clone(), turn.chat.0);
             blocking(move || store.hold_request(id, mode.as_str(), chat, &input)).await?;
-            let (card, stars, percent) = super::topup::offer(turn).await?;
-            let offer = keyboards::Offer {
-                card: &card,
-                stars: &stars,
-                rate: turn.ctx.config.payments.stars_rate,
-                percent,
-                price: turn.ctx.config.prices.price_per_operation,
-            };
+            let keyboard = super::topup::shortfall_keyboard(turn).await?;
             return turn
-                .say_with(
-                    texts::insufficient(lang, price, balance),
-                    keyboards::insufficient(lang, &offer),
-                )
+                .say_with(texts::insufficient(lang, price, balance), keyboard)
                 .await;
         }
         Reserve::Reserved(r) => r,

@@ -14,15 +14,7 @@ pub async fn on_command(turn: Turn, cmd: Command) -> HandlerResult {
             Command::Start(payload) => start(&turn, &payload).await,
             Command::Balance => super::account::show_balance(&turn).await,
             Command::Help => help(&turn).await,
-            Command::Paysupport => {
-                let contact = turn.ctx.config.telegram.support_contact.clone();
-                let card = turn.ctx.payments.is_configured();
-                turn.say_with(
-                    texts::paysupport(turn.lang, contact.as_deref()),
-                    keyboards::support(turn.lang, card),
-                )
-                .await
-            }
+            Command::Paysupport => paysupport(&turn).await,
             Command::Terms => {
                 let url = turn.ctx.config.telegram.terms_url.clone();
                 turn.note(texts::terms(turn.lang, url.as_deref())).await
@@ -59,10 +51,27 @@ pub async fn cancel(turn: &Turn) -> Result<()> {
     }
     let lang = turn.lang;
     turn.show(
-        format!("{}\n{}", texts::cancelled(lang), wallet(turn)),
+        headed(turn, texts::cancelled(lang)),
         keyboards::main_menu(lang),
     )
     .await
+}
+
+/// /paysupport, and a payment question typed outside a mode: who answers, or how to check a
+/// payment, with the buttons for it.
+async fn paysupport(turn: &Turn) -> Result<()> {
+    let contact = turn.ctx.config.telegram.support_contact.clone();
+    let card = super::topup::ways(turn).card;
+    turn.say_with(
+        texts::paysupport(turn.lang, contact.as_deref()),
+        keyboards::support(turn.lang, card),
+    )
+    .await
+}
+
+/// `line`, then what the user has: the head of every menu.
+fn headed(turn: &Turn, line: &str) -> String {
+    format!("{line}\n{}", wallet(turn))
 }
 
 /// What the user has, for the head of a menu.
@@ -118,7 +127,7 @@ pub async fn menu(turn: &Turn) -> Result<()> {
     turn.set(State::Idle).await?;
     let lang = turn.lang;
     turn.show(
-        format!("{}\n{}", texts::choose_mode(lang), wallet(turn)),
+        headed(turn, texts::choose_mode(lang)),
         keyboards::main_menu(lang),
     )
     .await
@@ -153,20 +162,12 @@ pub async fn idle(turn: Turn, msg: teloxide::types::Message, input: Input) -> Ha
                 Intent::Greeting => {
                     turn.set(State::Idle).await?;
                     turn.say_with(
-                        format!("{}\n{}", texts::greeting_back(lang), wallet(&turn)),
+                        headed(&turn, texts::greeting_back(lang)),
                         keyboards::main_menu(lang),
                     )
                     .await
                 }
-                Intent::Payment => {
-                    let contact = turn.ctx.config.telegram.support_contact.clone();
-                    let card = turn.ctx.payments.is_configured();
-                    turn.say_with(
-                        texts::paysupport(lang, contact.as_deref()),
-                        keyboards::support(lang, card),
-                    )
-                    .await
-                }
+                Intent::Payment => paysupport(&turn).await,
                 Intent::Prompt if kept.is_some() => {
                     let line = super::modes::price_line(&turn, Mode::Edit);
                     let offer = texts::photo_text_offer(lang, &text, &line);

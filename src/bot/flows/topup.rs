@@ -1,7 +1,7 @@
 //! Top-ups: the choice of provider, Telegram Stars invoices (SPEC §5b) and their checkout and
 //! credit, YooKassa's amounts, a custom amount and the pay link.
 
-use crate::billing::{MAX_TOPUP, MIN_TOPUP, StarsCredit, discounted_stars, stars_payload};
+use crate::billing::{MAX_TOPUP, MIN_TOPUP, StarsCredit, stars_payload};
 use crate::bot::turn::{Input, Turn};
 use crate::bot::{Ctx, HandlerResult, State, keyboards};
 use crate::db::blocking;
@@ -75,29 +75,41 @@ pub async fn check_payments(turn: &Turn) -> Result<()> {
     turn.say_with(text, keyboards::pending(lang, pay)).await
 }
 
-/// The amounts to offer under a shortfall: the card's (when on) and the Stars' (when on), with a
-/// pending code's discount.
-pub async fn offer(turn: &Turn) -> Result<(Vec<Kopecks>, Vec<u32>, u8)> {
-    let config = &turn.ctx.config;
-    let card = match turn.ctx.payments.is_configured() {
-        true => config.payments.topup_amounts.clone(),
-        false => vec![],
-    };
-    let stars = match config.payments.stars_enabled {
-        true => config.payments.stars_topup_amounts.clone(),
-        false => vec![],
-    };
+/// Which ways to pay are on: Stars (STARS_ENABLED) and card (YooKassa configured).
+pub fn ways(turn: &Turn) -> keyboards::TopupWays {
+    keyboards::TopupWays {
+        stars: turn.ctx.config.payments.stars_enabled,
+        card: turn.ctx.payments.is_configured(),
+    }
+}
+
+/// The buttons under a shortfall: the amounts of each way that is on, with a pending code's
+/// discount, then the menu.
+pub async fn shortfall_keyboard(turn: &Turn) -> Result<teloxide::types::InlineKeyboardMarkup> {
+    let (config, ways) = (&turn.ctx.config, ways(turn));
     let percent = pending_code(turn).await?.map_or(0, |(_, p)| p);
-    Ok((card, stars, percent))
+    let offer = keyboards::Offer {
+        card: if ways.card {
+            &config.payments.topup_amounts
+        } else {
+            &[]
+        },
+        stars: if ways.stars {
+            &config.payments.stars_topup_amounts
+        } else {
+            &[]
+        },
+        rate: config.payments.stars_rate,
+        percent,
+        price: config.prices.price_per_operation,
+    };
+    Ok(keyboards::insufficient(turn.lang, &offer))
 }
 
 /// "Top up": Stars and card when both are on, else straight to the one that is.
 pub async fn payment_menu(turn: &Turn) -> Result<()> {
-    let (stars, card) = (
-        turn.ctx.config.payments.stars_enabled,
-        turn.ctx.payments.is_configured(),
-    );
-    match (stars, card) {
+    let ways = ways(turn);
+    match (ways.stars, ways.card) {
         (false, false) => turn.note(texts::payments_off(turn.lang)).await,
         (true, false) => stars_menu(turn).await,
         (false, true) => card_menu(turn).await,
@@ -157,7 +169,7 @@ pub async fn stars_menu(turn: &Turn) -> Result<()> {
             lang,
             &config.payments.stars_topup_amounts,
             config.payments.stars_rate,
-            |n| discounted_stars(i64::from(n), percent),
+            percent,
         ),
     )
     .await
