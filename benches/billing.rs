@@ -39,6 +39,8 @@ fn job() -> NewJob {
         input: "{\"prompt\":\"a cat\"}".into(),
         deadline_at: i64::MAX,
         update_id: None,
+        model: None,
+        format: None,
     }
 }
 
@@ -148,6 +150,7 @@ fn grouped(db: &Path, group: usize) -> f64 {
                         user,
                         media_lab::model::JobKind::Paid(media_lab::model::Mode::Generate),
                         &job(),
+                        None,
                         now,
                     )?;
                     db::operations::finish(tx, op, db::operations::Status::Settled, None, now)?;

@@ -1,6 +1,6 @@
 //! Jobs through the worker pool of the real binary against a fake fal.ai with no model latency (the
-//! overhead per job: claim, submit, poll, fetch, download, send, settle), and the add-text render time
-//! for a 2048×2048 photo. Run: `cargo bench --bench jobs` (BENCH_JOBS, default 300).
+//! overhead per job: claim, submit, poll, fetch, download, send, settle). The add-text render is in
+//! `benches/creative.rs`. Run: `cargo bench --bench jobs` (BENCH_JOBS, default 300).
 
 mod support;
 
@@ -20,7 +20,6 @@ use media_lab::db::{Store, jobs::NewJob};
 use media_lab::model::Mode;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use support::pct;
 
 fn pool(n: usize, concurrency: &str) -> f64 {
     let dir = std::env::temp_dir().join(format!(
@@ -42,6 +41,8 @@ fn pool(n: usize, concurrency: &str) -> f64 {
             input: format!(r#"{{"prompt":"picture {i}","images":[],"lang":"ru"}}"#),
             deadline_at: i64::MAX,
             update_id: None,
+            model: None,
+            format: None,
         };
         assert!(matches!(
             billing.reserve(7, Mode::Generate, &job).expect("reserve"),
@@ -119,28 +120,4 @@ fn main() {
             1000.0 / rate
         );
     }
-    let img = image::RgbImage::from_fn(2048, 2048, |x, y| {
-        image::Rgb([(x / 8) as u8, (y / 8) as u8, 120])
-    });
-    let mut photo = std::io::Cursor::new(Vec::new());
-    img.write_to(&mut photo, image::ImageFormat::Jpeg)
-        .expect("jpeg");
-    let photo = photo.into_inner();
-    let mut times: Vec<Duration> = (0..15)
-        .map(|_| {
-            let t0 = Instant::now();
-            media_lab::jobs::render::add_text(
-                &photo,
-                "С днём рождения, дорогая бабушка! Happy birthday!",
-            )
-            .expect("render");
-            t0.elapsed()
-        })
-        .collect();
-    times.sort();
-    println!(
-        "add text on a 2048×2048 photo: p50 {:.0} ms, p90 {:.0} ms (decode, draw, JPEG encode)",
-        pct(&times, 0.5),
-        pct(&times, 0.9)
-    );
 }

@@ -3,7 +3,7 @@
 //! keyboard, a forged press) is answered as stale. A leaf beside `texts`.
 
 use crate::config::Config;
-use crate::model::Mode;
+use crate::model::{Format, Mode, Plate, Spot, TextColor, TextSize};
 use crate::money::Kopecks;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,6 +49,38 @@ pub enum Action {
     BroadcastSend,
     /// The invitation screen: the link and the share dialog.
     Invite,
+    /// The picker: the `n`-th model of a mode.
+    Pick(Mode, u8),
+    /// The picker: a format for a mode.
+    Format(Mode, Format),
+    /// Retouch: no instruction of one's own.
+    Skip,
+    /// 📎 This job's kept result as a file.
+    Original(i64),
+    /// Add text: one option of the style on the preview.
+    Style(StyleChange),
+    /// Add text: ✅ render the full picture.
+    TextDone,
+}
+
+/// One press on the "add text" style keyboard.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StyleChange {
+    Size(TextSize),
+    Color(TextColor),
+    Spot(Spot),
+    Plate(Plate),
+}
+
+impl StyleChange {
+    pub fn apply(self, style: &mut crate::model::TextStyle) {
+        match self {
+            StyleChange::Size(v) => style.size = v,
+            StyleChange::Color(v) => style.color = v,
+            StyleChange::Spot(v) => style.spot = v,
+            StyleChange::Plate(v) => style.plate = v,
+        }
+    }
 }
 
 impl Action {
@@ -86,6 +118,15 @@ impl Action {
             Action::History(page) => format!("history:{page}"),
             Action::BroadcastSend => "broadcast_send".into(),
             Action::Invite => "invite".into(),
+            Action::Pick(m, n) => format!("pick:{}:{n}", m.as_str()),
+            Action::Format(m, f) => format!("fmt:{}:{}", m.as_str(), f.as_str()),
+            Action::Skip => "skip".into(),
+            Action::Original(job) => format!("orig:{job}"),
+            Action::Style(StyleChange::Size(v)) => format!("ts:s:{v}"),
+            Action::Style(StyleChange::Color(v)) => format!("ts:c:{v}"),
+            Action::Style(StyleChange::Spot(v)) => format!("ts:p:{v}"),
+            Action::Style(StyleChange::Plate(v)) => format!("ts:b:{v}"),
+            Action::TextDone => "ts:done".into(),
         }
     }
 
@@ -120,6 +161,24 @@ impl Action {
             Some(("offer", "add_text")) => Action::Offer(None),
             Some(("offer", m)) => Action::Offer(Some(m.parse().ok()?)),
             Some(("history", p)) => Action::History(p.parse().ok().filter(|p| *p < 10_000)?),
+            Some(("pick", rest)) => {
+                let (m, n) = rest.split_once(':')?;
+                let n: u8 = n.parse().ok()?;
+                Action::Pick(m.parse().ok()?, n)
+            }
+            Some(("fmt", rest)) => {
+                let (m, f) = rest.split_once(':')?;
+                Action::Format(m.parse().ok()?, f.parse().ok()?)
+            }
+            Some(("orig", j)) => Action::Original(j.parse().ok().filter(|j| *j > 0)?),
+            Some(("ts", "done")) => Action::TextDone,
+            Some(("ts", rest)) => Action::Style(match rest.split_once(':')? {
+                ("s", v) => StyleChange::Size(v.parse().ok()?),
+                ("c", v) => StyleChange::Color(v.parse().ok()?),
+                ("p", v) => StyleChange::Spot(v.parse().ok()?),
+                ("b", v) => StyleChange::Plate(v.parse().ok()?),
+                _ => return None,
+            }),
             Some(_) => return None,
             None => match data {
                 "menu" => Action::Menu,
@@ -135,6 +194,7 @@ impl Action {
                 "check_payment" => Action::CheckPayment,
                 "broadcast_send" => Action::BroadcastSend,
                 "invite" => Action::Invite,
+                "skip" => Action::Skip,
                 _ => return None,
             },
         })
@@ -150,6 +210,7 @@ pub fn result_keyboard(
     job_id: i64,
     mode: Option<Mode>,
     again: Option<&str>,
+    original: bool,
 ) -> teloxide::types::InlineKeyboardMarkup {
     use crate::texts;
     use teloxide::types::InlineKeyboardButton as B;
@@ -177,6 +238,12 @@ pub fn result_keyboard(
             ),
             edit_this,
         ]);
+    }
+    if original {
+        rows.push(vec![button(
+            texts::original_label(lang).into(),
+            Action::Original(job_id),
+        )]);
     }
     rows.push(vec![button(texts::menu_label(lang).into(), Action::Menu)]);
     teloxide::types::InlineKeyboardMarkup::new(rows)
@@ -249,7 +316,36 @@ mod tests {
             Action::History(0),
             Action::History(9_999),
             Action::BroadcastSend,
+            Action::Skip,
+            Action::Original(7),
+            Action::Pick(Mode::FaceSwap, 255),
         ]);
+        all.extend(
+            Format::ALL
+                .iter()
+                .map(|f| Action::Format(Mode::Generate, *f)),
+        );
+        all.push(Action::TextDone);
+        all.extend(
+            TextSize::ALL
+                .iter()
+                .map(|v| Action::Style(StyleChange::Size(*v))),
+        );
+        all.extend(
+            TextColor::ALL
+                .iter()
+                .map(|v| Action::Style(StyleChange::Color(*v))),
+        );
+        all.extend(
+            Spot::ALL
+                .iter()
+                .map(|v| Action::Style(StyleChange::Spot(*v))),
+        );
+        all.extend(
+            Plate::ALL
+                .iter()
+                .map(|v| Action::Style(StyleChange::Plate(*v))),
+        );
         all.extend(Mode::ALL.iter().map(|m| Action::Mode(*m)));
         all.extend(Mode::ALL.iter().map(|m| Action::Offer(Some(*m))));
         all.extend(
@@ -273,6 +369,12 @@ mod tests {
             "x:y",
             "offer:paint",
             "MENU",
+            "pick:generate:256",
+            "pick:generate",
+            "fmt:generate:2:3",
+            "orig:0",
+            "ts:s:xxl",
+            "ts:q:l",
         ] {
             assert_eq!(Action::parse(junk, &config), None, "{junk}");
         }

@@ -2,6 +2,7 @@
 //! environment wins). Everything is parsed and validated once, before anything starts; the result is
 //! passed around as `Arc<Config>`.
 
+use crate::catalogue::{self, Catalogue, Model};
 use crate::cidr::Cidr;
 use crate::error::{Error, Result};
 use crate::model::Mode;
@@ -155,7 +156,15 @@ pub struct Payments {
 pub struct Fal {
     pub fal_key: Option<Secret>,
     pub fal_queue_url: String,
-    models: BTreeMap<Mode, String>,
+    /// fal's platform API (model list, pricing), asked by `check` and `models`.
+    pub fal_api_url: String,
+    /// The models each mode offers (SPEC §6b).
+    pub catalogue: Catalogue,
+    /// Kopecks per US dollar, for what each operation costs us.
+    pub fal_usd_rub: Kopecks,
+    /// Delivered results stay on disk this many days (📎 the original file); 0 = removed once
+    /// delivered.
+    pub results_keep_days: u32,
     pub worker_concurrency: usize,
     pub job_timeout_secs: u64,
     /// A made result Telegram would not take for this long is refunded (SPEC §6).
@@ -207,7 +216,7 @@ impl Config {
         let operations = Operations::read(&env)?;
         let payments = Payments::read(&env)?;
         let prices = Prices::read(&env, &payments.topup_amounts)?;
-        let fal = Fal::read(&env)?;
+        let fal = Fal::read(&env, &prices)?;
         let web = Web::read(&env)?;
         Ok(Config {
             telegram,
@@ -227,22 +236,14 @@ impl Config {
             .unwrap_or_default()
     }
 
-    /// The price of one operation in `mode`.
+    /// The price of one operation in `mode` with a model that names none (PRICE_<MODE>).
     pub fn price(&self, mode: Mode) -> Kopecks {
-        self.prices
-            .per_mode
-            .get(&mode)
-            .copied()
-            .unwrap_or(self.prices.price_per_operation)
+        self.prices.price(mode)
     }
 
-    /// The fal.ai endpoint of `mode`.
-    pub fn fal_model(&self, mode: Mode) -> &str {
-        self.fal
-            .models
-            .get(&mode)
-            .map(String::as_str)
-            .unwrap_or(mode.default_endpoint())
+    /// The models `mode` offers.
+    pub fn models(&self, mode: Mode) -> Vec<&Model> {
+        self.fal.catalogue.of(mode)
     }
 
     pub fn is_admin(&self, telegram_id: i64) -> bool {
@@ -292,6 +293,13 @@ impl Telegram {
 }
 
 impl Prices {
+    fn price(&self, mode: Mode) -> Kopecks {
+        self.per_mode
+            .get(&mode)
+            .copied()
+            .unwrap_or(self.price_per_operation)
+    }
+
     /// `topups` are the amounts offered: the smallest is the default referral minimum.
     fn read(env: &Env, topups: &[Kopecks]) -> Result<Prices> {
         let price_per_operation = env.price("PRICE_PER_OPERATION")?.unwrap_or(Kopecks(1000));
@@ -417,23 +425,51 @@ impl Payments {
 }
 
 impl Fal {
-    fn read(env: &Env) -> Result<Fal> {
+    fn read(env: &Env, prices: &Prices) -> Result<Fal> {
         let fal_key = env.secret("FAL_KEY")?;
         let fal_queue_url = env.url("FAL_QUEUE_URL", "https://queue.fal.run")?;
-        let mut models = BTreeMap::new();
+        let fal_api_url = env.url("FAL_API_URL", "https://api.fal.ai")?;
+        let mut overrides = BTreeMap::new();
         for mode in Mode::ALL {
             let var = model_var(mode);
-            let model = match env.text(var) {
-                Some(m) => validate_endpoint(var, &m)?,
-                None => mode.default_endpoint().to_string(),
-            };
-            env.show(var, &model);
-            models.insert(mode, model);
+            match env.text(var) {
+                Some(m) => {
+                    overrides.insert(mode, validate_endpoint(var, &m)?);
+                }
+                None => env.show(var, "(the catalogue's)"),
+            }
         }
+        let fal_usd_rub = env.price("FAL_USD_RUB")?.unwrap_or(Kopecks(9000));
+        env.show("FAL_USD_RUB", fal_usd_rub);
+        let (text, var) = match env.text("MODELS_FILE") {
+            None => {
+                env.show("MODELS_FILE", "(embedded catalogue)");
+                (catalogue::EMBEDDED.to_string(), None)
+            }
+            Some(path) => {
+                let text = std::fs::read_to_string(&path)
+                    .map_err(|e| bad("MODELS_FILE", format!("cannot read {path:?}: {e}")))?;
+                (text, Some(path))
+            }
+        };
+        let mode_price = |mode: Mode| prices.price(mode);
+        let catalogue = catalogue::build(&catalogue::Sources {
+            text: &text,
+            overrides: &overrides,
+            mode_price: &mode_price,
+            usd_rub: fal_usd_rub,
+        })
+        .map_err(|why| match var {
+            Some(path) => bad("MODELS_FILE", format!("{path}: {why}")),
+            None => Error::internal(format!("the embedded model catalogue: {why}")),
+        })?;
         Ok(Fal {
             fal_key,
             fal_queue_url,
-            models,
+            fal_api_url,
+            catalogue,
+            fal_usd_rub,
+            results_keep_days: env.number("RESULTS_KEEP_DAYS", 30, 0, 3650)?,
             worker_concurrency: env.number("WORKER_CONCURRENCY", 4, 1, 64)? as usize,
             job_timeout_secs: u64::from(env.number("JOB_TIMEOUT_SECS", 600, 10, 86_400)?),
             delivery_timeout_secs: u64::from(env.number(
@@ -780,12 +816,7 @@ fn parse_stars(list: &str) -> Result<Vec<u32>> {
 }
 
 fn validate_endpoint(var: &'static str, text: &str) -> Result<String> {
-    let ok = !text.starts_with('/')
-        && !text.contains("://")
-        && text
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"/-_.".contains(&b));
-    if ok {
+    if catalogue::is_endpoint(text) {
         Ok(text.to_string())
     } else {
         Err(bad(
@@ -969,7 +1000,7 @@ mod tests {
             .into_iter()
             .map(str::to_string)
             .collect();
-        assert_eq!(known.len(), 51, "{known:?}");
+        assert_eq!(known.len(), 55, "{known:?}");
         assert_eq!(template, known);
         let summary = config(&[]).expect("defaults").summary();
         assert_eq!(summary.len(), known.len(), "one summary line per variable");

@@ -7,6 +7,7 @@ pub mod actions;
 pub mod app;
 pub mod billing;
 pub mod bot;
+pub mod catalogue;
 pub mod chart;
 pub mod cidr;
 pub mod cli;

@@ -47,6 +47,13 @@ macro_rules! stored {
                 s.serialize_str(self.as_str())
             }
         }
+
+        impl<'de> serde::Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let text = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+                text.parse().map_err(serde::de::Error::custom)
+            }
+        }
     };
 }
 
@@ -80,18 +87,6 @@ impl Mode {
             Mode::FaceSwap => "face_swap",
             Mode::Retouch => "retouch",
             Mode::Upscale => "upscale",
-        }
-    }
-
-    /// The fal.ai endpoint used when FAL_MODEL_<MODE> is not set.
-    pub fn default_endpoint(self) -> &'static str {
-        match self {
-            Mode::Generate => "fal-ai/flux/schnell",
-            Mode::Edit => "fal-ai/flux-pro/kontext",
-            Mode::Merge => "fal-ai/nano-banana/edit",
-            Mode::FaceSwap => "fal-ai/face-swap",
-            Mode::Retouch => "fal-ai/retoucher",
-            Mode::Upscale => "fal-ai/seedvr/upscale/image",
         }
     }
 }
@@ -375,7 +370,9 @@ impl Notice {
 }
 
 /// What a job works on, stored as JSON in `jobs.input`: the prompt (or the text to draw), the
-/// Telegram file ids in the order the user sent them, and the language to answer in.
+/// Telegram file ids in the order the user sent them, the language to answer in, and the model and
+/// format it was charged for (a job queued before the catalogue has neither: the mode's first model
+/// runs it).
 #[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct JobInput {
     #[serde(default)]
@@ -384,6 +381,155 @@ pub struct JobInput {
     pub images: Vec<String>,
     #[serde(default)]
     pub lang: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub model: Option<Chosen>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub format: Option<Format>,
+    /// How "add text" draws (None: the default style).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub style: Option<TextStyle>,
+}
+
+/// How "add text" draws its words: size, colour, where on a 3×3 grid, and the plate behind them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct TextStyle {
+    pub size: TextSize,
+    pub color: TextColor,
+    pub spot: Spot,
+    pub plate: Plate,
+}
+
+impl Default for TextStyle {
+    /// What 0.2 drew: mid-sized, readable on the picture, bottom centre, no plate.
+    fn default() -> TextStyle {
+        TextStyle {
+            size: TextSize::M,
+            color: TextColor::Auto,
+            spot: Spot::BottomCenter,
+            plate: Plate::None,
+        }
+    }
+}
+
+stored! {
+    TextSize "text size" {
+        S = "s",
+        M = "m",
+        L = "l",
+        XL = "xl",
+    }
+}
+
+stored! {
+    /// `Auto` contrasts with the picture under the text.
+    TextColor "text colour" {
+        White = "white",
+        Black = "black",
+        Red = "red",
+        Yellow = "yellow",
+        Blue = "blue",
+        Auto = "auto",
+    }
+}
+
+stored! {
+    /// A place on the picture's 3×3 grid, row by row.
+    Spot "text position" {
+        TopLeft = "tl",
+        TopCenter = "tc",
+        TopRight = "tr",
+        MiddleLeft = "ml",
+        Center = "mc",
+        MiddleRight = "mr",
+        BottomLeft = "bl",
+        BottomCenter = "bc",
+        BottomRight = "br",
+    }
+}
+
+impl Spot {
+    /// (row, column), each 0..=2.
+    pub fn cell(self) -> (u8, u8) {
+        let i = Spot::ALL.iter().position(|s| *s == self).unwrap_or(7) as u8;
+        (i / 3, i % 3)
+    }
+
+    pub fn at(row: u8, col: u8) -> Spot {
+        Spot::ALL[usize::from(row.min(2) * 3 + col.min(2))]
+    }
+}
+
+stored! {
+    /// A semi-transparent band behind the text, its background blurred.
+    Plate "plate" {
+        None = "none",
+        Dark = "dark",
+        Light = "light",
+    }
+}
+
+/// The model a job was charged for, as the catalogue described it then: the job runs as it was sold
+/// even if the catalogue changes before it does.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Chosen {
+    pub label: String,
+    /// The fal endpoint.
+    pub id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub formats: Option<FormatField>,
+    /// The pictures go as an `image_urls` list (else one `image_url`).
+    #[serde(default)]
+    pub list: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instruction: Option<String>,
+    #[serde(default)]
+    pub english: bool,
+}
+
+stored! {
+    /// A picture format the user picks: the six that sellers need, and (for edits) the source's own.
+    Format "format" {
+        Square = "1:1",
+        Portrait = "3:4",
+        Landscape = "4:3",
+        Social = "4:5",
+        Story = "9:16",
+        Banner = "16:9",
+        Source = "source",
+    }
+}
+
+impl Format {
+    /// The six fixed formats, in the order the picker shows them.
+    pub const SIX: [Format; 6] = [
+        Format::Square,
+        Format::Portrait,
+        Format::Landscape,
+        Format::Social,
+        Format::Story,
+        Format::Banner,
+    ];
+
+    /// Width and height of a picture of about one megapixel in this format (None: the source's).
+    pub fn size(self) -> Option<(u32, u32)> {
+        Some(match self {
+            Format::Square => (1024, 1024),
+            Format::Portrait => (896, 1200),
+            Format::Landscape => (1200, 896),
+            Format::Social => (928, 1160),
+            Format::Story => (768, 1360),
+            Format::Banner => (1360, 768),
+            Format::Source => return None,
+        })
+    }
+}
+
+stored! {
+    /// Which request field carries a model's format.
+    FormatField "format field" {
+        AspectRatio = "aspect_ratio",
+        ImageSize = "image_size",
+    }
 }
 
 impl JobInput {

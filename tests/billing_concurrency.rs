@@ -38,6 +38,8 @@ fn job() -> NewJob {
         input: "{}".into(),
         deadline_at: i64::MAX,
         update_id: None,
+        model: None,
+        format: None,
     }
 }
 

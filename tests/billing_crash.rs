@@ -109,6 +109,8 @@ fn crash_worker() {
                             input: "{}".into(),
                             deadline_at: i64::MAX,
                             update_id: None,
+                            model: None,
+                            format: None,
                         },
                     )
                     .expect("reserve")

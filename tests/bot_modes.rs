@@ -122,7 +122,7 @@ fn modes_collect_their_inputs() {
     }
     let got = tg.wait_message(mark, user, "album received");
     assert!(
-        got.text().contains("Получено фото: 3 (можно до 4)"),
+        got.text().contains("Получено фото: 3 (можно до 8)"),
         "{}",
         got.text()
     );
@@ -165,6 +165,11 @@ fn modes_collect_their_inputs() {
     press(&tg, user, "mode:add_text");
     let mark = tg.mark();
     tg.send_photo(user, "t1", common::jpeg(64, 48), Some("Привет!"), None);
+    tg.wait_call(mark, "the preview", |c| {
+        c.method == "sendphoto" && c.chat() == user
+    });
+    let mark = tg.mark();
+    tg.press(user, "ts:done");
     assert!(
         tg.wait_message(mark, user, "accepted")
             .text()
@@ -241,7 +246,7 @@ fn a_two_photo_album_is_counted_once() {
     }
     let got = tg.wait_message(mark, user, "the album count");
     assert!(
-        got.text().contains("Получено фото: 2 (можно до 4)"),
+        got.text().contains("Получено фото: 2 (можно до 8)"),
         "{}",
         got.text()
     );
@@ -281,6 +286,10 @@ fn out_of_money_keeps_the_request_and_offers_it_after_the_top_up() {
     );
     let mark = tg.mark();
     tg.send_photo(user, "face-1", common::jpeg(64, 64), None, None);
+    let wish = tg.wait_message(mark, user, "the wish question");
+    assert!(wish.text().contains("Пропустить"), "{}", wish.text());
+    let mark = tg.mark();
+    tg.press(user, "skip");
     let refused = tg.wait_message(mark, user, "the refusal");
     assert!(
         refused.text().contains("Недостаточно средств") && refused.text().contains("сохранён"),

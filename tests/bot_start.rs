@@ -170,7 +170,9 @@ fn idle_input_is_offered_not_refused() {
     ] {
         assert!(asked.buttons().iter().any(|(_, d)| d == data), "{data}");
     }
-    let accepted = press(&tg, user, "offer:retouch");
+    let wish = press(&tg, user, "offer:retouch");
+    assert!(wish.text().contains("Пропустить"), "{}", wish.text());
+    let accepted = press(&tg, user, "skip");
     assert!(
         accepted
             .text()
@@ -295,6 +297,7 @@ fn every_message_has_a_next_step() {
     press(&tg, user, "mode:retouch");
     say(&tg, user, "text where a photo is wanted");
     photo("walk-retouch");
+    press(&tg, user, "skip");
     press(&tg, user, "mode:generate");
     say(&tg, user, &"x".repeat(2100));
     press(&tg, user, "menu");

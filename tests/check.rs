@@ -24,6 +24,8 @@ fn check(dir: &Scratch, vars: &[(&str, &str)]) -> (bool, String) {
 
 #[test]
 fn a_good_setup_is_all_ok_and_each_fault_is_named() {
+    let fal = common::fake_fal::FakeFal::start();
+    let fal_url = fal.url();
     let (dir, tg, yk) = (
         Scratch::new("check"),
         FakeTelegram::start(),
@@ -41,12 +43,17 @@ fn a_good_setup_is_all_ok_and_each_fault_is_named() {
             "YOOKASSA_WEBHOOK_URL",
             "https://bot.example.com/yookassa/webhook",
         ),
-        ("FAL_KEY", "fal-key"),
+        ("FAL_KEY", common::fake_fal::KEY),
+        ("FAL_API_URL", fal_url.as_str()),
     ];
     let (ok, out) = check(&dir, &good);
     assert!(ok, "{out}");
     assert!(
         out.contains("OK    Telegram: the token belongs to @media_lab_bot"),
+        "{out}"
+    );
+    assert!(
+        out.contains("OK    fal knows all") && out.contains("FAL_KEY accepted"),
         "{out}"
     );
     assert!(

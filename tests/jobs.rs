@@ -46,7 +46,10 @@ fn each_mode_sends_its_inputs_and_delivers() {
     photo("target", None);
     wait_until(20, "face swap delivered", || photos_to(&tg, user) == 4);
     press(&tg, user, "mode:retouch");
+    let mark = tg.mark();
     photo("r1", None);
+    tg.wait_message(mark, user, "the wish question");
+    tg.press(user, "skip");
     wait_until(20, "retouch delivered", || photos_to(&tg, user) == 5);
     press(&tg, user, "mode:upscale");
     photo("u1", None);
@@ -62,8 +65,8 @@ fn each_mode_sends_its_inputs_and_delivers() {
     assert_eq!(
         endpoints,
         [
-            "fal-ai/flux/schnell",
-            "fal-ai/flux-pro/kontext",
+            "fal-ai/nano-banana",
+            "fal-ai/nano-banana/edit",
             "fal-ai/nano-banana/edit",
             "fal-ai/face-swap",
             "fal-ai/retoucher",
@@ -75,7 +78,12 @@ fn each_mode_sends_its_inputs_and_delivers() {
             .is_some_and(|s| s.starts_with("data:image/jpeg;base64,"))
     };
     assert_eq!(submits[0].input["prompt"], "a lighthouse at dawn");
-    assert!(submits[1].input["prompt"] == "make it night" && uri(&submits[1].input["image_url"]));
+    // Each mode's first catalogue model, in its own request shape (generate's default format 1:1).
+    assert_eq!(submits[0].input["aspect_ratio"], "1:1");
+    let edited = submits[1].input["image_urls"]
+        .as_array()
+        .expect("image_urls");
+    assert!(submits[1].input["prompt"] == "make it night" && edited.len() == 1 && uri(&edited[0]));
     let merged = submits[2].input["image_urls"]
         .as_array()
         .expect("image_urls");
@@ -258,11 +266,13 @@ fn add_text_is_drawn_locally_for_free() {
     let original = jpeg(320, 240);
     press(&tg, user, "mode:add_text");
     tg.send_photo(user, "t1", original.clone(), Some("С днём рождения!"), None);
-    wait_until(20, "the picture", || photos_to(&tg, user) == 1);
+    wait_until(20, "the preview", || photos_to(&tg, user) == 1);
+    tg.press(user, "ts:done");
+    wait_until(20, "the picture", || photos_to(&tg, user) == 2);
     let (_, _, bytes) = tg
         .uploads()
         .into_iter()
-        .find(|(m, c, _)| m == "sendphoto" && *c == user)
+        .rfind(|(m, c, _)| m == "sendphoto" && *c == user)
         .expect("upload");
     let (a, b) = (
         image::load_from_memory(&original)
@@ -319,7 +329,7 @@ fn a_decompression_bomb_is_refused_without_the_memory() {
     });
     assert!(reply.text().contains("40 мегапикселей"), "{}", reply.text());
 
-    press(&tg, user, "mode:retouch");
+    press(&tg, user, "mode:upscale");
     let mark = tg.mark();
     tg.send_photo(user, "bomb2", bomb, None, None);
     let notice = failure_notice(&tg, mark, user);
@@ -450,6 +460,7 @@ fn a_result_comes_with_its_next_steps() {
             &format!("change:{job}"),
             &format!("upres:{job}"),
             &format!("editres:{job}"),
+            &format!("orig:{job}"),
             "menu"
         ]
     );

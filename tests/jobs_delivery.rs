@@ -212,6 +212,8 @@ fn the_sweeper_refunds_an_operation_left_charged() {
             input: r#"{"prompt":"a fox","images":[],"lang":"ru"}"#.into(),
             deadline_at: i64::MAX,
             update_id: None,
+            model: None,
+            format: None,
         };
         let r = billing
             .reserve(user, media_lab::model::Mode::Generate, &job)
@@ -275,7 +277,7 @@ fn a_poison_job_is_refunded_on_its_third_crash() {
     credit(&dir, user, "30");
     tg.delay_downloads(Some(Duration::from_secs(60)));
     let mut bot = start(&dir, &tg, &fal, &[]);
-    press(&tg, user, "mode:retouch");
+    press(&tg, user, "mode:upscale");
     tg.send_photo(user, "p1", jpeg(80, 60), None, None);
     for round in 1..=3 {
         wait_until(30, "the job running", || {

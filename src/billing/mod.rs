@@ -16,6 +16,7 @@ pub use refunds::{RefundDebit, RefundHold};
 pub use stars::{StarsCredit, discounted_stars, payload as stars_payload};
 pub use topup::{Adoption, MAX_TOPUP, MIN_TOPUP, NewPayment, PaymentUpdate};
 
+use crate::catalogue::Model;
 use crate::config::Config;
 use crate::db::{self, Store, ledger};
 use crate::error::{Error, Result};
@@ -52,8 +53,10 @@ impl Billing {
         }
     }
 
-    pub fn price(&self, mode: Mode) -> Kopecks {
-        self.config.price(mode)
+    /// The model of `mode` known by `key` (the mode's first when there is none such): what a job
+    /// asking for it is charged.
+    pub fn model(&self, mode: Mode, key: Option<&str>) -> &Model {
+        self.config.fal.catalogue.pick(mode, key)
     }
 
     /// The user, created as on first contact with FREE_OPERATIONS_COUNT free operations (granted

@@ -52,7 +52,10 @@ impl Billing {
     /// and queues its job, all in one transaction. Not enough of anything → `Insufficient` and nothing
     /// written.
     pub fn reserve(&self, telegram_id: i64, mode: Mode, job: &NewJob) -> Result<Reserve> {
-        let price = self.price(mode);
+        // The price is the catalogue's for the model the job asks for (the mode's first when it
+        // names none or one the catalogue no longer has), never one the edge computed.
+        let model = self.model(mode, job.model.as_deref());
+        let price = model.price;
         self.store.write(|tx| {
             if let Some(update) = job.update_id
                 && let Some(job_id) = db::jobs::by_update(tx, telegram_id, update)?
@@ -95,6 +98,11 @@ impl Billing {
                 telegram_id,
                 JobKind::Paid(mode),
                 job,
+                Some(db::jobs::Priced {
+                    endpoint: &model.id,
+                    label: model.key(),
+                    cost: model.cost,
+                }),
                 now,
             )?;
             let after = must_get_user(tx, telegram_id)?;

@@ -189,6 +189,102 @@ pub fn mode_prompt(lang: Lang, can_pay: bool) -> InlineKeyboardMarkup {
     }
 }
 
+/// A mode's question with its picker: one button per model (its price for this user, ✓ on the
+/// current one), the formats two to a row, then the way out (and the top-up when it cannot pay).
+pub fn picker(
+    lang: Lang,
+    models: Vec<(String, Action)>,
+    formats: Vec<(String, Action)>,
+    can_pay: bool,
+) -> InlineKeyboardMarkup {
+    let mut rows: Vec<Vec<InlineKeyboardButton>> = models
+        .into_iter()
+        .map(|(label, action)| vec![InlineKeyboardButton::callback(label, action.encode())])
+        .collect();
+    for pair in formats.chunks(2) {
+        rows.push(
+            pair.iter()
+                .map(|(label, action)| {
+                    InlineKeyboardButton::callback(label.clone(), action.encode())
+                })
+                .collect(),
+        );
+    }
+    rows.extend(mode_prompt(lang, can_pay).inline_keyboard);
+    InlineKeyboardMarkup::new(rows)
+}
+
+/// The "add text" style under its preview: size, colour, the 3×3 position grid, the plate, each
+/// with ✓ on the current choice; then ✅ and the way out.
+pub fn text_style(lang: Lang, style: &crate::model::TextStyle) -> InlineKeyboardMarkup {
+    use crate::actions::StyleChange;
+    use crate::model::{Plate, Spot, TextColor, TextSize};
+    let mark = |on: bool, label: &str| {
+        if on {
+            format!("✓ {label}")
+        } else {
+            label.to_string()
+        }
+    };
+    let mut rows = vec![
+        TextSize::ALL
+            .iter()
+            .map(|v| {
+                let label = mark(style.size == *v, &v.as_str().to_uppercase());
+                button(label, Action::Style(StyleChange::Size(*v)))
+            })
+            .collect::<Vec<_>>(),
+    ];
+    for colors in TextColor::ALL.chunks(3) {
+        rows.push(
+            colors
+                .iter()
+                .map(|v| {
+                    let label = mark(style.color == *v, texts::text_color_label(lang, *v));
+                    button(label, Action::Style(StyleChange::Color(*v)))
+                })
+                .collect(),
+        );
+    }
+    for spots in Spot::ALL.chunks(3) {
+        rows.push(
+            spots
+                .iter()
+                .map(|v| {
+                    let label = if style.spot == *v {
+                        "✓"
+                    } else {
+                        texts::spot_label(*v)
+                    };
+                    button(label, Action::Style(StyleChange::Spot(*v)))
+                })
+                .collect(),
+        );
+    }
+    rows.push(
+        Plate::ALL
+            .iter()
+            .map(|v| {
+                let label = mark(style.plate == *v, texts::plate_label(lang, *v));
+                button(label, Action::Style(StyleChange::Plate(*v)))
+            })
+            .collect(),
+    );
+    rows.push(vec![
+        button(texts::text_done_label(lang), Action::TextDone),
+        button(texts::cancel_label(lang), Action::Cancel),
+    ]);
+    InlineKeyboardMarkup::new(rows)
+}
+
+/// Retouch's optional wish: «Пропустить», or the way out.
+pub fn skip_or_cancel(lang: Lang) -> InlineKeyboardMarkup {
+    InlineKeyboardMarkup::new(vec![vec![
+        button(texts::skip_label(lang), Action::Skip),
+        button(texts::cancel_label(lang), Action::Cancel),
+    ]])
+}
+
 /// Out of money with the request kept: the amounts themselves (one tap to the pay link or the
 /// invoice), then the menu.
 pub fn insufficient(lang: Lang, offer: &Offer<'_>) -> InlineKeyboardMarkup {

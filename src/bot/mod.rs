@@ -7,8 +7,10 @@ mod flows;
 mod intent;
 mod keyboards;
 mod notices;
+mod preview;
 mod turn;
 mod updates;
+mod wish;
 
 use crate::actions::Action;
 use crate::billing::Billing;
@@ -50,20 +52,43 @@ pub enum State {
     #[default]
     Idle,
     Generate,
+    /// Edit and merge collect pictures (one by one, or an album whose caption is the request)
+    /// until the request comes.
     Edit {
-        photo: Option<String>,
+        #[serde(default)]
+        photos: Vec<String>,
+        #[serde(default)]
+        group: Option<String>,
+        #[serde(default)]
+        caption: Option<String>,
     },
     Merge {
+        #[serde(default)]
         photos: Vec<String>,
+        #[serde(default)]
         group: Option<String>,
+        #[serde(default)]
+        caption: Option<String>,
     },
     FaceSwap {
         face: Option<String>,
     },
     Retouch,
+    /// Retouch has its photo: an instruction of the user's own, or «Пропустить».
+    RetouchWish {
+        photo: String,
+    },
     Upscale,
     AddText {
         photo: Option<String>,
+    },
+    /// "Add text" has its photo and words: the style is chosen on a preview (`preview` is that
+    /// message) until ✅.
+    TextStyle {
+        photo: String,
+        text: String,
+        style: crate::model::TextStyle,
+        preview: Option<i32>,
     },
     DiscountCode,
     GenerationCode,
@@ -140,6 +165,8 @@ pub struct Ctx {
     pub broadcasts: Arc<tokio::sync::Notify>,
     /// What happened a moment ago: double taps, 🔄 cool-downs.
     pub recent: Arc<Recent>,
+    /// Photos reduced for "add text" previews.
+    pub previews: Arc<preview::Previews>,
 }
 
 /// Keys seen recently, each with when: "has this happened within the last N seconds?". In memory:
@@ -213,19 +240,43 @@ impl Storage<State> for DialogueStore {
 /// channel posts, …) falls to the dispatcher's default handler.
 pub fn schema() -> UpdateHandler<HandlerError> {
     use dptree::case;
-    use flows::{account, admin, modes, start, topup};
+    use flows::{account, admin, modes, overlay, start, topup};
     let by_state = dptree::entry()
         .branch(case![State::Idle].endpoint(start::idle))
         .branch(case![State::Offered { prompt, photo }].endpoint(start::idle))
         .branch(case![State::BroadcastText].endpoint(admin::broadcast_text))
         .branch(case![State::BroadcastReady { text, entities }].endpoint(start::idle))
         .branch(case![State::Generate].endpoint(modes::generate))
-        .branch(case![State::Edit { photo }].endpoint(modes::edit))
-        .branch(case![State::Merge { photos, group }].endpoint(modes::merge))
+        .branch(
+            case![State::Edit {
+                photos,
+                group,
+                caption
+            }]
+            .endpoint(modes::edit),
+        )
+        .branch(
+            case![State::Merge {
+                photos,
+                group,
+                caption
+            }]
+            .endpoint(modes::merge),
+        )
+        .branch(case![State::RetouchWish { photo }].endpoint(modes::retouch_wish))
         .branch(case![State::FaceSwap { face }].endpoint(modes::face_swap))
         .branch(case![State::Retouch].endpoint(modes::one_photo))
         .branch(case![State::Upscale].endpoint(modes::one_photo))
-        .branch(case![State::AddText { photo }].endpoint(modes::add_text))
+        .branch(case![State::AddText { photo }].endpoint(overlay::add_text))
+        .branch(
+            case![State::TextStyle {
+                photo,
+                text,
+                style,
+                preview
+            }]
+            .endpoint(overlay::restyle),
+        )
         .branch(case![State::DiscountCode].endpoint(account::discount_code))
         .branch(case![State::GenerationCode].endpoint(account::generation_code))
         .branch(case![State::CustomAmount].endpoint(topup::custom_amount));
@@ -351,6 +402,7 @@ pub async fn run(
         notices: wakes.notices,
         broadcasts: wakes.broadcasts,
         recent: Arc::new(Recent::default()),
+        previews: Arc::new(preview::Previews::default()),
     };
     let deps = dptree::deps![
         sender.clone(),

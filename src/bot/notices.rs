@@ -142,7 +142,12 @@ async fn held_offer(
     let Ok(mode) = held.mode.parse::<crate::model::Mode>() else {
         return Ok(None);
     };
-    let price = config.price(mode);
+    // The held request runs with the model it asked for, at that model's price.
+    let key = crate::model::JobInput::from_json(&held.input)
+        .ok()
+        .and_then(|i| i.model)
+        .map(|m| m.label);
+    let price = config.fal.catalogue.pick(mode, key.as_deref()).price;
     let free = user.next_is_free();
     if !free && user.balance < price {
         return Ok(None);

@@ -114,9 +114,18 @@ pub(super) fn run(config: &Arc<Config>) -> Result<ExitCode> {
             "webhook URL {url}: enter it in the YooKassa dashboard (Settings → HTTP notifications)"
         )),
     }
-    match &config.fal.fal_key {
-        None => warn("FAL_KEY is not set: paid modes will say they are unavailable"),
-        Some(_) => ok("FAL_KEY is set (fal.ai has no free call to verify it; a refused key is logged on the first job)".into()),
+    if config.fal.fal_key.is_none() {
+        warn("FAL_KEY is not set: paid modes will say they are unavailable");
+    }
+    let models = runtime.block_on(super::models::check(config));
+    for line in models.ok {
+        ok(line);
+    }
+    for line in models.warn {
+        warn(&line);
+    }
+    for line in models.fail {
+        fail(line);
     }
     match crate::db::litestream_seen(&config.operations.database_path) {
         Some(at) => ok(format!(

@@ -3,6 +3,7 @@
 
 mod broadcast;
 mod check;
+mod models;
 mod payment;
 mod promo;
 mod stats;
@@ -70,6 +71,8 @@ pub enum Command {
         #[arg(long)]
         only_paying: bool,
     },
+    /// The model catalogue in force: mode, label, endpoint, price, cost at FAL_USD_RUB, margin
+    Models,
     /// Users, payments, revenue and operations
     Stats {
         #[arg(long)]
@@ -101,6 +104,7 @@ pub fn execute(cli: Cli) -> Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        Command::Models => models::run(&config),
         Command::Promo(cmd) => promo::run(&Core::open(&config)?.billing, cmd),
         Command::User(cmd) => user::run(&Core::open(&config)?, cmd),
         Command::Backup { dest } => {

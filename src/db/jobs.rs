@@ -3,7 +3,8 @@
 
 use super::Store;
 use crate::error::Result;
-use crate::model::{JobKind, JobStatus};
+use crate::model::{Format, JobKind, JobStatus};
+use crate::money::Kopecks;
 use crate::time::now;
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
@@ -40,7 +41,7 @@ impl Store {
 
     /// Queues a free "add text" job: drawn locally, no operation, no billing.
     pub fn queue_add_text(&self, telegram_id: i64, job: &NewJob) -> Result<i64> {
-        self.write(|tx| insert(tx, None, telegram_id, JobKind::AddText, job, now()))
+        self.write(|tx| insert(tx, None, telegram_id, JobKind::AddText, job, None, now()))
     }
 
     pub fn job(&self, id: i64) -> Result<Option<Job>> {
@@ -71,15 +72,48 @@ impl Store {
     }
 
     /// The result is on disk: the job moves to `delivering`; returns the job as it now is.
+    /// `kept_until` is when the file may go once delivered (the sweeper removes it then).
     pub fn keep_result(
         &self,
         id: i64,
         path: &str,
         delivery_deadline_at: i64,
+        kept_until: i64,
     ) -> Result<Option<Job>> {
         self.write(|tx| {
             set_result(tx, id, path, delivery_deadline_at, now())?;
+            tx.execute(
+                "UPDATE jobs SET kept_until = ?2 WHERE id = ?1",
+                params![id, kept_until],
+            )?;
             get(tx, id)
+        })
+    }
+
+    /// Ended jobs whose kept result may go now: (job id, file path), oldest first.
+    pub fn results_to_remove(&self, now: i64, limit: u32) -> Result<Vec<(i64, String)>> {
+        self.read(|c| {
+            let mut st = c.prepare(
+                "SELECT id, result_path FROM jobs
+                  WHERE kept_until IS NOT NULL AND kept_until <= ?1 AND result_path IS NOT NULL
+                    AND status IN ('done', 'failed')
+                  ORDER BY kept_until LIMIT ?2",
+            )?;
+            let rows = st.query_map(params![now, limit], |r| {
+                Ok((r.get("id")?, r.get("result_path")?))
+            })?;
+            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+        })
+    }
+
+    /// The kept file of a job is gone (removed, or never to be offered again).
+    pub fn forget_result(&self, id: i64) -> Result<()> {
+        self.write(|tx| {
+            tx.execute(
+                "UPDATE jobs SET result_path = NULL, kept_until = NULL WHERE id = ?1",
+                [id],
+            )?;
+            Ok(())
         })
     }
 
@@ -143,6 +177,18 @@ pub struct NewJob {
     /// The Telegram update that asked for it: the same update run again after a crash finds this
     /// job instead of queuing (and charging) another.
     pub update_id: Option<i64>,
+    /// The catalogue's key of the model it asks for (None: the mode's first; add text has none).
+    pub model: Option<String>,
+    pub format: Option<Format>,
+}
+
+/// The model a paid job is charged for, as billing priced it.
+#[derive(Debug, Clone, Copy)]
+pub struct Priced<'a> {
+    pub endpoint: &'a str,
+    pub label: &'a str,
+    /// What fal charges us for it, at FAL_USD_RUB.
+    pub cost: Kopecks,
 }
 
 /// Where a queued job stands (`Store::queue_place`).
@@ -190,12 +236,16 @@ pub struct Job {
     pub result_file_id: Option<String>,
     /// How it was paid, as the status message says it; kept through the progress edits.
     pub charge_line: Option<String>,
+    /// A delivered result's file stays until then (📎 the original file).
+    pub kept_until: Option<i64>,
+    /// The message that carried the result.
+    pub result_message_id: Option<i64>,
 }
 
 const COLUMNS: &str =
     "id, operation_id, telegram_id, chat_id, kind, input, status, fal_request_id, status_url,
     response_url, cancel_url, progress_message_id, deadline_at, attempts, result_path, delivered_parts,
-    delivery_deadline_at, result_file_id, charge_line";
+    delivery_deadline_at, result_file_id, charge_line, kept_until, result_message_id";
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<Job> {
     Ok(Job {
@@ -218,6 +268,8 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Job> {
         delivery_deadline_at: r.get("delivery_deadline_at")?,
         result_file_id: r.get("result_file_id")?,
         charge_line: r.get("charge_line")?,
+        kept_until: r.get("kept_until")?,
+        result_message_id: r.get("result_message_id")?,
     })
 }
 
@@ -228,13 +280,27 @@ pub fn insert(
     telegram_id: i64,
     kind: JobKind,
     job: &NewJob,
+    priced: Option<Priced<'_>>,
     now: i64,
 ) -> Result<i64> {
     conn.execute(
         "INSERT INTO jobs (operation_id, telegram_id, chat_id, kind, input, status, deadline_at, next_run_at,
-                           created_at, updated_at, update_id)
-         VALUES (?1, ?2, ?3, ?4, ?5, 'queued', ?6, ?7, ?7, ?7, ?8)",
-        params![operation_id, telegram_id, job.chat_id, kind, job.input, job.deadline_at, now, job.update_id],
+                           created_at, updated_at, update_id, model, model_label, format, cost)
+         VALUES (?1, ?2, ?3, ?4, ?5, 'queued', ?6, ?7, ?7, ?7, ?8, ?9, ?10, ?11, ?12)",
+        params![
+            operation_id,
+            telegram_id,
+            job.chat_id,
+            kind,
+            job.input,
+            job.deadline_at,
+            now,
+            job.update_id,
+            priced.map(|p| p.endpoint),
+            priced.map(|p| p.label),
+            job.format,
+            priced.map_or(0, |p| p.cost.0)
+        ],
     )?;
     Ok(conn.last_insert_rowid())
 }

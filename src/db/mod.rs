@@ -4,6 +4,7 @@
 
 pub mod admin_backups;
 pub mod broadcasts;
+pub mod choices;
 pub mod dialogues;
 pub mod held;
 pub mod jobs;
@@ -54,7 +55,8 @@ text_columns!(
     crate::model::Provider,
     crate::model::RefundState,
     crate::model::CheckOutcome,
-    crate::model::LedgerKind
+    crate::model::LedgerKind,
+    crate::model::Format
 );
 
 /// Reads a statement's only column (a count, a max, one id). Every other read names its columns;

@@ -4,6 +4,7 @@
 
 use crate::config::{Config, Secret};
 use crate::error::{Error, Result};
+use crate::model::{Chosen, Format, FormatField, Mode};
 use serde::Deserialize;
 use std::time::Duration;
 
@@ -246,6 +247,94 @@ impl Fal {
     }
 }
 
+/// fal's platform API (FAL_API_URL): which endpoints exist and what they cost, for `check` and
+/// `models`. Never used while serving users.
+pub struct Platform {
+    http: reqwest::Client,
+    base: String,
+    key: Secret,
+}
+
+/// fal's price for one endpoint: `unit_price` dollars per `unit` (an image, a megapixel, a second).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct Price {
+    pub endpoint_id: String,
+    pub unit_price: f64,
+    #[serde(default)]
+    pub unit: String,
+}
+
+/// The platform API answers at most this many endpoint ids per request.
+const PLATFORM_BATCH: usize = 50;
+
+impl Platform {
+    pub fn from_config(config: &Config) -> Result<Option<Platform>> {
+        let Some(key) = &config.fal.fal_key else {
+            return Ok(None);
+        };
+        let http = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(10))
+            .timeout(Duration::from_secs(30))
+            .user_agent(concat!("media-lab/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| remote(None, format!("cannot build the HTTP client: {e}"), false))?;
+        Ok(Some(Platform {
+            http,
+            base: config.fal.fal_api_url.trim_end_matches('/').to_string(),
+            key: key.clone(),
+        }))
+    }
+
+    /// Which of `ids` fal knows (`GET /v1/models?endpoint_id=…`).
+    pub async fn known(&self, ids: &[&str]) -> Result<std::collections::HashSet<String>> {
+        #[derive(Deserialize)]
+        struct Page {
+            #[serde(default)]
+            models: Vec<Entry>,
+        }
+        #[derive(Deserialize)]
+        struct Entry {
+            endpoint_id: String,
+        }
+        let mut known = std::collections::HashSet::new();
+        for batch in ids.chunks(PLATFORM_BATCH) {
+            let page: Page = parse(self.get("/v1/models", batch).await?)?;
+            known.extend(page.models.into_iter().map(|m| m.endpoint_id));
+        }
+        Ok(known)
+    }
+
+    /// fal's current prices for `ids` (`GET /v1/models/pricing?endpoint_id=…`); an endpoint fal
+    /// gives no price for is missing from the answer.
+    pub async fn prices(&self, ids: &[&str]) -> Result<Vec<Price>> {
+        #[derive(Deserialize)]
+        struct Page {
+            #[serde(default)]
+            prices: Vec<Price>,
+        }
+        let mut prices = Vec::new();
+        for batch in ids.chunks(PLATFORM_BATCH) {
+            let page: Page = parse(self.get("/v1/models/pricing", batch).await?)?;
+            prices.extend(page.prices);
+        }
+        Ok(prices)
+    }
+
+    async fn get(&self, path: &str, ids: &[&str]) -> Result<serde_json::Value> {
+        let params: Vec<(&str, &str)> = ids.iter().map(|id| ("endpoint_id", *id)).collect();
+        let url = reqwest::Url::parse_with_params(&format!("{}{path}", self.base), &params)
+            .map_err(|e| remote(None, format!("FAL_API_URL does not make a URL: {e}"), false))?;
+        let resp = self
+            .http
+            .get(url)
+            .header("Authorization", format!("Key {}", self.key.expose()))
+            .send()
+            .await
+            .map_err(|e| remote(None, crate::error::unreachable(&e), true))?;
+        check(resp).await
+    }
+}
+
 /// 2xx → the JSON body; otherwise a typed error carrying fal's `detail` (a string or a list).
 async fn check(resp: reqwest::Response) -> Result<serde_json::Value> {
     let status = resp.status();
@@ -401,22 +490,68 @@ fn remote(status: Option<u16>, message: String, retryable: bool) -> Error {
     }
 }
 
-/// The input fields each default endpoint takes. `images` are data URIs in the order the user sent
-/// them (face swap: the face, then the target).
-pub fn input_for(mode: crate::model::Mode, prompt: &str, images: &[String]) -> serde_json::Value {
-    use crate::model::Mode;
-    let first = images.first().cloned().unwrap_or_default();
+/// The request body for one job: the prompt (a preset's instruction first), the pictures in the
+/// field the model reads (`image_urls`, `image_url`, or face swap's two), one result, and the format
+/// in the model's own field.
+pub fn input_for(
+    mode: Mode,
+    model: &Chosen,
+    format: Option<Format>,
+    prompt: &str,
+    images: &[String],
+) -> serde_json::Value {
+    use serde_json::{Value, json};
+    let mut body = serde_json::Map::new();
+    let words = match (&model.instruction, prompt.trim()) {
+        (Some(i), "") => i.clone(),
+        (Some(i), p) => format!("{i}\n\nAlso: {p}"),
+        (None, p) => p.to_string(),
+    };
+    if matches!(mode, Mode::Generate | Mode::Edit | Mode::Merge) || model.instruction.is_some() {
+        body.insert("prompt".into(), json!(words));
+    }
     match mode {
         Mode::Generate => {
-            serde_json::json!({"prompt": prompt, "num_images": 1, "enable_safety_checker": true})
+            body.insert("num_images".into(), json!(1));
+            body.insert("enable_safety_checker".into(), json!(true));
         }
-        Mode::Edit => serde_json::json!({"prompt": prompt, "image_url": first}),
-        Mode::Merge => serde_json::json!({"prompt": prompt, "image_urls": images, "num_images": 1}),
-        Mode::FaceSwap => serde_json::json!({
-            "swap_image_url": first,
-            "base_image_url": images.get(1).cloned().unwrap_or_default(),
-        }),
-        Mode::Retouch | Mode::Upscale => serde_json::json!({"image_url": first}),
+        Mode::FaceSwap => {
+            body.insert("swap_image_url".into(), json!(images.first()));
+            body.insert("base_image_url".into(), json!(images.get(1)));
+        }
+        _ if model.list => {
+            body.insert("image_urls".into(), json!(images));
+            body.insert("num_images".into(), json!(1));
+        }
+        _ => {
+            body.insert("image_url".into(), json!(images.first()));
+        }
+    }
+    if let (Some(field), Some(f)) = (model.formats, format)
+        && f != Format::Source
+    {
+        let value = match field {
+            FormatField::AspectRatio => json!(f.as_str()),
+            FormatField::ImageSize => image_size(f),
+        };
+        body.insert(field.as_str().into(), value);
+    }
+    Value::Object(body)
+}
+
+/// A format as fal's `image_size`: its named preset where one exists, else width and height.
+fn image_size(f: Format) -> serde_json::Value {
+    let preset = match f {
+        Format::Square => "square_hd",
+        Format::Portrait => "portrait_4_3",
+        Format::Landscape => "landscape_4_3",
+        Format::Story => "portrait_16_9",
+        Format::Banner => "landscape_16_9",
+        Format::Social | Format::Source => "",
+    };
+    match (preset, f.size()) {
+        ("", Some((width, height))) => serde_json::json!({"width": width, "height": height}),
+        (p, _) => serde_json::json!(p),
     }
 }
 

@@ -3,4 +3,5 @@
 
 pub mod fal;
 pub mod render;
+pub mod text;
 pub mod worker;

@@ -1,10 +1,7 @@
-//! "Add text", drawn locally: the text is wrapped to the photo's width, sized to fit the lower part
-//! of the picture, and drawn white with a dark outline so it reads on any background. The font
-//! (DejaVu Sans Bold: Latin and Cyrillic) is embedded in the binary.
+//! Pictures coming in: decoded once under the input limits, and made small enough for fal.
 
 use crate::error::{Error, Result};
-use ab_glyph::{Font, FontRef, PxScale, ScaleFont, point};
-use image::{ImageFormat, Rgb, RgbImage};
+use image::{ImageFormat, RgbImage};
 use std::io::Cursor;
 
 /// SPEC §6: no input is decoded whose file is larger than this (Telegram's own download limit)…
@@ -51,193 +48,38 @@ pub fn decode(bytes: &[u8]) -> Result<image::DynamicImage> {
     })
 }
 
-/// Draws `text` on the photo in `bytes` (JPEG or PNG) and returns a JPEG.
-pub fn add_text(bytes: &[u8], text: &str) -> Result<Vec<u8>> {
-    let font_file = crate::fonts::dejavu_bold()
-        .ok_or_else(|| Error::internal("the embedded font is missing"))?;
-    let font = FontRef::try_from_slice(font_file)
-        .map_err(|e| Error::internal(format!("embedded font: {e}")))?;
-    let mut img = decode(bytes)?.to_rgb8();
-    let (w, h) = img.dimensions();
-    let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
-    if text.is_empty() || w < 16 || h < 16 {
-        return encode(&img);
-    }
-    let max_width = w as f32 * 0.92;
-    let max_height = h as f32 * 0.40;
-    // Start large and shrink until the wrapped block fits the lower 40 % of the picture.
-    let mut size = (h as f32 / 7.0).max(12.0);
-    let lines = loop {
-        let scaled = font.as_scaled(PxScale::from(size));
-        let lines = wrap(&scaled, &text, max_width);
-        let height = lines.len() as f32 * line_height(&scaled);
-        let widest = lines.iter().map(|l| width(&scaled, l)).fold(0.0, f32::max);
-        if (height <= max_height && widest <= max_width) || size <= 10.0 {
-            break lines;
-        }
-        size *= 0.9;
-    };
-    let scaled = font.as_scaled(PxScale::from(size));
-    let (mask, mw, mh) = rasterize(&scaled, &lines, w as usize);
-    let outline = dilate(&mask, mw, mh, (size / 14.0).ceil().max(1.0) as i32);
-    let top = (h as f32 - h as f32 * 0.04 - mh as f32).max(0.0) as u32;
-    for y in 0..mh as u32 {
-        for x in 0..mw as u32 {
-            let (px, py) = (x, top + y);
-            if px >= w || py >= h {
-                continue;
-            }
-            let i = y as usize * mw + x as usize;
-            let (fill, edge) = (mask[i], outline[i]);
-            if edge == 0.0 {
-                continue;
-            }
-            let p = img.get_pixel_mut(px, py);
-            // Outline first (near-black), then the white fill over it.
-            *p = blend(*p, Rgb([12, 12, 12]), edge);
-            *p = blend(*p, Rgb([255, 255, 255]), fill);
-        }
-    }
-    encode(&img)
-}
-
-fn line_height<S: ScaleFont<F>, F: Font>(s: &S) -> f32 {
-    s.ascent() - s.descent() + s.line_gap()
-}
-
-fn width<S: ScaleFont<F>, F: Font>(s: &S, line: &str) -> f32 {
-    let mut w = 0.0;
-    let mut prev = None;
-    for c in line.chars() {
-        let id = s.glyph_id(c);
-        if let Some(p) = prev {
-            w += s.kern(p, id);
-        }
-        w += s.h_advance(id);
-        prev = Some(id);
-    }
-    w
-}
-
-/// Greedy word wrap; a word wider than the line is broken by characters.
-fn wrap<S: ScaleFont<F>, F: Font>(s: &S, text: &str, max: f32) -> Vec<String> {
-    let mut lines = Vec::new();
-    let mut line = String::new();
-    for word in text.split(' ') {
-        let candidate = if line.is_empty() {
-            word.to_string()
-        } else {
-            format!("{line} {word}")
-        };
-        if width(s, &candidate) <= max {
-            line = candidate;
-            continue;
-        }
-        if !line.is_empty() {
-            lines.push(std::mem::take(&mut line));
-        }
-        for c in word.chars() {
-            let next = format!("{line}{c}");
-            if width(s, &next) > max && !line.is_empty() {
-                lines.push(std::mem::take(&mut line));
-                line.push(c);
-            } else {
-                line = next;
-            }
-        }
-    }
-    if !line.is_empty() {
-        lines.push(line);
-    }
-    lines
-}
-
-/// Coverage of the centred text block, `width` pixels wide.
-fn rasterize<F: Font, S: ScaleFont<F>>(
-    s: &S,
-    lines: &[String],
-    width_px: usize,
-) -> (Vec<f32>, usize, usize) {
-    let lh = line_height(s);
-    let pad = (s.height() / 6.0).ceil() as usize + 2;
-    let mh = (lines.len() as f32 * lh).ceil() as usize + 2 * pad;
-    let mut mask = vec![0.0f32; width_px * mh];
-    for (n, line) in lines.iter().enumerate() {
-        let mut x = (width_px as f32 - width(s, line)) / 2.0;
-        let baseline = pad as f32 + n as f32 * lh + s.ascent();
-        let mut prev = None;
-        for c in line.chars() {
-            let id = s.glyph_id(c);
-            if let Some(p) = prev {
-                x += s.kern(p, id);
-            }
-            let glyph = id.with_scale_and_position(s.scale(), point(x, baseline));
-            x += s.h_advance(id);
-            prev = Some(id);
-            let Some(outlined) = s.font().outline_glyph(glyph) else {
-                continue;
-            };
-            let b = outlined.px_bounds();
-            outlined.draw(|gx, gy, c| {
-                let px = b.min.x as i64 + i64::from(gx);
-                let py = b.min.y as i64 + i64::from(gy);
-                if px >= 0 && py >= 0 && (px as usize) < width_px && (py as usize) < mh {
-                    let i = py as usize * width_px + px as usize;
-                    mask[i] = mask[i].max(c);
-                }
-            });
-        }
-    }
-    (mask, width_px, mh)
-}
-
-/// The mask grown by `r` pixels in every direction (a disc), for the outline.
-fn dilate(mask: &[f32], w: usize, h: usize, r: i32) -> Vec<f32> {
-    // Separable max filters (a square) are cheap; the corners it adds are invisible at these sizes.
-    let mut tmp = vec![0.0f32; mask.len()];
-    for y in 0..h {
-        for x in 0..w {
-            let (lo, hi) = (x.saturating_sub(r as usize), (x + r as usize).min(w - 1));
-            tmp[y * w + x] = mask[y * w + lo..=y * w + hi]
-                .iter()
-                .copied()
-                .fold(0.0, f32::max);
-        }
-    }
-    let mut out = vec![0.0f32; mask.len()];
-    for y in 0..h {
-        let (lo, hi) = (y.saturating_sub(r as usize), (y + r as usize).min(h - 1));
-        for x in 0..w {
-            out[y * w + x] = (lo..=hi).map(|yy| tmp[yy * w + x]).fold(0.0, f32::max);
-        }
-    }
-    out
-}
-
-fn blend(under: Rgb<u8>, over: Rgb<u8>, alpha: f32) -> Rgb<u8> {
-    let a = alpha.clamp(0.0, 1.0);
-    Rgb(std::array::from_fn(|i| {
-        (f32::from(under.0[i]) * (1.0 - a) + f32::from(over.0[i]) * a).round() as u8
-    }))
-}
-
-fn encode(img: &RgbImage) -> Result<Vec<u8>> {
+/// A JPEG of `img`.
+pub(super) fn encode(img: &RgbImage) -> Result<Vec<u8>> {
     let mut out = Cursor::new(Vec::new());
     img.write_to(&mut out, ImageFormat::Jpeg)
         .map_err(|e| Error::invalid(format!("encoding the result failed: {e}")))?;
     Ok(out.into_inner())
 }
 
-/// Makes a photo fit fal's inputs: at most `max_side` pixels on its longer side, as a `data:` URI.
-pub fn data_uri(bytes: &[u8], max_side: u32) -> Result<String> {
+/// The longest side and the most bytes each of `count` input pictures may take, so that one fal
+/// request carrying all of them stays a few megabytes (data URIs grow by a third).
+pub fn input_limits(count: usize) -> (u32, usize) {
+    if count <= 2 {
+        (2048, 4 * 1024 * 1024)
+    } else {
+        (1536, 1536 * 1024)
+    }
+}
+
+/// A picture as a data URI for fal: as sent when it is already within `max_side` and `budget`,
+/// else downscaled and re-encoded as JPEG. Decoded under the input limits either way (a file that
+/// is not a picture fails here, before anything is charged at fal).
+pub fn data_uri(bytes: &[u8], max_side: u32, budget: usize) -> Result<String> {
     use base64::Engine;
     let png = bytes.starts_with(&[0x89, b'P', b'N', b'G']);
     let img = decode(bytes)?;
-    let (bytes, mime) = if img.width().max(img.height()) > max_side {
-        let small = img
-            .resize(max_side, max_side, image::imageops::FilterType::Triangle)
-            .to_rgb8();
-        (encode(&small)?, "image/jpeg")
+    let (bytes, mime) = if img.width().max(img.height()) > max_side || bytes.len() > budget {
+        let small = if img.width().max(img.height()) > max_side {
+            img.resize(max_side, max_side, image::imageops::FilterType::Triangle)
+        } else {
+            img
+        };
+        (encode(&small.to_rgb8())?, "image/jpeg")
     } else {
         (bytes.to_vec(), if png { "image/png" } else { "image/jpeg" })
     };
@@ -250,6 +92,7 @@ pub fn data_uri(bytes: &[u8], max_side: u32) -> Result<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use image::Rgb;
 
     fn photo(w: u32, h: u32) -> Vec<u8> {
         let img = RgbImage::from_fn(w, h, |x, y| Rgb([(x % 256) as u8, (y % 256) as u8, 128]));
@@ -259,7 +102,8 @@ mod tests {
     #[test]
     fn text_changes_the_lower_part_only() {
         let input = photo(400, 300);
-        let out = add_text(&input, "Привет, мир! Hello").expect("render");
+        let out = crate::jobs::text::add_text(&input, "Привет, мир! Hello", &Default::default())
+            .expect("render");
         let (a, b) = (
             image::load_from_memory(&input).expect("in").to_rgb8(),
             image::load_from_memory(&out).expect("out").to_rgb8(),
@@ -286,10 +130,13 @@ mod tests {
     #[test]
     fn long_text_wraps_and_shrinks_to_fit() {
         let long = "очень длинный текст ".repeat(15);
-        let out = add_text(&photo(320, 240), &long).expect("render");
+        let out = crate::jobs::text::add_text(&photo(320, 240), &long, &Default::default())
+            .expect("render");
         assert!(image::load_from_memory(&out).is_ok());
         let one_word = "Ааааааааааааааааааааааааааааааааааааааааааааааа";
-        assert!(add_text(&photo(200, 200), one_word).is_ok());
+        assert!(
+            crate::jobs::text::add_text(&photo(200, 200), one_word, &Default::default()).is_ok()
+        );
     }
 
     #[test]
@@ -311,8 +158,14 @@ mod tests {
         png.extend_from_slice(&crc32(&idat).to_be_bytes());
         let r = decode(&png);
         assert!(matches!(r, Err(Error::TooLarge(_))), "{r:?}");
-        assert!(matches!(add_text(&png, "hi"), Err(Error::TooLarge(_))));
-        assert!(matches!(data_uri(&png, 2048), Err(Error::TooLarge(_))));
+        assert!(matches!(
+            crate::jobs::text::add_text(&png, "hi", &Default::default()),
+            Err(Error::TooLarge(_))
+        ));
+        assert!(matches!(
+            data_uri(&png, 2048, usize::MAX),
+            Err(Error::TooLarge(_))
+        ));
         assert!(matches!(
             decode(&vec![0u8; MAX_INPUT_BYTES + 1]),
             Err(Error::TooLarge(_))
@@ -338,7 +191,7 @@ mod tests {
 
     #[test]
     fn large_inputs_are_downscaled_for_fal() {
-        let uri = data_uri(&photo(3000, 1000), 2048).expect("uri");
+        let uri = data_uri(&photo(3000, 1000), 2048, usize::MAX).expect("uri");
         use base64::Engine;
         let b64 = uri
             .strip_prefix("data:image/jpeg;base64,")

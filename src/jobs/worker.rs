@@ -8,6 +8,7 @@
 
 use super::fal::{self, FailureKind, Fal, Status};
 use super::render;
+use super::text;
 use crate::billing::Billing;
 use crate::config::Config;
 use crate::db::jobs::{Job, Submission};
@@ -32,8 +33,9 @@ use tokio::sync::{Notify, Semaphore, watch};
 
 /// Telegram's limit for photos; larger results go as documents only.
 const PHOTO_LIMIT: usize = 10 * 1024 * 1024;
-/// Inputs are downscaled to this many pixels on the longer side before going to fal.
-const MAX_INPUT_SIDE: u32 = 2048;
+/// Input pictures decoded at once across all jobs: decoding is CPU-bound (more would not finish
+/// sooner on a small server) and each decoded photo is tens of megabytes.
+static DECODES: Semaphore = Semaphore::const_new(2);
 const IDLE_TICK: Duration = Duration::from_secs(1);
 /// How long a progress edit or chat action may take before the job goes on without it.
 const COSMETIC_TIMEOUT: Duration = Duration::from_secs(5);
@@ -237,7 +239,33 @@ impl Worker {
 
     /// Finishes operations left `charged` by a job that ended (a refund or settle write that failed),
     /// then recovers the unfinished jobs no task holds; returns the jobs to resume.
+    /// Removes a delivered result's file and forgets it (the job's 📎 then says it is gone).
+    async fn remove_result(&self, id: i64, path: &Path) {
+        match std::fs::remove_file(path) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => {
+                tracing::warn!(job = id, error = %e, "could not remove a kept result");
+                return;
+            }
+        }
+        let store = self.store.clone();
+        if let Err(e) = blocking(move || store.forget_result(id)).await {
+            tracing::warn!(job = id, error = %e, "could not forget a removed result");
+        }
+    }
+
     async fn sweep(&self) -> Vec<Job> {
+        let store = self.store.clone();
+        let now = crate::time::now();
+        match blocking(move || store.results_to_remove(now, 256)).await {
+            Ok(rows) => {
+                for (id, path) in rows {
+                    self.remove_result(id, Path::new(&path)).await;
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "sweeper: reading kept results failed"),
+        }
         let store = self.store.clone();
         match blocking(move || store.jobs_ended_but_charged(64)).await {
             Ok(rows) => {
@@ -370,20 +398,17 @@ impl Worker {
         if job.status == JobStatus::Running {
             self.expired(job, &fal, None).await?;
             self.progress(job, texts::progress_working(lang)).await;
-            let mut uris = Vec::with_capacity(input.images.len());
-            for file_id in &input.images {
-                let bytes = self.telegram_file(file_id).await?;
-                let uri =
-                    tokio::task::spawn_blocking(move || render::data_uri(&bytes, MAX_INPUT_SIDE))
-                        .await
-                        .map_err(|e| Failure::new(JobFailure::Service, e.to_string()))?
-                        .map_err(Failure::of_input)?;
-                uris.push(uri);
-            }
-            let body = fal::input_for(mode, &input.prompt, &uris);
+            // A job queued before the catalogue runs on its mode's first model.
+            let model = input
+                .model
+                .clone()
+                .unwrap_or_else(|| self.config.fal.catalogue.first(mode).chosen());
+            let uris = self.prepare_images(&input.images).await?;
+            let prompt = english_if_needed(&model, &input.prompt);
+            let body = fal::input_for(mode, &model, input.format, &prompt, &uris);
             self.set_status(job.id, JobStatus::Submitting).await?;
             let submitted = fal
-                .submit(self.config.fal_model(mode), &body)
+                .submit(&model.id, &body)
                 .await
                 .map_err(|e| Failure::from_fal(&e))?;
             let (store, id, s) = (self.store.clone(), job.id, submitted.clone());
@@ -436,6 +461,27 @@ impl Worker {
         self.deliver_kept(&kept, mode == Mode::Upscale).await
     }
 
+    /// Each input as a data URI small enough that all of them fit one fal request: downloaded one at
+    /// a time, decoded under the process-wide decode limit (a decoded 12-megapixel photo is ~36 MB;
+    /// four jobs of eight photos must not hold 32 of them at once), downscaled and re-encoded.
+    async fn prepare_images(&self, images: &[String]) -> std::result::Result<Vec<String>, Failure> {
+        let (side, budget) = render::input_limits(images.len());
+        let mut uris = Vec::with_capacity(images.len());
+        for file_id in images {
+            let bytes = self.telegram_file(file_id).await?;
+            let _permit = DECODES
+                .acquire()
+                .await
+                .map_err(|e| Failure::new(JobFailure::Service, e.to_string()))?;
+            let uri = tokio::task::spawn_blocking(move || render::data_uri(&bytes, side, budget))
+                .await
+                .map_err(|e| Failure::new(JobFailure::Service, e.to_string()))?
+                .map_err(Failure::of_input)?;
+            uris.push(uri);
+        }
+        Ok(uris)
+    }
+
     /// Writes the made result to its file (synced) and records it on the job, which moves to
     /// `delivering` with its delivery deadline: from here on only Telegram is left, across restarts.
     async fn keep_result(&self, job: &Job, bytes: Vec<u8>) -> std::result::Result<Job, Failure> {
@@ -450,13 +496,16 @@ impl Worker {
             .await
             .map_err(|e| Failure::new(JobFailure::Service, e.to_string()))?
             .map_err(|e| Failure::new(JobFailure::Service, e.to_string()))?;
-        let deadline = crate::time::now() + self.config.fal.delivery_timeout_secs as i64;
+        let now = crate::time::now();
+        let deadline = now + self.config.fal.delivery_timeout_secs as i64;
+        // Kept for 📎 that long after it was made; the sweeper removes it once the job has ended.
+        let kept_until = now + i64::from(self.config.fal.results_keep_days) * 86_400;
         let (store, id, text) = (
             self.store.clone(),
             job.id,
             path.to_string_lossy().to_string(),
         );
-        let kept = blocking(move || store.keep_result(id, &text, deadline))
+        let kept = blocking(move || store.keep_result(id, &text, deadline, kept_until))
             .await?
             .ok_or_else(|| Failure::new(JobFailure::Service, "the job vanished"))?;
         Ok(kept)
@@ -603,8 +652,8 @@ impl Worker {
             })
             .await;
         if settled {
-            if let Err(e) = std::fs::remove_file(&path) {
-                tracing::warn!(job = job.id, error = %e, "could not remove the delivered result");
+            if self.config.fal.results_keep_days == 0 {
+                self.remove_result(job.id, &path).await;
             }
             self.progress(job, texts::done(lang)).await;
             tracing::info!(job = job.id, operation = ?job.operation_id, "delivered and settled");
@@ -701,8 +750,12 @@ impl Worker {
             .first()
             .ok_or_else(|| Failure::new(JobFailure::Input, "no photo"))?;
         let bytes = self.telegram_file(file_id).await?;
-        let text = input.prompt.clone();
-        let rendered = tokio::task::spawn_blocking(move || render::add_text(&bytes, &text))
+        let (text, style) = (input.prompt.clone(), input.style.unwrap_or_default());
+        let _permit = DECODES
+            .acquire()
+            .await
+            .map_err(|e| Failure::new(JobFailure::Service, e.to_string()))?;
+        let rendered = tokio::task::spawn_blocking(move || text::add_text(&bytes, &text, &style))
             .await
             .map_err(|e| Failure::new(JobFailure::Service, e.to_string()))?
             .map_err(Failure::of_input)?;
@@ -778,18 +831,30 @@ impl Worker {
             JobKind::AddText => None,
         };
         let cost = texts::cost_line(lang, operation.map(|o| (o.paid_with, o.price)));
-        let again = match (mode, user) {
-            (Some(m), Some(u)) => Some(texts::price_tag(
-                lang,
-                self.billing.price(m),
-                u.next_is_free(),
-            )),
+        // 🔁 repeats this model, at its price now.
+        let model = mode.map(|m| {
+            self.billing
+                .model(m, input.model.as_ref().map(|c| c.label.as_str()))
+        });
+        let again = match (model, user) {
+            (Some(m), Some(u)) => Some(texts::price_tag(lang, m.price, u.next_is_free())),
             (None, _) => Some(texts::price_tag(lang, Kopecks::ZERO, true)),
             (Some(_), None) => None,
         };
+        // The caption names the model and format when the mode offers a choice of them.
+        let made_with = match (mode, model) {
+            (Some(m), Some(model)) if self.config.models(m).len() > 1 || input.format.is_some() => {
+                Some(texts::made_with(
+                    model.label(lang == Lang::En),
+                    input.format.filter(|f| *f != crate::model::Format::Source),
+                ))
+            }
+            _ => None,
+        };
+        let original = self.config.fal.results_keep_days > 0;
         (
-            texts::result_caption(lang, mode, &input.prompt, &cost),
-            crate::actions::result_keyboard(lang, job.id, mode, again.as_deref()),
+            texts::result_caption(lang, mode, &input.prompt, made_with.as_deref(), &cost),
+            crate::actions::result_keyboard(lang, job.id, mode, again.as_deref(), original),
         )
     }
 
@@ -852,6 +917,16 @@ impl Worker {
         let store = self.store.clone();
         blocking(move || store.set_job_status(id, status)).await
     }
+}
+
+/// The prompt a model reads: a model marked `language = "en"` is meant to get it in English, through
+/// the language model of SPEC §6c; that client is not part of this build yet, so the prompt goes as
+/// typed (every default `en` model also reads other languages, less well).
+fn english_if_needed(model: &crate::model::Chosen, prompt: &str) -> String {
+    if model.english && !prompt.is_ascii() {
+        tracing::debug!(model = %model.id, "no translator configured: the prompt goes as typed");
+    }
+    prompt.to_string()
 }
 
 fn parse_input(job: &Job) -> std::result::Result<JobInput, Failure> {

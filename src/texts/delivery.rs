@@ -1,7 +1,7 @@
 //! A job on its way to the user: progress, and the result's caption and buttons.
 
 use super::{Lang, mode_label, money, t};
-use crate::model::{Mode, PaidWith};
+use crate::model::{Format, Mode, PaidWith};
 use crate::money::Kopecks;
 
 /// fal's own queue, when it has requests before ours (its position 0 is "next": no wait worth a
@@ -50,13 +50,53 @@ pub fn edit_this_label(lang: Lang) -> &'static str {
     t(lang, "✏️ Редактировать это фото", "✏️ Edit this")
 }
 
+pub fn original_label(lang: Lang) -> &'static str {
+    t(lang, "📎 Оригинал файлом", "📎 Original file")
+}
+
+/// 📎 pressed: the file is on its way, or no longer kept.
+pub fn original_caption(lang: Lang) -> &'static str {
+    t(
+        lang,
+        "📎 Оригинал без сжатия Telegram",
+        "📎 The original, without Telegram's compression",
+    )
+}
+
+pub fn original_gone(lang: Lang, days: u32) -> String {
+    match lang {
+        Lang::Ru => format!(
+            "📎 Оригинала уже нет: файлы хранятся {}. Картинка выше — та же, только сжатая Telegram.",
+            super::days(lang, days)
+        ),
+        Lang::En => format!(
+            "📎 The original is gone: files are kept for {}. The picture above is the same, compressed by Telegram.",
+            super::days(lang, days)
+        ),
+    }
+}
+
 pub fn retry_label(lang: Lang) -> &'static str {
     t(lang, "🔁 Повторить", "🔁 Try again")
 }
 
 /// The caption under a result: what was made (the prompt, or for a photo mode what was done), and
 /// on the next line what it cost (`cost`, from `cost_line`).
-pub fn result_caption(lang: Lang, mode: Option<Mode>, prompt: &str, cost: &str) -> String {
+/// The model and format a result was made with, for its caption: «Nano Banana Pro · 3:4».
+pub fn made_with(model: &str, format: Option<Format>) -> String {
+    match format {
+        Some(f) => format!("{model} · {}", f.as_str()),
+        None => model.to_string(),
+    }
+}
+
+pub fn result_caption(
+    lang: Lang,
+    mode: Option<Mode>,
+    prompt: &str,
+    made_with: Option<&str>,
+    cost: &str,
+) -> String {
     let prompt: String = prompt.chars().take(300).collect();
     let what = match mode {
         _ if !prompt.trim().is_empty() => {
@@ -78,6 +118,10 @@ pub fn result_caption(lang: Lang, mode: Option<Mode>, prompt: &str, cost: &str) 
         .into(),
         Some(m) => mode_label(lang, m).into(),
         None => t(lang, "📝 Надпись добавлена", "📝 Text added").into(),
+    };
+    let what = match made_with {
+        Some(m) => format!("{what}\n🧠 {m}"),
+        None => what,
     };
     if cost.is_empty() {
         what

@@ -161,6 +161,15 @@ pub fn plural_ru<'a>(n: i64, one: &'a str, few: &'a str, many: &'a str) -> &'a s
     }
 }
 
+/// A number of days: «30 дней», «1 day».
+pub fn days(lang: Lang, n: u32) -> String {
+    match lang {
+        Lang::Ru => format!("{n} {}", plural_ru(i64::from(n), "день", "дня", "дней")),
+        Lang::En if n == 1 => "1 day".into(),
+        Lang::En => format!("{n} days"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

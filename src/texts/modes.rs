@@ -2,7 +2,7 @@
 //! "paid with" lines of an accepted job.
 
 use super::{Lang, mode_label, money, plural_ru, t};
-use crate::model::Mode;
+use crate::model::{Format, Mode, Plate, Spot, TextColor};
 use crate::money::Kopecks;
 
 pub fn ask_input(lang: Lang, mode: Mode, price_line: &str) -> String {
@@ -14,13 +14,13 @@ pub fn ask_input(lang: Lang, mode: Mode, price_line: &str) -> String {
         ),
         Mode::Edit => t(
             lang,
-            "Пришлите фото, которое нужно изменить (можно сразу с подписью — что сделать).",
-            "Send the photo to edit (a caption can say what to do).",
+            "Пришлите фото, которое нужно изменить (можно сразу с подписью — что сделать; можно несколько, альбомом или по одному).",
+            "Send the photo to edit (a caption can say what to do; several work too, as an album or one by one).",
         ),
         Mode::Merge => t(
             lang,
-            "Пришлите от 2 до 4 фото (альбомом или по одному), затем напишите, что с ними сделать.",
-            "Send 2 to 4 photos (as an album or one by one), then write what to do with them.",
+            "Пришлите от 2 до 8 фото (альбомом или по одному), затем напишите, что с ними сделать.",
+            "Send 2 to 8 photos (as an album or one by one), then write what to do with them.",
         ),
         Mode::FaceSwap => t(
             lang,
@@ -130,12 +130,89 @@ pub fn merge_need_more(lang: Lang) -> &'static str {
     )
 }
 
-pub fn merge_full(lang: Lang) -> &'static str {
-    t(
-        lang,
-        "Уже есть 4 фото — больше не нужно. Напишите, что с ними сделать.",
-        "There are 4 photos already. Write what to do with them.",
-    )
+pub fn photos_full(lang: Lang, max: usize) -> String {
+    match lang {
+        Lang::Ru => format!(
+            "Уже {max} фото — это максимум для этой модели, лишние я не беру. Напишите, что с ними сделать."
+        ),
+        Lang::En => format!(
+            "That's {max} photos, the most this model takes; I left out the rest. Write what to do with them."
+        ),
+    }
+}
+
+/// Edit with room for more pictures: what came, and what next.
+pub fn edit_got(lang: Lang, n: usize, max: usize) -> String {
+    match lang {
+        Lang::Ru if n >= max => format!("Получено фото: {n}. Теперь напишите, что сделать."),
+        Lang::Ru => format!(
+            "Получено фото: {n}. Напишите, что сделать, — или пришлите ещё (всего до {max})."
+        ),
+        Lang::En if n >= max => format!("Got {n} photo(s). Now write what to do."),
+        Lang::En => format!("Got {n} photo(s). Write what to do, or send more (up to {max})."),
+    }
+}
+
+/// The picker under a mode's question: which model and which format, and what each model is for.
+pub fn picker(lang: Lang, notes: &[(&str, &str)], format_asked: bool) -> String {
+    let mut text = String::from(t(lang, "🧠 Модель:", "🧠 Model:"));
+    for (label, note) in notes {
+        if note.is_empty() {
+            text.push_str(&format!("\n• {label}"));
+        } else {
+            text.push_str(&format!("\n• {label} — {note}"));
+        }
+    }
+    if format_asked {
+        text.push_str(t(
+            lang,
+            "\n\n📐 Формат — кнопками ниже (✓ — ваш выбор, он запоминается).",
+            "\n\n📐 Format: the buttons below (✓ marks your choice, which is remembered).",
+        ));
+    } else {
+        text.push_str(t(
+            lang,
+            "\n\n✓ — ваш выбор, он запоминается.",
+            "\n\n✓ marks your choice, which is remembered.",
+        ));
+    }
+    text
+}
+
+/// A format's button: «3:4 WB / Ozon».
+pub fn format_label(lang: Lang, f: Format) -> String {
+    let what = match f {
+        Format::Square => t(lang, "универсальный", "universal"),
+        Format::Portrait => "WB / Ozon",
+        Format::Landscape => t(lang, "Авито", "Avito"),
+        Format::Social => t(lang, "соцсети", "social"),
+        Format::Story => t(lang, "сторис", "stories"),
+        Format::Banner => t(lang, "баннеры", "banners"),
+        Format::Source => return t(lang, "как у исходного", "as the source").into(),
+    };
+    format!("{} {what}", f.as_str())
+}
+
+/// Retouch: the photo is here; an instruction of one's own, or «Пропустить».
+pub fn ask_retouch_wish(lang: Lang, preset: &str, takes_words: bool) -> String {
+    match (lang, takes_words) {
+        (Lang::Ru, true) => format!(
+            "Фото получено. «{preset}»: если хотите, напишите пожелание (например, «убери тёмные круги под глазами») — или нажмите «Пропустить»."
+        ),
+        (Lang::En, true) => format!(
+            "Got the photo. “{preset}”: write a wish if you like (say, “remove the dark circles under the eyes”), or press Skip."
+        ),
+        (Lang::Ru, false) => format!(
+            "Фото получено. «{preset}» работает без пожеланий — нажмите «Пропустить», и начнём."
+        ),
+        (Lang::En, false) => {
+            format!("Got the photo. “{preset}” takes no wishes: press Skip and it starts.")
+        }
+    }
+}
+
+pub fn skip_label(lang: Lang) -> &'static str {
+    t(lang, "Пропустить", "Skip")
 }
 
 pub fn need_photo(lang: Lang) -> &'static str {
@@ -375,4 +452,51 @@ pub fn change_request(lang: Lang, label: &str, old: &str, price_line: &str) -> S
             "{label}\nWas: “{old}”\nWrite the new version — copy this one and change it if you like.{line}"
         ),
     }
+}
+
+/// Under an "add text" preview: what the buttons and typed words do.
+pub fn style_caption(lang: Lang) -> &'static str {
+    t(
+        lang,
+        "👀 Так будет выглядеть надпись. Настройте её кнопками — или напишите словами: «крупный красный текст сверху на тёмной плашке». Другой текст — просто пришлите его. Затем нажмите «✅ Готово».",
+        "👀 This is how the text will look. Adjust it with the buttons, or in words: “large red text at the top on a dark plate”. For other text, just send it. Then press “✅ Done”.",
+    )
+}
+
+pub fn text_color_label(lang: Lang, c: TextColor) -> &'static str {
+    match c {
+        TextColor::White => t(lang, "⚪ белый", "⚪ white"),
+        TextColor::Black => t(lang, "⚫ чёрный", "⚫ black"),
+        TextColor::Red => t(lang, "🔴 красный", "🔴 red"),
+        TextColor::Yellow => t(lang, "🟡 жёлтый", "🟡 yellow"),
+        TextColor::Blue => t(lang, "🔵 синий", "🔵 blue"),
+        TextColor::Auto => t(lang, "🌓 авто", "🌓 auto"),
+    }
+}
+
+pub fn plate_label(lang: Lang, p: Plate) -> &'static str {
+    match p {
+        Plate::None => t(lang, "без плашки", "no plate"),
+        Plate::Dark => t(lang, "▪️ тёмная плашка", "▪️ dark plate"),
+        Plate::Light => t(lang, "▫️ светлая плашка", "▫️ light plate"),
+    }
+}
+
+/// The 3×3 grid's arrows.
+pub fn spot_label(s: Spot) -> &'static str {
+    match s {
+        Spot::TopLeft => "↖️",
+        Spot::TopCenter => "⬆️",
+        Spot::TopRight => "↗️",
+        Spot::MiddleLeft => "⬅️",
+        Spot::Center => "⏺",
+        Spot::MiddleRight => "➡️",
+        Spot::BottomLeft => "↙️",
+        Spot::BottomCenter => "⬇️",
+        Spot::BottomRight => "↘️",
+    }
+}
+
+pub fn text_done_label(lang: Lang) -> &'static str {
+    t(lang, "✅ Готово", "✅ Done")
 }

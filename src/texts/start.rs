@@ -96,13 +96,14 @@ pub fn help(lang: Lang, prices: &str) -> String {
     match lang {
         Lang::Ru => format!(
             "Что я умею:\n\
-             🎨 Создать — картинка по описанию\n\
-             ✏️ Редактировать — фото + что изменить\n\
-             🔗 Объединить — 2–4 фото + что сделать\n\
+             🎨 Создать — картинка по описанию, на выбор модель и формат (1:1, 3:4 WB / Ozon, 16:9…)\n\
+             ✏️ Редактировать — до 8 фото + что изменить\n\
+             🔗 Объединить — 2–8 фото + что сделать\n\
              🔄 Заменить лицо — фото лица, затем фото, на которое его перенести\n\
-             ✨ Ретушь — уберу дефекты, выровняю кожу и свет\n\
+             ✨ Ретушь — мягкая или с акцентом на черты, можно с пожеланием\n\
              ⬆️ Улучшить — сделаю фото крупнее и чётче\n\
-             📝 Добавить текст — фото + текст (бесплатно)\n\n\
+             📝 Добавить текст — фото + текст, размер, цвет, место и плашка (бесплатно)\n\
+             📎 Под каждым результатом — оригинал файлом без сжатия\n\n\
              Примеры запросов: «рыжая лиса в снегу, фотореализм», «логотип кофейни, минимализм», \
              «кот-космонавт в стиле аниме». Для фото: «сделай фон синим», «добавь очки».\n\n\
              Стоимость: {prices} за операцию\n\
@@ -112,13 +113,14 @@ pub fn help(lang: Lang, prices: &str) -> String {
         ),
         Lang::En => format!(
             "What I can do:\n\
-             🎨 Create — an image from a description\n\
-             ✏️ Edit — a photo + what to change\n\
-             🔗 Merge — 2–4 photos + what to do\n\
+             🎨 Create — an image from a description, your choice of model and format (1:1, 3:4, 16:9…)\n\
+             ✏️ Edit — up to 8 photos + what to change\n\
+             🔗 Merge — 2–8 photos + what to do\n\
              🔄 Face swap — a face photo, then the photo to put it on\n\
-             ✨ Retouch — blemishes removed, skin and light evened out\n\
+             ✨ Retouch — soft, or with defined features, with a wish if you like\n\
              ⬆️ Upscale — a photo made larger and sharper\n\
-             📝 Add text — a photo + text (free)\n\n\
+             📝 Add text — a photo + text, its size, colour, place and plate (free)\n\
+             📎 Under every result — the original file, uncompressed\n\n\
              Example prompts: “a red fox in the snow, photorealistic”, “a coffee shop logo, minimalist”, \
              “an astronaut cat, anime style”. For a photo: “make the background blue”, “add glasses”.\n\n\
              Price: {prices} per operation\n\

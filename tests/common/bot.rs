@@ -67,7 +67,8 @@ pub fn start_with(
         .env("TELEGRAM_API_URL", tg.url())
         .env("WEBHOOK_LISTEN", addr.to_string())
         .env("FAL_KEY", super::fake_fal::KEY)
-        .env("FAL_QUEUE_URL", fal_url)
+        .env("FAL_QUEUE_URL", &fal_url)
+        .env("FAL_API_URL", &fal_url)
         .env("TRUSTED_PROXIES", "127.0.0.1")
         // The reconciler at rest: a test decides when a payment is checked (`extra` may override).
         .env("YOOKASSA_RECHECK_SECS", "3600")

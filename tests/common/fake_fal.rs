@@ -1,6 +1,8 @@
 //! A fake fal.ai queue on 127.0.0.1. Each request follows a scenario: the default one set by the test,
 //! or one named in the prompt as `[slow]`, `[stuck]`, `[422]`, `[500]`, `[nsfw]`, `[expired]`.
-//! It records every submit (endpoint and input), cancels, and the most requests open at once.
+//! It records every submit (endpoint and input), cancels, and the most requests open at once. It also
+//! plays fal's platform API (`/v1/models`, `/v1/models/pricing`): it knows every endpoint but those
+//! whose id contains `does-not-exist`, and prices each at `set_price`'s figure or $0.02 an image.
 
 use super::http::{Request, Response};
 use std::collections::HashMap;
@@ -60,6 +62,7 @@ struct State {
     cancels: Vec<String>,
     open: usize,
     max_open: usize,
+    prices: HashMap<String, f64>,
 }
 
 pub struct FakeFal {
@@ -95,6 +98,15 @@ impl FakeFal {
 
     pub fn cancels(&self) -> usize {
         self.state.lock().expect("state").cancels.len()
+    }
+
+    /// What the platform API says `endpoint` costs, in dollars per image.
+    pub fn set_price(&self, endpoint: &str, usd: f64) {
+        self.state
+            .lock()
+            .expect("state")
+            .prices
+            .insert(endpoint.to_string(), usd);
     }
 
     pub fn max_open(&self) -> usize {
@@ -141,7 +153,31 @@ fn serve(addr: SocketAddr, state: &Mutex<State>, req: Request) -> Response {
     }
     let base = format!("http://{addr}");
     let mut s = state.lock().expect("state");
-    let resp = if let Some(rest) = url.strip_prefix("/requests/") {
+    let resp = if let Some(query) = url.strip_prefix("/v1/models") {
+        let (path, query) = query.split_once('?').unwrap_or((query, ""));
+        let ids: Vec<String> = query
+            .split('&')
+            .filter_map(|kv| kv.strip_prefix("endpoint_id="))
+            .map(|v| v.replace("%2F", "/").replace("%2f", "/"))
+            .filter(|id| !id.contains("does-not-exist"))
+            .collect();
+        match path {
+            "" => json(
+                200,
+                serde_json::json!({"models": ids.iter().map(|id| serde_json::json!({"endpoint_id": id})).collect::<Vec<_>>(), "has_more": false}),
+            ),
+            "/pricing" => json(
+                200,
+                serde_json::json!({"prices": ids.iter().map(|id| serde_json::json!({
+                    "endpoint_id": id,
+                    "unit_price": s.prices.get(id).copied().unwrap_or(0.02),
+                    "unit": "image",
+                    "currency": "USD",
+                })).collect::<Vec<_>>(), "has_more": false}),
+            ),
+            _ => json(404, serde_json::json!({"detail": "Not found"})),
+        }
+    } else if let Some(rest) = url.strip_prefix("/requests/") {
         let (id, tail) = rest.split_once('/').map_or((rest, ""), |(i, t)| (i, t));
         let id = id.to_string();
         let Some(r) = s.requests.get_mut(&id) else {

@@ -199,6 +199,21 @@ impl FakeTelegram {
         self.push("message", m);
     }
 
+    /// The user sends a picture as a file (a document with an image type), served under `file_id`.
+    pub fn send_document(&self, user: i64, file_id: &str, bytes: Vec<u8>, caption: Option<&str>) {
+        let size = bytes.len();
+        self.with(|s| s.files.insert(file_id.to_string(), bytes));
+        let mut extra = serde_json::json!({"document": {
+            "file_id": file_id, "file_unique_id": format!("{file_id}-u"), "file_name": "photo.jpg",
+            "mime_type": "image/jpeg", "file_size": size,
+        }});
+        if let Some(c) = caption {
+            extra["caption"] = c.into();
+        }
+        let m = self.message(user, "ru", extra);
+        self.push("message", m);
+    }
+
     /// Any other kind of update or message content, as raw JSON.
     pub fn send_raw_message(&self, user: i64, extra: serde_json::Value) {
         let m = self.message(user, "ru", extra);
@@ -716,7 +731,7 @@ fn answer(
                 "from": bot,
             });
             match m {
-                "sendphoto" => {
+                "sendphoto" | "editmessagemedia" => {
                     let id = format!("result{}", s.photo_seq);
                     msg["photo"] = serde_json::json!([{"file_id": id, "file_unique_id": "o", "width": 1, "height": 1}])
                 }

@@ -4,6 +4,7 @@
 pub mod account;
 pub mod admin;
 pub mod modes;
+pub mod overlay;
 pub mod start;
 pub mod topup;
 
@@ -39,7 +40,7 @@ pub async fn on_action(turn: Turn, q: CallbackQuery, action: Action) -> HandlerR
             Action::Invite => account::invite(&turn).await,
             Action::CustomAmount => topup::ask_amount(&turn).await,
             Action::Mode(mode) => modes::choose(&turn, mode).await,
-            Action::AddText => modes::choose_add_text(&turn).await,
+            Action::AddText => overlay::choose_add_text(&turn).await,
             Action::Topup(amount) => topup::start_topup(&turn, amount).await,
             Action::StarsMenu => topup::stars_menu(&turn).await,
             Action::CardMenu => topup::card_menu(&turn).await,
@@ -55,6 +56,12 @@ pub async fn on_action(turn: Turn, q: CallbackQuery, action: Action) -> HandlerR
             Action::Offer(mode) => modes::offer(&turn, mode).await,
             Action::History(page) => account::history(&turn, page).await,
             Action::BroadcastSend => admin::broadcast_send(&turn).await,
+            Action::Pick(mode, n) => modes::pick(&turn, mode, n).await,
+            Action::Format(mode, f) => modes::pick_format(&turn, mode, f).await,
+            Action::Skip => modes::skip_wish(&turn).await,
+            Action::Original(job) => modes::original(&turn, job).await,
+            Action::Style(change) => overlay::restyle_pressed(&turn, change).await,
+            Action::TextDone => overlay::done(&turn).await,
         }
     })
     .await

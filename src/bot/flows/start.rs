@@ -33,9 +33,12 @@ pub async fn on_command(turn: Turn, cmd: Command) -> HandlerResult {
 /// instruction typed next is offered for that photo instead of losing it.
 pub async fn cancel(turn: &Turn) -> Result<()> {
     let kept = match turn.dlg.get().await? {
-        Some(State::Edit { photo }) | Some(State::AddText { photo }) => photo,
+        Some(State::AddText { photo }) => photo,
         Some(State::FaceSwap { face }) => face,
-        Some(State::Merge { photos, .. }) => photos.into_iter().last(),
+        Some(State::RetouchWish { photo }) | Some(State::TextStyle { photo, .. }) => Some(photo),
+        Some(State::Edit { photos, .. }) | Some(State::Merge { photos, .. }) => {
+            photos.into_iter().last()
+        }
         Some(State::Offered { photo, .. }) => photo,
         _ => None,
     };
@@ -155,8 +158,8 @@ pub async fn idle(turn: Turn, msg: teloxide::types::Message, input: Input) -> Ha
                     photo: Some(photo),
                 })
                 .await?;
-                turn.say_with(texts::photo_offer(lang), super::modes::photo_offer(&turn))
-                    .await
+                let keyboard = super::modes::photo_offer(&turn).await?;
+                turn.say_with(texts::photo_offer(lang), keyboard).await
             }
             (None, Some(text)) => match intent::of(&text) {
                 Intent::Greeting => {
@@ -169,18 +172,20 @@ pub async fn idle(turn: Turn, msg: teloxide::types::Message, input: Input) -> Ha
                 }
                 Intent::Payment => paysupport(&turn).await,
                 Intent::Prompt if kept.is_some() => {
-                    let line = super::modes::price_line(&turn, Mode::Edit);
+                    let price = super::modes::mode_price(&turn, Mode::Edit).await?;
+                    let line = super::modes::price_line(&turn, price);
                     let offer = texts::photo_text_offer(lang, &text, &line);
                     turn.set(State::Offered {
                         prompt: Some(text),
                         photo: kept,
                     })
                     .await?;
-                    turn.say_with(offer, super::modes::photo_text_offer(&turn))
-                        .await
+                    let keyboard = super::modes::photo_text_offer(&turn).await?;
+                    turn.say_with(offer, keyboard).await
                 }
                 Intent::Prompt => {
-                    let line = super::modes::price_line(&turn, Mode::Generate);
+                    let price = super::modes::mode_price(&turn, Mode::Generate).await?;
+                    let line = super::modes::price_line(&turn, price);
                     let offer = texts::text_offer(lang, &text, &line);
                     turn.set(State::Offered {
                         prompt: Some(text),
@@ -215,15 +220,17 @@ pub async fn too_large(turn: Turn, _input: Input) -> HandlerResult {
         .await
 }
 
-/// "10 ₽" and the modes priced otherwise.
+/// "10 ₽" and the models priced otherwise («Nano Banana Pro 26 ₽»), each once.
 fn prices(turn: &Turn) -> String {
-    let (config, billing) = (&turn.ctx.config, &turn.ctx.billing);
-    let common = config.prices.price_per_operation;
-    let mut special: Vec<String> = Mode::ALL
-        .iter()
-        .filter(|m| billing.price(**m) != common)
-        .map(|m| format!("{} {}", m, texts::money(turn.lang, billing.price(*m))))
-        .collect();
+    let common = turn.ctx.config.prices.price_per_operation;
+    let english = turn.lang == crate::texts::Lang::En;
+    let mut special: Vec<String> = Vec::new();
+    for m in turn.ctx.config.fal.catalogue.all() {
+        let line = format!("{} {}", m.label(english), texts::money(turn.lang, m.price));
+        if m.price != common && !special.contains(&line) {
+            special.push(line);
+        }
+    }
     special.insert(0, texts::money(turn.lang, common));
     special.join(", ")
 }
