@@ -24,12 +24,7 @@ pub fn add_text(bytes: &[u8], text: &str, style: &TextStyle) -> Result<Vec<u8>> 
 pub fn preview_base(bytes: &[u8]) -> Result<RgbImage> {
     let img = decode(bytes)?;
     Ok(if img.width().max(img.height()) > PREVIEW_SIDE {
-        img.resize(
-            PREVIEW_SIDE,
-            PREVIEW_SIDE,
-            image::imageops::FilterType::Triangle,
-        )
-        .to_rgb8()
+        img.thumbnail(PREVIEW_SIDE, PREVIEW_SIDE).to_rgb8()
     } else {
         img.to_rgb8()
     })
