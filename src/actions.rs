@@ -61,6 +61,10 @@ pub enum Action {
     Style(StyleChange),
     /// Add text: ✅ render the full picture.
     TextDone,
+    /// 🆘 The help screen: what the bot does, and the way to support.
+    Help,
+    /// 💬 Write to support (a new message in the open ticket, or a new ticket).
+    Support,
 }
 
 /// One press on the "add text" style keyboard.
@@ -127,6 +131,8 @@ impl Action {
             Action::Style(StyleChange::Spot(v)) => format!("ts:p:{v}"),
             Action::Style(StyleChange::Plate(v)) => format!("ts:b:{v}"),
             Action::TextDone => "ts:done".into(),
+            Action::Help => "help".into(),
+            Action::Support => "support".into(),
         }
     }
 
@@ -195,6 +201,8 @@ impl Action {
                 "broadcast_send" => Action::BroadcastSend,
                 "invite" => Action::Invite,
                 "skip" => Action::Skip,
+                "help" => Action::Help,
+                "support" => Action::Support,
                 _ => return None,
             },
         })
@@ -325,7 +333,7 @@ mod tests {
                 .iter()
                 .map(|f| Action::Format(Mode::Generate, *f)),
         );
-        all.push(Action::TextDone);
+        all.extend([Action::TextDone, Action::Help, Action::Support]);
         all.extend(
             TextSize::ALL
                 .iter()

@@ -247,6 +247,10 @@ pub enum Notice {
         /// The job's "accepted" message, replaced by this one when it can be edited.
         progress_message_id: Option<i64>,
     },
+    /// A user's support message, for one admin chat (the notice's addressee).
+    SupportToAdmin { message_id: i64 },
+    /// An admin's answer to a support ticket, for its user.
+    SupportAnswer { message_id: i64 },
 }
 
 impl Notice {
@@ -257,6 +261,8 @@ impl Notice {
             Notice::Credited { .. } | Notice::FreeAccess(_) => "account_changed",
             Notice::ReferralBonus { .. } => "referral_bonus",
             Notice::JobFailed { .. } => "job_failed",
+            Notice::SupportToAdmin { .. } => "support_to_admin",
+            Notice::SupportAnswer { .. } => "support_answer",
         }
     }
 
@@ -300,6 +306,9 @@ impl Notice {
                     p["balance"] = b.to_decimal().into();
                 }
                 p
+            }
+            Notice::SupportToAdmin { message_id } | Notice::SupportAnswer { message_id } => {
+                json!({"message_id": message_id})
             }
         }
     }
@@ -363,6 +372,12 @@ impl Notice {
                     None => None,
                 },
                 progress_message_id: p["progress_message_id"].as_i64(),
+            },
+            "support_to_admin" => Notice::SupportToAdmin {
+                message_id: int("message_id")?,
+            },
+            "support_answer" => Notice::SupportAnswer {
+                message_id: int("message_id")?,
             },
             other => return Err(format!("unknown notice kind {other:?}")),
         })

@@ -18,11 +18,35 @@ pub fn main_menu(lang: Lang) -> InlineKeyboardMarkup {
             texts::add_text_label(lang),
             Action::AddText.encode(),
         )],
-        vec![InlineKeyboardButton::callback(
-            texts::pay_label(lang),
-            Action::Balance.encode(),
-        )],
+        vec![
+            InlineKeyboardButton::callback(texts::pay_label(lang), Action::Balance.encode()),
+            InlineKeyboardButton::callback(texts::help_label(lang), Action::Help.encode()),
+        ],
     ])
+}
+
+/// Under the help text: support, and the menu.
+pub fn help(lang: Lang) -> InlineKeyboardMarkup {
+    InlineKeyboardMarkup::new(vec![vec![
+        button(texts::support_label(lang), Action::Support),
+        button(texts::menu_label(lang), Action::Menu),
+    ]])
+}
+
+/// Under "filed": add more to the ticket, or the menu.
+pub fn support_filed(lang: Lang) -> InlineKeyboardMarkup {
+    InlineKeyboardMarkup::new(vec![vec![
+        button(texts::write_more_label(lang), Action::Support),
+        button(texts::menu_label(lang), Action::Menu),
+    ]])
+}
+
+/// Under support's answer: reply in the same ticket, or the menu.
+pub fn support_answer(lang: Lang) -> InlineKeyboardMarkup {
+    InlineKeyboardMarkup::new(vec![vec![
+        button(texts::answer_back_label(lang), Action::Support),
+        button(texts::menu_label(lang), Action::Menu),
+    ]])
 }
 
 /// Which top-up ways are on.

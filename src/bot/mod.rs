@@ -8,6 +8,7 @@ mod intent;
 mod keyboards;
 mod notices;
 mod preview;
+mod support;
 mod turn;
 mod updates;
 mod wish;
@@ -100,6 +101,8 @@ pub enum State {
         text: String,
         entities: Option<String>,
     },
+    /// The next message goes to support (the user's open ticket, or a new one).
+    Support,
     /// Something sent outside any mode, kept while the user picks what to do with it.
     Offered {
         prompt: Option<String>,
@@ -144,6 +147,10 @@ pub enum AdminCommand {
     Backup,
     /// Админ: рассылка всем пользователям
     Broadcast,
+    /// Админ: ответить на обращение — /reply НОМЕР текст
+    Reply(String),
+    /// Админ: закрыть обращение — /close НОМЕР
+    Close(String),
 }
 
 /// Everything a handler needs, injected once.
@@ -240,7 +247,7 @@ impl Storage<State> for DialogueStore {
 /// channel posts, …) falls to the dispatcher's default handler.
 pub fn schema() -> UpdateHandler<HandlerError> {
     use dptree::case;
-    use flows::{account, admin, modes, overlay, start, topup};
+    use flows::{account, admin, modes, overlay, start, support, topup};
     let by_state = dptree::entry()
         .branch(case![State::Idle].endpoint(start::idle))
         .branch(case![State::Offered { prompt, photo }].endpoint(start::idle))
@@ -277,6 +284,7 @@ pub fn schema() -> UpdateHandler<HandlerError> {
             }]
             .endpoint(overlay::restyle),
         )
+        .branch(case![State::Support].endpoint(support::message))
         .branch(case![State::DiscountCode].endpoint(account::discount_code))
         .branch(case![State::GenerationCode].endpoint(account::generation_code))
         .branch(case![State::CustomAmount].endpoint(topup::custom_amount));
@@ -299,6 +307,15 @@ pub fn schema() -> UpdateHandler<HandlerError> {
             dptree::filter(|turn: Turn| turn.is_admin())
                 .filter_command::<AdminCommand>()
                 .endpoint(admin::on_command),
+        )
+        .branch(
+            dptree::filter_map(|turn: Turn, msg: Message| {
+                let replied = msg.reply_to_message()?;
+                (turn.is_admin() && replied.from.as_ref().is_some_and(|f| f.is_bot))
+                    .then_some(i64::from(replied.id.0))
+            })
+            .filter_map_async(support::copy_replied)
+            .endpoint(support::admin_reply),
         )
         .branch(
             dptree::entry()

@@ -101,7 +101,12 @@ async fn deliver_one(bot: &Sender, store: &Arc<Store>, config: &Config, n: Queue
         _ => None,
     };
     let price = config.prices.price_per_operation;
-    let outcome = send(bot, n.telegram_id, &notice, lang, offer, price).await;
+    let outcome = match notice {
+        Notice::SupportToAdmin { .. } | Notice::SupportAnswer { .. } => {
+            super::support::deliver(bot, &store, n.telegram_id, &notice, lang).await
+        }
+        _ => send(bot, n.telegram_id, &notice, lang, offer, price).await,
+    };
     let now = crate::time::now();
     let expired = now - n.created_at >= config.fal.delivery_timeout_secs as i64;
     let next = match outcome {
@@ -231,6 +236,8 @@ async fn send(
                 crate::actions::failure_keyboard(lang, Some(*job_id), *why),
             )
         }
+        // Delivered by `support::deliver`, which reads the message they carry.
+        Notice::SupportToAdmin { .. } | Notice::SupportAnswer { .. } => return Ok(()),
     };
     if let Some(message) = replaces {
         let edit = bot

@@ -150,6 +150,14 @@ pub(super) fn run(config: &Arc<Config>) -> Result<ExitCode> {
     for item in billing.attention()? {
         warn(&item);
     }
+    let core_store = Core::open(config)?.store;
+    for admin in &config.telegram.admin_telegram_ids {
+        if core_store.user(*admin)?.is_none() {
+            warn(&format!(
+                "admin {admin} has never written to the bot: Telegram lets it send them nothing (support copies, backups) until they press /start"
+            ));
+        }
+    }
     let breaches = billing.audit()?;
     if breaches.is_empty() {
         ok(format!(

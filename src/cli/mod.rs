@@ -7,10 +7,12 @@ mod models;
 mod payment;
 mod promo;
 mod stats;
+mod support;
 mod user;
 
 pub use payment::PaymentCommand;
 pub use promo::{PromoAdd, PromoCommand};
+pub use support::SupportCommand;
 pub use user::UserCommand;
 
 use crate::billing::Billing;
@@ -73,6 +75,9 @@ pub enum Command {
     },
     /// The model catalogue in force: mode, label, endpoint, price, cost at FAL_USD_RUB, margin
     Models,
+    /// The support inbox: tickets, their messages, answers
+    #[command(subcommand)]
+    Support(SupportCommand),
     /// Users, payments, revenue and operations
     Stats {
         #[arg(long)]
@@ -105,6 +110,7 @@ pub fn execute(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Models => models::run(&config),
+        Command::Support(cmd) => support::run(&Core::open(&config)?.store, cmd),
         Command::Promo(cmd) => promo::run(&Core::open(&config)?.billing, cmd),
         Command::User(cmd) => user::run(&Core::open(&config)?, cmd),
         Command::Backup { dest } => {

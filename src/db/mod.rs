@@ -16,6 +16,7 @@ pub mod payments;
 pub mod promo;
 pub mod referrals;
 pub mod stats;
+pub mod support;
 pub mod updates;
 pub mod users;
 

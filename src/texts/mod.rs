@@ -11,6 +11,7 @@ mod delivery;
 mod modes;
 mod notices;
 mod start;
+mod support;
 mod topup;
 
 pub use account::*;
@@ -19,6 +20,7 @@ pub use delivery::*;
 pub use modes::*;
 pub use notices::*;
 pub use start::*;
+pub use support::*;
 pub use topup::*;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -137,17 +137,13 @@ pub fn choose_mode(lang: Lang) -> &'static str {
 
 /// /paysupport. Without SUPPORT_CONTACT nothing is promised that would not happen: the payer is sent
 /// to what settles most payment questions on its own (🔄 Check payment asks the provider).
-pub fn paysupport(lang: Lang, contact: Option<&str>) -> String {
-    match (lang, contact) {
-        (Lang::Ru, Some(c)) => format!(
-            "💬 Вопросы об оплате: {c}. Напишите, когда и как вы платили (звёздами или картой) — ответим и, если нужно, вернём деньги."
-        ),
-        (Lang::En, Some(c)) => format!(
-            "💬 Payment questions: {c}. Tell us when and how you paid (Stars or card) and we will sort it out, refunds included."
-        ),
-        (Lang::Ru, None) => "💬 Если вы оплатили, а баланс не пополнился, откройте «💰 Баланс» и нажмите «🔄 Проверить оплату»: бот спросит платёжную систему и зачислит оплату, если она прошла. Звёзды зачисляются сразу.".into(),
-        (Lang::En, None) => "💬 If you paid and the balance did not grow, open “💰 Balance” and tap “🔄 Check payment”: the bot asks the payment service and credits the payment if it went through. Stars are credited at once.".into(),
-    }
+/// How a card payment that seems lost is checked at once.
+pub fn payment_check_hint(lang: Lang) -> &'static str {
+    t(
+        lang,
+        "Если вы оплатили картой, а баланс не пополнился, нажмите «🔄 Проверить оплату»: бот спросит платёжную систему и зачислит оплату, если она прошла. Звёзды зачисляются сразу.",
+        "If you paid by card and the balance did not grow, tap “🔄 Check payment”: the bot asks the payment service and credits the payment if it went through. Stars are credited at once.",
+    )
 }
 
 pub fn terms(lang: Lang, url: Option<&str>) -> String {
@@ -159,12 +155,22 @@ pub fn terms(lang: Lang, url: Option<&str>) -> String {
     }
 }
 
-pub fn privacy(lang: Lang, url: Option<&str>) -> String {
+pub fn privacy(lang: Lang, url: Option<&str>, keep_days: u32) -> String {
+    let kept = match (lang, keep_days) {
+        (Lang::Ru, 0) => "Фото и тексты передаются сервису обработки только для вашей задачи; результат удаляется с сервера, как только доставлен.".to_string(),
+        (Lang::En, 0) => "Photos and texts go to the image service only for your task; a result is deleted from the server once delivered.".to_string(),
+        (Lang::Ru, n) => format!("Фото и тексты передаются сервису обработки только для вашей задачи; готовые картинки хранятся {}, чтобы их можно было скачать файлом, затем удаляются.", super::days(lang, n)),
+        (Lang::En, n) => format!("Photos and texts go to the image service only for your task; finished pictures are kept for {} so you can download the file, then deleted.", super::days(lang, n)),
+    };
     match (lang, url) {
         (Lang::Ru, Some(u)) => format!("Политика конфиденциальности: {u}"),
         (Lang::En, Some(u)) => format!("Privacy policy: {u}"),
-        (Lang::Ru, None) => "Конфиденциальность: бот хранит ваш Telegram id, имя пользователя, язык, баланс и историю операций. Фото и тексты передаются сервису обработки только для вашей задачи и не хранятся после доставки результата. Данные не передаются третьим лицам для рекламы.".into(),
-        (Lang::En, None) => "Privacy: the bot keeps your Telegram id, username, language, balance and history. Photos and texts go to the image service only for your task and are not kept after the result is delivered. Nothing is shared with third parties for advertising.".into(),
+        (Lang::Ru, None) => format!(
+            "Конфиденциальность: бот хранит ваш Telegram id, имя пользователя, язык, баланс и историю операций. {kept} Данные не передаются третьим лицам для рекламы."
+        ),
+        (Lang::En, None) => format!(
+            "Privacy: the bot keeps your Telegram id, username, language, balance and history. {kept} Nothing is shared with third parties for advertising."
+        ),
     }
 }
 

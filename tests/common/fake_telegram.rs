@@ -16,11 +16,17 @@ pub const BOT_ID: i64 = 4242;
 #[derive(Debug, Clone)]
 pub struct Call {
     pub method: String,
-    /// The JSON body, or for multipart uploads the text fields plus `_files` (name → size).
+    /// The JSON body, or for multipart uploads the text fields plus `_files` (name → size); a send
+    /// also has `_sent_id`, the message id its answer carried.
     pub body: serde_json::Value,
 }
 
 impl Call {
+    /// The id of the message this send made.
+    pub fn sent_id(&self) -> i64 {
+        self.body["_sent_id"].as_i64().unwrap_or(0)
+    }
+
     pub fn text(&self) -> &str {
         self.body["text"]
             .as_str()
@@ -211,6 +217,22 @@ impl FakeTelegram {
             extra["caption"] = c.into();
         }
         let m = self.message(user, "ru", extra);
+        self.push("message", m);
+    }
+
+    /// `user` replies to the bot's message `message_id` in their chat with `text`.
+    pub fn send_reply(&self, user: i64, message_id: i64, text: &str) {
+        let replied = serde_json::json!({
+            "message_id": message_id, "date": 1_700_000_000,
+            "chat": {"id": user, "type": "private", "first_name": "U"},
+            "from": {"id": BOT_ID, "is_bot": true, "first_name": "Media Lab", "username": "media_lab_bot"},
+            "text": "copy",
+        });
+        let m = self.message(
+            user,
+            "ru",
+            serde_json::json!({"text": text, "reply_to_message": replied}),
+        );
         self.push("message", m);
     }
 
@@ -707,9 +729,17 @@ fn answer(
             if m == "sendmessage" {
                 s.message_times.push((chat.unwrap_or(0), Instant::now()));
             }
+            // The id the answer gives the message, recorded with the call (`Call::sent_id`).
+            let mut recorded = body.clone();
+            if m != "answercallbackquery" {
+                recorded["_sent_id"] = body["message_id"]
+                    .as_i64()
+                    .unwrap_or(s.next_message + 1)
+                    .into();
+            }
             s.calls.push(Call {
                 method: m.to_string(),
-                body: body.clone(),
+                body: recorded,
             });
             cv.notify_all();
             if m == "sendphoto" {

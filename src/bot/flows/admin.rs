@@ -26,6 +26,8 @@ pub async fn on_command(turn: Turn, cmd: AdminCommand) -> HandlerResult {
                 )
                 .await
             }
+            AdminCommand::Reply(args) => super::support::reply_command(&turn, &args).await,
+            AdminCommand::Close(args) => super::support::close_command(&turn, &args).await,
             AdminCommand::Backup => {
                 let (config, store) = (turn.ctx.config.clone(), turn.ctx.store.clone());
                 let done = crate::bot::backups::send_to_admins(&turn.bot, &config, &store).await?;

@@ -6,6 +6,7 @@ pub mod admin;
 pub mod modes;
 pub mod overlay;
 pub mod start;
+pub mod support;
 pub mod topup;
 
 use super::HandlerResult;
@@ -62,6 +63,8 @@ pub async fn on_action(turn: Turn, q: CallbackQuery, action: Action) -> HandlerR
             Action::Original(job) => modes::original(&turn, job).await,
             Action::Style(change) => overlay::restyle_pressed(&turn, change).await,
             Action::TextDone => overlay::done(&turn).await,
+            Action::Help => start::help_screen(&turn).await,
+            Action::Support => support::open(&turn).await,
         }
     })
     .await

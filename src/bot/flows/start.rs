@@ -21,7 +21,12 @@ pub async fn on_command(turn: Turn, cmd: Command) -> HandlerResult {
             }
             Command::Privacy => {
                 let url = turn.ctx.config.telegram.privacy_url.clone();
-                turn.note(texts::privacy(turn.lang, url.as_deref())).await
+                turn.note(texts::privacy(
+                    turn.lang,
+                    url.as_deref(),
+                    turn.ctx.config.fal.results_keep_days,
+                ))
+                .await
             }
             Command::Cancel => cancel(&turn).await,
         }
@@ -60,16 +65,19 @@ pub async fn cancel(turn: &Turn) -> Result<()> {
     .await
 }
 
-/// /paysupport, and a payment question typed outside a mode: who answers, or how to check a
-/// payment, with the buttons for it.
+/// /paysupport, and a payment question typed outside a mode: the support inbox opens (the next
+/// message reaches the admins), with the way to check a card payment at once.
 async fn paysupport(turn: &Turn) -> Result<()> {
+    turn.set(State::Support).await?;
+    let lang = turn.lang;
     let contact = turn.ctx.config.telegram.support_contact.clone();
     let card = super::topup::ways(turn).card;
-    turn.say_with(
-        texts::paysupport(turn.lang, contact.as_deref()),
-        keyboards::support(turn.lang, card),
-    )
-    .await
+    let mut text = texts::ask_support(lang, contact.as_deref());
+    if card {
+        text.push_str("\n\n");
+        text.push_str(texts::payment_check_hint(lang));
+    }
+    turn.say_with(text, keyboards::support(lang, card)).await
 }
 
 /// `line`, then what the user has: the head of every menu.
@@ -117,12 +125,23 @@ async fn start(turn: &Turn, payload: &str) -> Result<()> {
 }
 
 async fn help(turn: &Turn) -> Result<()> {
+    turn.say_with(help_text(turn), keyboards::main_menu(turn.lang))
+        .await
+}
+
+fn help_text(turn: &Turn) -> String {
     let mut text = texts::help(turn.lang, &prices(turn));
     if turn.is_admin() {
         text.push_str("\n\n");
         text.push_str(texts::admin_help(turn.lang));
     }
-    turn.say_with(text, keyboards::main_menu(turn.lang)).await
+    text
+}
+
+/// 🆘 in the menu: what the bot does and what it costs, and the way to a person.
+pub async fn help_screen(turn: &Turn) -> Result<()> {
+    turn.set(State::Idle).await?;
+    turn.show(help_text(turn), keyboards::help(turn.lang)).await
 }
 
 /// The main menu, headed by what the user has.

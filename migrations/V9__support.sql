@@ -1,0 +1,35 @@
+-- media-lab schema, version 9: the support inbox (SPEC §6c).
+
+-- A conversation between one user and the operator: open until an admin (or the CLI) closes it; a
+-- user's next message after that opens a new one.
+CREATE TABLE tickets (
+    id          INTEGER PRIMARY KEY,
+    telegram_id INTEGER NOT NULL REFERENCES users (telegram_id),
+    status      TEXT NOT NULL CHECK (status IN ('open', 'closed')),
+    created_at  INTEGER NOT NULL,
+    updated_at  INTEGER NOT NULL
+) STRICT;
+CREATE INDEX tickets_by_user ON tickets (telegram_id, status);
+
+-- Every message of a ticket, both ways. `update_id` is the Telegram update that wrote it: the same
+-- update run again after a crash finds it instead of writing (and forwarding) it twice.
+CREATE TABLE ticket_messages (
+    id         INTEGER PRIMARY KEY,
+    ticket_id  INTEGER NOT NULL REFERENCES tickets (id),
+    author     TEXT NOT NULL CHECK (author IN ('user', 'admin')),
+    admin_id   INTEGER,  -- who answered (NULL: the user, or the CLI)
+    text       TEXT NOT NULL,
+    photo      TEXT,     -- a Telegram file id sent with it
+    update_id  INTEGER,
+    created_at INTEGER NOT NULL
+) STRICT;
+CREATE INDEX ticket_messages_by_ticket ON ticket_messages (ticket_id, id);
+CREATE UNIQUE INDEX ticket_messages_by_update ON ticket_messages (update_id) WHERE update_id IS NOT NULL;
+
+-- The copies of users' messages in admin chats: an admin's reply to one finds its ticket.
+CREATE TABLE ticket_copies (
+    admin_chat INTEGER NOT NULL,
+    message_id INTEGER NOT NULL,
+    ticket_id  INTEGER NOT NULL REFERENCES tickets (id),
+    PRIMARY KEY (admin_chat, message_id)
+) STRICT;

@@ -1,0 +1,180 @@
+//! The support inbox (SPEC §6c) end to end: a user's message reaches every admin once with who wrote
+//! and their money; an admin's reply to that copy, /reply and `media-lab support reply` reach the user;
+//! the user's next message joins the same ticket; a kill right after the user's message still
+//! delivers it to each admin exactly once.
+
+mod common;
+
+use common::bot::{press, say, start};
+use common::fake_telegram::{Call, FakeTelegram};
+use common::{Scratch, ok, wait_until};
+
+const ADMINS: [i64; 2] = [7001, 7002];
+
+fn admins() -> String {
+    format!("{},{}", ADMINS[0], ADMINS[1])
+}
+
+/// The support copies an admin got.
+fn copies(tg: &FakeTelegram, admin: i64) -> Vec<Call> {
+    tg.calls()
+        .into_iter()
+        .filter(|c| c.chat() == admin && c.text().contains("бращение №"))
+        .collect()
+}
+
+fn answers(tg: &FakeTelegram, user: i64) -> Vec<Call> {
+    tg.calls()
+        .into_iter()
+        .filter(|c| c.chat() == user && c.text().starts_with("💬 Ответ поддержки"))
+        .collect()
+}
+
+#[test]
+fn a_question_reaches_every_admin_and_the_answers_come_back() {
+    let (dir, tg) = (Scratch::new("support"), FakeTelegram::start());
+    let user = 3101;
+    ok(
+        dir.path(),
+        &[
+            "user",
+            "credit",
+            &user.to_string(),
+            "42",
+            "--reason",
+            "test",
+        ],
+    );
+    let bot = start(&dir, &tg, None, &[("ADMIN_TELEGRAM_IDS", &admins())]);
+    for admin in ADMINS {
+        say(&tg, admin, "/start");
+    }
+
+    let menu = say(&tg, user, "/start");
+    assert!(
+        menu.buttons()
+            .iter()
+            .any(|(l, d)| l == "🆘 Помощь" && d == "help"),
+        "{:?}",
+        menu.buttons()
+    );
+    let help = press(&tg, user, "help");
+    assert!(help.buttons().iter().any(|(_, d)| d == "support"));
+    let ask = press(&tg, user, "support");
+    assert!(ask.text().contains("Напишите ваш вопрос"), "{}", ask.text());
+    let filed = say(&tg, user, "Оплатил 300 ₽ картой, а баланс не вырос");
+    assert!(filed.text().contains("обращение №1"), "{}", filed.text());
+
+    for admin in ADMINS {
+        wait_until(20, "the copy for an admin", || {
+            copies(&tg, admin).len() == 1
+        });
+        let copy = &copies(&tg, admin)[0];
+        assert!(
+            copy.text().contains("№1")
+                && copy.text().contains(&format!("id {user}"))
+                && copy.text().contains("Баланс 42 ₽")
+                && copy.text().contains("Оплатил 300 ₽ картой"),
+            "{}",
+            copy.text()
+        );
+    }
+
+    // The first admin replies to the copy: the user gets it.
+    let copy = copies(&tg, ADMINS[0]).remove(0);
+    let mark = tg.mark();
+    tg.send_reply(
+        ADMINS[0],
+        copy.sent_id(),
+        "Проверили: платёж зачислен, обновите баланс.",
+    );
+    let confirmed = tg.wait_message(mark, ADMINS[0], "the admin's confirmation");
+    assert!(
+        confirmed.text().contains("отправлен"),
+        "{}",
+        confirmed.text()
+    );
+    wait_until(20, "the answer for the user", || {
+        answers(&tg, user).len() == 1
+    });
+    let answer = &answers(&tg, user)[0];
+    assert!(
+        answer.text().contains("платёж зачислен"),
+        "{}",
+        answer.text()
+    );
+    assert!(answer.buttons().iter().any(|(_, d)| d == "support"));
+
+    // The user writes back: the same ticket, copied again.
+    press(&tg, user, "support");
+    let filed = say(&tg, user, "Спасибо, вижу!");
+    assert!(filed.text().contains("№1"), "{}", filed.text());
+    wait_until(20, "the second copy", || copies(&tg, ADMINS[1]).len() == 2);
+
+    // /reply from the second admin, then the CLI.
+    say(&tg, ADMINS[1], "/reply 1 Рады помочь");
+    wait_until(20, "the /reply answer", || answers(&tg, user).len() == 2);
+    let file = dir.path().join("answer.txt");
+    std::fs::write(&file, "Закрываем обращение.").expect("answer file");
+    ok(
+        dir.path(),
+        &[
+            "support",
+            "reply",
+            "1",
+            "--text-file",
+            &file.to_string_lossy(),
+        ],
+    );
+    wait_until(20, "the CLI answer", || answers(&tg, user).len() == 3);
+    let shown = ok(dir.path(), &["support", "show", "1"]);
+    assert!(
+        shown.contains("Оплатил 300")
+            && shown.contains("Рады помочь")
+            && shown.contains("admin (cli)"),
+        "{shown}"
+    );
+    ok(dir.path(), &["support", "close", "1"]);
+    assert!(ok(dir.path(), &["support", "list", "--open"]).contains("no tickets"));
+    // After the close, a new message opens a new ticket.
+    press(&tg, user, "support");
+    assert!(say(&tg, user, "Ещё вопрос").text().contains("обращение №2"));
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    for admin in ADMINS {
+        assert_eq!(
+            copies(&tg, admin).len(),
+            3,
+            "each message copied once to each admin"
+        );
+    }
+    drop(bot);
+}
+
+/// Killed right after the user's message was confirmed: after the restart each admin gets it once.
+#[test]
+fn a_question_survives_a_kill_and_reaches_each_admin_once() {
+    let (dir, tg) = (Scratch::new("support-kill"), FakeTelegram::start());
+    let user = 3102;
+    let vars = [("ADMIN_TELEGRAM_IDS", admins())];
+    let vars: Vec<(&str, &str)> = vars.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let bot = start(&dir, &tg, None, &vars);
+    for admin in ADMINS {
+        say(&tg, admin, "/start");
+    }
+    say(&tg, user, "/paysupport");
+    tg.kill_on_confirm(tg.last_update_id() + 1, bot.pid());
+    tg.send_text(user, "Не пришли звёзды");
+    wait_until(20, "the kill on the confirming poll", || tg.killed());
+    bot.kill();
+    let _bot = start(&dir, &tg, None, &vars);
+    for admin in ADMINS {
+        wait_until(20, "the copy after the restart", || {
+            copies(&tg, admin).len() == 1
+        });
+    }
+    std::thread::sleep(std::time::Duration::from_secs(2));
+    for admin in ADMINS {
+        assert_eq!(copies(&tg, admin).len(), 1, "exactly once");
+    }
+    assert!(ok(dir.path(), &["support", "list"]).contains("Не пришли звёзды"));
+}
