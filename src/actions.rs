@@ -65,6 +65,8 @@ pub enum Action {
     Help,
     /// 💬 Write to support (a new message in the open ticket, or a new ticket).
     Support,
+    /// 🤖 Ask the assistant.
+    Assistant,
 }
 
 /// One press on the "add text" style keyboard.
@@ -133,6 +135,7 @@ impl Action {
             Action::TextDone => "ts:done".into(),
             Action::Help => "help".into(),
             Action::Support => "support".into(),
+            Action::Assistant => "assistant".into(),
         }
     }
 
@@ -203,6 +206,7 @@ impl Action {
                 "skip" => Action::Skip,
                 "help" => Action::Help,
                 "support" => Action::Support,
+                "assistant" => Action::Assistant,
                 _ => return None,
             },
         })
@@ -333,7 +337,12 @@ mod tests {
                 .iter()
                 .map(|f| Action::Format(Mode::Generate, *f)),
         );
-        all.extend([Action::TextDone, Action::Help, Action::Support]);
+        all.extend([
+            Action::TextDone,
+            Action::Help,
+            Action::Support,
+            Action::Assistant,
+        ]);
         all.extend(
             TextSize::ALL
                 .iter()

@@ -165,6 +165,10 @@ pub struct Fal {
     /// Delivered results stay on disk this many days (📎 the original file); 0 = removed once
     /// delivered.
     pub results_keep_days: u32,
+    /// The language model behind 🤖 (a model `fal-ai/any-llm` lists).
+    pub llm_model: String,
+    /// Free 🤖 questions per user per day; 0 = the assistant is off.
+    pub assistant_daily_limit: u32,
     pub worker_concurrency: usize,
     pub job_timeout_secs: u64,
     /// A made result Telegram would not take for this long is refunded (SPEC §6).
@@ -424,6 +428,9 @@ impl Payments {
     }
 }
 
+/// A fast, cheap model of `fal-ai/any-llm` that writes good Russian (README, "The words").
+const DEFAULT_LLM: &str = "google/gemini-2.5-flash";
+
 impl Fal {
     fn read(env: &Env, prices: &Prices) -> Result<Fal> {
         let fal_key = env.secret("FAL_KEY")?;
@@ -470,6 +477,18 @@ impl Fal {
             catalogue,
             fal_usd_rub,
             results_keep_days: env.number("RESULTS_KEEP_DAYS", 30, 0, 3650)?,
+            llm_model: {
+                let model = env.text("LLM_MODEL").unwrap_or_else(|| DEFAULT_LLM.into());
+                if model.len() > 100 || model.contains(char::is_whitespace) {
+                    return Err(bad(
+                        "LLM_MODEL",
+                        "must be a model id such as google/gemini-2.5-flash",
+                    ));
+                }
+                env.show("LLM_MODEL", &model);
+                model
+            },
+            assistant_daily_limit: env.number("ASSISTANT_DAILY_LIMIT", 20, 0, 10_000)?,
             worker_concurrency: env.number("WORKER_CONCURRENCY", 4, 1, 64)? as usize,
             job_timeout_secs: u64::from(env.number("JOB_TIMEOUT_SECS", 600, 10, 86_400)?),
             delivery_timeout_secs: u64::from(env.number(
@@ -1000,7 +1019,7 @@ mod tests {
             .into_iter()
             .map(str::to_string)
             .collect();
-        assert_eq!(known.len(), 55, "{known:?}");
+        assert_eq!(known.len(), 57, "{known:?}");
         assert_eq!(template, known);
         let summary = config(&[]).expect("defaults").summary();
         assert_eq!(summary.len(), known.len(), "one summary line per variable");

@@ -178,3 +178,71 @@ fn a_question_survives_a_kill_and_reaches_each_admin_once() {
     }
     assert!(ok(dir.path(), &["support", "list"]).contains("Не пришли звёзды"));
 }
+
+/// 🤖 answers from instructions written from what is in force (PRICE_UPSCALE=17 is in them, and the
+/// asker's balance), for free; the ASSISTANT_DAILY_LIMIT+1-th question is refused without a call; a
+/// failed call says so and costs nothing.
+#[test]
+fn the_assistant_knows_todays_prices_and_keeps_its_limit() {
+    let (dir, tg, fal) = (
+        Scratch::new("assistant"),
+        FakeTelegram::start(),
+        common::fake_fal::FakeFal::start(),
+    );
+    let user = 3103;
+    ok(
+        dir.path(),
+        &[
+            "user",
+            "credit",
+            &user.to_string(),
+            "33",
+            "--reason",
+            "test",
+        ],
+    );
+    let _bot = common::bot::start_with(
+        &dir,
+        &tg,
+        None,
+        Some(&fal),
+        &[("PRICE_UPSCALE", "17"), ("ASSISTANT_DAILY_LIMIT", "2")],
+    );
+    press(&tg, user, "help");
+    let ask = press(&tg, user, "assistant");
+    assert!(
+        ask.text().contains("осталось вопросов: 2"),
+        "{}",
+        ask.text()
+    );
+    let answer = say(&tg, user, "Сколько стоит улучшить фото?");
+    assert_eq!(answer.text(), "Ответ: Сколько стоит улучшить фото?");
+    let sent = &fal.submits()[0];
+    assert_eq!(sent.endpoint, "fal-ai/any-llm");
+    assert_eq!(sent.input["model"], "google/gemini-2.5-flash");
+    let system = sent.input["system_prompt"].as_str().unwrap_or_default();
+    assert!(
+        system.contains("17 ₽") && system.contains("balance 33 ₽") && system.contains("Russian"),
+        "{system}"
+    );
+    // A failed call: said so, not counted.
+    let failed = say(&tg, user, "А если [500]?");
+    assert!(failed.text().contains("не отвечает"), "{}", failed.text());
+    let second = say(&tg, user, "А ретушь?");
+    assert!(second.text().starts_with("Ответ:"), "{}", second.text());
+    assert!(
+        fal.submits()[2].input["prompt"]
+            .as_str()
+            .is_some_and(|p| p.contains("Сколько стоит улучшить фото?")),
+        "the last turns go with the question"
+    );
+    let before = fal.submits().len();
+    let refused = say(&tg, user, "И последний вопрос");
+    assert!(refused.text().contains("закончились"), "{}", refused.text());
+    assert_eq!(fal.submits().len(), before, "no call past the limit");
+    assert_eq!(
+        common::bot::user(&dir, user)["balance"],
+        "33.00",
+        "the assistant is free"
+    );
+}

@@ -25,8 +25,21 @@ pub fn main_menu(lang: Lang) -> InlineKeyboardMarkup {
     ])
 }
 
-/// Under the help text: support, and the menu.
-pub fn help(lang: Lang) -> InlineKeyboardMarkup {
+/// Under the help text: the assistant (when it is on), support, and the menu.
+pub fn help(lang: Lang, assistant: bool) -> InlineKeyboardMarkup {
+    let mut row = Vec::new();
+    if assistant {
+        row.push(button(texts::assistant_label(lang), Action::Assistant));
+    }
+    row.push(button(texts::support_label(lang), Action::Support));
+    InlineKeyboardMarkup::new(vec![
+        row,
+        vec![button(texts::menu_label(lang), Action::Menu)],
+    ])
+}
+
+/// Under the assistant's answers: a person, or the menu.
+pub fn assistant(lang: Lang) -> InlineKeyboardMarkup {
     InlineKeyboardMarkup::new(vec![vec![
         button(texts::support_label(lang), Action::Support),
         button(texts::menu_label(lang), Action::Menu),

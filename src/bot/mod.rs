@@ -103,6 +103,8 @@ pub enum State {
     },
     /// The next message goes to support (the user's open ticket, or a new one).
     Support,
+    /// The next messages are questions to 🤖.
+    Assistant,
     /// Something sent outside any mode, kept while the user picks what to do with it.
     Offered {
         prompt: Option<String>,
@@ -174,6 +176,8 @@ pub struct Ctx {
     pub recent: Arc<Recent>,
     /// Photos reduced for "add text" previews.
     pub previews: Arc<preview::Previews>,
+    /// fal.ai for the assistant's language model (None without FAL_KEY).
+    pub fal: Option<Arc<crate::jobs::fal::Fal>>,
 }
 
 /// Keys seen recently, each with when: "has this happened within the last N seconds?". In memory:
@@ -247,7 +251,7 @@ impl Storage<State> for DialogueStore {
 /// channel posts, …) falls to the dispatcher's default handler.
 pub fn schema() -> UpdateHandler<HandlerError> {
     use dptree::case;
-    use flows::{account, admin, modes, overlay, start, support, topup};
+    use flows::{account, admin, assistant, modes, overlay, start, support, topup};
     let by_state = dptree::entry()
         .branch(case![State::Idle].endpoint(start::idle))
         .branch(case![State::Offered { prompt, photo }].endpoint(start::idle))
@@ -285,6 +289,7 @@ pub fn schema() -> UpdateHandler<HandlerError> {
             .endpoint(overlay::restyle),
         )
         .branch(case![State::Support].endpoint(support::message))
+        .branch(case![State::Assistant].endpoint(assistant::question))
         .branch(case![State::DiscountCode].endpoint(account::discount_code))
         .branch(case![State::GenerationCode].endpoint(account::generation_code))
         .branch(case![State::CustomAmount].endpoint(topup::custom_amount));
@@ -408,6 +413,15 @@ pub async fn run(
         .yookassa_return_url
         .clone()
         .unwrap_or_else(|| format!("https://t.me/{}", me.username()));
+    // The worker built the same client at start, so this cannot fail differently; a failure only
+    // leaves the assistant off.
+    let fal = match crate::jobs::fal::Fal::from_config(&config) {
+        Ok(f) => f.map(Arc::new),
+        Err(e) => {
+            tracing::error!(error = %e, "no fal.ai client for the assistant");
+            None
+        }
+    };
     let ctx = Ctx {
         config,
         store: store.clone(),
@@ -420,6 +434,7 @@ pub async fn run(
         broadcasts: wakes.broadcasts,
         recent: Arc::new(Recent::default()),
         previews: Arc::new(preview::Previews::default()),
+        fal,
     };
     let deps = dptree::deps![
         sender.clone(),

@@ -152,6 +152,25 @@ impl Store {
         })
     }
 
+    /// This user's last jobs, newest first: what, how it ended, when, with which model.
+    pub fn recent_jobs(&self, telegram_id: i64, limit: u32) -> Result<Vec<Recent>> {
+        self.read(|c| {
+            let mut st = c.prepare(
+                "SELECT kind, status, created_at, model_label FROM jobs WHERE telegram_id = ?1
+                  ORDER BY id DESC LIMIT ?2",
+            )?;
+            let rows = st.query_map(params![telegram_id, limit], |r| {
+                Ok(Recent {
+                    kind: r.get("kind")?,
+                    status: r.get("status")?,
+                    created_at: r.get("created_at")?,
+                    model: r.get("model_label")?,
+                })
+            })?;
+            Ok(rows.collect::<rusqlite::Result<_>>()?)
+        })
+    }
+
     /// The message a job's result replies to, if it was recorded.
     pub fn request_message(&self, job_id: i64) -> Result<Option<i64>> {
         self.read(|c| {
@@ -164,6 +183,15 @@ impl Store {
             .flatten())
         })
     }
+}
+
+/// A job as a user's recent history tells it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Recent {
+    pub kind: JobKind,
+    pub status: JobStatus,
+    pub created_at: i64,
+    pub model: Option<String>,
 }
 
 /// What a new job needs beyond its operation: where to answer and what to do.

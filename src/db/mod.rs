@@ -19,6 +19,7 @@ pub mod stats;
 pub mod support;
 pub mod updates;
 pub mod users;
+pub mod words;
 
 use crate::error::{Error, Result};
 use rusqlite::{Connection, OpenFlags, Transaction, TransactionBehavior};

@@ -16,6 +16,12 @@ const MAX_DOWNLOAD: usize = 50 * 1024 * 1024;
 /// most MAX_DOWNLOAD in base64).
 const MAX_ANSWER: usize = MAX_DOWNLOAD / 3 * 4 + 64 * 1024;
 
+/// fal's language-model endpoint (the model is the request's `model`: LLM_MODEL).
+pub const LLM_ENDPOINT: &str = "fal-ai/any-llm";
+
+/// The longest answer kept from a language model (one Telegram message).
+pub const MAX_ANSWER_CHARS: usize = 3500;
+
 pub struct Fal {
     http: reqwest::Client,
     /// Fetches result URLs: no key, and only where `Reach` allows, hostnames included.
@@ -167,6 +173,64 @@ impl Fal {
             return Err(remote(None, "the result has no image".into(), false));
         }
         Ok(Output { urls, nsfw })
+    }
+
+    /// One answer of a language model through `fal-ai/any-llm` (SPEC §6c), on the same queue, key and
+    /// limits as the images: submitted, polled every half second, and given up (and cancelled at
+    /// fal) after `deadline`. The answer is cut to `MAX_ANSWER_CHARS`; an `error` fal reports, an
+    /// empty answer or the deadline is an error.
+    pub async fn ask(
+        &self,
+        model: &str,
+        system: &str,
+        prompt: &str,
+        deadline: Duration,
+    ) -> Result<String> {
+        let input = serde_json::json!({"model": model, "system_prompt": system, "prompt": prompt});
+        let submitted = self.submit(LLM_ENDPOINT, &input).await?;
+        let until = tokio::time::Instant::now() + deadline;
+        loop {
+            if self.status(&submitted.status_url).await? == Status::Completed {
+                break;
+            }
+            if tokio::time::Instant::now() >= until {
+                if let Some(url) = &submitted.cancel_url {
+                    let _ = self.cancel(url).await;
+                }
+                return Err(remote(
+                    None,
+                    format!(
+                        "the language model did not answer within {} s",
+                        deadline.as_secs()
+                    ),
+                    true,
+                ));
+            }
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        }
+        let v = self.get(&submitted.response_url).await?;
+        if let Some(e) = v["error"].as_str().filter(|e| !e.is_empty()) {
+            return Err(remote(
+                None,
+                format!("the language model failed: {e}"),
+                false,
+            ));
+        }
+        let answer: String = v["output"]
+            .as_str()
+            .unwrap_or_default()
+            .trim()
+            .chars()
+            .take(MAX_ANSWER_CHARS)
+            .collect();
+        if answer.is_empty() {
+            return Err(remote(
+                None,
+                "the language model gave an empty answer".into(),
+                false,
+            ));
+        }
+        Ok(answer)
     }
 
     /// Asks fal to stop a request we gave up on (deadline). Best effort.

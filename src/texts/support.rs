@@ -122,3 +122,54 @@ pub fn support_closed(ticket: i64, closed: bool) -> String {
 pub fn support_reply_usage() -> &'static str {
     "Как ответить: /reply НОМЕР текст (или ответьте на копию обращения). Закрыть: /close НОМЕР."
 }
+
+pub fn assistant_label(lang: Lang) -> &'static str {
+    t(lang, "🤖 ИИ-помощник", "🤖 AI assistant")
+}
+
+/// 🤖 opened: what it knows, and how many questions are left today.
+pub fn ask_assistant(lang: Lang, left: i64) -> String {
+    match lang {
+        Lang::Ru => format!(
+            "🤖 Спросите что угодно о боте: цены и модели, форматы, коды, оплата, что делать с фото. Бесплатно; сегодня осталось вопросов: {left}. Помощник ничего не меняет на счёте — для этого есть «💬 Поддержка»."
+        ),
+        Lang::En => format!(
+            "🤖 Ask anything about the bot: prices and models, formats, codes, payments, what to do with a photo. Free; questions left today: {left}. The assistant changes nothing on your account — “💬 Support” does."
+        ),
+    }
+}
+
+pub fn assistant_limit(lang: Lang, limit: u32) -> String {
+    match lang {
+        Lang::Ru => format!(
+            "🤖 На сегодня вопросы закончились ({limit} в день) — помощник ответит завтра. Если срочно, напишите в «💬 Поддержка»."
+        ),
+        Lang::En => format!(
+            "🤖 That's today's {limit} questions — the assistant answers again tomorrow. If it is urgent, write to “💬 Support”."
+        ),
+    }
+}
+
+pub fn assistant_failed(lang: Lang) -> &'static str {
+    t(
+        lang,
+        "🤖 Помощник сейчас не отвечает. Попробуйте чуть позже или напишите в «💬 Поддержка» — там ответит человек.",
+        "🤖 The assistant is not answering right now. Try again a little later, or write to “💬 Support”, where a person answers.",
+    )
+}
+
+pub fn assistant_off(lang: Lang) -> &'static str {
+    t(
+        lang,
+        "🤖 Помощник сейчас выключен. Напишите в «💬 Поддержка» — ответит администратор.",
+        "🤖 The assistant is off. Write to “💬 Support” and an administrator will answer.",
+    )
+}
+
+pub fn assistant_text_only(lang: Lang) -> &'static str {
+    t(
+        lang,
+        "🤖 Я отвечаю на вопросы текстом. Напишите вопрос словами.",
+        "🤖 I answer questions in text. Please type your question.",
+    )
+}

@@ -52,6 +52,8 @@ struct FalRequest {
     scenario: Scenario,
     polls: u32,
     open: bool,
+    /// `fal-ai/any-llm`: the answer is text, «Ответ: <the prompt's last line>».
+    llm: Option<String>,
 }
 
 #[derive(Default)]
@@ -203,7 +205,7 @@ fn serve(addr: SocketAddr, state: &Mutex<State>, req: Request) -> Response {
                 json(202, serde_json::json!({"status": "CANCELLATION_REQUESTED"}))
             }
             ("GET", "") => {
-                let scenario = r.scenario;
+                let (scenario, r_llm) = (r.scenario, r.llm.clone());
                 close(&mut s, &id);
                 match scenario {
                     Scenario::Refused => json(
@@ -224,6 +226,10 @@ fn serve(addr: SocketAddr, state: &Mutex<State>, req: Request) -> Response {
                         200,
                         serde_json::json!({"images": [{"url": format!("{base}/files/{id}.png"), "width": 64, "height": 48}], "has_nsfw_concepts": [true]}),
                     ),
+                    _ if r_llm.is_some() => json(
+                        200,
+                        serde_json::json!({"output": format!("Ответ: {}", r_llm.unwrap_or_default()), "error": null, "partial": false}),
+                    ),
                     _ => json(
                         200,
                         serde_json::json!({"images": [{"url": format!("{base}/files/{id}.png"), "width": 64, "height": 48, "content_type": "image/png"}], "has_nsfw_concepts": [false], "seed": 1}),
@@ -240,6 +246,8 @@ fn serve(addr: SocketAddr, state: &Mutex<State>, req: Request) -> Response {
             .or(s.default)
             .unwrap_or(Scenario::Ok);
         let id = format!("req-{:04}", s.submits.len() + 1);
+        let is_llm = endpoint == "fal-ai/any-llm";
+        let llm = is_llm.then(|| prompt.lines().last().unwrap_or_default().to_string());
         s.submits.push(Submit { endpoint, input });
         s.requests.insert(
             id.clone(),
@@ -247,6 +255,7 @@ fn serve(addr: SocketAddr, state: &Mutex<State>, req: Request) -> Response {
                 scenario,
                 polls: 0,
                 open: true,
+                llm,
             },
         );
         s.open += 1;

@@ -3,6 +3,7 @@
 
 pub mod account;
 pub mod admin;
+pub mod assistant;
 pub mod modes;
 pub mod overlay;
 pub mod start;
@@ -65,6 +66,7 @@ pub async fn on_action(turn: Turn, q: CallbackQuery, action: Action) -> HandlerR
             Action::TextDone => overlay::done(&turn).await,
             Action::Help => start::help_screen(&turn).await,
             Action::Support => support::open(&turn).await,
+            Action::Assistant => assistant::open(&turn).await,
         }
     })
     .await

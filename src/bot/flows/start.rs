@@ -141,7 +141,9 @@ fn help_text(turn: &Turn) -> String {
 /// 🆘 in the menu: what the bot does and what it costs, and the way to a person.
 pub async fn help_screen(turn: &Turn) -> Result<()> {
     turn.set(State::Idle).await?;
-    turn.show(help_text(turn), keyboards::help(turn.lang)).await
+    let assistant = super::assistant::available(turn);
+    turn.show(help_text(turn), keyboards::help(turn.lang, assistant))
+        .await
 }
 
 /// The main menu, headed by what the user has.

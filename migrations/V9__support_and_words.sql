@@ -1,4 +1,4 @@
--- media-lab schema, version 9: the support inbox (SPEC §6c).
+-- media-lab schema, version 9: the support inbox and the assistant's words (SPEC §6c).
 
 -- A conversation between one user and the operator: open until an admin (or the CLI) closes it; a
 -- user's next message after that opens a new one.
@@ -33,3 +33,18 @@ CREATE TABLE ticket_copies (
     ticket_id  INTEGER NOT NULL REFERENCES tickets (id),
     PRIMARY KEY (admin_chat, message_id)
 ) STRICT;
+
+-- What the language model was asked and answered (🤖 the assistant): every question with its answer
+-- or error, for the operator, for the conversation's last turns and for the daily limit.
+CREATE TABLE words (
+    id          INTEGER PRIMARY KEY,
+    telegram_id INTEGER NOT NULL REFERENCES users (telegram_id),
+    kind        TEXT NOT NULL CHECK (kind IN ('assistant')),
+    question    TEXT NOT NULL,
+    answer      TEXT,
+    error       TEXT,
+    model       TEXT NOT NULL,
+    created_at  INTEGER NOT NULL,
+    answered_at INTEGER
+) STRICT;
+CREATE INDEX words_by_user ON words (telegram_id, kind, created_at);

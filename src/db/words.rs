@@ -1,0 +1,76 @@
+//! `words`: what the language model was asked and answered, kept for the operator, for the last
+//! turns of a conversation and for the assistant's daily limit.
+
+use super::Store;
+use crate::error::Result;
+use crate::time::now;
+use rusqlite::params;
+
+/// One question and its answer (None: not answered, or failed).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Turn {
+    pub question: String,
+    pub answer: Option<String>,
+}
+
+impl Store {
+    /// Records a question to the assistant before the model is asked.
+    pub fn ask_assistant(&self, telegram_id: i64, question: &str, model: &str) -> Result<i64> {
+        self.write(|tx| {
+            tx.execute(
+                "INSERT INTO words (telegram_id, kind, question, model, created_at)
+                 VALUES (?1, 'assistant', ?2, ?3, ?4)",
+                params![telegram_id, question, model, now()],
+            )?;
+            Ok(tx.last_insert_rowid())
+        })
+    }
+
+    /// The model's answer, or why there is none.
+    pub fn record_words(&self, id: i64, answer: std::result::Result<&str, &str>) -> Result<()> {
+        self.write(|tx| {
+            let (answer, error) = match answer {
+                Ok(a) => (Some(a), None),
+                Err(e) => (None, Some(e)),
+            };
+            tx.execute(
+                "UPDATE words SET answer = ?2, error = ?3, answered_at = ?4 WHERE id = ?1",
+                params![id, answer, error, now()],
+            )?;
+            Ok(())
+        })
+    }
+
+    /// Questions the assistant answered for this user since `since` (a failed one does not count).
+    pub fn assistant_answers_since(&self, telegram_id: i64, since: i64) -> Result<i64> {
+        self.read(|c| {
+            Ok(c.query_row(
+                "SELECT count(*) FROM words WHERE telegram_id = ?1 AND kind = 'assistant'
+                    AND answer IS NOT NULL AND created_at >= ?2",
+                params![telegram_id, since],
+                super::only,
+            )?)
+        })
+    }
+
+    /// The last `n` answered turns with the assistant, oldest first.
+    pub fn assistant_turns(&self, telegram_id: i64, n: u32) -> Result<Vec<Turn>> {
+        self.read(|c| {
+            let mut st = c.prepare(
+                "SELECT question, answer FROM words
+                  WHERE telegram_id = ?1 AND kind = 'assistant' AND answer IS NOT NULL
+                  ORDER BY id DESC LIMIT ?2",
+            )?;
+            let mut turns = st
+                .query_map(params![telegram_id, n], |r| {
+                    Ok(Turn {
+                        question: r.get("question")?,
+                        answer: r.get("answer")?,
+                    })
+                })?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            turns.reverse();
+            Ok(turns)
+        })
+    }
+}
