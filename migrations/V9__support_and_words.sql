@@ -34,12 +34,13 @@ CREATE TABLE ticket_copies (
     PRIMARY KEY (admin_chat, message_id)
 ) STRICT;
 
--- What the language model was asked and answered (🤖 the assistant): every question with its answer
--- or error, for the operator, for the conversation's last turns and for the daily limit.
+-- What the language model was asked and answered (🤖 the assistant; the translation of a prompt for a
+-- model that reads English): every question with its answer or error, for the operator, for the
+-- conversation's last turns and for the daily limit.
 CREATE TABLE words (
     id          INTEGER PRIMARY KEY,
     telegram_id INTEGER NOT NULL REFERENCES users (telegram_id),
-    kind        TEXT NOT NULL CHECK (kind IN ('assistant')),
+    kind        TEXT NOT NULL CHECK (kind IN ('assistant', 'translate')),
     question    TEXT NOT NULL,
     answer      TEXT,
     error       TEXT,

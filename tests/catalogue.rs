@@ -19,9 +19,16 @@ fn buttons(call: &Call, prefix: &str) -> Vec<(String, String)> {
         .collect()
 }
 
+/// The `n`-th request for a picture (the language model's translations left out).
 fn submit(fal: &FakeFal, n: usize) -> Submit {
-    wait_until(20, "a submit to fal", || fal.submits().len() > n);
-    fal.submits()[n].clone()
+    let pictures = || -> Vec<Submit> {
+        fal.submits()
+            .into_iter()
+            .filter(|s| s.endpoint != "fal-ai/any-llm")
+            .collect()
+    };
+    wait_until(20, "a submit to fal", || pictures().len() > n);
+    pictures()[n].clone()
 }
 
 fn balance(dir: &Scratch, user: i64) -> String {
@@ -135,6 +142,18 @@ fn the_picker_sells_each_model_at_its_price_in_the_chosen_format() {
     let sent = submit(&fal, 2);
     assert_eq!(sent.endpoint, "fal-ai/flux/schnell");
     assert_eq!(sent.input["image_size"], "landscape_16_9", "{}", sent.input);
+    // FLUX reads English: the prompt went through the language model first (free).
+    assert_eq!(
+        sent.input["prompt"], "Ответ: горы на закате",
+        "{}",
+        sent.input
+    );
+    let asked = fal
+        .submits()
+        .into_iter()
+        .find(|s| s.endpoint == "fal-ai/any-llm")
+        .expect("a translation");
+    assert_eq!(asked.input["prompt"], "горы на закате");
     assert!(sent.input.get("aspect_ratio").is_none());
 
     // 4:5 has no preset: width and height, taller than wide.
@@ -204,7 +223,7 @@ fn models_file_replaces_the_catalogue_and_one_model_means_no_picker() {
     tg.wait_message(mark, user, "accepted");
     let sent = submit(&fal, 0);
     assert_eq!(sent.endpoint, "fal-ai/flux/schnell");
-    assert_eq!(sent.input["prompt"], "лиса");
+    assert_eq!(sent.input["prompt"], "Ответ: лиса", "translated for FLUX");
     assert_eq!(
         sent.input["image_size"], "square_hd",
         "the one model still takes a format"

@@ -26,6 +26,29 @@ impl Store {
         })
     }
 
+    /// A prompt translated for a model that reads English (or why it went as typed).
+    pub fn record_translation(
+        &self,
+        telegram_id: i64,
+        prompt: &str,
+        model: &str,
+        result: std::result::Result<&str, &str>,
+    ) -> Result<()> {
+        let (answer, error) = match result {
+            Ok(a) => (Some(a), None),
+            Err(e) => (None, Some(e)),
+        };
+        self.write(|tx| {
+            let now = now();
+            tx.execute(
+                "INSERT INTO words (telegram_id, kind, question, answer, error, model, created_at, answered_at)
+                 VALUES (?1, 'translate', ?2, ?3, ?4, ?5, ?6, ?6)",
+                params![telegram_id, prompt, answer, error, model, now],
+            )?;
+            Ok(())
+        })
+    }
+
     /// The model's answer, or why there is none.
     pub fn record_words(&self, id: i64, answer: std::result::Result<&str, &str>) -> Result<()> {
         self.write(|tx| {

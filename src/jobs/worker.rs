@@ -33,6 +33,13 @@ use tokio::sync::{Notify, Semaphore, watch};
 
 /// Telegram's limit for photos; larger results go as documents only.
 const PHOTO_LIMIT: usize = 10 * 1024 * 1024;
+/// What the language model is told when it translates a prompt for a model that reads English.
+const TRANSLATE: &str = "Translate the user's image prompt into natural English for an image model. \
+    Answer with the translation only: no quotes, no comments. Keep names and brands as they are, and \
+    keep any words that must appear written on the picture exactly as given, in quotes.";
+/// How long a translation may take before the prompt goes as typed.
+const TRANSLATE_DEADLINE: Duration = Duration::from_secs(30);
+
 /// Input pictures decoded at once across all jobs: decoding is CPU-bound (more would not finish
 /// sooner on a small server) and each decoded photo is tens of megabytes.
 static DECODES: Semaphore = Semaphore::const_new(2);
@@ -404,7 +411,9 @@ impl Worker {
                 .clone()
                 .unwrap_or_else(|| self.config.fal.catalogue.first(mode).chosen());
             let uris = self.prepare_images(&input.images).await?;
-            let prompt = english_if_needed(&model, &input.prompt);
+            let prompt = self
+                .english_if_needed(job, &fal, &model, &input.prompt)
+                .await;
             let body = fal::input_for(mode, &model, input.format, &prompt, &uris);
             self.set_status(job.id, JobStatus::Submitting).await?;
             let submitted = fal
@@ -459,6 +468,43 @@ impl Worker {
             .map_err(|e| Failure::new(JobFailure::Service, e.to_string()))?;
         let kept = self.keep_result(job, bytes).await?;
         self.deliver_kept(&kept, mode == Mode::Upscale).await
+    }
+
+    /// The prompt a model reads: a model marked `language = "en"` gets it translated by LLM_MODEL
+    /// first (free to the user; recorded in `words`). A prompt that is plain ASCII is taken as
+    /// English already; a translation that fails sends the prompt as typed — the model still reads
+    /// it, less well — rather than failing a paid job.
+    async fn english_if_needed(
+        &self,
+        job: &Job,
+        fal: &Fal,
+        model: &crate::model::Chosen,
+        prompt: &str,
+    ) -> String {
+        if !model.english || prompt.trim().is_empty() || prompt.is_ascii() {
+            return prompt.to_string();
+        }
+        let llm = self.config.fal.llm_model.clone();
+        let answer = fal.ask(&llm, TRANSLATE, prompt, TRANSLATE_DEADLINE).await;
+        let (store, user, text) = (self.store.clone(), job.telegram_id, prompt.to_string());
+        let record = match &answer {
+            Ok(a) => Ok(a.clone()),
+            Err(e) => Err(e.to_string()),
+        };
+        let recorded = blocking(move || {
+            store.record_translation(user, &text, &llm, record.as_deref().map_err(String::as_str))
+        })
+        .await;
+        if let Err(e) = recorded {
+            tracing::warn!(job = job.id, error = %e, "could not record a translation");
+        }
+        match answer {
+            Ok(english) => english,
+            Err(e) => {
+                tracing::warn!(job = job.id, error = %e, "translation failed; the prompt goes as typed");
+                prompt.to_string()
+            }
+        }
     }
 
     /// Each input as a data URI small enough that all of them fit one fal request: downloaded one at
@@ -917,16 +963,6 @@ impl Worker {
         let store = self.store.clone();
         blocking(move || store.set_job_status(id, status)).await
     }
-}
-
-/// The prompt a model reads: a model marked `language = "en"` is meant to get it in English, through
-/// the language model of SPEC §6c; that client is not part of this build yet, so the prompt goes as
-/// typed (every default `en` model also reads other languages, less well).
-fn english_if_needed(model: &crate::model::Chosen, prompt: &str) -> String {
-    if model.english && !prompt.is_ascii() {
-        tracing::debug!(model = %model.id, "no translator configured: the prompt goes as typed");
-    }
-    prompt.to_string()
 }
 
 fn parse_input(job: &Job) -> std::result::Result<JobInput, Failure> {
