@@ -125,7 +125,7 @@ fn grouped(db: &Path, group: usize) -> f64 {
                     let op = db::operations::insert(
                         tx,
                         user,
-                        Mode::Generate,
+                        Mode::Generate.as_str(),
                         PaidWith::Balance,
                         Kopecks(100),
                         now,

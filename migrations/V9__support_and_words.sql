@@ -40,7 +40,10 @@ CREATE TABLE ticket_copies (
 CREATE TABLE words (
     id          INTEGER PRIMARY KEY,
     telegram_id INTEGER NOT NULL REFERENCES users (telegram_id),
-    kind        TEXT NOT NULL CHECK (kind IN ('assistant', 'translate')),
+    kind        TEXT NOT NULL CHECK (kind IN ('assistant', 'translate', 'prompt')),
+    -- ✍️: the operation that paid for it, and the update that asked (a rerun finds it).
+    operation_id INTEGER REFERENCES operations (id),
+    update_id   INTEGER,
     question    TEXT NOT NULL,
     answer      TEXT,
     error       TEXT,
@@ -49,3 +52,18 @@ CREATE TABLE words (
     answered_at INTEGER
 ) STRICT;
 CREATE INDEX words_by_user ON words (telegram_id, kind, created_at);
+CREATE UNIQUE INDEX words_by_update ON words (update_id) WHERE update_id IS NOT NULL;
+
+-- ✍️ is an operation of its own kind: `operations.mode` also takes 'prompt'. Widening a CHECK changes
+-- nothing on disk (every row already satisfies the wider one), so the table's definition is edited in
+-- place, the way SQLite's ALTER TABLE documentation describes for such changes; a rebuild would
+-- have to switch foreign keys off, which a migration's transaction cannot.
+PRAGMA writable_schema = ON;
+UPDATE sqlite_schema
+   SET sql = replace(sql, '''retouch'', ''upscale''))', '''retouch'', ''upscale'', ''prompt''))')
+ WHERE type = 'table' AND name = 'operations';
+PRAGMA writable_schema = RESET;
+-- The edit must have taken (a definition written by hand differently would not match): fail if not.
+CREATE TEMP TABLE v9_check (ok INTEGER NOT NULL CHECK (ok = 1));
+INSERT INTO v9_check SELECT instr(sql, '''prompt''') > 0 FROM sqlite_schema WHERE type = 'table' AND name = 'operations';
+DROP TABLE v9_check;

@@ -67,6 +67,12 @@ pub enum Action {
     Support,
     /// 🤖 Ask the assistant.
     Assistant,
+    /// ✍️ Write a prompt from an idea.
+    Write,
+    /// ✍️: make a picture from this prompt (the generate picker with it).
+    UsePrompt(i64),
+    /// ✍️: another prompt from the same idea (charged again).
+    AnotherPrompt(i64),
 }
 
 /// One press on the "add text" style keyboard.
@@ -95,7 +101,10 @@ impl Action {
     /// are one-shot by their state already (a held request or an offer is used up, an amount
     /// reuses its invoice).
     pub fn is_once(self) -> bool {
-        matches!(self, Action::Again(_) | Action::UpscaleResult(_))
+        matches!(
+            self,
+            Action::Again(_) | Action::UpscaleResult(_) | Action::AnotherPrompt(_)
+        )
     }
 
     pub fn encode(self) -> String {
@@ -136,6 +145,9 @@ impl Action {
             Action::Help => "help".into(),
             Action::Support => "support".into(),
             Action::Assistant => "assistant".into(),
+            Action::Write => "write".into(),
+            Action::UsePrompt(id) => format!("useprompt:{id}"),
+            Action::AnotherPrompt(id) => format!("reprompt:{id}"),
         }
     }
 
@@ -181,6 +193,8 @@ impl Action {
             }
             Some(("orig", j)) => Action::Original(j.parse().ok().filter(|j| *j > 0)?),
             Some(("ts", "done")) => Action::TextDone,
+            Some(("useprompt", w)) => Action::UsePrompt(w.parse().ok().filter(|w| *w > 0)?),
+            Some(("reprompt", w)) => Action::AnotherPrompt(w.parse().ok().filter(|w| *w > 0)?),
             Some(("ts", rest)) => Action::Style(match rest.split_once(':')? {
                 ("s", v) => StyleChange::Size(v.parse().ok()?),
                 ("c", v) => StyleChange::Color(v.parse().ok()?),
@@ -207,6 +221,7 @@ impl Action {
                 "help" => Action::Help,
                 "support" => Action::Support,
                 "assistant" => Action::Assistant,
+                "write" => Action::Write,
                 _ => return None,
             },
         })
@@ -342,6 +357,9 @@ mod tests {
             Action::Help,
             Action::Support,
             Action::Assistant,
+            Action::Write,
+            Action::UsePrompt(3),
+            Action::AnotherPrompt(i64::MAX),
         ]);
         all.extend(
             TextSize::ALL

@@ -119,6 +119,8 @@ pub struct Prices {
     pub referral_bonus_ops: u32,
     /// A top-up must credit at least this to earn the referral bonus (REFERRAL_MIN_TOPUP).
     pub referral_min_topup: Kopecks,
+    /// One ✍️ prompt (PRICE_PROMPT); zero = free.
+    pub price_prompt: Kopecks,
 }
 
 /// Top-ups: the amounts offered, YooKassa, and Telegram Stars (SPEC §5, §5b).
@@ -317,6 +319,12 @@ impl Prices {
         }
         let free_operations_count = env.number("FREE_OPERATIONS_COUNT", 4, 0, 1_000_000)?;
         let referral_bonus_ops = env.number("REFERRAL_BONUS_OPS", 2, 0, 1_000)?;
+        let price_prompt = match env.text("PRICE_PROMPT") {
+            None => Kopecks(300),
+            Some(t) if t.trim() == "0" => Kopecks::ZERO,
+            Some(t) => parse_price("PRICE_PROMPT", &t)?,
+        };
+        env.show("PRICE_PROMPT", price_prompt);
         let smallest = topups.iter().copied().min().unwrap_or(Kopecks(10_000));
         let referral_min_topup = env.price("REFERRAL_MIN_TOPUP")?.unwrap_or(smallest);
         env.show("REFERRAL_MIN_TOPUP", referral_min_topup);
@@ -326,6 +334,7 @@ impl Prices {
             free_operations_count,
             referral_bonus_ops,
             referral_min_topup,
+            price_prompt,
         })
     }
 }
@@ -1019,7 +1028,7 @@ mod tests {
             .into_iter()
             .map(str::to_string)
             .collect();
-        assert_eq!(known.len(), 57, "{known:?}");
+        assert_eq!(known.len(), 58, "{known:?}");
         assert_eq!(template, known);
         let summary = config(&[]).expect("defaults").summary();
         assert_eq!(summary.len(), known.len(), "one summary line per variable");

@@ -246,3 +246,93 @@ fn the_assistant_knows_todays_prices_and_keeps_its_limit() {
         "the assistant is free"
     );
 }
+
+/// ✍️: the idea reaches the language model, the prompt comes back with its three buttons for 3 ₽,
+/// «Создать по нему» leads to generate with that prompt, and a failure refunds the 3 ₽ once.
+#[test]
+fn the_prompt_writer_is_paid_made_into_a_picture_and_refunded_on_failure() {
+    let (dir, tg, fal) = (
+        Scratch::new("writer"),
+        FakeTelegram::start(),
+        common::fake_fal::FakeFal::start(),
+    );
+    let user = 3104;
+    common::jobs::credit(&dir, user, "20");
+    let _bot = common::jobs::start(&dir, &tg, &fal, &[]);
+    let balance = || {
+        common::bot::user(&dir, user)["balance"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    };
+    let menu = say(&tg, user, "/start");
+    assert!(
+        menu.buttons()
+            .iter()
+            .any(|(l, d)| l == "✍️ Написать" && d == "write")
+    );
+    let ask = press(&tg, user, "write");
+    assert!(ask.text().contains("3 ₽"), "{}", ask.text());
+    let written = say(&tg, user, "девушка на пляже");
+    assert!(
+        written.text().contains("Ответ: девушка на пляже"),
+        "{}",
+        written.text()
+    );
+    let data: Vec<String> = written.buttons().into_iter().map(|(_, d)| d).collect();
+    assert!(
+        data.iter().any(|d| d.starts_with("useprompt:"))
+            && data.iter().any(|d| d.starts_with("reprompt:"))
+            && data.iter().any(|d| d == "menu"),
+        "{data:?}"
+    );
+    let asked = &fal.submits()[0];
+    assert_eq!(asked.endpoint, "fal-ai/any-llm");
+    assert_eq!(asked.input["prompt"], "девушка на пляже");
+    assert_eq!(balance(), "17.00", "3 ₽ for the prompt");
+
+    let make = data
+        .iter()
+        .find(|d| d.starts_with("useprompt:"))
+        .expect("make");
+    let screen = press(&tg, user, make);
+    assert!(
+        screen.text().contains("Ответ: девушка на пляже"),
+        "{}",
+        screen.text()
+    );
+    assert!(screen.buttons().iter().any(|(_, d)| d == "offer:generate"));
+    let accepted = press(&tg, user, "offer:generate");
+    assert!(accepted.text().contains("Принято"), "{}", accepted.text());
+    let picture = fal
+        .submits()
+        .into_iter()
+        .find(|s| s.endpoint != "fal-ai/any-llm")
+        .expect("the picture's request");
+    assert_eq!(picture.input["prompt"], "Ответ: девушка на пляже");
+    wait_until(20, "the picture", || {
+        common::jobs::photos_to(&tg, user) == 1
+    });
+    assert_eq!(balance(), "7.00");
+
+    // A failure: said, and the 3 ₽ come back once.
+    press(&tg, user, "write");
+    let failed = say(&tg, user, "кот [500]");
+    assert!(
+        failed.text().contains("Не получилось") && failed.text().contains("3 ₽"),
+        "{}",
+        failed.text()
+    );
+    assert_eq!(balance(), "7.00");
+    let conn = common::jobs::db(&dir);
+    let refunds: i64 = conn
+        .query_row(
+            "SELECT count(*) FROM ledger l JOIN operations o ON o.id = l.operation_id
+              WHERE o.mode = 'prompt' AND l.kind = 'refund'",
+            [],
+            |r| r.get(0),
+        )
+        .expect("count");
+    assert_eq!(refunds, 1);
+    assert!(ok(dir.path(), &["check"]).contains("the books hold"));
+}

@@ -8,6 +8,7 @@ mod referrals;
 mod refunds;
 mod stars;
 mod topup;
+mod words;
 
 pub use operations::{Finish, Reservation, Reserve};
 pub use promo::{Redeemed, STANDARD_CODES, normalize_code};
@@ -15,6 +16,7 @@ pub use referrals::{LINK_PREFIX as REFERRAL_LINK_PREFIX, REFERRAL_REASON, Standi
 pub use refunds::{RefundDebit, RefundHold};
 pub use stars::{StarsCredit, discounted_stars, payload as stars_payload};
 pub use topup::{Adoption, MAX_TOPUP, MIN_TOPUP, NewPayment, PaymentUpdate};
+pub use words::PromptReserve;
 
 use crate::catalogue::Model;
 use crate::config::Config;

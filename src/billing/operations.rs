@@ -77,7 +77,7 @@ impl Billing {
             };
             let now = crate::time::now();
             let operation_id =
-                db::operations::insert(tx, telegram_id, mode, paid_with, taken, now)?;
+                db::operations::insert(tx, telegram_id, mode.as_str(), paid_with, taken, now)?;
             ledger::append(
                 tx,
                 &ledger::Entry {
@@ -188,7 +188,7 @@ impl Billing {
     }
 }
 
-fn settle_in(tx: &rusqlite::Connection, operation_id: i64) -> Result<Finish> {
+pub(super) fn settle_in(tx: &rusqlite::Connection, operation_id: i64) -> Result<Finish> {
     if db::operations::finish(tx, operation_id, Status::Settled, None, crate::time::now())? {
         return Ok(Finish::Done {
             returned: Kopecks::ZERO,
@@ -198,7 +198,11 @@ fn settle_in(tx: &rusqlite::Connection, operation_id: i64) -> Result<Finish> {
     already(tx, operation_id)
 }
 
-fn refund_in(tx: &rusqlite::Connection, operation_id: i64, reason: &str) -> Result<Finish> {
+pub(super) fn refund_in(
+    tx: &rusqlite::Connection,
+    operation_id: i64,
+    reason: &str,
+) -> Result<Finish> {
     let now = crate::time::now();
     if !db::operations::finish(tx, operation_id, Status::Refunded, Some(reason), now)? {
         return already(tx, operation_id);

@@ -19,9 +19,28 @@ pub fn main_menu(lang: Lang) -> InlineKeyboardMarkup {
             Action::AddText.encode(),
         )],
         vec![
-            InlineKeyboardButton::callback(texts::pay_label(lang), Action::Balance.encode()),
+            InlineKeyboardButton::callback(texts::write_label(lang), Action::Write.encode()),
             InlineKeyboardButton::callback(texts::help_label(lang), Action::Help.encode()),
         ],
+        vec![InlineKeyboardButton::callback(
+            texts::pay_label(lang),
+            Action::Balance.encode(),
+        )],
+    ])
+}
+
+/// Under a written prompt: make it, another one (its price for this user), the menu.
+pub fn written(lang: Lang, words_id: i64, again: &str) -> InlineKeyboardMarkup {
+    InlineKeyboardMarkup::new(vec![
+        vec![button(
+            texts::use_prompt_label(lang),
+            Action::UsePrompt(words_id),
+        )],
+        vec![button(
+            format!("{} · {again}", texts::another_prompt_label(lang)),
+            Action::AnotherPrompt(words_id),
+        )],
+        vec![button(texts::menu_label(lang), Action::Menu)],
     ])
 }
 

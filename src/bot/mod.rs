@@ -105,6 +105,8 @@ pub enum State {
     Support,
     /// The next messages are questions to 🤖.
     Assistant,
+    /// The next message is an idea for ✍️.
+    Write,
     /// Something sent outside any mode, kept while the user picks what to do with it.
     Offered {
         prompt: Option<String>,
@@ -251,7 +253,7 @@ impl Storage<State> for DialogueStore {
 /// channel posts, …) falls to the dispatcher's default handler.
 pub fn schema() -> UpdateHandler<HandlerError> {
     use dptree::case;
-    use flows::{account, admin, assistant, modes, overlay, start, support, topup};
+    use flows::{account, admin, assistant, modes, overlay, start, support, topup, writer};
     let by_state = dptree::entry()
         .branch(case![State::Idle].endpoint(start::idle))
         .branch(case![State::Offered { prompt, photo }].endpoint(start::idle))
@@ -290,6 +292,7 @@ pub fn schema() -> UpdateHandler<HandlerError> {
         )
         .branch(case![State::Support].endpoint(support::message))
         .branch(case![State::Assistant].endpoint(assistant::question))
+        .branch(case![State::Write].endpoint(writer::idea))
         .branch(case![State::DiscountCode].endpoint(account::discount_code))
         .branch(case![State::GenerationCode].endpoint(account::generation_code))
         .branch(case![State::CustomAmount].endpoint(topup::custom_amount));

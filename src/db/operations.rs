@@ -1,7 +1,7 @@
 //! `operations`: one paid operation each, with what paid for it and whether it settled or was refunded.
 
 use crate::error::{Error, Result};
-use crate::model::{Mode, PaidWith};
+use crate::model::PaidWith;
 use crate::money::Kopecks;
 use rusqlite::{Connection, OptionalExtension, params};
 
@@ -35,7 +35,8 @@ impl Status {
 pub struct Operation {
     pub id: i64,
     pub telegram_id: i64,
-    pub mode: Mode,
+    /// A mode's name, or `prompt` (✍️).
+    pub mode: String,
     pub paid_with: PaidWith,
     pub price: Kopecks,
     pub status: Status,
@@ -49,10 +50,14 @@ fn bad_value(s: &str) -> rusqlite::Error {
     )
 }
 
+/// The operation kind of ✍️ (the image modes use their own names).
+pub const PROMPT: &str = "prompt";
+
+/// A charged operation of `kind` (a mode's name, or `PROMPT`).
 pub fn insert(
     conn: &Connection,
     telegram_id: i64,
-    mode: Mode,
+    kind: &str,
     paid_with: PaidWith,
     price: Kopecks,
     now: i64,
@@ -60,7 +65,7 @@ pub fn insert(
     conn.execute(
         "INSERT INTO operations (telegram_id, mode, paid_with, price, status, created_at, updated_at)
          VALUES (?1, ?2, ?3, ?4, 'charged', ?5, ?5)",
-        params![telegram_id, mode.as_str(), paid_with.as_str(), price.0, now],
+        params![telegram_id, kind, paid_with.as_str(), price.0, now],
     )?;
     Ok(conn.last_insert_rowid())
 }
@@ -70,13 +75,12 @@ pub fn get(conn: &Connection, id: i64) -> Result<Option<Operation>> {
         "SELECT id, telegram_id, mode, paid_with, price, status FROM operations WHERE id = ?1",
         [id],
         |r| {
-            let mode: String = r.get("mode")?;
             let paid_with: String = r.get("paid_with")?;
             let status: String = r.get("status")?;
             Ok(Operation {
                 id: r.get("id")?,
                 telegram_id: r.get("telegram_id")?,
-                mode: mode.parse().map_err(|_| bad_value(&mode))?,
+                mode: r.get("mode")?,
                 paid_with: PaidWith::parse(&paid_with).ok_or_else(|| bad_value(&paid_with))?,
                 price: Kopecks(r.get("price")?),
                 status: Status::parse(&status)?,

@@ -97,3 +97,96 @@ impl Store {
         })
     }
 }
+
+/// A ✍️ prompt as the flow needs it back: the idea, the answer, and its user.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Prompt {
+    pub id: i64,
+    pub telegram_id: i64,
+    pub idea: String,
+    pub answer: Option<String>,
+    pub operation_id: Option<i64>,
+}
+
+/// The ✍️ row an update already made, if any.
+pub fn prompt_by_update(c: &rusqlite::Connection, update_id: i64) -> Result<Option<i64>> {
+    use rusqlite::OptionalExtension;
+    Ok(c.query_row(
+        "SELECT id FROM words WHERE update_id = ?1",
+        [update_id],
+        super::only,
+    )
+    .optional()?)
+}
+
+/// Records a ✍️ idea with the operation that paid for it (inside the charge's transaction).
+pub fn insert_prompt(
+    c: &rusqlite::Connection,
+    telegram_id: i64,
+    idea: &str,
+    model: &str,
+    operation_id: Option<i64>,
+    update_id: Option<i64>,
+    now: i64,
+) -> Result<i64> {
+    c.execute(
+        "INSERT INTO words (telegram_id, kind, question, model, operation_id, update_id, created_at)
+         VALUES (?1, 'prompt', ?2, ?3, ?4, ?5, ?6)",
+        params![telegram_id, idea, model, operation_id, update_id, now],
+    )?;
+    Ok(c.last_insert_rowid())
+}
+
+/// Records what the model answered (or why not) for a words row.
+pub fn set_answer(
+    c: &rusqlite::Connection,
+    id: i64,
+    answer: std::result::Result<&str, &str>,
+    now: i64,
+) -> Result<()> {
+    let (answer, error) = match answer {
+        Ok(a) => (Some(a), None),
+        Err(e) => (None, Some(e)),
+    };
+    c.execute(
+        "UPDATE words SET answer = ?2, error = ?3, answered_at = ?4 WHERE id = ?1",
+        params![id, answer, error, now],
+    )?;
+    Ok(())
+}
+
+pub fn prompt(c: &rusqlite::Connection, id: i64) -> Result<Option<Prompt>> {
+    use rusqlite::OptionalExtension;
+    Ok(c.query_row(
+        "SELECT id, telegram_id, question, answer, operation_id FROM words WHERE id = ?1 AND kind = 'prompt'",
+        [id],
+        |r| {
+            Ok(Prompt {
+                id: r.get("id")?,
+                telegram_id: r.get("telegram_id")?,
+                idea: r.get("question")?,
+                answer: r.get("answer")?,
+                operation_id: r.get("operation_id")?,
+            })
+        },
+    )
+    .optional()?)
+}
+
+/// ✍️ rows whose operation is still charged since before `cutoff` (the process died while the model
+/// was asked): (words id, operation id).
+pub fn stale_prompts(c: &rusqlite::Connection, cutoff: i64) -> Result<Vec<(i64, i64)>> {
+    let mut st = c.prepare(
+        "SELECT w.id AS id, w.operation_id AS operation_id FROM words w
+           JOIN operations o ON o.id = w.operation_id
+          WHERE w.kind = 'prompt' AND o.status = 'charged' AND o.created_at < ?1",
+    )?;
+    let rows = st.query_map([cutoff], |r| Ok((r.get("id")?, r.get("operation_id")?)))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+impl Store {
+    pub fn prompt(&self, id: i64) -> Result<Option<Prompt>> {
+        self.read(|c| prompt(c, id))
+    }
+}

@@ -263,6 +263,15 @@ impl Worker {
     }
 
     async fn sweep(&self) -> Vec<Job> {
+        let billing = self.billing.clone();
+        match blocking(move || billing.refund_stale_prompts()).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(
+                refunded = n,
+                "sweeper: refunded ✍️ charges that never got their answer"
+            ),
+            Err(e) => tracing::warn!(error = %e, "sweeper: refunding stale ✍️ charges failed"),
+        }
         let store = self.store.clone();
         let now = crate::time::now();
         match blocking(move || store.results_to_remove(now, 256)).await {

@@ -147,10 +147,11 @@ pub fn admin_balance(lang: Lang, user: i64, balance: Kopecks) -> String {
 
 /// /stats: one line per mode and outcome, «🎨 Создать: выполнено 4».
 pub fn stats_operations(lang: Lang, mode: &str, status: &str, count: i64) -> String {
-    let label = mode
-        .parse()
-        .map(|m| super::mode_label(lang, m).to_string())
-        .unwrap_or_else(|_| mode.to_string());
+    let label = match mode.parse() {
+        Ok(m) => super::mode_label(lang, m).to_string(),
+        Err(_) if mode == "prompt" => super::write_label(lang).to_string(),
+        Err(_) => mode.to_string(),
+    };
     let outcome = match (lang, status) {
         (Lang::Ru, "settled") => "выполнено",
         (Lang::Ru, "refunded") => "возвращено",

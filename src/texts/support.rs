@@ -173,3 +173,68 @@ pub fn assistant_text_only(lang: Lang) -> &'static str {
         "🤖 I answer questions in text. Please type your question.",
     )
 }
+
+pub fn write_label(lang: Lang) -> &'static str {
+    t(lang, "✍️ Написать", "✍️ Write")
+}
+
+pub fn use_prompt_label(lang: Lang) -> &'static str {
+    t(lang, "🎨 Создать по нему", "🎨 Create from it")
+}
+
+pub fn another_prompt_label(lang: Lang) -> &'static str {
+    t(lang, "🔁 Другой вариант", "🔁 Another one")
+}
+
+/// ✍️ opened: describe the idea; what it costs this user.
+pub fn ask_idea(lang: Lang, price_line: &str) -> String {
+    let ask = t(
+        lang,
+        "✍️ Опишите идею в нескольких словах — например, «девушка на пляже на закате» или «логотип кофейни». Я напишу подробный промпт: кто или что, как выглядит, где, какой свет и стиль.",
+        "✍️ Describe the idea in a few words — say, “a girl on a beach at sunset” or “a coffee shop logo”. I'll write a detailed prompt: who or what, how it looks, where, the light and the style.",
+    );
+    format!("{ask}\n\n{price_line}")
+}
+
+/// The written prompt, and what it cost.
+pub fn written(lang: Lang, prompt: &str, cost: &str) -> String {
+    match lang {
+        Lang::Ru => format!("✍️ Промпт готов:\n\n{prompt}\n\n{cost}"),
+        Lang::En => format!("✍️ Your prompt:\n\n{prompt}\n\n{cost}"),
+    }
+    .trim_end()
+    .to_string()
+}
+
+/// ✍️ failed: said, and what came back.
+pub fn prompt_failed(lang: Lang, returned: Kopecks) -> String {
+    match (lang, returned.is_positive()) {
+        (Lang::Ru, true) => format!(
+            "✍️ Не получилось написать промпт — сервис не ответил. {} вернулись на баланс. Попробуйте ещё раз чуть позже.",
+            money(lang, returned)
+        ),
+        (Lang::En, true) => format!(
+            "✍️ The prompt could not be written — the service did not answer. {} is back on your balance. Please try again a little later.",
+            money(lang, returned)
+        ),
+        (Lang::Ru, false) => "✍️ Не получилось написать промпт — сервис не ответил. Ничего не списано, попробуйте ещё раз чуть позже.".into(),
+        (Lang::En, false) => "✍️ The prompt could not be written — the service did not answer. Nothing was charged; please try again a little later.".into(),
+    }
+}
+
+/// Above the generate picker when it comes from a written prompt.
+pub fn prompt_ready(lang: Lang, prompt: &str) -> String {
+    let prompt: String = prompt.chars().take(700).collect();
+    match lang {
+        Lang::Ru => format!(
+            "✍️ Промпт: «{prompt}»\nВыберите модель и формат и нажмите «🎨 Создать по промпту»."
+        ),
+        Lang::En => format!(
+            "✍️ Prompt: “{prompt}”\nPick the model and format, then press “🎨 Create from the prompt”."
+        ),
+    }
+}
+
+pub fn create_from_prompt_label(lang: Lang) -> &'static str {
+    t(lang, "🎨 Создать по промпту", "🎨 Create from the prompt")
+}

@@ -9,6 +9,7 @@ pub mod overlay;
 pub mod start;
 pub mod support;
 pub mod topup;
+pub mod writer;
 
 use super::HandlerResult;
 use super::turn::Turn;
@@ -67,6 +68,9 @@ pub async fn on_action(turn: Turn, q: CallbackQuery, action: Action) -> HandlerR
             Action::Help => start::help_screen(&turn).await,
             Action::Support => support::open(&turn).await,
             Action::Assistant => assistant::open(&turn).await,
+            Action::Write => writer::open(&turn).await,
+            Action::UsePrompt(id) => writer::make(&turn, id).await,
+            Action::AnotherPrompt(id) => writer::another(&turn, id).await,
         }
     })
     .await

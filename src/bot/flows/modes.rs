@@ -79,7 +79,21 @@ async fn show_mode(turn: &Turn, mode: Mode) -> Result<()> {
     let (model, format) = current(turn, mode).await?;
     let line = price_line(turn, model.price);
     let models = turn.ctx.config.models(mode);
-    let mut text = texts::ask_input(lang, mode, &line);
+    // A prompt ✍️ wrote waits to be made: it heads the screen and gets its own button.
+    let written = match (mode, turn.dlg.get().await?) {
+        (
+            Mode::Generate,
+            Some(State::Offered {
+                prompt: Some(p),
+                photo: None,
+            }),
+        ) => Some(p),
+        _ => None,
+    };
+    let mut text = match &written {
+        Some(p) => format!("{}\n\n{line}", texts::prompt_ready(lang, p)),
+        None => texts::ask_input(lang, mode, &line),
+    };
     let mut model_buttons = Vec::new();
     if models.len() > 1 {
         let notes: Vec<(&str, &str)> = models
@@ -110,11 +124,36 @@ async fn show_mode(turn: &Turn, mode: Mode) -> Result<()> {
         })
         .collect();
     let can_pay = can_pay(turn, model.price);
-    turn.show(
-        text,
-        keyboards::picker(lang, model_buttons, format_buttons, can_pay),
-    )
-    .await
+    let mut keyboard = keyboards::picker(lang, model_buttons, format_buttons, can_pay);
+    if written.is_some() {
+        let label = format!(
+            "{} · {}",
+            texts::create_from_prompt_label(lang),
+            tag(turn, model.price)
+        );
+        keyboard.inline_keyboard.insert(
+            0,
+            vec![teloxide::types::InlineKeyboardButton::callback(
+                label,
+                Action::Offer(Some(Mode::Generate)).encode(),
+            )],
+        );
+    }
+    turn.show(text, keyboard).await
+}
+
+/// ✍️ «Создать по нему»: the generate picker with that prompt waiting under its own button (a
+/// prompt typed now instead is a new request, as always).
+pub async fn generate_from(turn: &Turn, prompt: String) -> Result<()> {
+    if turn.ctx.config.fal.fal_key.is_none() {
+        return turn.note(texts::unavailable(turn.lang)).await;
+    }
+    turn.set(State::Offered {
+        prompt: Some(prompt),
+        photo: None,
+    })
+    .await?;
+    show_mode(turn, Mode::Generate).await
 }
 
 /// A model pressed in the picker: remembered, and the screen redrawn with it ✓ (what was already
@@ -143,7 +182,17 @@ pub async fn pick_format(turn: &Turn, mode: Mode, format: Format) -> Result<()> 
 
 async fn keep_or_enter(turn: &Turn, mode: Mode) -> Result<()> {
     let state = turn.dlg.get().await?.unwrap_or_default();
-    if !in_mode(&state, mode) {
+    let waiting_prompt = matches!(
+        (&state, mode),
+        (
+            State::Offered {
+                prompt: Some(_),
+                photo: None
+            },
+            Mode::Generate
+        )
+    );
+    if !in_mode(&state, mode) && !waiting_prompt {
         turn.set(fresh(mode)).await?;
     }
     Ok(())
