@@ -40,9 +40,10 @@ const TRANSLATE: &str = "Translate the user's image prompt into natural English 
 /// How long a translation may take before the prompt goes as typed.
 const TRANSLATE_DEADLINE: Duration = Duration::from_secs(30);
 
-/// Input pictures decoded at once across all jobs: decoding is CPU-bound (more would not finish
-/// sooner on a small server) and each decoded photo is tens of megabytes.
-static DECODES: Semaphore = Semaphore::const_new(2);
+/// Input pictures decoded at once across all jobs. A decoded 12-megapixel photo is ~36 MB: one at a
+/// time keeps four 8-picture edits at once near 106 MB peak (benches/creative.rs); two at once
+/// prepared them in 3.1 s instead of 5.7 s on two cores but peaked at 142–152 MB.
+static DECODES: Semaphore = Semaphore::const_new(1);
 const IDLE_TICK: Duration = Duration::from_secs(1);
 /// How long a progress edit or chat action may take before the job goes on without it.
 const COSMETIC_TIMEOUT: Duration = Duration::from_secs(5);
@@ -517,8 +518,8 @@ impl Worker {
     }
 
     /// Each input as a data URI small enough that all of them fit one fal request: downloaded one at
-    /// a time, decoded under the process-wide decode limit (a decoded 12-megapixel photo is ~36 MB;
-    /// four jobs of eight photos must not hold 32 of them at once), downscaled and re-encoded.
+    /// a time, decoded under the process-wide decode limit (`DECODES`: four jobs of eight photos must
+    /// not hold 32 decoded photos at once), downscaled and re-encoded.
     async fn prepare_images(&self, images: &[String]) -> std::result::Result<Vec<String>, Failure> {
         let (side, budget) = render::input_limits(images.len());
         let mut uris = Vec::with_capacity(images.len());
