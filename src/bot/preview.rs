@@ -13,8 +13,9 @@ use teloxide::prelude::*;
 use teloxide::types::FileId;
 
 /// Reduced photos kept for previews, by Telegram file id. Bounded: past this many the oldest go
-/// (a restart forgets all, and the next press fetches the photo again).
-const KEPT: usize = 64;
+/// (a restart forgets all, and the next press fetches the photo again). Each is at most 640×640 RGB
+/// (1.2 MB), so the cache stays under 20 MB.
+const KEPT: usize = 16;
 
 #[derive(Default)]
 pub struct Previews(Mutex<Vec<(String, Arc<RgbImage>)>>);
