@@ -102,10 +102,11 @@ pub fn ledger_line(lang: Lang, row: &LedgerLine<'_>) -> String {
             if n.abs() == 1 { "" } else { "s" }
         ),
     };
-    let what = |m: Option<Mode>| {
-        m.map_or(t(lang, "операция", "operation"), |m| {
-            mode_label(lang, m)
-        })
+    // ✍️ charges and refunds carry no image mode; their reason says `prompt`.
+    let what = |m: Option<Mode>| match m {
+        Some(m) => mode_label(lang, m),
+        None if reason.is_some_and(|r| r.starts_with("prompt")) => super::write_label(lang),
+        None => t(lang, "операция", "operation"),
     };
     let change = match (amount.0 != 0, free_ops != 0) {
         (true, _) => signed(amount),
