@@ -163,6 +163,36 @@ fn the_picker_sells_each_model_at_its_price_in_the_chosen_format() {
     tg.wait_message(mark, user, "accepted");
     let size = submit(&fal, 3).input["image_size"].clone();
     assert!(size["height"].as_i64() > size["width"].as_i64(), "{size}");
+
+    // What each model earned and cost: Nano Banana Pro twice at 26 ₽, $0.15 each at 90 ₽/$; the
+    // admin's 100 ₽ is a free credit, not revenue.
+    wait_until(20, "all four pictures", || photos_to(&tg, user) == 4);
+    let stats: serde_json::Value =
+        serde_json::from_str(&common::ok(dir.path(), &["stats", "--json"])).expect("stats json");
+    let pro = stats["by_model"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|r| r["model"] == "Nano Banana Pro")
+        .cloned()
+        .expect("a Nano Banana Pro row");
+    assert_eq!(
+        (
+            &pro["operations"],
+            &pro["revenue"],
+            &pro["cost"],
+            &pro["margin"]
+        ),
+        (
+            &serde_json::json!(2),
+            &serde_json::json!("52.00"),
+            &serde_json::json!("27.00"),
+            &serde_json::json!("25.00")
+        ),
+        "{pro}"
+    );
+    assert_eq!(stats["free_credits"], "100.00");
+    assert_eq!(stats["revenue"], "0.00");
 }
 
 /// MODELS_FILE replaces the catalogue (its prices, its order); FAL_MODEL_GENERATE alone leaves

@@ -27,6 +27,14 @@ pub(super) fn run(store: &Store, json: bool, chart: Option<&Path>) -> Result<Exi
         v["revenue"] = Kopecks(s.revenue_kopecks).to_decimal().into();
         v["credited"] = Kopecks(s.credited_kopecks).to_decimal().into();
         v["balances"] = Kopecks(s.balances_kopecks).to_decimal().into();
+        v["free_credits"] = Kopecks(s.free_credits_kopecks).to_decimal().into();
+        if let Some(rows) = v["by_model"].as_array_mut() {
+            for (row, m) in rows.iter_mut().zip(&s.by_model) {
+                row["revenue"] = Kopecks(m.revenue_kopecks).to_decimal().into();
+                row["cost"] = Kopecks(m.cost_kopecks).to_decimal().into();
+                row["margin"] = Kopecks(m.margin_kopecks).to_decimal().into();
+            }
+        }
         println!("{v}");
         return Ok(ExitCode::SUCCESS);
     }
@@ -54,6 +62,27 @@ pub(super) fn run(store: &Store, json: bool, chart: Option<&Path>) -> Result<Exi
     println!("operations:");
     for o in &s.operations {
         println!("  {:<10} {:<9} {:>6}", o.mode, o.status, o.count);
+    }
+    println!(
+        "free credits:     {} ₽ (admin credits and codes: not revenue)",
+        Kopecks(s.free_credits_kopecks)
+    );
+    println!("done operations by model (taken from balances, fal's cost, margin):");
+    for m in &s.by_model {
+        let model = if m.model.is_empty() {
+            "—"
+        } else {
+            m.model.as_str()
+        };
+        println!(
+            "  {:<10} {:<18} {:>6}  {:>10} ₽ {:>10} ₽ {:>10} ₽",
+            m.mode,
+            model,
+            m.operations,
+            Kopecks(m.revenue_kopecks),
+            Kopecks(m.cost_kopecks),
+            Kopecks(m.margin_kopecks)
+        );
     }
     println!("jobs in flight:   {}", s.jobs_in_flight);
     println!(

@@ -37,6 +37,24 @@ pub struct Stats {
     /// Users who came through an invite link, and how many of them topped up (the bonus given).
     pub referrals: i64,
     pub referrals_converted: i64,
+    /// Money credited that nobody paid for (admin credits, codes), kopecks: not revenue.
+    pub free_credits_kopecks: i64,
+    /// Done operations by mode and model: what they took from balances, what fal charged us.
+    pub by_model: Vec<ModelRow>,
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct ModelRow {
+    /// A mode's name, or `prompt` (✍️).
+    pub mode: String,
+    /// The catalogue's label ("" for jobs from before the catalogue).
+    pub model: String,
+    pub operations: i64,
+    /// Kopecks taken from balances for them (free and free-access operations take none).
+    pub revenue_kopecks: i64,
+    /// What fal charged, kopecks at FAL_USD_RUB when each job was charged.
+    pub cost_kopecks: i64,
+    pub margin_kopecks: i64,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
@@ -83,7 +101,30 @@ pub fn collect(conn: &Connection) -> Result<Stats> {
             })
         })?
         .collect::<rusqlite::Result<_>>()?;
+    let mut stmt = conn.prepare(
+        "SELECT o.mode AS mode, coalesce(j.model_label, '') AS model, count(*) AS operations,
+                coalesce(sum(o.price), 0) AS revenue, coalesce(sum(j.cost), 0) AS cost
+           FROM operations o LEFT JOIN jobs j ON j.operation_id = o.id
+          WHERE o.status = 'settled'
+          GROUP BY o.mode, model ORDER BY o.mode, model",
+    )?;
+    let by_model = stmt
+        .query_map([], |r| {
+            let (revenue, cost): (i64, i64) = (r.get("revenue")?, r.get("cost")?);
+            Ok(ModelRow {
+                mode: r.get("mode")?,
+                model: r.get("model")?,
+                operations: r.get("operations")?,
+                revenue_kopecks: revenue,
+                cost_kopecks: cost,
+                margin_kopecks: revenue - cost,
+            })
+        })?
+        .collect::<rusqlite::Result<_>>()?;
     Ok(Stats {
+        free_credits_kopecks: one("SELECT coalesce(sum(amount), 0) FROM ledger
+              WHERE kind IN ('adjustment', 'promo') AND amount > 0")?,
+        by_model,
         users: one("SELECT count(*) FROM users")?,
         users_with_free_access: one("SELECT count(*) FROM users WHERE has_free_access")?,
         balances_kopecks: one("SELECT coalesce(sum(kopecks), 0) FROM balances")?,
