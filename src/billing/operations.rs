@@ -76,20 +76,11 @@ impl Billing {
                 });
             };
             let now = crate::time::now();
-            let operation_id =
-                db::operations::insert(tx, telegram_id, mode.as_str(), paid_with, taken, now)?;
-            ledger::append(
+            let operation_id = charge_in(
                 tx,
-                &ledger::Entry {
-                    telegram_id,
-                    kind: ledger::Kind::Charge,
-                    amount: Kopecks(-taken.0),
-                    free_ops,
-                    key: &ledger::key::charge(operation_id),
-                    operation_id: Some(operation_id),
-                    payment_id: None,
-                    reason: Some(mode.as_str()),
-                },
+                telegram_id,
+                mode.as_str(),
+                (paid_with, taken, free_ops),
                 now,
             )?;
             let job_id = db::jobs::insert(
@@ -186,6 +177,33 @@ impl Billing {
             Ok(finish.filter(|f| matches!(f, Finish::Done { .. })))
         })
     }
+}
+
+/// A charged operation of `kind` and its ledger charge (`taken` from the balance, `free_ops` from the
+/// free operations), inside the caller's transaction: the one way an operation is paid for.
+pub(super) fn charge_in(
+    tx: &rusqlite::Connection,
+    telegram_id: i64,
+    kind: &str,
+    (paid_with, taken, free_ops): (PaidWith, Kopecks, i64),
+    now: i64,
+) -> Result<i64> {
+    let operation_id = db::operations::insert(tx, telegram_id, kind, paid_with, taken, now)?;
+    ledger::append(
+        tx,
+        &ledger::Entry {
+            telegram_id,
+            kind: ledger::Kind::Charge,
+            amount: Kopecks(-taken.0),
+            free_ops,
+            key: &ledger::key::charge(operation_id),
+            operation_id: Some(operation_id),
+            payment_id: None,
+            reason: Some(kind),
+        },
+        now,
+    )?;
+    Ok(operation_id)
 }
 
 pub(super) fn settle_in(tx: &rusqlite::Connection, operation_id: i64) -> Result<Finish> {

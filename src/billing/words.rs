@@ -4,7 +4,7 @@
 //! transaction with what was answered. A charge the process died holding is refunded by the sweeper.
 
 use super::{Billing, must_get_user, operations::Finish};
-use crate::db::{self, ledger, operations::PROMPT};
+use crate::db::{self, operations::PROMPT};
 use crate::error::{Error, Result};
 use crate::model::PaidWith;
 use crate::money::Kopecks;
@@ -62,25 +62,13 @@ impl Billing {
             };
             let operation_id = match paid {
                 None => None,
-                Some((paid_with, taken)) => {
-                    let op =
-                        db::operations::insert(tx, telegram_id, PROMPT, paid_with, taken, now)?;
-                    ledger::append(
-                        tx,
-                        &ledger::Entry {
-                            telegram_id,
-                            kind: ledger::Kind::Charge,
-                            amount: Kopecks(-taken.0),
-                            free_ops: 0,
-                            key: &ledger::key::charge(op),
-                            operation_id: Some(op),
-                            payment_id: None,
-                            reason: Some(PROMPT),
-                        },
-                        now,
-                    )?;
-                    Some(op)
-                }
+                Some((paid_with, taken)) => Some(super::operations::charge_in(
+                    tx,
+                    telegram_id,
+                    PROMPT,
+                    (paid_with, taken, 0),
+                    now,
+                )?),
             };
             let words_id = db::words::insert_prompt(
                 tx,

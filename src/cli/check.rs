@@ -137,8 +137,8 @@ pub(super) fn run(config: &Arc<Config>) -> Result<ExitCode> {
             "no Litestream replica next to the database: a dead disk takes every top-up since the last backup with it (README, \"Off-site replica and disaster recovery\")",
         ),
     }
-    let billing = match Core::open(config).map(|core| core.billing) {
-        Ok(b) => b,
+    let core = match Core::open(config) {
+        Ok(core) => core,
         Err(e) => {
             fail(format!(
                 "database {}: {e}",
@@ -147,18 +147,17 @@ pub(super) fn run(config: &Arc<Config>) -> Result<ExitCode> {
             return Ok(ExitCode::FAILURE);
         }
     };
-    for item in billing.attention()? {
+    for item in core.billing.attention()? {
         warn(&item);
     }
-    let core_store = Core::open(config)?.store;
     for admin in &config.telegram.admin_telegram_ids {
-        if core_store.user(*admin)?.is_none() {
+        if core.store.user(*admin)?.is_none() {
             warn(&format!(
                 "admin {admin} has never written to the bot: Telegram lets it send them nothing (support copies, backups) until they press /start"
             ));
         }
     }
-    let breaches = billing.audit()?;
+    let breaches = core.billing.audit()?;
     if breaches.is_empty() {
         ok(format!(
             "database {}: integrity, foreign keys and the books hold",
