@@ -25,19 +25,31 @@ const ALBUM_SETTLE: std::time::Duration = std::time::Duration::from_millis(1200)
 fn fresh(mode: Mode) -> State {
     match mode {
         Mode::Generate => State::Generate,
-        Mode::Edit => State::Edit {
-            photos: vec![],
-            group: None,
-            caption: None,
-        },
-        Mode::Merge => State::Merge {
-            photos: vec![],
-            group: None,
-            caption: None,
-        },
+        Mode::Edit | Mode::Merge => collecting(mode, vec![], None, None),
         Mode::FaceSwap => State::FaceSwap { face: None },
         Mode::Retouch => State::Retouch,
         Mode::Upscale => State::Upscale,
+    }
+}
+
+/// Edit's or merge's state holding the pictures so far, the album they came in and its caption.
+fn collecting(
+    mode: Mode,
+    photos: Vec<String>,
+    group: Option<String>,
+    caption: Option<String>,
+) -> State {
+    match mode {
+        Mode::Edit => State::Edit {
+            photos,
+            group,
+            caption,
+        },
+        _ => State::Merge {
+            photos,
+            group,
+            caption,
+        },
     }
 }
 
@@ -307,21 +319,7 @@ pub async fn offer(turn: &Turn, mode: Option<Mode>) -> Result<()> {
         (Mode::Generate, _, Some(t)) => start_paid(turn, mode, Request::new(t, vec![])).await,
         (Mode::Edit, Some(p), Some(t)) => start_paid(turn, mode, Request::new(t, vec![p])).await,
         (Mode::Edit | Mode::Merge, Some(p), None) => {
-            let (photos, group, caption) = (vec![p], None, None);
-            let state = if mode == Mode::Edit {
-                State::Edit {
-                    photos,
-                    group,
-                    caption,
-                }
-            } else {
-                State::Merge {
-                    photos,
-                    group,
-                    caption,
-                }
-            };
-            turn.set(state).await?;
+            turn.set(collecting(mode, vec![p], None, None)).await?;
             let max = current(turn, mode).await?.0.max_images;
             turn.step(got(lang, mode, 1, max)).await
         }
@@ -447,31 +445,19 @@ async fn collect(
         .text
         .filter(|t| t.chars().count() <= MAX_PROMPT)
         .or(caption);
-    let state = |photos: Vec<String>, group: Option<String>, caption: Option<String>| match mode {
-        Mode::Edit => State::Edit {
-            photos,
-            group,
-            caption,
-        },
-        _ => State::Merge {
-            photos,
-            group,
-            caption,
-        },
-    };
     match input.album {
         // A photo with its request as the caption starts at once (once there are enough).
         None => match caption {
             Some(t) if n >= least => start_paid(&turn, mode, Request::new(t, photos)).await,
             _ => {
-                turn.set(state(photos, None, None)).await?;
+                turn.set(collecting(mode, photos, None, None)).await?;
                 turn.step(got(lang, mode, n, max)).await
             }
         },
         // An album arrives as one message per photo: it is counted (or, with a caption, started)
         // once, by the photo after which no other arrived for a moment.
         Some(album) => {
-            turn.set(state(photos, Some(album.clone()), caption))
+            turn.set(collecting(mode, photos, Some(album.clone()), caption))
                 .await?;
             tokio::spawn(async move {
                 tokio::time::sleep(ALBUM_SETTLE).await;
@@ -650,12 +636,8 @@ pub async fn upscale_result(turn: &Turn, job_id: i64) -> Result<()> {
 pub async fn edit_result(turn: &Turn, job_id: i64) -> Result<()> {
     match own_job(turn, job_id).await?.and_then(|j| j.result_file_id) {
         Some(photo) => {
-            turn.set(State::Edit {
-                photos: vec![photo],
-                group: None,
-                caption: None,
-            })
-            .await?;
+            turn.set(collecting(Mode::Edit, vec![photo], None, None))
+                .await?;
             let (model, _) = current(turn, Mode::Edit).await?;
             let line = price_line(turn, model.price);
             turn.step(texts::ask_result_edit(turn.lang, &line)).await
@@ -720,21 +702,7 @@ pub async fn change_request(turn: &Turn, job_id: i64) -> Result<()> {
     let (state, mode) = match job.kind {
         JobKind::Paid(Mode::Generate) => (State::Generate, Some(Mode::Generate)),
         JobKind::Paid(m @ (Mode::Edit | Mode::Merge)) if !input.images.is_empty() => {
-            let (photos, group, caption) = (input.images.clone(), None, None);
-            let state = if m == Mode::Edit {
-                State::Edit {
-                    photos,
-                    group,
-                    caption,
-                }
-            } else {
-                State::Merge {
-                    photos,
-                    group,
-                    caption,
-                }
-            };
-            (state, Some(m))
+            (collecting(m, input.images.clone(), None, None), Some(m))
         }
         JobKind::Paid(Mode::Retouch) if !input.images.is_empty() => (
             State::RetouchWish {
