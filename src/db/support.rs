@@ -196,15 +196,10 @@ impl Store {
     /// Tickets, newest activity first (only open ones with `open_only`).
     pub fn tickets(&self, open_only: bool, limit: u32) -> Result<Vec<Ticket>> {
         self.read(|c| {
-            let mut st = c.prepare(
-                "SELECT t.id, t.telegram_id, t.status, t.created_at,
-                        coalesce(max(m.created_at), t.updated_at) AS updated_at,
-                        count(m.id) AS messages,
-                        (SELECT text FROM ticket_messages WHERE ticket_id = t.id ORDER BY id DESC LIMIT 1) AS last
-                   FROM tickets t LEFT JOIN ticket_messages m ON m.ticket_id = t.id
-                  WHERE (?1 = 0 OR t.status = 'open')
-                  GROUP BY t.id ORDER BY updated_at DESC, t.id DESC LIMIT ?2",
-            )?;
+            let mut st = c.prepare(&format!(
+                "{TICKET} WHERE (?1 = 0 OR t.status = 'open')
+                  GROUP BY t.id ORDER BY updated_at DESC, t.id DESC LIMIT ?2"
+            ))?;
             let rows = st.query_map(params![open_only as i64, limit], ticket_row)?;
             Ok(rows.collect::<rusqlite::Result<_>>()?)
         })
@@ -215,12 +210,7 @@ impl Store {
         self.read(|c| {
             let ticket = c
                 .query_row(
-                    "SELECT t.id, t.telegram_id, t.status, t.created_at,
-                            coalesce(max(m.created_at), t.updated_at) AS updated_at,
-                            count(m.id) AS messages,
-                            (SELECT text FROM ticket_messages WHERE ticket_id = t.id ORDER BY id DESC LIMIT 1) AS last
-                       FROM tickets t LEFT JOIN ticket_messages m ON m.ticket_id = t.id
-                      WHERE t.id = ?1 GROUP BY t.id",
+                    &format!("{TICKET} WHERE t.id = ?1 GROUP BY t.id"),
                     [id],
                     ticket_row,
                 )
@@ -228,9 +218,7 @@ impl Store {
             let Some(ticket) = ticket else {
                 return Ok(None);
             };
-            let mut st = c.prepare(&format!(
-                "{MESSAGE} WHERE m.ticket_id = ?1 ORDER BY m.id"
-            ))?;
+            let mut st = c.prepare(&format!("{MESSAGE} WHERE m.ticket_id = ?1 ORDER BY m.id"))?;
             let messages = st
                 .query_map([id], message_row)?
                 .collect::<rusqlite::Result<_>>()?;
@@ -238,6 +226,13 @@ impl Store {
         })
     }
 }
+
+/// A ticket with its message count, last activity and last text (`ticket_row` reads it); the caller
+/// adds WHERE and GROUP BY t.id.
+const TICKET: &str = "SELECT t.id, t.telegram_id, t.status, t.created_at,
+        coalesce(max(m.created_at), t.updated_at) AS updated_at, count(m.id) AS messages,
+        (SELECT text FROM ticket_messages WHERE ticket_id = t.id ORDER BY id DESC LIMIT 1) AS last
+   FROM tickets t LEFT JOIN ticket_messages m ON m.ticket_id = t.id";
 
 const MESSAGE: &str =
     "SELECT m.id, m.ticket_id, t.telegram_id, m.author, m.admin_id, m.text, m.photo,

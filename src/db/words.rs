@@ -34,10 +34,7 @@ impl Store {
         model: &str,
         result: std::result::Result<&str, &str>,
     ) -> Result<()> {
-        let (answer, error) = match result {
-            Ok(a) => (Some(a), None),
-            Err(e) => (None, Some(e)),
-        };
+        let (answer, error) = columns(result);
         self.write(|tx| {
             let now = now();
             tx.execute(
@@ -51,17 +48,7 @@ impl Store {
 
     /// The model's answer, or why there is none.
     pub fn record_words(&self, id: i64, answer: std::result::Result<&str, &str>) -> Result<()> {
-        self.write(|tx| {
-            let (answer, error) = match answer {
-                Ok(a) => (Some(a), None),
-                Err(e) => (None, Some(e)),
-            };
-            tx.execute(
-                "UPDATE words SET answer = ?2, error = ?3, answered_at = ?4 WHERE id = ?1",
-                params![id, answer, error, now()],
-            )?;
-            Ok(())
-        })
+        self.write(|tx| set_answer(tx, id, answer, now()))
     }
 
     /// Questions the assistant answered for this user since `since` (a failed one does not count).
@@ -144,10 +131,7 @@ pub fn set_answer(
     answer: std::result::Result<&str, &str>,
     now: i64,
 ) -> Result<()> {
-    let (answer, error) = match answer {
-        Ok(a) => (Some(a), None),
-        Err(e) => (None, Some(e)),
-    };
+    let (answer, error) = columns(answer);
     c.execute(
         "UPDATE words SET answer = ?2, error = ?3, answered_at = ?4 WHERE id = ?1",
         params![id, answer, error, now],
@@ -188,5 +172,15 @@ pub fn stale_prompts(c: &rusqlite::Connection, cutoff: i64) -> Result<Vec<(i64, 
 impl Store {
     pub fn prompt(&self, id: i64) -> Result<Option<Prompt>> {
         self.read(|c| prompt(c, id))
+    }
+}
+
+/// A model's result as the `answer` and `error` columns.
+fn columns<'a>(
+    result: std::result::Result<&'a str, &'a str>,
+) -> (Option<&'a str>, Option<&'a str>) {
+    match result {
+        Ok(a) => (Some(a), None),
+        Err(e) => (None, Some(e)),
     }
 }

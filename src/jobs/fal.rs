@@ -83,19 +83,13 @@ impl Fal {
         let Some(key) = &config.fal.fal_key else {
             return Ok(None);
         };
-        let http = reqwest::Client::builder()
-            .connect_timeout(Duration::from_secs(10))
-            .timeout(Duration::from_secs(60))
-            .user_agent(concat!("media-lab/", env!("CARGO_PKG_VERSION")))
+        let http = builder(60)
             .build()
             .map_err(|e| remote(None, format!("cannot build the HTTP client: {e}"), false))?;
         let reach = Reach {
             loopback: is_loopback_url(&config.fal.fal_queue_url),
         };
-        let results = reqwest::Client::builder()
-            .connect_timeout(Duration::from_secs(10))
-            .timeout(Duration::from_secs(120))
-            .user_agent(concat!("media-lab/", env!("CARGO_PKG_VERSION")))
+        let results = builder(120)
             .dns_resolver(std::sync::Arc::new(reach))
             .redirect(reqwest::redirect::Policy::custom(move |hop| {
                 if hop.previous().len() >= 5 {
@@ -336,10 +330,7 @@ impl Platform {
         let Some(key) = &config.fal.fal_key else {
             return Ok(None);
         };
-        let http = reqwest::Client::builder()
-            .connect_timeout(Duration::from_secs(10))
-            .timeout(Duration::from_secs(30))
-            .user_agent(concat!("media-lab/", env!("CARGO_PKG_VERSION")))
+        let http = builder(30)
             .build()
             .map_err(|e| remote(None, format!("cannot build the HTTP client: {e}"), false))?;
         Ok(Some(Platform {
@@ -397,6 +388,14 @@ impl Platform {
             .map_err(|e| remote(None, crate::error::unreachable(&e), true))?;
         check(resp).await
     }
+}
+
+/// Every fal client's settings: a 10 s connect, `secs` for the whole request, our user agent.
+fn builder(secs: u64) -> reqwest::ClientBuilder {
+    reqwest::Client::builder()
+        .connect_timeout(Duration::from_secs(10))
+        .timeout(Duration::from_secs(secs))
+        .user_agent(concat!("media-lab/", env!("CARGO_PKG_VERSION")))
 }
 
 /// 2xx → the JSON body; otherwise a typed error carrying fal's `detail` (a string or a list).
