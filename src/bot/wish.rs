@@ -4,6 +4,42 @@
 
 use crate::model::{Plate, Spot, TextColor, TextSize, TextStyle};
 
+// Stems of the words that set an option, by what they set.
+const PLATE: &[&str] = &[
+    "плашк",
+    "подложк",
+    "фон",
+    "plate",
+    "background",
+    "box",
+    "band",
+];
+const DARK: &[&str] = &["темн", "черн", "dark", "black"];
+const LIGHT: &[&str] = &["светл", "бел", "light", "white"];
+const XL: &[&str] = &["огромн", "гигант", "huge", "giant", "xl", "максимальн"];
+const L: &[&str] = &["крупн", "больш", "large", "big"];
+const M: &[&str] = &["средн", "medium", "normal", "обычн"];
+const S: &[&str] = &["мелк", "маленьк", "небольш", "small", "tiny"];
+const COLORS: &[(&[&str], TextColor)] = &[
+    (&["бел", "white"], TextColor::White),
+    (&["черн", "black"], TextColor::Black),
+    (&["красн", "red"], TextColor::Red),
+    (&["желт", "yellow", "золот", "gold"], TextColor::Yellow),
+    (&["син", "голуб", "blue"], TextColor::Blue),
+    (&["авто", "auto", "контраст", "contrast"], TextColor::Auto),
+];
+const TOP: &[&str] = &["сверху", "вверху", "наверху", "верх", "top", "upper"];
+const BOTTOM: &[&str] = &["снизу", "внизу", "низ", "bottom", "lower"];
+const MIDDLE: &[&str] = &["посередин", "середин", "middle"];
+const LEFT: &[&str] = &["слева", "лев", "left"];
+const RIGHT: &[&str] = &["справа", "прав", "right"];
+const CENTRE: &[&str] = &["центр", "center", "centre"];
+
+/// Whether `word` begins with one of `stems`.
+fn is(word: &str, stems: &[&str]) -> bool {
+    stems.iter().any(|s| word.starts_with(s))
+}
+
 /// Applies what `wish` names to `style`; false when it names nothing (then it is new text, not a
 /// wish).
 pub fn apply(style: &mut TextStyle, wish: &str) -> bool {
@@ -16,25 +52,12 @@ pub fn apply(style: &mut TextStyle, wish: &str) -> bool {
     if words.is_empty() || !words.iter().all(|w| known(w)) {
         return false;
     }
-    let has = |stems: &[&str]| words.iter().any(|w| stems.iter().any(|s| w.starts_with(s)));
+    let has = |stems: &[&str]| words.iter().any(|w| is(w, stems));
     let mut found = false;
 
     // The plate first: the colour word right before «плашке» / "plate" is the plate's, not the text's.
-    let plate_at = words.iter().position(|w| {
-        [
-            "плашк",
-            "подложк",
-            "фон",
-            "plate",
-            "background",
-            "box",
-            "band",
-        ]
-        .iter()
-        .any(|s| w.starts_with(s))
-    });
     let mut plate_words = Vec::new();
-    if let Some(at) = plate_at {
+    if let Some(at) = words.iter().position(|w| is(w, PLATE)) {
         let near = &words[at.saturating_sub(2)..at];
         let no = words[..at]
             .iter()
@@ -43,17 +66,9 @@ pub fn apply(style: &mut TextStyle, wish: &str) -> bool {
             .any(|w| *w == "без" || *w == "no" || *w == "without");
         style.plate = if no {
             Plate::None
-        } else if near.iter().any(|w| {
-            ["темн", "черн", "dark", "black"]
-                .iter()
-                .any(|s| w.starts_with(s))
-        }) {
+        } else if near.iter().any(|w| is(w, DARK)) {
             Plate::Dark
-        } else if near.iter().any(|w| {
-            ["светл", "бел", "light", "white"]
-                .iter()
-                .any(|s| w.starts_with(s))
-        }) {
+        } else if near.iter().any(|w| is(w, LIGHT)) {
             Plate::Light
         } else {
             Plate::Dark
@@ -61,159 +76,47 @@ pub fn apply(style: &mut TextStyle, wish: &str) -> bool {
         plate_words.extend(near.iter().copied());
         found = true;
     }
-    let text_words: Vec<&str> = words
-        .iter()
-        .copied()
-        .filter(|w| !plate_words.contains(w))
-        .collect();
     let says = |stems: &[&str]| {
-        text_words
+        words
             .iter()
-            .any(|w| stems.iter().any(|s| w.starts_with(s)))
+            .filter(|w| !plate_words.contains(w))
+            .any(|w| is(w, stems))
     };
 
-    let size = if says(&["огромн", "гигант", "huge", "giant", "xl", "максимальн"])
-    {
-        Some(TextSize::XL)
-    } else if says(&["крупн", "больш", "large", "big"]) {
-        Some(TextSize::L)
-    } else if says(&["средн", "medium", "normal", "обычн"]) {
-        Some(TextSize::M)
-    } else if says(&["мелк", "маленьк", "небольш", "small", "tiny"]) {
-        Some(TextSize::S)
-    } else {
-        None
-    };
-    if let Some(s) = size {
-        style.size = s;
+    let sizes = [
+        (XL, TextSize::XL),
+        (L, TextSize::L),
+        (M, TextSize::M),
+        (S, TextSize::S),
+    ];
+    if let Some((_, size)) = sizes.iter().find(|(stems, _)| says(stems)) {
+        style.size = *size;
+        found = true;
+    }
+    if let Some((_, color)) = COLORS.iter().find(|(stems, _)| says(stems)) {
+        style.color = *color;
         found = true;
     }
 
-    let color = [
-        (&["бел", "white"][..], TextColor::White),
-        (&["черн", "black"][..], TextColor::Black),
-        (&["красн", "red"][..], TextColor::Red),
-        (&["желт", "yellow", "золот", "gold"][..], TextColor::Yellow),
-        (&["син", "голуб", "blue"][..], TextColor::Blue),
-        (
-            &["авто", "auto", "контраст", "contrast"][..],
-            TextColor::Auto,
-        ),
-    ]
-    .into_iter()
-    .find(|(stems, _)| says(stems))
-    .map(|(_, c)| c);
-    if let Some(c) = color {
-        style.color = c;
-        found = true;
-    }
-
-    let row = if has(&["сверху", "вверху", "наверху", "верх", "top", "upper"])
-    {
-        Some(0)
-    } else if has(&["снизу", "внизу", "низ", "bottom", "lower"]) {
-        Some(2)
-    } else if has(&["посередин", "середин", "middle"]) {
-        Some(1)
-    } else {
-        None
-    };
-    let col = if has(&["слева", "лев", "left"]) {
-        Some(0)
-    } else if has(&["справа", "прав", "right"]) {
-        Some(2)
-    } else {
-        None
-    };
+    let row = [(TOP, 0), (BOTTOM, 2), (MIDDLE, 1)]
+        .into_iter()
+        .find(|(stems, _)| has(stems))
+        .map(|(_, r)| r);
+    let col = [(LEFT, 0), (RIGHT, 2)]
+        .into_iter()
+        .find(|(stems, _)| has(stems))
+        .map(|(_, c)| c);
     // «по центру» / "centre": the middle of whatever was not named.
-    let centre = has(&["центр", "center", "centre"]);
+    let centre = has(CENTRE);
     if row.is_some() || col.is_some() || centre {
         let (r0, c0) = style.spot.cell();
-        let r = row.unwrap_or(if centre && col.is_none() && row.is_none() {
-            1
-        } else {
-            r0
-        });
+        let r = row.unwrap_or(if centre && col.is_none() { 1 } else { r0 });
         let c = col.unwrap_or(if centre || row.is_some() { 1 } else { c0 });
         style.spot = Spot::at(r, c);
         found = true;
     }
     found
 }
-
-/// Stems of the words that set an option.
-const OPTIONS: &[&str] = &[
-    "плашк",
-    "подложк",
-    "фон",
-    "plate",
-    "background",
-    "box",
-    "band",
-    "темн",
-    "черн",
-    "dark",
-    "black",
-    "светл",
-    "бел",
-    "light",
-    "white",
-    "огромн",
-    "гигант",
-    "huge",
-    "giant",
-    "xl",
-    "максимальн",
-    "крупн",
-    "больш",
-    "large",
-    "big",
-    "средн",
-    "medium",
-    "normal",
-    "обычн",
-    "мелк",
-    "маленьк",
-    "небольш",
-    "small",
-    "tiny",
-    "красн",
-    "red",
-    "желт",
-    "yellow",
-    "золот",
-    "gold",
-    "син",
-    "голуб",
-    "blue",
-    "авто",
-    "auto",
-    "контраст",
-    "contrast",
-    "сверху",
-    "вверху",
-    "наверху",
-    "верх",
-    "top",
-    "upper",
-    "снизу",
-    "внизу",
-    "низ",
-    "bottom",
-    "lower",
-    "посередин",
-    "середин",
-    "middle",
-    "слева",
-    "лев",
-    "left",
-    "справа",
-    "прав",
-    "right",
-    "центр",
-    "center",
-    "centre",
-];
 
 /// Stems of the words around them («текст … на … плашке», "text … on a plate").
 const FILLER: &[&str] = &[
@@ -263,7 +166,13 @@ const FILLER: &[&str] = &[
 ];
 
 fn known(word: &str) -> bool {
-    OPTIONS.iter().any(|s| word.starts_with(s))
+    let options = [
+        PLATE, DARK, LIGHT, XL, L, M, S, TOP, BOTTOM, MIDDLE, LEFT, RIGHT, CENTRE,
+    ];
+    options
+        .iter()
+        .chain(COLORS.iter().map(|(stems, _)| stems))
+        .any(|stems| is(word, stems))
         || FILLER
             .iter()
             .any(|s| word == *s || (s.chars().count() > 2 && word.starts_with(s)))
