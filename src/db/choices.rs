@@ -32,6 +32,27 @@ impl Store {
         })
     }
 
+    /// The user's remembered model keys in every mode they chose one in, in one read.
+    pub fn chosen_models(&self, telegram_id: i64) -> Result<Vec<(Mode, String)>> {
+        self.read(|c| {
+            let mut st = c.prepare(
+                "SELECT mode, model FROM choices WHERE telegram_id = ?1 AND model IS NOT NULL",
+            )?;
+            let rows = st.query_map([telegram_id], |r| {
+                Ok((r.get::<_, String>("mode")?, r.get::<_, String>("model")?))
+            })?;
+            let mut chosen = Vec::new();
+            for row in rows {
+                let (mode, model) = row?;
+                // A mode this version does not know chose nothing it can use.
+                if let Ok(mode) = mode.parse() {
+                    chosen.push((mode, model));
+                }
+            }
+            Ok(chosen)
+        })
+    }
+
     /// Remembers a model (keeping the format) or a format (keeping the model).
     pub fn remember_choice(
         &self,

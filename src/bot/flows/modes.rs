@@ -234,11 +234,18 @@ pub async fn mode_price(turn: &Turn, mode: Mode) -> Result<Kopecks> {
 
 /// Each mode's price for this user now (their chosen model's), for the offers' buttons.
 async fn mode_prices(turn: &Turn) -> Result<std::collections::HashMap<Mode, Kopecks>> {
-    let mut prices = std::collections::HashMap::new();
-    for mode in Mode::ALL {
-        prices.insert(mode, current(turn, mode).await?.0.price);
-    }
-    Ok(prices)
+    let (store, id) = (turn.ctx.store.clone(), turn.user.telegram_id);
+    let chosen = blocking(move || store.chosen_models(id)).await?;
+    Ok(Mode::ALL
+        .into_iter()
+        .map(|mode| {
+            let key = chosen
+                .iter()
+                .find(|(m, _)| *m == mode)
+                .map(|(_, k)| k.as_str());
+            (mode, turn.ctx.billing.model(mode, key).price)
+        })
+        .collect())
 }
 
 /// The modes for a photo sent outside one, priced for this user.
