@@ -117,7 +117,7 @@ impl Billing {
         let cutoff = crate::time::now() - STALE_AFTER_SECS;
         let stale = self.store.read(|c| db::words::stale_prompts(c, cutoff))?;
         let mut refunded = 0;
-        for (words_id, _) in stale {
+        for words_id in stale {
             if let Some(Finish::Done { .. }) = self.finish_prompt(
                 words_id,
                 Err("interrupted: the process stopped before the answer"),

@@ -158,14 +158,13 @@ pub fn prompt(c: &rusqlite::Connection, id: i64) -> Result<Option<Prompt>> {
 }
 
 /// ✍️ rows whose operation is still charged since before `cutoff` (the process died while the model
-/// was asked): (words id, operation id).
-pub fn stale_prompts(c: &rusqlite::Connection, cutoff: i64) -> Result<Vec<(i64, i64)>> {
+/// was asked).
+pub fn stale_prompts(c: &rusqlite::Connection, cutoff: i64) -> Result<Vec<i64>> {
     let mut st = c.prepare(
-        "SELECT w.id AS id, w.operation_id AS operation_id FROM words w
-           JOIN operations o ON o.id = w.operation_id
+        "SELECT w.id AS id FROM words w JOIN operations o ON o.id = w.operation_id
           WHERE w.kind = 'prompt' AND o.status = 'charged' AND o.created_at < ?1",
     )?;
-    let rows = st.query_map([cutoff], |r| Ok((r.get("id")?, r.get("operation_id")?)))?;
+    let rows = st.query_map([cutoff], |r| r.get("id"))?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
