@@ -113,6 +113,8 @@ pub enum PaidWith {
     FreeAccess,
     FreeOperation,
     Balance,
+    /// One of a Stars plan's operations (PLANS).
+    Plan,
 }
 
 impl PaidWith {
@@ -121,6 +123,7 @@ impl PaidWith {
             PaidWith::FreeAccess => "free_access",
             PaidWith::FreeOperation => "free_operation",
             PaidWith::Balance => "balance",
+            PaidWith::Plan => "plan",
         }
     }
 
@@ -129,6 +132,7 @@ impl PaidWith {
             "free_access" => Some(PaidWith::FreeAccess),
             "free_operation" => Some(PaidWith::FreeOperation),
             "balance" => Some(PaidWith::Balance),
+            "plan" => Some(PaidWith::Plan),
             _ => None,
         }
     }
@@ -153,14 +157,35 @@ pub struct User {
     pub first_update_at: Option<i64>,
     /// When a send found that the user blocked the bot; cleared when they write again.
     pub blocked_at: Option<i64>,
+    /// The operation code the user holds and its percent, while the code is active and unexpired
+    /// (SPEC §4 "Operation codes").
+    pub standing_discount: Option<(String, u8)>,
+    /// Operations left in the user's running plan periods (PLANS), and when the last one ends.
+    pub plan_operations_left: i64,
+    pub plan_until: Option<i64>,
 }
 
 impl User {
     /// The next paid operation costs this user nothing: free access, or a free operation left
     /// (billing spends them in that order before the balance).
     pub fn next_is_free(&self) -> bool {
-        self.has_free_access || self.free_operations_left > 0
+        self.has_free_access || self.plan_operations_left > 0 || self.free_operations_left > 0
     }
+
+    /// What an operation listed at `price` costs this user from the balance: less their operation
+    /// code's percent, rounded to kopecks, never under one kopeck.
+    pub fn price_of(&self, price: Kopecks) -> Kopecks {
+        match &self.standing_discount {
+            Some((_, percent)) if price.is_positive() => discounted(price, *percent),
+            _ => price,
+        }
+    }
+}
+
+/// `price` less `percent` %, rounded half up to kopecks, at least one kopeck.
+pub fn discounted(price: Kopecks, percent: u8) -> Kopecks {
+    let scaled = price.0 * (100 - i64::from(percent.min(99)));
+    Kopecks(((scaled + 50) / 100).max(1))
 }
 
 /// What a promo code does.
@@ -172,6 +197,8 @@ pub enum PromoKind {
     FreeAccess,
     /// Adds free operations.
     BonusOps(u32),
+    /// Percent off every paid operation while the user holds it (`--on operations`).
+    OperationsPercent(u8),
 }
 
 /// A promo code with its limits and use count.

@@ -18,6 +18,7 @@ pub struct Reservation {
     /// What the user has left after this charge.
     pub balance: Kopecks,
     pub free_operations_left: i64,
+    pub plan_operations_left: i64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -63,26 +64,16 @@ impl Billing {
                 return Ok(Reserve::Duplicate { job_id });
             }
             let user = must_get_user(tx, telegram_id)?;
-            let (paid_with, taken, free_ops) = if user.has_free_access {
-                (PaidWith::FreeAccess, Kopecks::ZERO, 0)
-            } else if user.free_operations_left > 0 {
-                (PaidWith::FreeOperation, Kopecks::ZERO, -1)
-            } else if user.balance >= price {
-                (PaidWith::Balance, price, 0)
-            } else {
+            let Some(charge) = Charge::pick(tx, &user, price, true)? else {
                 return Ok(Reserve::Insufficient {
-                    price,
+                    price: user.price_of(price),
                     balance: user.balance,
                 });
             };
             let now = crate::time::now();
-            let operation_id = charge_in(
-                tx,
-                telegram_id,
-                mode.as_str(),
-                (paid_with, taken, free_ops),
-                now,
-            )?;
+            let paid_with = charge.paid_with;
+            let taken = charge.taken;
+            let operation_id = charge_in(tx, telegram_id, mode.as_str(), &charge, now)?;
             let job_id = db::jobs::insert(
                 tx,
                 Some(operation_id),
@@ -104,6 +95,7 @@ impl Billing {
                 price: taken,
                 balance: after.balance,
                 free_operations_left: after.free_operations_left,
+                plan_operations_left: after.plan_operations_left,
             }))
         })
     }
@@ -179,23 +171,97 @@ impl Billing {
     }
 }
 
-/// A charged operation of `kind` and its ledger charge (`taken` from the balance, `free_ops` from the
-/// free operations), inside the caller's transaction: the one way an operation is paid for.
+/// How one operation is paid: what it takes, and what it would have cost without the user's
+/// operation code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct Charge {
+    pub paid_with: PaidWith,
+    /// Kopecks from the balance.
+    pub taken: Kopecks,
+    /// Free operations (0 or -1).
+    pub free_ops: i64,
+    /// The listed price and the code that lowered it, when one did.
+    pub discount: Option<(Kopecks, String)>,
+    /// The plan period one of whose operations it uses.
+    pub plan_period: Option<i64>,
+}
+
+impl Charge {
+    /// The way `user` pays for an operation listed at `price`, in the order of SPEC §4 and §8b: free
+    /// access → a plan's operation → a free operation → the balance, less the user's operation code.
+    /// Free and plan operations are worth a picture: `whole` is false for ✍️, which takes neither.
+    /// None: nothing suffices.
+    pub fn pick(
+        tx: &rusqlite::Connection,
+        user: &crate::model::User,
+        price: Kopecks,
+        whole: bool,
+    ) -> Result<Option<Charge>> {
+        let free = |paid_with, free_ops, plan_period| Charge {
+            paid_with,
+            taken: Kopecks::ZERO,
+            free_ops,
+            discount: None,
+            plan_period,
+        };
+        if user.has_free_access {
+            return Ok(Some(free(PaidWith::FreeAccess, 0, None)));
+        }
+        if whole && user.plan_operations_left > 0
+            && let Some(period) = db::plans::take_one(tx, user.telegram_id, crate::time::now())?
+        {
+            return Ok(Some(free(PaidWith::Plan, 0, Some(period))));
+        }
+        if whole && user.free_operations_left > 0 {
+            return Ok(Some(free(PaidWith::FreeOperation, -1, None)));
+        }
+        let taken = user.price_of(price);
+        if user.balance < taken {
+            return Ok(None);
+        }
+        let discount = match &user.standing_discount {
+            Some((code, _)) if taken < price => Some((price, code.clone())),
+            _ => None,
+        };
+        Ok(Some(Charge {
+            paid_with: PaidWith::Balance,
+            taken,
+            free_ops: 0,
+            discount,
+            plan_period: None,
+        }))
+    }
+}
+
+/// A charged operation of `kind` and its ledger charge, inside the caller's transaction: the one
+/// way an operation is paid for.
 pub(super) fn charge_in(
     tx: &rusqlite::Connection,
     telegram_id: i64,
     kind: &str,
-    (paid_with, taken, free_ops): (PaidWith, Kopecks, i64),
+    charge: &Charge,
     now: i64,
 ) -> Result<i64> {
-    let operation_id = db::operations::insert(tx, telegram_id, kind, paid_with, taken, now)?;
+    let operation_id = db::operations::insert(
+        tx,
+        telegram_id,
+        kind,
+        &db::operations::Paid {
+            paid_with: charge.paid_with,
+            price: charge.taken,
+            full_price: charge.discount.as_ref().map(|(p, _)| *p),
+            discount_code: charge.discount.as_ref().map(|(_, c)| c.as_str()),
+            plan_period: charge.plan_period,
+        },
+        now,
+    )?;
     ledger::append(
         tx,
         &ledger::Entry {
             telegram_id,
             kind: ledger::Kind::Charge,
-            amount: Kopecks(-taken.0),
-            free_ops,
+            amount: Kopecks(-charge.taken.0),
+            free_ops: charge.free_ops,
             key: &ledger::key::charge(operation_id),
             operation_id: Some(operation_id),
             payment_id: None,
@@ -228,6 +294,10 @@ pub(super) fn refund_in(
     let op = db::operations::get(tx, operation_id)?
         .ok_or_else(|| Error::NotFound(format!("operation {operation_id}")))?;
     let free_operation = op.paid_with == PaidWith::FreeOperation;
+    if let Some(period) = op.plan_period {
+        // The plan's operation comes back to its period (used until the period ends).
+        db::plans::give_back(tx, period)?;
+    }
     ledger::append(
         tx,
         &ledger::Entry {

@@ -1,5 +1,5 @@
-//! Promo codes: discount codes for the next top-up, and generation codes (free access, bonus free
-//! operations).
+//! Promo codes: discount codes for the next top-up, operation codes (a standing discount on every
+//! operation), and generation codes (free access, bonus free operations).
 
 use super::{Billing, must_get_user, set_free_access_in};
 use crate::db::{self, ledger, promo};
@@ -130,11 +130,29 @@ impl Billing {
                 Ok(found) => found,
                 Err(refusal) => return Ok(Err(refusal)),
             };
-            if !matches!(found.kind, PromoKind::Percent(_)) {
-                return Ok(Err(CodeRefusal::WrongKind));
+            match found.kind {
+                PromoKind::Percent(_) => {
+                    db::users::set_pending_discount_code(tx, telegram_id, Some(&found.code))?
+                }
+                // An operation code is used once it is entered: it counts against its max uses
+                // (users who activated it) and stands until cancelled (SPEC §4).
+                PromoKind::OperationsPercent(_) => {
+                    promo::record_use(tx, telegram_id, &code, None, crate::time::now())?;
+                    db::users::set_standing_code(tx, telegram_id, Some(&found.code))?;
+                }
+                _ => return Ok(Err(CodeRefusal::WrongKind)),
             }
-            db::users::set_pending_discount_code(tx, telegram_id, Some(&found.code))?;
             Ok(Ok(found))
+        })
+    }
+
+    /// The user cancels their operation code (❌ in the balance screen): prices are full again.
+    /// True when they held one.
+    pub fn cancel_standing_code(&self, telegram_id: i64) -> Result<bool> {
+        self.store.write(|tx| {
+            let held = must_get_user(tx, telegram_id)?.standing_discount.is_some();
+            db::users::set_standing_code(tx, telegram_id, None)?;
+            Ok(held)
         })
     }
 
@@ -155,7 +173,9 @@ impl Billing {
             };
             let now = crate::time::now();
             let redeemed = match found.kind {
-                PromoKind::Percent(_) => return Ok(Err(CodeRefusal::WrongKind)),
+                PromoKind::Percent(_) | PromoKind::OperationsPercent(_) => {
+                    return Ok(Err(CodeRefusal::WrongKind));
+                }
                 PromoKind::FreeAccess => {
                     promo::record_use(tx, telegram_id, &code, None, now)?;
                     if !must_get_user(tx, telegram_id)?.has_free_access {

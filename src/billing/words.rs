@@ -6,7 +6,6 @@
 use super::{Billing, must_get_user, operations::Finish};
 use crate::db::{self, operations::PROMPT};
 use crate::error::{Error, Result};
-use crate::model::PaidWith;
 use crate::money::Kopecks;
 
 /// How long a ✍️ charge may wait for its answer before the sweeper takes it for lost.
@@ -48,25 +47,25 @@ impl Billing {
             }
             let user = must_get_user(tx, telegram_id)?;
             let now = crate::time::now();
-            let paid = if !price.is_positive() {
-                None
-            } else if user.has_free_access {
-                Some((PaidWith::FreeAccess, Kopecks::ZERO))
-            } else if user.balance >= price {
-                Some((PaidWith::Balance, price))
-            } else {
-                return Ok(PromptReserve::Insufficient {
-                    price,
-                    balance: user.balance,
-                });
+            let charge = match price.is_positive() {
+                false => None,
+                true => match super::operations::Charge::pick(tx, &user, price, false)? {
+                    Some(charge) => Some(charge),
+                    None => {
+                        return Ok(PromptReserve::Insufficient {
+                            price: user.price_of(price),
+                            balance: user.balance,
+                        });
+                    }
+                },
             };
-            let operation_id = match paid {
+            let operation_id = match &charge {
                 None => None,
-                Some((paid_with, taken)) => Some(super::operations::charge_in(
+                Some(charge) => Some(super::operations::charge_in(
                     tx,
                     telegram_id,
                     PROMPT,
-                    (paid_with, taken, 0),
+                    charge,
                     now,
                 )?),
             };
@@ -82,7 +81,7 @@ impl Billing {
             let after = must_get_user(tx, telegram_id)?;
             Ok(PromptReserve::Reserved {
                 words_id,
-                taken: paid.map_or(Kopecks::ZERO, |p| p.1),
+                taken: charge.map_or(Kopecks::ZERO, |c| c.taken),
                 balance: after.balance,
             })
         })

@@ -23,9 +23,13 @@ pub enum PromoCommand {
 #[command(group(clap::ArgGroup::new("kind").required(true).multiple(false)))]
 pub struct PromoAdd {
     pub code: String,
-    /// Percent off the user's next top-up (1–99); the full amount is credited
+    /// Percent off the user's next top-up (1–99; the full amount is credited), or with
+    /// `--on operations` off every paid operation until the user cancels it
     #[arg(long, group = "kind", value_parser = clap::value_parser!(u8).range(1..=99))]
     pub percent: Option<u8>,
+    /// What a --percent code discounts: `topup` (the next top-up, the default) or `operations`
+    #[arg(long, value_name = "topup|operations", requires = "percent", value_parser = ["topup", "operations"])]
+    pub on: Option<String>,
     /// The code gives free access to every paid mode
     #[arg(long, group = "kind")]
     pub free_access: bool,
@@ -35,7 +39,7 @@ pub struct PromoAdd {
     /// How many users may use it (unlimited when absent)
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(i64).range(1..))]
     pub max_uses: Option<i64>,
-    /// Last day the code works (UTC)
+    /// Last day the code works (in TIME_ZONE)
     #[arg(long, value_name = "YYYY-MM-DD")]
     pub expires: Option<String>,
 }
@@ -49,6 +53,9 @@ pub(super) fn run(billing: &Billing, cmd: PromoCommand) -> Result<ExitCode> {
         }
         PromoCommand::Add(add) => {
             let kind = match (add.percent, add.free_access, add.bonus_ops) {
+                (Some(p), _, _) if add.on.as_deref() == Some("operations") => {
+                    PromoKind::OperationsPercent(p)
+                }
                 (Some(p), _, _) => PromoKind::Percent(p),
                 (_, true, _) => PromoKind::FreeAccess,
                 (_, _, Some(n)) => PromoKind::BonusOps(n),
@@ -90,6 +97,7 @@ pub(super) fn run(billing: &Billing, cmd: PromoCommand) -> Result<ExitCode> {
 fn describe_code(c: &PromoCode) -> String {
     let what = match c.kind {
         PromoKind::Percent(p) => format!("{p}% off a top-up"),
+        PromoKind::OperationsPercent(p) => format!("{p}% off every operation"),
         PromoKind::FreeAccess => "free access".into(),
         PromoKind::BonusOps(n) => format!("{n} free operations"),
     };

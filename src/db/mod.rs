@@ -13,6 +13,7 @@ pub mod notices;
 pub mod notifications;
 pub mod operations;
 pub mod payments;
+pub mod plans;
 pub mod promo;
 pub mod referrals;
 pub mod stats;

@@ -40,6 +40,19 @@ pub struct Operation {
     pub paid_with: PaidWith,
     pub price: Kopecks,
     pub status: Status,
+    /// The plan period it used one operation of.
+    pub plan_period: Option<i64>,
+}
+
+/// How an operation was paid, as recorded.
+pub struct Paid<'a> {
+    pub paid_with: PaidWith,
+    /// Kopecks taken from the balance.
+    pub price: Kopecks,
+    /// The listed price when an operation code lowered it, and the code.
+    pub full_price: Option<Kopecks>,
+    pub discount_code: Option<&'a str>,
+    pub plan_period: Option<i64>,
 }
 
 fn bad_value(s: &str) -> rusqlite::Error {
@@ -58,21 +71,30 @@ pub fn insert(
     conn: &Connection,
     telegram_id: i64,
     kind: &str,
-    paid_with: PaidWith,
-    price: Kopecks,
+    paid: &Paid<'_>,
     now: i64,
 ) -> Result<i64> {
     conn.execute(
-        "INSERT INTO operations (telegram_id, mode, paid_with, price, status, created_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, 'charged', ?5, ?5)",
-        params![telegram_id, kind, paid_with.as_str(), price.0, now],
+        "INSERT INTO operations (telegram_id, mode, paid_with, price, status, created_at, updated_at,
+                                 full_price, discount_code, plan_period_id)
+         VALUES (?1, ?2, ?3, ?4, 'charged', ?5, ?5, ?6, ?7, ?8)",
+        params![
+            telegram_id,
+            kind,
+            paid.paid_with.as_str(),
+            paid.price.0,
+            now,
+            paid.full_price.map(|p| p.0),
+            paid.discount_code,
+            paid.plan_period
+        ],
     )?;
     Ok(conn.last_insert_rowid())
 }
 
 pub fn get(conn: &Connection, id: i64) -> Result<Option<Operation>> {
     conn.query_row(
-        "SELECT id, telegram_id, mode, paid_with, price, status FROM operations WHERE id = ?1",
+        "SELECT id, telegram_id, mode, paid_with, price, status, plan_period_id FROM operations WHERE id = ?1",
         [id],
         |r| {
             let paid_with: String = r.get("paid_with")?;
@@ -84,6 +106,7 @@ pub fn get(conn: &Connection, id: i64) -> Result<Option<Operation>> {
                 paid_with: PaidWith::parse(&paid_with).ok_or_else(|| bad_value(&paid_with))?,
                 price: Kopecks(r.get("price")?),
                 status: Status::parse(&status)?,
+                plan_period: r.get("plan_period_id")?,
             })
         },
     )

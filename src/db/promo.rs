@@ -4,11 +4,15 @@ use crate::error::Result;
 use crate::model::{PromoCode, PromoKind};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
-const SELECT: &str = "SELECT code, kind, discount_percent, bonus_ops, max_uses, used_count, expires_at, is_active FROM discount_codes";
+const SELECT: &str = "SELECT code, kind, discount_percent, bonus_ops, max_uses, used_count, expires_at, is_active,
+    applies_to FROM discount_codes";
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<PromoCode> {
     let kind: String = r.get("kind")?;
     let kind = match kind.as_str() {
+        "percent" if r.get::<_, String>("applies_to")? == "operations" => {
+            PromoKind::OperationsPercent(r.get("discount_percent")?)
+        }
         "percent" => PromoKind::Percent(r.get("discount_percent")?),
         "bonus_ops" => PromoKind::BonusOps(r.get("bonus_ops")?),
         "free_access" => PromoKind::FreeAccess,
@@ -32,16 +36,17 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<PromoCode> {
 
 /// Inserts a code; returns false (and changes nothing) when the code exists.
 pub fn insert(conn: &Connection, code: &PromoCode, now: i64) -> Result<bool> {
-    let (kind, percent, bonus) = match code.kind {
-        PromoKind::Percent(p) => ("percent", Some(p), None),
-        PromoKind::FreeAccess => ("free_access", None, None),
-        PromoKind::BonusOps(n) => ("bonus_ops", None, Some(n)),
+    let (kind, percent, bonus, applies_to) = match code.kind {
+        PromoKind::Percent(p) => ("percent", Some(p), None, "topup"),
+        PromoKind::OperationsPercent(p) => ("percent", Some(p), None, "operations"),
+        PromoKind::FreeAccess => ("free_access", None, None, "topup"),
+        PromoKind::BonusOps(n) => ("bonus_ops", None, Some(n), "topup"),
     };
     let n = conn.execute(
         "INSERT INTO discount_codes (code, kind, discount_percent, bonus_ops, max_uses, used_count, expires_at,
-                                     is_active, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, 0, ?6, ?7, ?8) ON CONFLICT (code) DO NOTHING",
-        params![code.code, kind, percent, bonus, code.max_uses, code.expires_at, code.is_active, now],
+                                     is_active, created_at, applies_to)
+         VALUES (?1, ?2, ?3, ?4, ?5, 0, ?6, ?7, ?8, ?9) ON CONFLICT (code) DO NOTHING",
+        params![code.code, kind, percent, bonus, code.max_uses, code.expires_at, code.is_active, now, applies_to],
     )?;
     Ok(n == 1)
 }

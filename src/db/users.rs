@@ -7,8 +7,15 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 
 const SELECT: &str =
     "SELECT u.telegram_id, u.username, u.language_code, b.kopecks, u.free_operations_left,
-        u.has_free_access, u.pending_discount_code, u.created_at, b.debt, u.first_update_at, u.blocked_at
-    FROM users u JOIN balances b ON b.telegram_id = u.telegram_id";
+        u.has_free_access, u.pending_discount_code, u.created_at, b.debt, u.first_update_at, u.blocked_at,
+        d.code AS standing_code, d.discount_percent AS standing_percent,
+        (SELECT coalesce(sum(p.operations - p.used), 0) FROM plan_periods p
+          WHERE p.telegram_id = u.telegram_id AND p.expires_at > unixepoch()) AS plan_left,
+        (SELECT max(p.expires_at) FROM plan_periods p
+          WHERE p.telegram_id = u.telegram_id AND p.expires_at > unixepoch()) AS plan_until
+    FROM users u JOIN balances b ON b.telegram_id = u.telegram_id
+    LEFT JOIN discount_codes d ON d.code = u.standing_code AND d.is_active
+         AND (d.expires_at IS NULL OR d.expires_at > unixepoch())";
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<User> {
     Ok(User {
@@ -23,6 +30,12 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<User> {
         debt: Kopecks(r.get("debt")?),
         first_update_at: r.get("first_update_at")?,
         blocked_at: r.get("blocked_at")?,
+        standing_discount: match r.get::<_, Option<String>>("standing_code")? {
+            Some(code) => Some((code, r.get("standing_percent")?)),
+            None => None,
+        },
+        plan_operations_left: r.get("plan_left")?,
+        plan_until: r.get("plan_until")?,
     })
 }
 
@@ -118,6 +131,15 @@ pub fn set_pending_discount_code(
 ) -> Result<()> {
     conn.execute(
         "UPDATE users SET pending_discount_code = ?2 WHERE telegram_id = ?1",
+        params![telegram_id, code],
+    )?;
+    Ok(())
+}
+
+/// The operation code the user holds (None: none).
+pub fn set_standing_code(conn: &Connection, telegram_id: i64, code: Option<&str>) -> Result<()> {
+    conn.execute(
+        "UPDATE users SET standing_code = ?2 WHERE telegram_id = ?1",
         params![telegram_id, code],
     )?;
     Ok(())

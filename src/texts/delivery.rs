@@ -139,6 +139,7 @@ pub fn cost_line(lang: Lang, paid: Option<(PaidWith, Kopecks)>) -> String {
             t(lang, "🎁 бесплатная операция", "🎁 a free operation").into()
         }
         Some((PaidWith::FreeAccess, _)) => t(lang, "♾ безлимитный доступ", "♾ free access").into(),
+        Some((PaidWith::Plan, _)) => t(lang, "⭐ по подписке", "⭐ subscription").into(),
         None => t(lang, "бесплатно", "free").into(),
     }
 }

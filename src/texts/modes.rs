@@ -41,33 +41,48 @@ pub fn ask_input(lang: Lang, mode: Mode, price_line: &str) -> String {
     format!("{}\n{ask}\n\n{price_line}", mode_label(lang, mode))
 }
 
-/// What the next operation costs *this* user: free (free access, or a free operation left), from the
-/// balance, or more than they have.
-pub fn price_line(
-    lang: Lang,
-    price: Kopecks,
-    balance: Kopecks,
-    free_ops: i64,
-    free_access: bool,
-) -> String {
-    let (p, b) = (money(lang, price), money(lang, balance));
+/// What the next operation costs *this* user: free (free access, a plan's operation or a free
+/// operation left), from the balance (at `price`, already less their operation code's
+/// `discount` percent), or more than they have.
+pub fn price_line(lang: Lang, price: Kopecks, user: &PriceFor) -> String {
+    let (p, b) = (money(lang, price), money(lang, user.balance));
+    let off = match (lang, user.discount) {
+        (_, None) => String::new(),
+        (Lang::Ru, Some(d)) => format!(" — со скидкой {d} %"),
+        (Lang::En, Some(d)) => format!(" — {d}% off"),
+    };
+    let (plan, free_ops) = (user.plan_ops, user.free_ops);
     match lang {
-        Lang::Ru if free_access => "♾ Для вас бесплатно (безлимитный доступ).".into(),
-        Lang::En if free_access => "♾ Free for you (free access).".into(),
+        Lang::Ru if user.free_access => "♾ Для вас бесплатно (безлимитный доступ).".into(),
+        Lang::En if user.free_access => "♾ Free for you (free access).".into(),
+        Lang::Ru if plan > 0 => format!("⭐ Спишется операция подписки (осталось {plan})."),
+        Lang::En if plan > 0 => format!("⭐ Uses a subscription operation ({plan} left)."),
         Lang::Ru if free_ops > 0 => {
             format!("🎁 Спишется бесплатная операция (осталось {free_ops}).")
         }
         Lang::En if free_ops > 0 => format!("🎁 Uses a free operation ({free_ops} left)."),
-        Lang::Ru if balance >= price => format!("💳 {p} с баланса (на балансе {b})."),
-        Lang::En if balance >= price => format!("💳 {p} from your balance (balance {b})."),
+        Lang::Ru if user.balance >= price => format!("💳 {p}{off} с баланса (на балансе {b})."),
+        Lang::En if user.balance >= price => format!("💳 {p}{off} from your balance (balance {b})."),
         Lang::Ru => format!(
-            "💳 Стоит {p}, а на балансе {b}. Пополните — и сразу продолжим, запрос не пропадёт."
+            "💳 Стоит {p}{off}, а на балансе {b}. Пополните — и сразу продолжим, запрос не пропадёт."
         ),
         Lang::En => format!(
-            "💳 It costs {p} and your balance is {b}. Top up and we go on at once; the request is kept."
+            "💳 It costs {p}{off} and your balance is {b}. Top up and we go on at once; the request is kept."
         ),
     }
 }
+
+/// What `price_line` needs to know of the user.
+pub struct PriceFor {
+    pub balance: Kopecks,
+    pub free_access: bool,
+    /// Plan operations left, and free operations left (each 0 where they do not apply).
+    pub plan_ops: i64,
+    pub free_ops: i64,
+    /// The operation code's percent, when it lowered the price.
+    pub discount: Option<u8>,
+}
+
 
 pub fn ask_add_text_photo(lang: Lang) -> &'static str {
     t(
@@ -312,6 +327,13 @@ pub fn paid_free_op(lang: Lang, left: i64, price: Kopecks) -> String {
         (Lang::En, 0) => format!("That was your last free operation. From now on, {p} each."),
         (Lang::Ru, _) => format!("Использована бесплатная операция (осталось {left})."),
         (Lang::En, _) => format!("A free operation was used ({left} left)."),
+    }
+}
+
+pub fn paid_plan(lang: Lang, left: i64) -> String {
+    match lang {
+        Lang::Ru => format!("Использована операция подписки (осталось {left})."),
+        Lang::En => format!("A subscription operation was used ({left} left)."),
     }
 }
 

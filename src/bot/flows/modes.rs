@@ -210,21 +210,26 @@ async fn keep_or_enter(turn: &Turn, mode: Mode) -> Result<()> {
     Ok(())
 }
 
-/// What one operation at `price` costs this user now, in words.
+/// What one operation listed at `price` costs this user now, in words.
 pub fn price_line(turn: &Turn, price: Kopecks) -> String {
     let u = &turn.user;
+    let charged = u.price_of(price);
     texts::price_line(
         turn.lang,
-        price,
-        u.balance,
-        u.free_operations_left,
-        u.has_free_access,
+        charged,
+        &texts::PriceFor {
+            balance: u.balance,
+            free_access: u.has_free_access,
+            plan_ops: u.plan_operations_left,
+            free_ops: u.free_operations_left,
+            discount: u.standing_discount.as_ref().map(|(_, p)| *p).filter(|_| charged < price),
+        },
     )
 }
 
-/// What one more at `price` costs this user, for a button: the price, or free.
+/// What one more listed at `price` costs this user, for a button: their price, or free.
 pub fn tag(turn: &Turn, price: Kopecks) -> String {
-    texts::price_tag(turn.lang, price, turn.user.next_is_free())
+    texts::price_tag(turn.lang, turn.user.price_of(price), turn.user.next_is_free())
 }
 
 /// What `mode` costs this user now: their chosen model's price.
@@ -267,7 +272,7 @@ pub async fn photo_text_offer(turn: &Turn) -> Result<teloxide::types::InlineKeyb
 /// Whether this user could pay `price` now (free access, a free operation, or the balance).
 fn can_pay(turn: &Turn, price: Kopecks) -> bool {
     let u = &turn.user;
-    u.next_is_free() || u.balance >= price
+    u.next_is_free() || u.balance >= u.price_of(price)
 }
 
 /// A paid request: the words, the pictures, and the model and format when they are fixed (🔁, a held
@@ -804,7 +809,10 @@ async fn start_paid(turn: &Turn, mode: Mode, request: Request) -> Result<()> {
     };
     let paid = match r.paid_with {
         PaidWith::FreeAccess => texts::paid_free_access(lang).to_string(),
-        PaidWith::FreeOperation => texts::paid_free_op(lang, r.free_operations_left, model.price),
+        PaidWith::FreeOperation => {
+            texts::paid_free_op(lang, r.free_operations_left, turn.user.price_of(model.price))
+        }
+        PaidWith::Plan => texts::paid_plan(lang, r.plan_operations_left),
         PaidWith::Balance => texts::paid_balance(lang, r.price, r.balance),
     };
     tracing::info!(user = id, %mode, model = %model.id, operation = r.operation_id, job = r.job_id, paid_with = r.paid_with.as_str(), "job queued");

@@ -42,14 +42,25 @@ fn price_line(turn: &Turn) -> String {
     match (turn.lang, free) {
         (Lang::Ru, true) => "🎁 Для вас бесплатно.".into(),
         (Lang::En, true) => "🎁 Free for you.".into(),
-        _ => texts::price_line(turn.lang, price, u.balance, 0, false),
+        _ => {
+            let charged = u.price_of(price);
+            let discount = u.standing_discount.as_ref().map(|(_, p)| *p);
+            let pay = texts::PriceFor {
+                balance: u.balance,
+                free_access: false,
+                plan_ops: 0,
+                free_ops: 0,
+                discount: discount.filter(|_| charged < price),
+            };
+            texts::price_line(turn.lang, charged, &pay)
+        }
     }
 }
 
 fn tag(turn: &Turn) -> String {
     let price = turn.ctx.config.prices.price_prompt;
     let free = !price.is_positive() || turn.user.has_free_access;
-    texts::price_tag(turn.lang, price, free)
+    texts::price_tag(turn.lang, turn.user.price_of(price), free)
 }
 
 /// ✍️ pressed: the next message is the idea.

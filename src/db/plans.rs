@@ -1,0 +1,131 @@
+//! `plan_periods`: the paid periods of Stars subscriptions (PLANS, SPEC §8b) and their operations.
+
+use crate::error::Result;
+use rusqlite::{Connection, OptionalExtension, Row, params};
+
+/// One paid period: the first payment of a subscription or a renewal.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Period {
+    pub id: i64,
+    pub telegram_id: i64,
+    pub plan: String,
+    pub stars: i64,
+    pub operations: i64,
+    pub used: i64,
+    pub charge_id: String,
+    pub recurring: bool,
+    pub starts_at: i64,
+    pub expires_at: i64,
+    pub canceled_at: Option<i64>,
+}
+
+/// A period to record.
+pub struct Grant<'a> {
+    pub telegram_id: i64,
+    pub plan: &'a str,
+    pub stars: i64,
+    pub operations: i64,
+    pub charge_id: &'a str,
+    pub recurring: bool,
+    pub expires_at: i64,
+}
+
+const SELECT: &str = "SELECT id, telegram_id, plan, stars, operations, used, charge_id, recurring,
+    starts_at, expires_at, canceled_at FROM plan_periods";
+
+fn from_row(r: &Row<'_>) -> rusqlite::Result<Period> {
+    Ok(Period {
+        id: r.get("id")?,
+        telegram_id: r.get("telegram_id")?,
+        plan: r.get("plan")?,
+        stars: r.get("stars")?,
+        operations: r.get("operations")?,
+        used: r.get("used")?,
+        charge_id: r.get("charge_id")?,
+        recurring: r.get("recurring")?,
+        starts_at: r.get("starts_at")?,
+        expires_at: r.get("expires_at")?,
+        canceled_at: r.get("canceled_at")?,
+    })
+}
+
+/// Records a paid period once: false when this charge was granted before (key `plan:<charge id>`).
+pub fn grant(conn: &Connection, g: &Grant<'_>, now: i64) -> Result<bool> {
+    let n = conn.execute(
+        "INSERT INTO plan_periods (telegram_id, plan, stars, operations, grant_key, charge_id, recurring,
+                                   starts_at, expires_at, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?8) ON CONFLICT DO NOTHING",
+        params![
+            g.telegram_id,
+            g.plan,
+            g.stars,
+            g.operations,
+            format!("plan:{}", g.charge_id),
+            g.charge_id,
+            g.recurring,
+            now,
+            g.expires_at
+        ],
+    )?;
+    Ok(n == 1)
+}
+
+/// Uses one operation of the user's running period that ends first; its id, or None.
+pub fn take_one(conn: &Connection, telegram_id: i64, now: i64) -> Result<Option<i64>> {
+    Ok(conn
+        .query_row(
+            "UPDATE plan_periods SET used = used + 1
+              WHERE id = (SELECT id FROM plan_periods
+                           WHERE telegram_id = ?1 AND expires_at > ?2 AND used < operations
+                           ORDER BY expires_at, id LIMIT 1)
+          RETURNING id",
+            params![telegram_id, now],
+            super::only,
+        )
+        .optional()?)
+}
+
+/// A refunded operation's use comes back to its period.
+pub fn give_back(conn: &Connection, period: i64) -> Result<()> {
+    conn.execute(
+        "UPDATE plan_periods SET used = used - 1 WHERE id = ?1 AND used > 0",
+        [period],
+    )?;
+    Ok(())
+}
+
+/// The user's periods that have not ended, the one ending last first.
+pub fn running(conn: &Connection, telegram_id: i64, now: i64) -> Result<Vec<Period>> {
+    let mut stmt = conn.prepare(&format!(
+        "{SELECT} WHERE telegram_id = ?1 AND expires_at > ?2 ORDER BY expires_at DESC, id DESC"
+    ))?;
+    let rows = stmt.query_map(params![telegram_id, now], from_row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Every period since `since`, newest first (the workbook, `check`, reconcile).
+pub fn since(conn: &Connection, since: i64) -> Result<Vec<Period>> {
+    let mut stmt = conn.prepare(&format!(
+        "{SELECT} WHERE starts_at >= ?1 ORDER BY starts_at DESC, id DESC"
+    ))?;
+    let rows = stmt.query_map([since], from_row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+pub fn by_charge(conn: &Connection, charge_id: &str) -> Result<Option<Period>> {
+    Ok(conn
+        .query_row(
+            &format!("{SELECT} WHERE charge_id = ?1"),
+            [charge_id],
+            from_row,
+        )
+        .optional()?)
+}
+
+/// The user cancelled the renewal of the subscription this period belongs to.
+pub fn set_canceled(conn: &Connection, charge_id: &str, at: Option<i64>) -> Result<bool> {
+    Ok(conn.execute(
+        "UPDATE plan_periods SET canceled_at = ?2 WHERE charge_id = ?1",
+        params![charge_id, at],
+    )? == 1)
+}
