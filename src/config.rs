@@ -150,6 +150,16 @@ pub struct Payments {
     pub stars_invoice_ttl_secs: u32,
     /// How often the running bot compares Telegram's Star transactions with its credits.
     pub stars_reconcile_secs: u32,
+    /// PLANS: monthly Stars subscriptions (SPEC §8b), in the order the menu shows them.
+    pub plans: Vec<Plan>,
+}
+
+/// One plan of PLANS: `label:stars:operations`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Plan {
+    pub label: String,
+    pub stars: u32,
+    pub operations: u32,
 }
 
 /// fal.ai and the work done through it: the key, the queue, each mode's model, and how many jobs
@@ -192,6 +202,8 @@ pub struct Operations {
     pub backup_to_admins_hours: Option<u32>,
     pub rust_log: String,
     pub log_format: LogFormat,
+    /// TIME_ZONE: where the operator's days begin (histories, exports, the chart).
+    pub time_zone: jiff::tz::TimeZone,
 }
 
 impl Config {
@@ -433,6 +445,14 @@ impl Payments {
             stars_topup_amounts,
             stars_invoice_ttl_secs: env.number("STARS_INVOICE_TTL_SECS", 1800, 5, 86_400)?,
             stars_reconcile_secs: env.number("STARS_RECONCILE_SECS", 300, 5, 86_400)?,
+            plans: match env.text("PLANS") {
+                None => Vec::new(),
+                Some(list) => {
+                    let plans = parse_plans(&list)?;
+                    env.show("PLANS", list.trim());
+                    plans
+                }
+            },
         })
     }
 }
@@ -537,6 +557,12 @@ impl Operations {
         )?;
         env.show("DATABASE_URL", database_path.display());
         let backup_to_admins_hours = env.optional_number("BACKUP_TO_ADMINS_HOURS", 1, 24 * 365)?;
+        let zone_name = env
+            .text("TIME_ZONE")
+            .unwrap_or_else(|| crate::time::DEFAULT_ZONE.into());
+        let time_zone =
+            crate::time::zone_named(zone_name.trim()).map_err(|why| bad("TIME_ZONE", why))?;
+        env.show("TIME_ZONE", zone_name.trim());
         let rust_log = env.text("RUST_LOG").unwrap_or_else(|| "info".into());
         if rust_log
             .parse::<tracing_subscriber::filter::Targets>()
@@ -566,6 +592,7 @@ impl Operations {
             backup_to_admins_hours,
             rust_log,
             log_format,
+            time_zone,
         })
     }
 }
@@ -816,6 +843,52 @@ fn parse_topups(list: &str) -> Result<Vec<Kopecks>> {
 }
 
 /// STARS_TOPUP_AMOUNTS: 1 to 8 whole numbers of Stars, each from 1 to 100000.
+/// `Старт:250:30,Про:750:120`: a label (unique, up to 32 characters, no `:` or `,`), the Stars a
+/// month, the operations a month.
+fn parse_plans(list: &str) -> Result<Vec<Plan>> {
+    const VAR: &str = "PLANS";
+    let mut plans: Vec<Plan> = Vec::new();
+    for item in list.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+        let shape = || {
+            bad(
+                VAR,
+                format!("{item:?} is not label:stars:operations (example: Старт:250:30)"),
+            )
+        };
+        let mut parts = item.split(':').map(str::trim);
+        let (Some(label), Some(stars), Some(ops), None) =
+            (parts.next(), parts.next(), parts.next(), parts.next())
+        else {
+            return Err(shape());
+        };
+        let stars = stars
+            .parse::<u32>()
+            .ok()
+            .filter(|n| (1..=10_000).contains(n))
+            .ok_or_else(|| bad(VAR, format!("{item:?}: Stars must be a whole number from 1 to 10000")))?;
+        let operations = ops
+            .parse::<u32>()
+            .ok()
+            .filter(|n| (1..=100_000).contains(n))
+            .ok_or_else(|| bad(VAR, format!("{item:?}: operations must be a whole number from 1 to 100000")))?;
+        if label.is_empty() || label.chars().count() > 32 {
+            return Err(bad(VAR, format!("{item:?}: a label is 1 to 32 characters")));
+        }
+        if plans.iter().any(|p| p.label == label) {
+            return Err(bad(VAR, format!("the label {label:?} is there twice")));
+        }
+        plans.push(Plan {
+            label: label.to_string(),
+            stars,
+            operations,
+        });
+    }
+    if plans.is_empty() || plans.len() > 8 {
+        return Err(bad(VAR, "needs from 1 to 8 comma-separated plans"));
+    }
+    Ok(plans)
+}
+
 fn parse_stars(list: &str) -> Result<Vec<u32>> {
     const VAR: &str = "STARS_TOPUP_AMOUNTS";
     let amounts: Vec<u32> = list
@@ -1028,7 +1101,7 @@ mod tests {
             .into_iter()
             .map(str::to_string)
             .collect();
-        assert_eq!(known.len(), 58, "{known:?}");
+        assert_eq!(known.len(), 60, "{known:?}");
         assert_eq!(template, known);
         let summary = config(&[]).expect("defaults").summary();
         assert_eq!(summary.len(), known.len(), "one summary line per variable");

@@ -1,6 +1,44 @@
-//! Time as the rest of the program sees it: unix seconds, and UTC calendar dates for people. A leaf.
+//! Time as the rest of the program sees it: unix seconds inside, and for people dates and times in
+//! the operator's TIME_ZONE (histories, `payment show`, the chart, exports, code expiry dates).
+//! Provider APIs get UTC (`datetime_of`). A leaf.
 
 use crate::error::{Error, Result};
+use jiff::tz::TimeZone;
+use std::sync::OnceLock;
+
+/// The zone SPEC §2 defaults TIME_ZONE to.
+pub const DEFAULT_ZONE: &str = "Europe/Moscow";
+
+/// TIME_ZONE, set once when the configuration is read (a process serves one operator).
+static ZONE: OnceLock<TimeZone> = OnceLock::new();
+
+/// The IANA zone `name`, or why it is not one.
+pub fn zone_named(name: &str) -> std::result::Result<TimeZone, String> {
+    TimeZone::get(name).map_err(|_| {
+        format!("{name:?} is not an IANA time zone name (examples: Europe/Moscow, Asia/Yekaterinburg, UTC)")
+    })
+}
+
+/// Uses `zone` for every date and time shown from now on (the first call wins).
+pub fn use_zone(zone: TimeZone) {
+    let _ = ZONE.set(zone);
+}
+
+fn zone() -> &'static TimeZone {
+    ZONE.get_or_init(|| TimeZone::get(DEFAULT_ZONE).unwrap_or(TimeZone::UTC))
+}
+
+/// The zone's offset from UTC at `unix`, in seconds (+10800 for Moscow).
+pub fn offset_at(unix: i64) -> i64 {
+    jiff::Timestamp::from_second(unix)
+        .map(|t| i64::from(zone().to_offset(t).seconds()))
+        .unwrap_or(0)
+}
+
+/// `unix` as the wall-clock seconds of TIME_ZONE (for day buckets and spreadsheets).
+pub fn local(unix: i64) -> i64 {
+    unix + offset_at(unix)
+}
 
 /// Seconds since the Unix epoch.
 pub fn now() -> i64 {
@@ -10,8 +48,8 @@ pub fn now() -> i64 {
         .unwrap_or(0)
 }
 
-/// `--expires 2026-12-31` means the code works through that day (UTC): it expires at the next
-/// midnight. (`--since` options take the start of a day as this minus one day.)
+/// `--expires 2026-12-31` means the code works through that day (in TIME_ZONE): it expires at the
+/// next midnight there. (`--since` options take the start of a day as this minus one day.)
 pub fn expiry_from_date(text: &str) -> Result<i64> {
     let bad = || Error::invalid(format!("{text:?} is not a date: expected YYYY-MM-DD"));
     let mut parts = text.trim().splitn(3, '-');
@@ -36,7 +74,11 @@ pub fn expiry_from_date(text: &str) -> Result<i64> {
     if d < 1 || d > days_in_month {
         return Err(bad());
     }
-    Ok((days_from_civil(y, m, d) + 1) * 86_400)
+    let midnight = (days_from_civil(y, m, d) + 1) * 86_400;
+    // Midnight on the zone's clock: the offset there (taken twice, so a change of offset near that
+    // midnight still lands on it).
+    let guess = midnight - offset_at(midnight);
+    Ok(midnight - offset_at(guess))
 }
 
 /// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
@@ -49,10 +91,9 @@ fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
     era * 146_097 + doe - 719_468
 }
 
-/// `dd.mm hh:mm` (UTC), for a person's history.
+/// `dd.mm hh:mm` in TIME_ZONE, for a person's history.
 pub fn day_and_time(unix: i64) -> String {
-    let date = date_of(unix);
-    let secs = unix.rem_euclid(86_400);
+    let (date, secs) = (civil(local(unix)), local(unix).rem_euclid(86_400));
     format!(
         "{}.{} {:02}:{:02}",
         &date[8..10],
@@ -62,20 +103,47 @@ pub fn day_and_time(unix: i64) -> String {
     )
 }
 
-/// The UTC time of a unix time, `YYYY-MM-DDTHH:MM:SSZ`.
+/// `dd.mm.yyyy` in TIME_ZONE (a plan's end).
+pub fn day_month_year(unix: i64) -> String {
+    let date = civil(local(unix));
+    format!("{}.{}.{}", &date[8..10], &date[5..7], &date[0..4])
+}
+
+/// A moment for people and JSON: RFC 3339 with TIME_ZONE's offset, `2026-12-05T15:04:05+03:00`.
+pub fn local_datetime(unix: i64) -> String {
+    let (l, offset) = (local(unix), offset_at(unix));
+    let secs = l.rem_euclid(86_400);
+    let sign = if offset < 0 { '-' } else { '+' };
+    format!(
+        "{}T{:02}:{:02}:{:02}{sign}{:02}:{:02}",
+        civil(l),
+        secs / 3600,
+        secs % 3600 / 60,
+        secs % 60,
+        offset.abs() / 3600,
+        offset.abs() % 3600 / 60
+    )
+}
+
+/// The UTC time of a unix time, `YYYY-MM-DDTHH:MM:SSZ` (what provider APIs are asked with).
 pub fn datetime_of(unix: i64) -> String {
     let secs = unix.rem_euclid(86_400);
     format!(
         "{}T{:02}:{:02}:{:02}Z",
-        date_of(unix),
+        civil(unix),
         secs / 3600,
         secs % 3600 / 60,
         secs % 60
     )
 }
 
-/// The UTC date of a unix time, YYYY-MM-DD.
+/// The date of a unix time in TIME_ZONE, YYYY-MM-DD.
 pub fn date_of(unix: i64) -> String {
+    civil(local(unix))
+}
+
+/// The calendar date of a count of seconds taken as UTC, YYYY-MM-DD.
+fn civil(unix: i64) -> String {
     let z = unix.div_euclid(86_400) + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z - era * 146_097;
@@ -94,7 +162,11 @@ mod tests {
 
     #[test]
     fn dates_round_trip() {
-        assert_eq!(expiry_from_date("1970-01-01").expect("valid"), 86_400);
+        // Moscow (the default zone) is three hours ahead: its midnight is 21:00 UTC.
+        assert_eq!(expiry_from_date("1970-01-01").expect("valid"), 86_400 - 3 * 3600);
+        assert_eq!(day_and_time(0), "01.01 03:00");
+        assert_eq!(local_datetime(0), "1970-01-01T03:00:00+03:00");
+        assert_eq!(datetime_of(0), "1970-01-01T00:00:00Z");
         assert_eq!(
             date_of(expiry_from_date("2026-12-31").expect("valid") - 1),
             "2026-12-31"

@@ -92,6 +92,7 @@ pub enum Command {
 pub fn execute(cli: Cli) -> Result<ExitCode> {
     let config = Arc::new(Config::from_env()?);
     crate::logging::init(&config);
+    crate::time::use_zone(config.operations.time_zone.clone());
     match cli.command {
         Command::Run => crate::app::run(config),
         Command::Migrate => {
