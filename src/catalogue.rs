@@ -117,6 +117,10 @@ impl Model {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Catalogue {
     models: Vec<Model>,
+    /// What one call of the language model (✍️, 🤖, a translation) costs us: `[llm] cost_usd`, and
+    /// in kopecks at FAL_USD_RUB.
+    pub llm_cost_usd: f64,
+    pub llm_cost: Kopecks,
 }
 
 impl Catalogue {
@@ -175,7 +179,20 @@ pub struct Sources<'a> {
 struct File {
     #[serde(default)]
     model: Vec<Entry>,
+    #[serde(default)]
+    llm: Option<Llm>,
 }
+
+/// `[llm]`: the language model's cost per call (fal bills any-llm by tokens; a short answer is one
+/// typical call).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Llm {
+    cost_usd: f64,
+}
+
+/// A typical ✍️ or 🤖 call of the default model (about 1,500 tokens in, 300 out).
+const LLM_COST_USD: f64 = 0.002;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -266,7 +283,15 @@ pub fn build(sources: &Sources<'_>) -> Result<Catalogue, String> {
     }
     // The picker's order is the file's, mode by mode.
     models.sort_by_key(|m| Mode::ALL.iter().position(|x| *x == m.mode));
-    Ok(Catalogue { models })
+    let llm_cost_usd = file.llm.map_or(LLM_COST_USD, |l| l.cost_usd);
+    if !(0.0..=10.0).contains(&llm_cost_usd) {
+        return Err("[llm] cost_usd must be from 0 to 10 dollars".into());
+    }
+    Ok(Catalogue {
+        models,
+        llm_cost_usd,
+        llm_cost: Kopecks((llm_cost_usd * sources.usd_rub.0 as f64).round() as i64),
+    })
 }
 
 /// The one model FAL_MODEL_<MODE> names, when the catalogue does not describe it: sent as 0.1 sent

@@ -1,5 +1,5 @@
-//! The picture of the business: the last 30 days as one PNG — top-ups in roubles per day by
-//! provider, paid operations per day by mode, new users per day — drawn with plotters' bitmap
+//! The picture of the business: the last 30 days (days of TIME_ZONE) as one PNG — top-ups in roubles
+//! per day by provider and what fal charged, paid operations per day by mode, new users per day — drawn with plotters' bitmap
 //! backend and the embedded font, encoded with the `image` crate the bot already has.
 
 use crate::db::stats::Day;
@@ -36,10 +36,11 @@ pub fn render(days: &[Day]) -> Result<Vec<u8>> {
         panel(
             &panels[0],
             days,
-            "Top-ups, roubles per day",
+            "Top-ups and fal's cost, roubles per day",
             &[
                 ("YooKassa".to_string(), money(|d| d.yookassa_kopecks)),
                 ("Stars".to_string(), money(|d| d.stars_kopecks)),
+                ("fal cost".to_string(), money(|d| d.cost_kopecks)),
             ],
         )?;
         let mut modes: Vec<String> = days
@@ -106,7 +107,7 @@ fn panel(
     let label = |i: &i64| {
         days.get(*i as usize)
             .map(|d| {
-                let date = crate::time::date_of(d.day * 86_400);
+                let date = crate::time::date_of_day(d.day);
                 format!("{}.{}", &date[8..10], &date[5..7])
             })
             .unwrap_or_default()

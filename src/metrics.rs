@@ -104,6 +104,45 @@ impl Metrics {
                 .collect(),
         );
         gauge(
+            "media_lab_plan_stars",
+            "Telegram Stars paid for plan periods (PLANS).",
+            vec![(String::new(), s.plan_stars)],
+        );
+        gauge(
+            "media_lab_free_credits_kopecks",
+            "Kopecks credited that nobody paid for (admin credits): not revenue.",
+            vec![(String::new(), s.free_credits_kopecks)],
+        );
+        gauge(
+            "media_lab_free_operations_granted",
+            "Free operations given, by source (signup, code, referral, adjustment).",
+            s.free_ops_granted
+                .iter()
+                .map(|(k, n)| (format!("{{source=\"{k}\"}}"), *n))
+                .collect(),
+        );
+        let per_mode = |f: fn(&crate::db::stats::ModelRow) -> i64| {
+            s.by_mode
+                .iter()
+                .map(|m| (format!("{{mode=\"{}\"}}", m.mode), f(m)))
+                .collect()
+        };
+        gauge(
+            "media_lab_operations_revenue_kopecks",
+            "Kopecks taken from balances for done operations, by mode.",
+            per_mode(|m| m.revenue_kopecks),
+        );
+        gauge(
+            "media_lab_cost_kopecks",
+            "What fal charged for done work, kopecks at FAL_USD_RUB, by mode.",
+            per_mode(|m| m.cost_kopecks),
+        );
+        gauge(
+            "media_lab_margin_kopecks",
+            "Revenue of done operations less fal's cost, by mode.",
+            per_mode(|m| m.margin_kopecks),
+        );
+        gauge(
             "media_lab_jobs_in_flight",
             "Jobs queued or running.",
             vec![(String::new(), s.jobs_in_flight)],

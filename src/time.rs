@@ -142,6 +142,11 @@ pub fn date_of(unix: i64) -> String {
     civil(local(unix))
 }
 
+/// The calendar date of a day number (days since 1970-01-01 on some clock), YYYY-MM-DD.
+pub fn date_of_day(day: i64) -> String {
+    civil(day * 86_400)
+}
+
 /// The calendar date of a count of seconds taken as UTC, YYYY-MM-DD.
 fn civil(unix: i64) -> String {
     let z = unix.div_euclid(86_400) + 719_468;

@@ -98,7 +98,8 @@ impl Billing {
             let now = crate::time::now();
             let prompt = db::words::prompt(tx, words_id)?
                 .ok_or_else(|| Error::NotFound(format!("prompt {words_id}")))?;
-            db::words::set_answer(tx, words_id, answer, now)?;
+            let cost = self.config.fal.catalogue.llm_cost;
+            db::words::set_answer(tx, words_id, answer, cost, now)?;
             match (prompt.operation_id, answer) {
                 (None, _) => Ok(None),
                 (Some(op), Ok(_)) => super::operations::settle_in(tx, op).map(Some),

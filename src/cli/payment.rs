@@ -132,7 +132,7 @@ pub(super) fn run(core: &Core, cmd: PaymentCommand) -> Result<ExitCode> {
             let mut value = payment_json(store, &p)?;
             value["events"] = events
                 .iter()
-                .map(|(at, what)| serde_json::json!({"at": crate::time::datetime_of(*at), "what": what.to_string()}))
+                .map(|(at, what)| serde_json::json!({"at": crate::time::local_datetime(*at), "what": what.to_string()}))
                 .collect();
             if json {
                 println!("{value}");
@@ -148,7 +148,7 @@ pub(super) fn run(core: &Core, cmd: PaymentCommand) -> Result<ExitCode> {
                     value["status"].as_str().unwrap_or("")
                 );
                 for (at, what) in events {
-                    println!("  {}  {what}", crate::time::datetime_of(at));
+                    println!("  {}  {what}", crate::time::local_datetime(at));
                 }
             }
         }
@@ -179,7 +179,7 @@ pub(super) fn run(core: &Core, cmd: PaymentCommand) -> Result<ExitCode> {
                         v["telegram_id"],
                         v["credit"].as_str().unwrap_or(""),
                         v["status"].as_str().unwrap_or(""),
-                        crate::time::datetime_of(v["created_at"].as_i64().unwrap_or(0)),
+                        crate::time::local_datetime(v["created_at"].as_i64().unwrap_or(0)),
                     );
                 }
             }

@@ -28,11 +28,28 @@ pub(super) fn run(store: &Store, json: bool, chart: Option<&Path>) -> Result<Exi
         v["credited"] = Kopecks(s.credited_kopecks).to_decimal().into();
         v["balances"] = Kopecks(s.balances_kopecks).to_decimal().into();
         v["free_credits"] = Kopecks(s.free_credits_kopecks).to_decimal().into();
-        if let Some(rows) = v["by_model"].as_array_mut() {
-            for (row, m) in rows.iter_mut().zip(&s.by_model) {
-                row["revenue"] = Kopecks(m.revenue_kopecks).to_decimal().into();
-                row["cost"] = Kopecks(m.cost_kopecks).to_decimal().into();
-                row["margin"] = Kopecks(m.margin_kopecks).to_decimal().into();
+        v["operations_revenue"] = Kopecks(s.operations_revenue_kopecks).to_decimal().into();
+        v["cost"] = Kopecks(s.cost_kopecks).to_decimal().into();
+        v["margin"] = Kopecks(s.margin_kopecks).to_decimal().into();
+        // The split of §8b: money payers paid, and credits that cost nothing.
+        v["real_money"] = serde_json::json!({
+            "yookassa": Kopecks(s.revenue_kopecks).to_decimal(),
+            "stars_topups": s.revenue_stars,
+            "stars_plans": s.plan_stars,
+        });
+        v["free_credits_split"] = serde_json::json!({
+            "credits": Kopecks(s.free_credits_kopecks).to_decimal(),
+            "free_operations": s.free_ops_granted.iter().cloned().collect::<std::collections::BTreeMap<_, _>>(),
+            "done_operations_not_paid_from_balance": s.done_by_payment.iter()
+                .filter(|(how, _)| how != "balance").cloned().collect::<std::collections::BTreeMap<_, _>>(),
+        });
+        for (key, rows) in [("by_model", &s.by_model), ("by_mode", &s.by_mode)] {
+            if let Some(json) = v[key].as_array_mut() {
+                for (row, m) in json.iter_mut().zip(rows) {
+                    row["revenue"] = Kopecks(m.revenue_kopecks).to_decimal().into();
+                    row["cost"] = Kopecks(m.cost_kopecks).to_decimal().into();
+                    row["margin"] = Kopecks(m.margin_kopecks).to_decimal().into();
+                }
             }
         }
         println!("{v}");
@@ -44,9 +61,11 @@ pub(super) fn run(store: &Store, json: bool, chart: Option<&Path>) -> Result<Exi
     );
     println!("balances:         {} ₽", Kopecks(s.balances_kopecks));
     println!(
-        "revenue:          {} ₽ and {} Stars paid, {} ₽ credited",
+        "real money:       {} ₽ by card, {} Stars for top-ups, {} Stars for {} plan periods; {} ₽ credited by top-ups",
         Kopecks(s.revenue_kopecks),
         s.revenue_stars,
+        s.plan_stars,
+        s.plan_periods,
         Kopecks(s.credited_kopecks)
     );
     println!("payments (credit):");
@@ -64,8 +83,19 @@ pub(super) fn run(store: &Store, json: bool, chart: Option<&Path>) -> Result<Exi
         println!("  {:<10} {:<9} {:>6}", o.mode, o.status, o.count);
     }
     println!(
-        "free credits:     {} ₽ (admin credits and codes: not revenue)",
-        Kopecks(s.free_credits_kopecks)
+        "free credits:     {} ₽ (admin credits: not revenue); free operations given: {}",
+        Kopecks(s.free_credits_kopecks),
+        pairs(&s.free_ops_granted)
+    );
+    println!(
+        "done operations:  {} by how they were paid",
+        pairs(&s.done_by_payment)
+    );
+    println!(
+        "economics:        {} ₽ taken from balances for done operations, {} ₽ fal's cost, {} ₽ margin",
+        Kopecks(s.operations_revenue_kopecks),
+        Kopecks(s.cost_kopecks),
+        Kopecks(s.margin_kopecks)
     );
     println!("done operations by model (taken from balances, fal's cost, margin):");
     for m in &s.by_model {
@@ -90,4 +120,15 @@ pub(super) fn run(store: &Store, json: bool, chart: Option<&Path>) -> Result<Exi
         s.referrals, s.referrals_converted
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// `a 3, b 1`, or `none`.
+fn pairs(rows: &[(String, i64)]) -> String {
+    if rows.is_empty() {
+        return "none".into();
+    }
+    rows.iter()
+        .map(|(k, n)| format!("{k} {n}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }

@@ -3,7 +3,7 @@
 
 use crate::db::Store;
 use crate::error::{Error, Result};
-use crate::time::datetime_of;
+use crate::time::local_datetime;
 use clap::Subcommand;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -44,7 +44,7 @@ pub(super) fn run(store: &Store, cmd: SupportCommand) -> Result<ExitCode> {
                     if t.open { "open" } else { "closed" },
                     t.telegram_id,
                     t.messages,
-                    datetime_of(t.updated_at),
+                    local_datetime(t.updated_at),
                     last.replace('\n', " ")
                 );
             }
@@ -58,7 +58,7 @@ pub(super) fn run(store: &Store, cmd: SupportCommand) -> Result<ExitCode> {
                 t.id,
                 if t.open { "open" } else { "closed" },
                 t.telegram_id,
-                datetime_of(t.created_at)
+                local_datetime(t.created_at)
             );
             for m in messages {
                 let who = match (m.from_admin, m.admin_id) {
@@ -67,7 +67,7 @@ pub(super) fn run(store: &Store, cmd: SupportCommand) -> Result<ExitCode> {
                     (true, None) => "admin (cli)".to_string(),
                 };
                 let photo = if m.photo.is_some() { " [photo]" } else { "" };
-                println!("\n{} {who}{photo}:\n{}", datetime_of(m.created_at), m.text);
+                println!("\n{} {who}{photo}:\n{}", local_datetime(m.created_at), m.text);
             }
         }
         SupportCommand::Reply { id, text_file } => {

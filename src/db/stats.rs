@@ -19,6 +19,13 @@ impl Store {
 }
 use serde::Serialize;
 
+/// Every cost fal charged us, one row each with its time: done operations' jobs and every answered
+/// language-model call (✍️'s, 🤖's and translations; a ✍️ call is its operation's cost).
+const COSTS: &str = "SELECT o.created_at AS created_at, j.cost AS cost
+                       FROM operations o JOIN jobs j ON j.operation_id = o.id WHERE o.status = 'settled'
+                     UNION ALL
+                     SELECT created_at, cost FROM words WHERE answer IS NOT NULL";
+
 #[derive(Debug, Clone, Default, Serialize, PartialEq, Eq)]
 pub struct Stats {
     pub users: i64,
@@ -39,13 +46,27 @@ pub struct Stats {
     pub referrals_converted: i64,
     /// Money credited that nobody paid for (admin credits, codes), kopecks: not revenue.
     pub free_credits_kopecks: i64,
+    /// Stars paid for plan periods (PLANS), and how many periods were paid.
+    pub plan_stars: i64,
+    pub plan_periods: i64,
+    /// Free operations given, by where they came from (`signup`, `code`, `referral`,
+    /// `adjustment`): credits that cost nothing.
+    pub free_ops_granted: Vec<(String, i64)>,
+    /// Done operations by how they were paid (`balance`, `free_operation`, `free_access`, `plan`).
+    pub done_by_payment: Vec<(String, i64)>,
     /// Done operations by mode and model: what they took from balances, what fal charged us.
     pub by_model: Vec<ModelRow>,
+    /// The same summed per mode.
+    pub by_mode: Vec<ModelRow>,
+    /// Taken from balances for done operations, fal's cost of everything, and the difference.
+    pub operations_revenue_kopecks: i64,
+    pub cost_kopecks: i64,
+    pub margin_kopecks: i64,
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct ModelRow {
-    /// A mode's name, or `prompt` (✍️).
+    /// A mode's name, `prompt` (✍️), or a free language-model use: `assistant` (🤖), `translate`.
     pub mode: String,
     /// The catalogue's label ("" for jobs from before the catalogue).
     pub model: String,
@@ -102,29 +123,72 @@ pub fn collect(conn: &Connection) -> Result<Stats> {
         })?
         .collect::<rusqlite::Result<_>>()?;
     let mut stmt = conn.prepare(
-        "SELECT o.mode AS mode, coalesce(j.model_label, '') AS model, count(*) AS operations,
-                coalesce(sum(o.price), 0) AS revenue, coalesce(sum(j.cost), 0) AS cost
+        "SELECT o.mode AS mode, coalesce(j.model_label, w.model, '') AS model, count(*) AS operations,
+                coalesce(sum(o.price), 0) AS revenue,
+                coalesce(sum(j.cost), 0) + coalesce(sum(w.cost), 0) AS cost
            FROM operations o LEFT JOIN jobs j ON j.operation_id = o.id
+                LEFT JOIN words w ON w.operation_id = o.id
           WHERE o.status = 'settled'
-          GROUP BY o.mode, model ORDER BY o.mode, model",
+          GROUP BY o.mode, model
+         UNION ALL
+         SELECT kind, model, count(*), 0, coalesce(sum(cost), 0) FROM words
+          WHERE kind IN ('assistant', 'translate') AND answer IS NOT NULL GROUP BY kind, model
+          ORDER BY 1, 2",
     )?;
-    let by_model = stmt
+    let by_model: Vec<ModelRow> = stmt
         .query_map([], |r| {
-            let (revenue, cost): (i64, i64) = (r.get("revenue")?, r.get("cost")?);
+            let (revenue, cost): (i64, i64) = (r.get(3)?, r.get(4)?);
             Ok(ModelRow {
-                mode: r.get("mode")?,
-                model: r.get("model")?,
-                operations: r.get("operations")?,
+                mode: r.get(0)?,
+                model: r.get(1)?,
+                operations: r.get(2)?,
                 revenue_kopecks: revenue,
                 cost_kopecks: cost,
                 margin_kopecks: revenue - cost,
             })
         })?
         .collect::<rusqlite::Result<_>>()?;
+    let mut by_mode: Vec<ModelRow> = Vec::new();
+    for m in &by_model {
+        match by_mode.iter_mut().find(|x| x.mode == m.mode) {
+            Some(x) => {
+                x.operations += m.operations;
+                x.revenue_kopecks += m.revenue_kopecks;
+                x.cost_kopecks += m.cost_kopecks;
+                x.margin_kopecks += m.margin_kopecks;
+            }
+            None => by_mode.push(ModelRow {
+                model: String::new(),
+                ..m.clone()
+            }),
+        }
+    }
+    let pairs = |sql: &str| -> Result<Vec<(String, i64)>> {
+        let mut stmt = conn.prepare(sql)?;
+        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        Ok(rows.collect::<rusqlite::Result<_>>()?)
+    };
+    let operations_revenue_kopecks = by_model.iter().map(|m| m.revenue_kopecks).sum::<i64>();
+    let cost_kopecks = one(&format!("SELECT coalesce(sum(cost), 0) FROM ({COSTS})"))?;
     Ok(Stats {
         free_credits_kopecks: one("SELECT coalesce(sum(amount), 0) FROM ledger
               WHERE kind IN ('adjustment', 'promo') AND amount > 0")?,
+        plan_stars: one("SELECT coalesce(sum(stars), 0) FROM plan_periods")?,
+        plan_periods: one("SELECT count(*) FROM plan_periods")?,
+        free_ops_granted: pairs(
+            "SELECT CASE WHEN kind = 'promo' AND reason = 'referral' THEN 'referral'
+                         WHEN kind = 'promo' THEN 'code' ELSE kind END AS source, sum(free_ops)
+               FROM ledger WHERE free_ops > 0 AND kind IN ('signup', 'promo', 'adjustment')
+              GROUP BY 1 ORDER BY 1",
+        )?,
+        done_by_payment: pairs(
+            "SELECT paid_with, count(*) FROM operations WHERE status = 'settled' GROUP BY 1 ORDER BY 1",
+        )?,
         by_model,
+        by_mode,
+        operations_revenue_kopecks,
+        cost_kopecks,
+        margin_kopecks: operations_revenue_kopecks - cost_kopecks,
         users: one("SELECT count(*) FROM users")?,
         users_with_free_access: one("SELECT count(*) FROM users WHERE has_free_access")?,
         balances_kopecks: one("SELECT coalesce(sum(kopecks), 0) FROM balances")?,
@@ -145,20 +209,27 @@ pub fn collect(conn: &Connection) -> Result<Stats> {
 /// new users.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Day {
-    /// Days since the epoch (UTC).
+    /// Days since the epoch on TIME_ZONE's clock.
     pub day: i64,
     pub yookassa_kopecks: i64,
     pub stars_kopecks: i64,
     /// (mode, operations) for the modes with any that day.
     pub operations: Vec<(String, i64)>,
     pub new_users: i64,
+    /// What fal charged for that day's done work (jobs and language-model calls), kopecks.
+    pub cost_kopecks: i64,
 }
 
 impl super::Store {
     /// The last `days` days, oldest first, every day present (zeros where nothing happened).
     pub fn daily(&self, days: i64) -> Result<Vec<Day>> {
-        let today = crate::time::now().div_euclid(86_400);
+        // Days begin at midnight in TIME_ZONE: times are shifted by its offset now (a zone that
+        // changes its offset within the 30 days moves that change's hour into the next day).
+        let now = crate::time::now();
+        let shift = crate::time::offset_at(now);
+        let today = (now + shift).div_euclid(86_400);
         let first = today - days + 1;
+        let since = first * 86_400 - shift;
         self.read(|c| {
             let mut out: Vec<Day> = (first..=today)
                 .map(|day| Day {
@@ -168,12 +239,12 @@ impl super::Store {
                 .collect();
             let at = |day: i64| usize::try_from(day - first).ok();
             let mut stmt = c.prepare(
-                "SELECT l.created_at / 86400 AS day, coalesce(p.provider, 'yookassa') AS provider,
+                "SELECT (l.created_at + ?2) / 86400 AS day, coalesce(p.provider, 'yookassa') AS provider,
                         sum(l.amount) AS amount
                    FROM ledger l LEFT JOIN payments p ON p.id = l.payment_id
                   WHERE l.kind = 'topup' AND l.created_at >= ?1 GROUP BY 1, 2",
             )?;
-            let rows = stmt.query_map([first * 86_400], |r| {
+            let rows = stmt.query_map([since, shift], |r| {
                 Ok((
                     r.get::<_, i64>("day")?,
                     r.get::<_, String>("provider")?,
@@ -190,10 +261,10 @@ impl super::Store {
                 }
             }
             let mut stmt = c.prepare(
-                "SELECT created_at / 86400 AS day, mode, count(*) AS n FROM operations
+                "SELECT (created_at + ?2) / 86400 AS day, mode, count(*) AS n FROM operations
                   WHERE created_at >= ?1 AND status != 'refunded' GROUP BY 1, 2 ORDER BY 2",
             )?;
-            let rows = stmt.query_map([first * 86_400], |r| {
+            let rows = stmt.query_map([since, shift], |r| {
                 Ok((
                     r.get::<_, i64>("day")?,
                     r.get::<_, String>("mode")?,
@@ -207,15 +278,28 @@ impl super::Store {
                 }
             }
             let mut stmt = c.prepare(
-                "SELECT created_at / 86400 AS day, count(*) AS n FROM users WHERE created_at >= ?1 GROUP BY 1",
+                "SELECT (created_at + ?2) / 86400 AS day, count(*) AS n FROM users WHERE created_at >= ?1 GROUP BY 1",
             )?;
-            let rows = stmt.query_map([first * 86_400], |r| {
+            let rows = stmt.query_map([since, shift], |r| {
                 Ok((r.get::<_, i64>("day")?, r.get::<_, i64>("n")?))
             })?;
             for row in rows {
                 let (day, n) = row?;
                 if let Some(d) = at(day).and_then(|i| out.get_mut(i)) {
                     d.new_users = n;
+                }
+            }
+            let mut stmt = c.prepare(&format!(
+                "SELECT (created_at + ?2) / 86400 AS day, sum(cost) AS cost FROM ({COSTS})
+                  WHERE created_at >= ?1 GROUP BY 1"
+            ))?;
+            let rows = stmt.query_map([since, shift], |r| {
+                Ok((r.get::<_, i64>("day")?, r.get::<_, i64>("cost")?))
+            })?;
+            for row in rows {
+                let (day, cost) = row?;
+                if let Some(d) = at(day).and_then(|i| out.get_mut(i)) {
+                    d.cost_kopecks = cost;
                 }
             }
             Ok(out)

@@ -3,6 +3,7 @@
 
 use super::Store;
 use crate::error::Result;
+use crate::money::Kopecks;
 use crate::time::now;
 use rusqlite::params;
 
@@ -33,22 +34,29 @@ impl Store {
         prompt: &str,
         model: &str,
         result: std::result::Result<&str, &str>,
+        cost: Kopecks,
     ) -> Result<()> {
+        let cost = if result.is_ok() { cost.0 } else { 0 };
         let (answer, error) = columns(result);
         self.write(|tx| {
             let now = now();
             tx.execute(
-                "INSERT INTO words (telegram_id, kind, question, answer, error, model, created_at, answered_at)
-                 VALUES (?1, 'translate', ?2, ?3, ?4, ?5, ?6, ?6)",
-                params![telegram_id, prompt, answer, error, model, now],
+                "INSERT INTO words (telegram_id, kind, question, answer, error, model, created_at, answered_at, cost)
+                 VALUES (?1, 'translate', ?2, ?3, ?4, ?5, ?6, ?6, ?7)",
+                params![telegram_id, prompt, answer, error, model, now, cost],
             )?;
             Ok(())
         })
     }
 
-    /// The model's answer, or why there is none.
-    pub fn record_words(&self, id: i64, answer: std::result::Result<&str, &str>) -> Result<()> {
-        self.write(|tx| set_answer(tx, id, answer, now()))
+    /// The model's answer (and what the call cost), or why there is none.
+    pub fn record_words(
+        &self,
+        id: i64,
+        answer: std::result::Result<&str, &str>,
+        cost: Kopecks,
+    ) -> Result<()> {
+        self.write(|tx| set_answer(tx, id, answer, cost, now()))
     }
 
     /// Questions the assistant answered for this user since `since` (a failed one does not count).
@@ -124,17 +132,20 @@ pub fn insert_prompt(
     Ok(c.last_insert_rowid())
 }
 
-/// Records what the model answered (or why not) for a words row.
+/// Records what the model answered (or why not) for a words row, and what an answer cost us (a
+/// failed call is not billed).
 pub fn set_answer(
     c: &rusqlite::Connection,
     id: i64,
     answer: std::result::Result<&str, &str>,
+    cost: Kopecks,
     now: i64,
 ) -> Result<()> {
+    let cost = if answer.is_ok() { cost.0 } else { 0 };
     let (answer, error) = columns(answer);
     c.execute(
-        "UPDATE words SET answer = ?2, error = ?3, answered_at = ?4 WHERE id = ?1",
-        params![id, answer, error, now],
+        "UPDATE words SET answer = ?2, error = ?3, answered_at = ?4, cost = ?5 WHERE id = ?1",
+        params![id, answer, error, now, cost],
     )?;
     Ok(())
 }

@@ -501,8 +501,10 @@ impl Worker {
             Ok(a) => Ok(a.clone()),
             Err(e) => Err(e.to_string()),
         };
+        let cost = self.config.fal.catalogue.llm_cost;
         let recorded = blocking(move || {
-            store.record_translation(user, &text, &llm, record.as_deref().map_err(String::as_str))
+            let result = record.as_deref().map_err(String::as_str);
+            store.record_translation(user, &text, &llm, result, cost)
         })
         .await;
         if let Err(e) = recorded {

@@ -145,13 +145,36 @@ pub fn admin_balance(lang: Lang, user: i64, balance: Kopecks) -> String {
     }
 }
 
-/// /stats: one line per mode and outcome, «🎨 Создать: выполнено 4».
-pub fn stats_operations(lang: Lang, mode: &str, status: &str, count: i64) -> String {
-    let label = match mode.parse() {
+/// A mode's button label, ✍️ and 🤖 included, for the operator's summaries.
+fn kind_label(lang: Lang, mode: &str) -> String {
+    match mode.parse() {
         Ok(m) => super::mode_label(lang, m).to_string(),
         Err(_) if mode == "prompt" => super::write_label(lang).to_string(),
+        Err(_) if mode == "assistant" => t(lang, "🤖 Помощник", "🤖 Assistant").into(),
+        Err(_) if mode == "translate" => t(lang, "🔤 Перевод", "🔤 Translation").into(),
         Err(_) => mode.to_string(),
-    };
+    }
+}
+
+/// /stats: one line per mode with its economics, «🎨 Создать: 4 шт., выручка 40 ₽, себестоимость
+/// 14 ₽, маржа 26 ₽».
+pub fn stats_margin(
+    lang: Lang,
+    mode: &str,
+    count: i64,
+    (revenue, cost, margin): (Kopecks, Kopecks, Kopecks),
+) -> String {
+    let label = kind_label(lang, mode);
+    let (r, c, m) = (money(lang, revenue), money(lang, cost), money(lang, margin));
+    match lang {
+        Lang::Ru => format!("{label}: {count} шт., выручка {r}, себестоимость {c}, маржа {m}"),
+        Lang::En => format!("{label}: {count}, revenue {r}, cost {c}, margin {m}"),
+    }
+}
+
+/// /stats: one line per mode and outcome, «🎨 Создать: выполнено 4».
+pub fn stats_operations(lang: Lang, mode: &str, status: &str, count: i64) -> String {
+    let label = kind_label(lang, mode);
     let outcome = match (lang, status) {
         (Lang::Ru, "settled") => "выполнено",
         (Lang::Ru, "refunded") => "возвращено",

@@ -242,26 +242,57 @@ fn admin_stats(lang: Lang, s: &crate::db::stats::Stats) -> String {
     let m = |k: i64| texts::money(lang, Kopecks(k));
     let mut text = match lang {
         Lang::Ru => format!(
-            "Пользователей: {} (безлимит у {})\nНа балансах: {}\nВыручка: {} и {} ⭐, зачислено {}\nЗадач в работе: {}",
+            "Пользователей: {} (безлимит у {})\nНа балансах: {}\n\
+             Деньги: {} картой, {} ⭐ пополнений, {} ⭐ подписок; зачислено {}\n\
+             Бесплатно: начислено админом {}, бесплатных операций выдано {}\n\
+             Операции: выручка {}, себестоимость {}, маржа {}\nЗадач в работе: {}",
             s.users,
             s.users_with_free_access,
             m(s.balances_kopecks),
             m(s.revenue_kopecks),
             s.revenue_stars,
+            s.plan_stars,
             m(s.credited_kopecks),
+            m(s.free_credits_kopecks),
+            s.free_ops_granted.iter().map(|(_, n)| n).sum::<i64>(),
+            m(s.operations_revenue_kopecks),
+            m(s.cost_kopecks),
+            m(s.margin_kopecks),
             s.jobs_in_flight
         ),
         Lang::En => format!(
-            "Users: {} ({} with free access)\nBalances: {}\nRevenue: {} and {} ⭐, credited {}\nJobs in flight: {}",
+            "Users: {} ({} with free access)\nBalances: {}\n\
+             Money: {} by card, {} ⭐ top-ups, {} ⭐ plans; credited {}\n\
+             Free: {} credited by admins, {} free operations given\n\
+             Operations: revenue {}, cost {}, margin {}\nJobs in flight: {}",
             s.users,
             s.users_with_free_access,
             m(s.balances_kopecks),
             m(s.revenue_kopecks),
             s.revenue_stars,
+            s.plan_stars,
             m(s.credited_kopecks),
+            m(s.free_credits_kopecks),
+            s.free_ops_granted.iter().map(|(_, n)| n).sum::<i64>(),
+            m(s.operations_revenue_kopecks),
+            m(s.cost_kopecks),
+            m(s.margin_kopecks),
             s.jobs_in_flight
         ),
     };
+    for row in &s.by_mode {
+        text.push('\n');
+        text.push_str(&texts::stats_margin(
+            lang,
+            &row.mode,
+            row.operations,
+            (
+                Kopecks(row.revenue_kopecks),
+                Kopecks(row.cost_kopecks),
+                Kopecks(row.margin_kopecks),
+            ),
+        ));
+    }
     for o in &s.operations {
         text.push('\n');
         text.push_str(&texts::stats_operations(lang, &o.mode, &o.status, o.count));

@@ -102,7 +102,9 @@ pub async fn question(turn: Turn, input: Input) -> HandlerResult {
             Ok(a) => Ok(a.clone()),
             Err(e) => Err(e.to_string()),
         };
-        blocking(move || store.record_words(id, record.as_deref().map_err(String::as_str))).await?;
+        let cost = turn.ctx.config.fal.catalogue.llm_cost;
+        blocking(move || store.record_words(id, record.as_deref().map_err(String::as_str), cost))
+            .await?;
         match answer {
             Ok(text) => turn.say_with(text, keyboards::assistant(lang)).await,
             Err(e) => {
