@@ -82,9 +82,13 @@ pub enum Command {
     Stats {
         #[arg(long)]
         json: bool,
-        /// Also draw the last 30 days (top-ups, operations by mode, new users) as a PNG
+        /// Also draw the last 30 days (top-ups, fal's cost, operations by mode, new users) as a PNG
         #[arg(long, value_name = "FILE.png")]
         chart: Option<PathBuf>,
+        /// Also write the workbook (summary, users, operations, by model, by day/week/month,
+        /// payments, referrals, AI questions, support) as an .xlsx file
+        #[arg(long, value_name = "FILE.xlsx")]
+        export: Option<PathBuf>,
     },
 }
 
@@ -120,9 +124,16 @@ pub fn execute(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Check => check::run(&config),
-        Command::Stats { json, chart } => {
-            stats::run(&Core::open(&config)?.store, json, chart.as_deref())
-        }
+        Command::Stats {
+            json,
+            chart,
+            export,
+        } => stats::run(
+            &Core::open(&config)?.store,
+            json,
+            (chart.as_deref(), export.as_deref()),
+            config.fal.fal_usd_rub,
+        ),
         Command::Payment(cmd) => payment::run(&Core::open(&config)?, cmd),
         Command::Reconcile { since } => payment::reconcile(&Core::open(&config)?, since.as_deref()),
         Command::Broadcast {

@@ -1,4 +1,4 @@
-//! `stats`: users, payments, revenue and operations, and the 30-day chart.
+//! `stats`: users, payments, revenue, cost and margin, the 30-day chart and the workbook.
 
 use crate::db::Store;
 use crate::error::{Error, Result};
@@ -6,7 +6,23 @@ use crate::money::Kopecks;
 use std::path::Path;
 use std::process::ExitCode;
 
-pub(super) fn run(store: &Store, json: bool, chart: Option<&Path>) -> Result<ExitCode> {
+pub(super) fn run(
+    store: &Store,
+    json: bool,
+    (chart, export): (Option<&Path>, Option<&Path>),
+    usd_rub: Kopecks,
+) -> Result<ExitCode> {
+    if let Some(path) = export {
+        let xlsx = crate::export::operator_workbook(store, usd_rub)?;
+        std::fs::write(path, &xlsx)
+            .map_err(|e| Error::io(format!("cannot write {}", path.display()), e))?;
+        eprintln!(
+            "workbook written to {} ({} sheets, {} bytes)",
+            path.display(),
+            crate::export::SHEETS.len(),
+            xlsx.len()
+        );
+    }
     if let Some(path) = chart {
         let png = crate::chart::render(&store.daily(crate::chart::DAYS)?)?;
         std::fs::write(path, &png)

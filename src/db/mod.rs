@@ -5,6 +5,7 @@
 pub mod admin_backups;
 pub mod broadcasts;
 pub mod choices;
+pub mod export;
 pub mod dialogues;
 pub mod held;
 pub mod jobs;

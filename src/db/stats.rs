@@ -21,7 +21,7 @@ use serde::Serialize;
 
 /// Every cost fal charged us, one row each with its time: done operations' jobs and every answered
 /// language-model call (✍️'s, 🤖's and translations; a ✍️ call is its operation's cost).
-const COSTS: &str = "SELECT o.created_at AS created_at, j.cost AS cost
+pub(super) const COSTS: &str = "SELECT o.created_at AS created_at, j.cost AS cost
                        FROM operations o JOIN jobs j ON j.operation_id = o.id WHERE o.status = 'settled'
                      UNION ALL
                      SELECT created_at, cost FROM words WHERE answer IS NOT NULL";
@@ -123,13 +123,13 @@ pub fn collect(conn: &Connection) -> Result<Stats> {
         })?
         .collect::<rusqlite::Result<_>>()?;
     let mut stmt = conn.prepare(
-        "SELECT o.mode AS mode, coalesce(j.model_label, w.model, '') AS model, count(*) AS operations,
+        "SELECT o.mode AS mode, coalesce(j.model_label, w.model, '') AS label, count(*) AS operations,
                 coalesce(sum(o.price), 0) AS revenue,
                 coalesce(sum(j.cost), 0) + coalesce(sum(w.cost), 0) AS cost
            FROM operations o LEFT JOIN jobs j ON j.operation_id = o.id
                 LEFT JOIN words w ON w.operation_id = o.id
           WHERE o.status = 'settled'
-          GROUP BY o.mode, model
+          GROUP BY o.mode, label
          UNION ALL
          SELECT kind, model, count(*), 0, coalesce(sum(cost), 0) FROM words
           WHERE kind IN ('assistant', 'translate') AND answer IS NOT NULL GROUP BY kind, model
