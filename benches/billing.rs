@@ -126,8 +126,13 @@ fn grouped(db: &Path, group: usize) -> f64 {
                         tx,
                         user,
                         Mode::Generate.as_str(),
-                        PaidWith::Balance,
-                        Kopecks(100),
+                        &db::operations::Paid {
+                            paid_with: PaidWith::Balance,
+                            price: Kopecks(100),
+                            full_price: None,
+                            discount_code: None,
+                            plan_period: None,
+                        },
                         now,
                     )?;
                     ledger::append(

@@ -31,6 +31,7 @@ fn main() {
                 .map(|(i, m)| (m.to_string(), (d + i as i64) % 9))
                 .collect(),
             new_users: d % 6,
+            cost_kopecks: 3_000 * (d % 4),
         })
         .collect();
     let mut times: Vec<Duration> = Vec::with_capacity(rounds);

@@ -73,6 +73,16 @@ pub enum Action {
     UsePrompt(i64),
     /// ✍️: another prompt from the same idea (charged again).
     AnotherPrompt(i64),
+    /// ❌ Drop the operation code the user holds.
+    DropCode,
+    /// 📥 The user's history as a workbook.
+    HistoryFile,
+    /// ⭐ The plans of PLANS.
+    Plans,
+    /// The invoice link of the `n`-th plan.
+    Plan(u8),
+    /// Stop the renewal of the user's subscription.
+    CancelPlan,
 }
 
 /// One press on the "add text" style keyboard.
@@ -148,6 +158,11 @@ impl Action {
             Action::Write => "write".into(),
             Action::UsePrompt(id) => format!("useprompt:{id}"),
             Action::AnotherPrompt(id) => format!("reprompt:{id}"),
+            Action::DropCode => "drop_code".into(),
+            Action::HistoryFile => "history_xlsx".into(),
+            Action::Plans => "plans".into(),
+            Action::Plan(n) => format!("plan:{n}"),
+            Action::CancelPlan => "plan_cancel".into(),
         }
     }
 
@@ -165,6 +180,11 @@ impl Action {
                     .contains(&amount)
                     .then_some(())?;
                 Action::Topup(amount)
+            }
+            Some(("plan", n)) => {
+                let n: u8 = n.parse().ok()?;
+                (usize::from(n) < config.payments.plans.len()).then_some(())?;
+                Action::Plan(n)
             }
             Some(("stars", n)) => {
                 let stars: u32 = n.parse().ok()?;
@@ -222,6 +242,10 @@ impl Action {
                 "support" => Action::Support,
                 "assistant" => Action::Assistant,
                 "write" => Action::Write,
+                "drop_code" => Action::DropCode,
+                "history_xlsx" => Action::HistoryFile,
+                "plans" => Action::Plans,
+                "plan_cancel" => Action::CancelPlan,
                 _ => return None,
             },
         })
@@ -360,6 +384,10 @@ mod tests {
             Action::Write,
             Action::UsePrompt(3),
             Action::AnotherPrompt(i64::MAX),
+            Action::DropCode,
+            Action::HistoryFile,
+            Action::Plans,
+            Action::CancelPlan,
         ]);
         all.extend(
             TextSize::ALL

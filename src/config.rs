@@ -865,12 +865,22 @@ fn parse_plans(list: &str) -> Result<Vec<Plan>> {
             .parse::<u32>()
             .ok()
             .filter(|n| (1..=10_000).contains(n))
-            .ok_or_else(|| bad(VAR, format!("{item:?}: Stars must be a whole number from 1 to 10000")))?;
+            .ok_or_else(|| {
+                bad(
+                    VAR,
+                    format!("{item:?}: Stars must be a whole number from 1 to 10000"),
+                )
+            })?;
         let operations = ops
             .parse::<u32>()
             .ok()
             .filter(|n| (1..=100_000).contains(n))
-            .ok_or_else(|| bad(VAR, format!("{item:?}: operations must be a whole number from 1 to 100000")))?;
+            .ok_or_else(|| {
+                bad(
+                    VAR,
+                    format!("{item:?}: operations must be a whole number from 1 to 100000"),
+                )
+            })?;
         if label.is_empty() || label.chars().count() > 32 {
             return Err(bad(VAR, format!("{item:?}: a label is 1 to 32 characters")));
         }

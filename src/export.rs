@@ -60,8 +60,14 @@ fn summary(s: &Stats, usd_rub: Kopecks, now: i64) -> Sheet {
         ("Оплачено звёздами за подписки, ⭐", n(s.plan_stars)),
         ("Периодов подписки", n(s.plan_periods)),
         ("Зачислено пополнениями, ₽", money(s.credited_kopecks)),
-        ("Начислено администраторами (не выручка), ₽", money(s.free_credits_kopecks)),
-        ("Выручка операций (списано с балансов), ₽", money(s.operations_revenue_kopecks)),
+        (
+            "Начислено администраторами (не выручка), ₽",
+            money(s.free_credits_kopecks),
+        ),
+        (
+            "Выручка операций (списано с балансов), ₽",
+            money(s.operations_revenue_kopecks),
+        ),
         ("Себестоимость (fal), ₽", money(s.cost_kopecks)),
         ("Маржа, ₽", money(s.margin_kopecks)),
         ("Курс, ₽ за $", money(usd_rub.0)),
@@ -81,7 +87,10 @@ fn summary(s: &Stats, usd_rub: Kopecks, now: i64) -> Sheet {
     Sheet {
         name: "Сводка",
         columns: vec![("Показатель", Col::Text), ("Значение", Col::Number)],
-        rows: rows.into_iter().map(|(w, v)| vec![Cell::Text(w), v]).collect(),
+        rows: rows
+            .into_iter()
+            .map(|(w, v)| vec![Cell::Text(w), v])
+            .collect(),
     }
 }
 
@@ -178,7 +187,9 @@ fn fill(ws: &mut Worksheet, sheet: &Sheet, f: &Formats) -> std::result::Result<(
     for (c, (heading, kind)) in sheet.columns.iter().enumerate() {
         let width = match kind {
             Col::Time => 17.0,
-            Col::Money | Col::Number | Col::Flag => (heading.chars().count() as f64).clamp(10.0, 22.0),
+            Col::Money | Col::Number | Col::Flag => {
+                (heading.chars().count() as f64).clamp(10.0, 22.0)
+            }
             Col::Text => (heading.chars().count() as f64 + 4.0).clamp(14.0, 48.0),
         };
         ws.set_column_width(c as u16, width)?;

@@ -168,7 +168,10 @@ mod tests {
     #[test]
     fn dates_round_trip() {
         // Moscow (the default zone) is three hours ahead: its midnight is 21:00 UTC.
-        assert_eq!(expiry_from_date("1970-01-01").expect("valid"), 86_400 - 3 * 3600);
+        assert_eq!(
+            expiry_from_date("1970-01-01").expect("valid"),
+            86_400 - 3 * 3600
+        );
         assert_eq!(day_and_time(0), "01.01 03:00");
         assert_eq!(local_datetime(0), "1970-01-01T03:00:00+03:00");
         assert_eq!(datetime_of(0), "1970-01-01T00:00:00Z");

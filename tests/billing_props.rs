@@ -43,6 +43,8 @@ enum Step {
     RefundAnswer(usize, bool),
     /// The provider refunded on its own (Telegram's refunded payment, or one `reconcile` finds).
     ProviderRefund(usize),
+    /// ❌ The user drops their operation code.
+    DropCode(i64),
 }
 
 const CODES: &[&str] = &[
@@ -52,6 +54,7 @@ const CODES: &[&str] = &[
     "FREE_ACCESS",
     "VIP",
     "GIFT3",
+    "SALE20",
     "NOPE",
 ];
 
@@ -75,6 +78,7 @@ fn step() -> impl Strategy<Value = Step> {
         2 => any::<usize>().prop_map(Step::RefundHold),
         2 => (any::<usize>(), any::<bool>()).prop_map(|(p, ok)| Step::RefundAnswer(p, ok)),
         1 => any::<usize>().prop_map(Step::ProviderRefund),
+        1 => (1..=USERS).prop_map(Step::DropCode),
     ]
 }
 
@@ -87,6 +91,8 @@ struct MUser {
     free_access: bool,
     pending: Option<String>,
     used: HashSet<String>,
+    /// The percent of the operation code the user holds.
+    standing: Option<u8>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -203,6 +209,15 @@ fn price(mode: Mode) -> i64 {
     if mode == Mode::Upscale { 2550 } else { 1000 }
 }
 
+/// What `mode` takes from this user's balance: less their operation code, rounded half up to
+/// kopecks, at least one.
+fn charged(mu: &MUser, mode: Mode) -> i64 {
+    match mu.standing {
+        Some(p) => ((price(mode) * (100 - i64::from(p)) + 50) / 100).max(1),
+        None => price(mode),
+    }
+}
+
 fn setup(dir: &Scratch) -> (Arc<Store>, Billing, Model) {
     let vars: HashMap<&str, &str> = [
         ("PRICE_PER_OPERATION", "10"),
@@ -219,6 +234,8 @@ fn setup(dir: &Scratch) -> (Arc<Store>, Billing, Model) {
         ("LIMITED25", PromoKind::Percent(25), Some(2)),
         ("VIP", PromoKind::FreeAccess, Some(2)),
         ("GIFT3", PromoKind::BonusOps(3), Some(3)),
+        // Two users may hold it; 20 % off 25.50 ₽ is 20.40 ₽, off 10 ₽ is 8 ₽.
+        ("SALE20", PromoKind::OperationsPercent(20), Some(2)),
     ];
     for (code, kind, max_uses) in extra {
         billing
@@ -299,9 +316,9 @@ fn apply(store: &Store, billing: &Billing, m: &mut Model, step: &Step) {
             } else if mu.free_ops > 0 {
                 mu.free_ops -= 1;
                 Some((PaidWith::FreeOperation, 0))
-            } else if mu.balance >= price(mode) {
-                mu.balance -= price(mode);
-                Some((PaidWith::Balance, price(mode)))
+            } else if mu.balance >= charged(mu, mode) {
+                mu.balance -= charged(mu, mode);
+                Some((PaidWith::Balance, charged(mu, mode)))
             } else {
                 None
             };
@@ -317,7 +334,10 @@ fn apply(store: &Store, billing: &Billing, m: &mut Model, step: &Step) {
                     });
                 }
                 (Reserve::Insufficient { price: p, balance }, None) => {
-                    assert_eq!((p, balance), (Kopecks(price(mode)), Kopecks(mu.balance)));
+                    assert_eq!(
+                        (p, balance),
+                        (Kopecks(charged(mu, mode)), Kopecks(mu.balance))
+                    );
                 }
                 (got, want) => panic!("reserve: got {got:?}, model expected {want:?}"),
             }
@@ -471,13 +491,23 @@ fn apply(store: &Store, billing: &Billing, m: &mut Model, step: &Step) {
                 Ok(MCode {
                     kind: PromoKind::Percent(_),
                     ..
-                }) => Ok(()),
+                }) => Ok(None),
+                Ok(MCode {
+                    kind: PromoKind::OperationsPercent(p),
+                    ..
+                }) => Ok(Some(*p)),
                 Ok(_) => Err(CodeRefusal::WrongKind),
                 Err(r) => Err(r),
             };
-            assert_eq!(result.expect("discount").map(|_| ()), want);
-            if want.is_ok() {
-                m.users.get_mut(&u).expect("user").pending = Some(CODES[c].to_string());
+            assert_eq!(result.expect("discount").map(|_| ()), want.map(|_| ()));
+            match want {
+                // An operation code is used when entered and stands until dropped.
+                Ok(Some(percent)) => {
+                    m.record_use(u, CODES[c]);
+                    m.users.get_mut(&u).expect("user").standing = Some(percent);
+                }
+                Ok(None) => m.users.get_mut(&u).expect("user").pending = Some(CODES[c].to_string()),
+                Err(_) => {}
             }
         }
         Step::Redeem(u, c) => {
@@ -488,7 +518,7 @@ fn apply(store: &Store, billing: &Billing, m: &mut Model, step: &Step) {
             }
             let kind = match m.usable(u, CODES[c]) {
                 Ok(MCode {
-                    kind: PromoKind::Percent(_),
+                    kind: PromoKind::Percent(_) | PromoKind::OperationsPercent(_),
                     ..
                 }) => Err(CodeRefusal::WrongKind),
                 Ok(code) => Ok(code.kind),
@@ -512,8 +542,18 @@ fn apply(store: &Store, billing: &Billing, m: &mut Model, step: &Step) {
                                 "{got:?}"
                             );
                         }
-                        PromoKind::Percent(_) => unreachable!(),
+                        PromoKind::Percent(_) | PromoKind::OperationsPercent(_) => unreachable!(),
                     }
+                }
+            }
+        }
+        Step::DropCode(u) => {
+            let result = billing.cancel_standing_code(u);
+            match m.users.get_mut(&u) {
+                None => assert!(result.is_err()),
+                Some(mu) => {
+                    assert_eq!(result.expect("drop"), mu.standing.is_some());
+                    mu.standing = None;
                 }
             }
         }

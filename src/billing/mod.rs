@@ -3,6 +3,7 @@
 //! bot, the listener, the workers and the CLI call these functions; none of them writes billing SQL.
 
 mod operations;
+mod plans;
 mod promo;
 mod referrals;
 mod refunds;
@@ -11,6 +12,7 @@ mod topup;
 mod words;
 
 pub use operations::{Finish, Reservation, Reserve};
+pub use plans::{PERIOD_SECS, PlanGrant, PlanPayment, is_plan_payload, plan_payload};
 pub use promo::{Redeemed, STANDARD_CODES, normalize_code};
 pub use referrals::{LINK_PREFIX as REFERRAL_LINK_PREFIX, REFERRAL_REASON, Standing, Tie};
 pub use refunds::{RefundDebit, RefundHold};

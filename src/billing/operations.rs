@@ -207,7 +207,8 @@ impl Charge {
         if user.has_free_access {
             return Ok(Some(free(PaidWith::FreeAccess, 0, None)));
         }
-        if whole && user.plan_operations_left > 0
+        if whole
+            && user.plan_operations_left > 0
             && let Some(period) = db::plans::take_one(tx, user.telegram_id, crate::time::now())?
         {
             return Ok(Some(free(PaidWith::Plan, 0, Some(period))));

@@ -105,7 +105,7 @@ pub fn balance(
     lang: Lang,
     pending: Option<(Kopecks, reqwest::Url)>,
     ways: TopupWays,
-    invite: bool,
+    extras: &BalanceExtras,
 ) -> InlineKeyboardMarkup {
     let mut rows = Vec::new();
     if let Some((charge, url)) = pending {
@@ -119,15 +119,73 @@ pub fn balance(
         )]);
     }
     rows.push(topup_row(lang, ways));
+    if extras.plans {
+        rows.push(vec![button(texts::plans_label(lang), Action::Plans)]);
+    }
     rows.push(vec![
         button(texts::code_label(lang), Action::GenerationCode),
         button(texts::history_label(lang), Action::History(0)),
     ]);
-    if invite {
+    rows.push(vec![button(
+        texts::history_file_label(lang),
+        Action::HistoryFile,
+    )]);
+    if let Some(code) = &extras.standing_code {
+        rows.push(vec![button(
+            texts::drop_code_label(lang, code),
+            Action::DropCode,
+        )]);
+    }
+    if extras.renewing_plan {
+        rows.push(vec![button(
+            texts::cancel_plan_label(lang),
+            Action::CancelPlan,
+        )]);
+    }
+    if extras.invite {
         rows.push(vec![button(texts::invite_label(lang), Action::Invite)]);
     }
     rows.push(vec![button(texts::menu_label(lang), Action::Menu)]);
     InlineKeyboardMarkup::new(rows)
+}
+
+/// What else the balance screen offers this user.
+pub struct BalanceExtras {
+    /// The invitation (the referral program is on).
+    pub invite: bool,
+    /// ⭐ Subscription (PLANS set, Stars on).
+    pub plans: bool,
+    /// The operation code they hold: ❌ drops it.
+    pub standing_code: Option<String>,
+    /// A subscription still renewing: it can be cancelled.
+    pub renewing_plan: bool,
+}
+
+/// The plans, one button each, then back.
+pub fn plans(lang: Lang, plans: &[crate::config::Plan]) -> InlineKeyboardMarkup {
+    let mut rows: Vec<Vec<InlineKeyboardButton>> = plans
+        .iter()
+        .enumerate()
+        .map(|(n, p)| {
+            vec![button(
+                texts::plan_button(lang, &p.label, p.stars),
+                Action::Plan(n as u8),
+            )]
+        })
+        .collect();
+    rows.push(back_to_balance(lang));
+    InlineKeyboardMarkup::new(rows)
+}
+
+/// A plan's invoice link, then back.
+pub fn plan_link(lang: Lang, stars: u32, url: reqwest::Url) -> InlineKeyboardMarkup {
+    InlineKeyboardMarkup::new(vec![
+        vec![InlineKeyboardButton::url(
+            texts::plan_pay_label(lang, stars),
+            url,
+        )],
+        back_to_balance(lang),
+    ])
 }
 
 /// Under the invitation: Telegram's share dialog, the balance, the menu.
@@ -202,18 +260,30 @@ fn stars_amounts(
 }
 
 /// Stars or card, then the code button.
-pub fn providers(lang: Lang) -> InlineKeyboardMarkup {
-    InlineKeyboardMarkup::new(vec![
+pub fn providers(lang: Lang, plans: bool) -> InlineKeyboardMarkup {
+    let mut rows = vec![
         vec![button(texts::stars_label(lang), Action::StarsMenu)],
         vec![button(texts::card_label(lang), Action::CardMenu)],
-        vec![button(texts::code_label(lang), Action::DiscountCode)],
-        back_to_balance(lang),
-    ])
+    ];
+    if plans {
+        rows.push(vec![button(texts::plans_label(lang), Action::Plans)]);
+    }
+    rows.push(vec![button(texts::code_label(lang), Action::DiscountCode)]);
+    rows.push(back_to_balance(lang));
+    InlineKeyboardMarkup::new(rows)
 }
 
-/// The Stars amounts, then the code button.
-pub fn stars_menu(lang: Lang, amounts: &[u32], rate: Kopecks, percent: u8) -> InlineKeyboardMarkup {
+/// The Stars amounts, the plans, then the code button.
+pub fn stars_menu(
+    lang: Lang,
+    amounts: &[u32],
+    rate: Kopecks,
+    (percent, plans): (u8, bool),
+) -> InlineKeyboardMarkup {
     let mut rows = stars_amounts(lang, amounts, rate, percent);
+    if plans {
+        rows.push(vec![button(texts::plans_label(lang), Action::Plans)]);
+    }
     rows.push(vec![button(texts::code_label(lang), Action::DiscountCode)]);
     rows.push(back_to_balance(lang));
     InlineKeyboardMarkup::new(rows)

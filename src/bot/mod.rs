@@ -155,6 +155,8 @@ pub enum AdminCommand {
     Reply(String),
     /// Админ: закрыть обращение — /close НОМЕР
     Close(String),
+    /// Админ: выгрузка в Excel
+    Export,
 }
 
 /// Everything a handler needs, injected once.

@@ -40,6 +40,18 @@ pub struct Turn {
 }
 
 impl Turn {
+    /// The same turn with the user as the database has them now (after this turn changed them).
+    pub async fn reloaded(&self) -> Result<Turn> {
+        let (store, id) = (self.ctx.store.clone(), self.user.telegram_id);
+        let user = blocking(move || store.user(id))
+            .await?
+            .ok_or_else(|| Error::NotFound(format!("user {id}")))?;
+        Ok(Turn {
+            user,
+            ..self.clone()
+        })
+    }
+
     /// The turn for a message from a person (not a bot, not an anonymous channel post). The user is
     /// created on first contact; if the database cannot do that, the user is told and the update
     /// goes no further.

@@ -246,7 +246,10 @@ pub(super) async fn stars_lines(bot: &teloxide::Bot, store: &Store) -> Result<Ve
         .collect();
     let mut missing = Vec::new();
     for id in &incoming {
-        if !store.has_ledger_key(&crate::db::ledger::key::stars(id))? {
+        // A top-up is known by its credit, a plan payment by its granted period.
+        if !store.has_ledger_key(&crate::db::ledger::key::stars(id))?
+            && !store.has_plan_charge(id)?
+        {
             missing.push(id.clone());
         }
     }
@@ -254,7 +257,7 @@ pub(super) async fn stars_lines(bot: &teloxide::Bot, store: &Store) -> Result<Ve
         (
             true,
             format!(
-                "Telegram Stars: the {} latest incoming payments are all credited",
+                "Telegram Stars: the {} latest incoming payments are all credited (top-ups) or granted (plans)",
                 incoming.len()
             ),
         )

@@ -67,7 +67,11 @@ pub(super) fn run(store: &Store, cmd: SupportCommand) -> Result<ExitCode> {
                     (true, None) => "admin (cli)".to_string(),
                 };
                 let photo = if m.photo.is_some() { " [photo]" } else { "" };
-                println!("\n{} {who}{photo}:\n{}", local_datetime(m.created_at), m.text);
+                println!(
+                    "\n{} {who}{photo}:\n{}",
+                    local_datetime(m.created_at),
+                    m.text
+                );
             }
         }
         SupportCommand::Reply { id, text_file } => {

@@ -5,8 +5,8 @@
 pub mod admin_backups;
 pub mod broadcasts;
 pub mod choices;
-pub mod export;
 pub mod dialogues;
+pub mod export;
 pub mod held;
 pub mod jobs;
 pub mod ledger;

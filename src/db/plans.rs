@@ -3,6 +3,13 @@
 use crate::error::Result;
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
+impl super::Store {
+    /// Whether a Star payment with this charge id was granted as a plan period.
+    pub fn has_plan_charge(&self, charge_id: &str) -> Result<bool> {
+        self.read(|c| Ok(by_charge(c, charge_id)?.is_some()))
+    }
+}
+
 /// One paid period: the first payment of a subscription or a renewal.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Period {

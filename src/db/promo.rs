@@ -4,7 +4,8 @@ use crate::error::Result;
 use crate::model::{PromoCode, PromoKind};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
-const SELECT: &str = "SELECT code, kind, discount_percent, bonus_ops, max_uses, used_count, expires_at, is_active,
+const SELECT: &str =
+    "SELECT code, kind, discount_percent, bonus_ops, max_uses, used_count, expires_at, is_active,
     applies_to FROM discount_codes";
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<PromoCode> {

@@ -5,7 +5,10 @@
 
 use super::Payments;
 use super::yookassa::ApiPayment;
-use crate::billing::{Adoption, MAX_TOPUP, MIN_TOPUP, PaymentUpdate, RefundDebit, check_user_id};
+use crate::billing::{
+    Adoption, MAX_TOPUP, MIN_TOPUP, PaymentUpdate, PlanGrant, PlanPayment, RefundDebit,
+    check_user_id, is_plan_payload,
+};
 use crate::db::blocking;
 use crate::error::{Error, Result};
 use crate::model::{CheckOutcome, PaymentStatus, Provider};
@@ -359,14 +362,22 @@ impl Payments {
                 continue;
             }
             let charge = t.id.0.clone();
-            let payload = match &from.kind {
-                TransactionPartnerUserKind::InvoicePayment(p) => p.invoice_payload.clone(),
-                _ => None,
+            let (payload, period) = match &from.kind {
+                TransactionPartnerUserKind::InvoicePayment(p) => (
+                    p.invoice_payload.clone(),
+                    p.subscription_period.map(|s| i64::from(s.seconds())),
+                ),
+                _ => (None, None),
             };
             let user = i64::try_from(from.user.id.0).unwrap_or(0);
             let detail = format!("user {user}, paid {} Stars", t.amount);
             let finding = if refunded.contains(&charge) {
                 Finding::NotPaid("refunded".into())
+            } else if let Some(plan) = payload.as_deref().filter(|p| is_plan_payload(p)) {
+                // A plan period whose update never arrived: granted to the end of its 30 days.
+                let expires_at = period.map(|p| t.date.timestamp() + p);
+                self.settle_plan(user, plan, (t.amount, &charge), expires_at)
+                    .await?
             } else {
                 self.settle_star(user, payload, t.amount, &charge).await?
             };
@@ -402,6 +413,37 @@ impl Payments {
             });
         }
         Ok(found)
+    }
+
+    async fn settle_plan(
+        &self,
+        user: i64,
+        payload: &str,
+        (stars, charge): (u32, &str),
+        expires_at: Option<i64>,
+    ) -> Result<Finding> {
+        let (billing, payload, charge) = (
+            self.billing.clone(),
+            payload.to_string(),
+            charge.to_string(),
+        );
+        let grant = blocking(move || {
+            billing.grant_plan(&PlanPayment {
+                telegram_id: user,
+                payload: &payload,
+                stars,
+                charge_id: &charge,
+                recurring: false,
+                expires_at,
+            })
+        })
+        .await;
+        match grant {
+            Ok(PlanGrant::Granted { .. }) => Ok(Finding::Credited { adopted: false }),
+            Ok(PlanGrant::Already) => Ok(Finding::AlreadyCredited),
+            Err(Error::Invalid(why)) => Ok(Finding::NotOurs(why)),
+            Err(e) => Err(e),
+        }
     }
 
     async fn settle_star(

@@ -62,7 +62,9 @@ pub fn price_line(lang: Lang, price: Kopecks, user: &PriceFor) -> String {
         }
         Lang::En if free_ops > 0 => format!("🎁 Uses a free operation ({free_ops} left)."),
         Lang::Ru if user.balance >= price => format!("💳 {p}{off} с баланса (на балансе {b})."),
-        Lang::En if user.balance >= price => format!("💳 {p}{off} from your balance (balance {b})."),
+        Lang::En if user.balance >= price => {
+            format!("💳 {p}{off} from your balance (balance {b}).")
+        }
         Lang::Ru => format!(
             "💳 Стоит {p}{off}, а на балансе {b}. Пополните — и сразу продолжим, запрос не пропадёт."
         ),
@@ -82,7 +84,6 @@ pub struct PriceFor {
     /// The operation code's percent, when it lowered the price.
     pub discount: Option<u8>,
 }
-
 
 pub fn ask_add_text_photo(lang: Lang) -> &'static str {
     t(

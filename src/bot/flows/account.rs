@@ -9,6 +9,7 @@ use crate::db::blocking;
 use crate::error::Result;
 use crate::model::CodeRefusal;
 use crate::texts;
+use teloxide::prelude::*;
 
 /// History lines on the balance screen.
 const HISTORY_LINES: u32 = 5;
@@ -21,7 +22,30 @@ pub async fn show_balance(turn: &Turn) -> Result<()> {
     let (store, id) = (turn.ctx.store.clone(), turn.user.telegram_id);
     let rows = blocking(move || store.recent_ledger(id, HISTORY_LINES)).await?;
     let history = history_lines(lang, &rows);
-    let mut text = texts::balance(lang, &super::start::wallet(turn), &history);
+    let (billing, id) = (turn.ctx.billing.clone(), turn.user.telegram_id);
+    let plan = blocking(move || billing.renewing_plan(id)).await?;
+    let mut wallet = super::start::wallet(turn);
+    let u = &turn.user;
+    if let Some(until) = u.plan_until {
+        // The plan's own line: its operations, its end, whether Telegram renews it.
+        let label = plan.as_ref().map_or("", |p| p.plan.as_str());
+        let renews = plan.is_some();
+        let line = texts::plan_line(
+            lang,
+            label,
+            u.plan_operations_left,
+            &crate::time::day_month_year(until),
+            renews,
+        );
+        wallet = format!("{wallet}\n{line}");
+    }
+    if let Some((code, percent)) = &u.standing_discount {
+        wallet = format!(
+            "{wallet}\n{}",
+            texts::standing_code_line(lang, code, *percent)
+        );
+    }
+    let mut text = texts::balance(lang, &wallet, &history);
     // An invoice still open at YooKassa: shown with its pay button, so a payer who left the
     // checkout can come back to it.
     let (store, since) = (turn.ctx.store.clone(), crate::time::now() - 24 * 3600);
@@ -34,8 +58,38 @@ pub async fn show_balance(turn: &Turn) -> Result<()> {
         text.push_str(&texts::awaiting_payment(lang, *charge));
     }
     let ways = super::topup::ways(turn);
-    turn.show(text, keyboards::balance(lang, pending, ways, invites(turn)))
+    let extras = keyboards::BalanceExtras {
+        invite: invites(turn),
+        plans: super::topup::sells_plans(turn),
+        standing_code: u.standing_discount.as_ref().map(|(c, _)| c.clone()),
+        renewing_plan: plan.is_some(),
+    };
+    turn.show(text, keyboards::balance(lang, pending, ways, &extras))
         .await
+}
+
+/// ❌ The operation code is dropped: prices are full again.
+pub async fn drop_code(turn: &Turn) -> Result<()> {
+    let (billing, id) = (turn.ctx.billing.clone(), turn.user.telegram_id);
+    blocking(move || billing.cancel_standing_code(id)).await?;
+    turn.say(texts::standing_code_dropped(turn.lang)).await?;
+    let turn = turn.reloaded().await?;
+    show_balance(&turn).await
+}
+
+/// 📥 The user's whole history as a one-sheet workbook.
+pub async fn history_file(turn: &Turn) -> Result<()> {
+    let (store, id) = (turn.ctx.store.clone(), turn.user.telegram_id);
+    let xlsx = blocking(move || crate::export::history_workbook(&store, id)).await?;
+    let name = format!("history-{}.xlsx", crate::time::date_of(crate::time::now()));
+    turn.bot
+        .send_document(
+            turn.chat,
+            teloxide::types::InputFile::memory(xlsx).file_name(name),
+        )
+        .caption(texts::history_file_caption(turn.lang))
+        .await?;
+    Ok(())
 }
 
 /// 🤝 The invitation: what both get, the link, and Telegram's share dialog.
@@ -155,6 +209,17 @@ async fn any_code(turn: &Turn, input: Input, from_payment: bool) -> Result<()> {
     let discount = blocking(move || billing.apply_discount_code(id, &typed)).await?;
     turn.set(State::Idle).await?;
     let redeemed = match discount {
+        // An operation code stands from now on: said, then the menu with its prices.
+        Ok(crate::model::PromoCode {
+            kind: crate::model::PromoKind::OperationsPercent(percent),
+            code,
+            ..
+        }) => {
+            turn.say(texts::standing_code_on(lang, &code, percent))
+                .await?;
+            let turn = turn.reloaded().await?;
+            return super::start::menu(&turn).await;
+        }
         // The payment menu says the code is applied, and its amounts show the discount: one
         // message, not two.
         Ok(_) => return super::topup::payment_menu(turn).await,

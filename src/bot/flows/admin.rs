@@ -28,6 +28,7 @@ pub async fn on_command(turn: Turn, cmd: AdminCommand) -> HandlerResult {
             }
             AdminCommand::Reply(args) => super::support::reply_command(&turn, &args).await,
             AdminCommand::Close(args) => super::support::close_command(&turn, &args).await,
+            AdminCommand::Export => export(&turn).await,
             AdminCommand::Backup => {
                 let (config, store) = (turn.ctx.config.clone(), turn.ctx.store.clone());
                 let done = crate::bot::backups::send_to_admins(&turn.bot, &config, &store).await?;
@@ -68,6 +69,23 @@ async fn stats(turn: &Turn) -> Result<()> {
         photo.await?;
         turn.say(summary).await?;
     }
+    Ok(())
+}
+
+/// /export: the operator's workbook (SPEC §8b) as a document.
+async fn export(turn: &Turn) -> Result<()> {
+    let (store, usd_rub) = (turn.ctx.store.clone(), turn.ctx.config.fal.fal_usd_rub);
+    let xlsx = blocking(move || crate::export::operator_workbook(&store, usd_rub)).await?;
+    let name = format!(
+        "media-lab-{}.xlsx",
+        crate::time::date_of(crate::time::now())
+    );
+    turn.bot
+        .send_document(
+            turn.chat,
+            teloxide::types::InputFile::memory(xlsx).file_name(name),
+        )
+        .await?;
     Ok(())
 }
 

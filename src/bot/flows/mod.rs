@@ -6,6 +6,7 @@ pub mod admin;
 pub mod assistant;
 pub mod modes;
 pub mod overlay;
+pub mod plans;
 pub mod start;
 pub mod support;
 pub mod topup;
@@ -71,6 +72,11 @@ pub async fn on_action(turn: Turn, q: CallbackQuery, action: Action) -> HandlerR
             Action::Write => writer::open(&turn).await,
             Action::UsePrompt(id) => writer::make(&turn, id).await,
             Action::AnotherPrompt(id) => writer::another(&turn, id).await,
+            Action::DropCode => account::drop_code(&turn).await,
+            Action::HistoryFile => account::history_file(&turn).await,
+            Action::Plans => plans::menu(&turn).await,
+            Action::Plan(n) => plans::buy(&turn, n).await,
+            Action::CancelPlan => plans::cancel(&turn).await,
         }
     })
     .await

@@ -222,14 +222,22 @@ pub fn price_line(turn: &Turn, price: Kopecks) -> String {
             free_access: u.has_free_access,
             plan_ops: u.plan_operations_left,
             free_ops: u.free_operations_left,
-            discount: u.standing_discount.as_ref().map(|(_, p)| *p).filter(|_| charged < price),
+            discount: u
+                .standing_discount
+                .as_ref()
+                .map(|(_, p)| *p)
+                .filter(|_| charged < price),
         },
     )
 }
 
 /// What one more listed at `price` costs this user, for a button: their price, or free.
 pub fn tag(turn: &Turn, price: Kopecks) -> String {
-    texts::price_tag(turn.lang, turn.user.price_of(price), turn.user.next_is_free())
+    texts::price_tag(
+        turn.lang,
+        turn.user.price_of(price),
+        turn.user.next_is_free(),
+    )
 }
 
 /// What `mode` costs this user now: their chosen model's price.
@@ -809,9 +817,11 @@ async fn start_paid(turn: &Turn, mode: Mode, request: Request) -> Result<()> {
     };
     let paid = match r.paid_with {
         PaidWith::FreeAccess => texts::paid_free_access(lang).to_string(),
-        PaidWith::FreeOperation => {
-            texts::paid_free_op(lang, r.free_operations_left, turn.user.price_of(model.price))
-        }
+        PaidWith::FreeOperation => texts::paid_free_op(
+            lang,
+            r.free_operations_left,
+            turn.user.price_of(model.price),
+        ),
         PaidWith::Plan => texts::paid_plan(lang, r.plan_operations_left),
         PaidWith::Balance => texts::paid_balance(lang, r.price, r.balance),
     };

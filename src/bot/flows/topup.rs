@@ -117,7 +117,8 @@ pub async fn payment_menu(turn: &Turn) -> Result<()> {
             let code = pending_code(turn).await?;
             let code = code.as_ref().map(|(c, p)| (c.as_str(), *p));
             let text = texts::choose_provider(turn.lang, code) + &footer(turn, None);
-            turn.show(text, keyboards::providers(turn.lang)).await
+            turn.show(text, keyboards::providers(turn.lang, sells_plans(turn)))
+                .await
         }
     }
 }
@@ -169,10 +170,15 @@ pub async fn stars_menu(turn: &Turn) -> Result<()> {
             lang,
             &config.payments.stars_topup_amounts,
             config.payments.stars_rate,
-            percent,
+            (percent, sells_plans(turn)),
         ),
     )
     .await
+}
+
+/// Whether «⭐ Подписка» is offered: PLANS set and Stars on.
+pub fn sells_plans(turn: &Turn) -> bool {
+    turn.ctx.config.payments.stars_enabled && !turn.ctx.config.payments.plans.is_empty()
 }
 
 /// A Stars invoice for `stars`: the draft (reserving a pending discount) first, then `sendInvoice`.
@@ -225,7 +231,11 @@ pub async fn pre_checkout(bot: crate::bot::Tg, q: PreCheckoutQuery, ctx: Ctx) ->
     let (billing, payload) = (ctx.billing.clone(), q.invoice_payload.clone());
     let (currency, total) = (q.currency.clone(), q.total_amount);
     let user = i64::try_from(q.from.id.0).unwrap_or(0);
-    let verdict = blocking(move || billing.stars_checkout(user, &payload, &currency, total)).await;
+    let verdict = blocking(move || match crate::billing::is_plan_payload(&payload) {
+        true => Ok(billing.plan_checkout(&payload, &currency, total)),
+        false => billing.stars_checkout(user, &payload, &currency, total),
+    })
+    .await;
     let answer = bot.answer_pre_checkout_query(q.id.clone(), matches!(verdict, Ok(Ok(()))));
     let answer = match verdict {
         Ok(Ok(())) => answer,
@@ -247,6 +257,9 @@ pub async fn pre_checkout(bot: crate::bot::Tg, q: PreCheckoutQuery, ctx: Ctx) ->
 /// `successful_payment`: credited exactly once; the user is told through the notices outbox (in
 /// the credit's own transaction), like a YooKassa top-up.
 pub async fn paid(turn: Turn, paid: SuccessfulPayment) -> HandlerResult {
+    if crate::billing::is_plan_payload(&paid.invoice_payload) {
+        return super::plans::on_paid(turn, paid).await;
+    }
     turn.answer(move |turn| async move {
         let (billing, id) = (turn.ctx.billing.clone(), turn.user.telegram_id);
         let charge = paid.telegram_payment_charge_id.0.clone();
