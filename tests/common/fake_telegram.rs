@@ -472,6 +472,27 @@ impl FakeTelegram {
         self.push("message", m);
     }
 
+    /// A subscription's successful_payment: the first (`renewal` false) or one Telegram makes every
+    /// 30 days, with the period's end.
+    pub fn send_subscription_payment(
+        &self,
+        user: i64,
+        payload: &str,
+        total: i64,
+        charge: &str,
+        (renewal, expires): (bool, i64),
+    ) {
+        let m = self.message(
+            user,
+            "ru",
+            serde_json::json!({"successful_payment": {"currency": "XTR", "total_amount": total,
+                "invoice_payload": payload, "telegram_payment_charge_id": charge,
+                "provider_payment_charge_id": "", "subscription_expiration_date": expires,
+                "is_recurring": true, "is_first_recurring": !renewal}}),
+        );
+        self.push("message", m);
+    }
+
     /// Telegram's refunded_payment message.
     pub fn send_refunded_payment(&self, user: i64, payload: &str, total: i64, charge: &str) {
         let m = self.message(
@@ -666,6 +687,17 @@ fn answer(
             ok(true.into())
         }
         "getmystarbalance" => ok(serde_json::json!({"amount": 0})),
+        "createinvoicelink" => {
+            let mut s = lock.lock().expect("state");
+            record(&mut s, cv, method, &body);
+            let n = s.calls.len();
+            ok(format!("https://t.me/$invoice{n}").into())
+        }
+        "edituserstarsubscription" => {
+            let mut s = lock.lock().expect("state");
+            record(&mut s, cv, method, &body);
+            ok(true.into())
+        }
         "getstartransactions" => {
             let s = lock.lock().expect("state");
             let now = std::time::SystemTime::now()
