@@ -152,7 +152,7 @@ async fn held_offer(
         .ok()
         .and_then(|i| i.model)
         .map(|m| m.label);
-    let price = config.fal.catalogue.pick(mode, key.as_deref()).price;
+    let price = user.price_of(config.fal.catalogue.pick(mode, key.as_deref()).price);
     let free = user.next_is_free();
     if !free && user.balance < price {
         return Ok(None);

@@ -895,7 +895,11 @@ impl Worker {
                 .model(m, input.model.as_ref().map(|c| c.label.as_str()))
         });
         let again = match (model, user) {
-            (Some(m), Some(u)) => Some(texts::price_tag(lang, m.price, u.next_is_free())),
+            (Some(m), Some(u)) => Some(texts::price_tag(
+                lang,
+                u.price_of(m.price),
+                u.next_is_free(),
+            )),
             (None, _) => Some(texts::price_tag(lang, Kopecks::ZERO, true)),
             (Some(_), None) => None,
         };
