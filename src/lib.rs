@@ -17,6 +17,7 @@ pub mod error;
 pub mod export;
 pub mod fonts;
 pub mod ids;
+pub mod initdata;
 pub mod jobs;
 pub mod listener;
 pub mod logging;
