@@ -87,6 +87,10 @@ fn user_json(u: &User) -> serde_json::Value {
         "pending_discount_code": u.pending_discount_code,
         "created_at": u.created_at,
         "debt": u.debt.to_decimal(),
+        "operation_code": u.standing_discount.as_ref().map(|(code, _)| code),
+        "operation_discount_percent": u.standing_discount.as_ref().map(|(_, p)| p),
+        "plan_operations_left": u.plan_operations_left,
+        "plan_until": u.plan_until.map(crate::time::local_datetime),
     })
 }
 
@@ -113,6 +117,16 @@ fn print_user(u: &User) {
     );
     if let Some(code) = &u.pending_discount_code {
         println!("  discount code:    {code} (for the next top-up)");
+    }
+    if let Some((code, percent)) = &u.standing_discount {
+        println!("  operation code:   {code} ({percent}% off every operation)");
+    }
+    if let Some(until) = u.plan_until {
+        println!(
+            "  plan:             {} operations left, until {}",
+            u.plan_operations_left,
+            crate::time::local_datetime(until)
+        );
     }
     println!("  first seen:       {}", date_of(u.created_at));
 }
