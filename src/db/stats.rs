@@ -137,11 +137,11 @@ pub fn collect(conn: &Connection) -> Result<Stats> {
     )?;
     let by_model: Vec<ModelRow> = stmt
         .query_map([], |r| {
-            let (revenue, cost): (i64, i64) = (r.get(3)?, r.get(4)?);
+            let (revenue, cost): (i64, i64) = (r.get("revenue")?, r.get("cost")?);
             Ok(ModelRow {
-                mode: r.get(0)?,
-                model: r.get(1)?,
-                operations: r.get(2)?,
+                mode: r.get("mode")?,
+                model: r.get("label")?,
+                operations: r.get("operations")?,
                 revenue_kopecks: revenue,
                 cost_kopecks: cost,
                 margin_kopecks: revenue - cost,
@@ -165,7 +165,7 @@ pub fn collect(conn: &Connection) -> Result<Stats> {
     }
     let pairs = |sql: &str| -> Result<Vec<(String, i64)>> {
         let mut stmt = conn.prepare(sql)?;
-        let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        let rows = stmt.query_map([], |r| Ok((r.get("what")?, r.get("n")?)))?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
     };
     let operations_revenue_kopecks = by_model.iter().map(|m| m.revenue_kopecks).sum::<i64>();
@@ -177,12 +177,13 @@ pub fn collect(conn: &Connection) -> Result<Stats> {
         plan_periods: one("SELECT count(*) FROM plan_periods")?,
         free_ops_granted: pairs(
             "SELECT CASE WHEN kind = 'promo' AND reason = 'referral' THEN 'referral'
-                         WHEN kind = 'promo' THEN 'code' ELSE kind END AS source, sum(free_ops)
+                         WHEN kind = 'promo' THEN 'code' ELSE kind END AS what, sum(free_ops) AS n
                FROM ledger WHERE free_ops > 0 AND kind IN ('signup', 'promo', 'adjustment')
               GROUP BY 1 ORDER BY 1",
         )?,
         done_by_payment: pairs(
-            "SELECT paid_with, count(*) FROM operations WHERE status = 'settled' GROUP BY 1 ORDER BY 1",
+            "SELECT paid_with AS what, count(*) AS n FROM operations WHERE status = 'settled'
+              GROUP BY 1 ORDER BY 1",
         )?,
         by_model,
         by_mode,
