@@ -79,6 +79,8 @@ pub fn run(config: Arc<Config>) -> Result<ExitCode> {
         broadcasts: Arc::new(Notify::new()),
     };
     let (stop_tx, stop) = watch::channel(false);
+    // Learnt by the bot when it connects; the Mini App's links back into the bot use it.
+    let bot_username = Arc::new(std::sync::OnceLock::new());
 
     // Every long-running task, started here and stopped below in the reverse of what feeds what:
     // the listener first (no new notifications), then the bot (no new requests), then the tasks
@@ -90,6 +92,11 @@ pub fn run(config: Arc<Config>) -> Result<ExitCode> {
             store: store.clone(),
             payments: payments.clone(),
             metrics,
+            web: config.web.web_base_url.as_ref().map(|_| crate::web::Web {
+                config: config.clone(),
+                store: store.clone(),
+                bot_username: bot_username.clone(),
+            }),
         },
     ))?;
     let tasks = [
@@ -103,6 +110,7 @@ pub fn run(config: Arc<Config>) -> Result<ExitCode> {
                 billing,
                 payments.clone(),
                 wakes.clone(),
+                bot_username,
                 stop.clone(),
             )),
         ),

@@ -192,6 +192,9 @@ pub struct Fal {
 pub struct Web {
     pub webhook_listen: SocketAddr,
     pub trusted_proxies: Vec<Cidr>,
+    /// WEB_BASE_URL: the listener's public https address; set, it serves the Mini App (`/app`) and the
+    /// admin pages (`/admin`), SPEC §10.
+    pub web_base_url: Option<String>,
 }
 
 /// Running it: the database, backups to admins, logging.
@@ -542,9 +545,25 @@ impl Web {
             )
         })?;
         env.show("WEBHOOK_LISTEN", webhook_listen);
+        let web_base_url = env.optional_url("WEB_BASE_URL")?;
+        if let Some(url) = &web_base_url {
+            // Telegram opens Mini Apps over https only; plain http is for this machine (development,
+            // tests).
+            let local = ["http://127.0.0.1", "http://localhost", "http://[::1]"]
+                .iter()
+                .any(|p| url.starts_with(p));
+            if !url.starts_with("https://") && !local {
+                return Err(bad(
+                    "WEB_BASE_URL",
+                    "must be an https:// URL (Telegram opens Mini Apps over https only)",
+                ));
+            }
+            env.show("WEB_BASE_URL", url);
+        }
         Ok(Web {
             webhook_listen,
             trusted_proxies: env.cidrs("TRUSTED_PROXIES", "")?,
+            web_base_url,
         })
     }
 }
@@ -1111,7 +1130,7 @@ mod tests {
             .into_iter()
             .map(str::to_string)
             .collect();
-        assert_eq!(known.len(), 60, "{known:?}");
+        assert_eq!(known.len(), 61, "{known:?}");
         assert_eq!(template, known);
         let summary = config(&[]).expect("defaults").summary();
         assert_eq!(summary.len(), known.len(), "one summary line per variable");

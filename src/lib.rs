@@ -28,3 +28,4 @@ pub mod payments;
 pub mod telegram;
 pub mod texts;
 pub mod time;
+pub mod web;

@@ -22,11 +22,30 @@ pub fn main_menu(lang: Lang) -> InlineKeyboardMarkup {
             InlineKeyboardButton::callback(texts::write_label(lang), Action::Write.encode()),
             InlineKeyboardButton::callback(texts::help_label(lang), Action::Help.encode()),
         ],
-        vec![InlineKeyboardButton::callback(
-            texts::pay_label(lang),
-            Action::Balance.encode(),
-        )],
+        match GALLERY.get() {
+            Some(url) => vec![
+                InlineKeyboardButton::web_app(
+                    texts::gallery_label(lang),
+                    teloxide::types::WebAppInfo { url: url.clone() },
+                ),
+                InlineKeyboardButton::callback(texts::pay_label(lang), Action::Balance.encode()),
+            ],
+            None => vec![InlineKeyboardButton::callback(
+                texts::pay_label(lang),
+                Action::Balance.encode(),
+            )],
+        },
     ])
+}
+
+/// The Mini App's address (WEB_BASE_URL/app), set once when the bot starts: the main menu then
+/// offers «🖼 Мои работы».
+static GALLERY: std::sync::OnceLock<reqwest::Url> = std::sync::OnceLock::new();
+
+pub fn offer_gallery(url: &str) {
+    if let Ok(url) = reqwest::Url::parse(url) {
+        let _ = GALLERY.set(url);
+    }
 }
 
 /// Under a written prompt: make it, another one (its price for this user), the menu.

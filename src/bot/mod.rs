@@ -157,6 +157,8 @@ pub enum AdminCommand {
     Close(String),
     /// Админ: выгрузка в Excel
     Export,
+    /// Админ: ссылка для входа в веб-панель (/web off — закрыть сессии)
+    Web(String),
 }
 
 /// Everything a handler needs, injected once.
@@ -395,6 +397,7 @@ pub async fn run(
     billing: Billing,
     payments: Payments,
     wakes: Wakes,
+    username: Arc<std::sync::OnceLock<String>>,
     mut shutdown: watch::Receiver<bool>,
 ) {
     let mut delay = Duration::from_secs(1);
@@ -412,6 +415,10 @@ pub async fn run(
         }
     };
     tracing::info!(username = %me.username(), "bot connected");
+    let _ = username.set(me.username().to_string());
+    if let Some(base) = &config.web.web_base_url {
+        keyboards::offer_gallery(&format!("{base}/app"));
+    }
     introduce(&bot, &config).await;
     let return_url = config
         .payments

@@ -49,7 +49,7 @@ pub enum Period {
     Month,
 }
 
-fn sheet(
+pub(super) fn sheet(
     conn: &Connection,
     name: &'static str,
     columns: &[(&'static str, Col)],

@@ -21,6 +21,7 @@ pub mod stats;
 pub mod support;
 pub mod updates;
 pub mod users;
+pub mod web;
 pub mod words;
 
 use crate::error::{Error, Result};

@@ -41,6 +41,8 @@ pub struct Context {
     pub store: Arc<Store>,
     pub payments: Payments,
     pub metrics: Arc<Metrics>,
+    /// The Mini App and the admin pages, when WEB_BASE_URL is set.
+    pub web: Option<crate::web::Web>,
 }
 
 /// Context plus the inbox the webhook records into.

@@ -23,6 +23,11 @@ pub async fn route(
     peer: IpAddr,
     request: Request<Incoming>,
 ) -> Reply {
+    if let Some(web) = &ctx.web
+        && crate::web::owns(request.uri().path())
+    {
+        return web_page(web, &request).await;
+    }
     let known = matches!(
         request.uri().path(),
         "/yookassa/webhook" | "/healthz" | "/metrics"
@@ -34,6 +39,37 @@ pub async fn route(
         _ if known => text(405, "method not allowed\n"),
         _ => text(404, "not found\n"),
     }
+}
+
+/// A web page (SPEC §10): only the request's head is read; a body is never needed and not read.
+async fn web_page<B>(web: &crate::web::Web, request: &Request<B>) -> Reply {
+    let header = |name| {
+        request
+            .headers()
+            .get(name)
+            .and_then(|v: &HeaderValue| v.to_str().ok())
+    };
+    let page = crate::web::handle(
+        web,
+        crate::web::Request {
+            method: request.method().as_str(),
+            path: request.uri().path(),
+            query: request.uri().query(),
+            authorization: header(hyper::header::AUTHORIZATION),
+            cookie: header(hyper::header::COOKIE),
+        },
+    )
+    .await;
+    let mut reply = Response::new(Full::new(Bytes::from(page.body)));
+    *reply.status_mut() = StatusCode::from_u16(page.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let headers = reply.headers_mut();
+    headers.insert(CONTENT_TYPE, HeaderValue::from_static(page.content_type));
+    for (name, value) in page.headers {
+        if let Ok(value) = HeaderValue::from_str(&value) {
+            headers.append(name, value);
+        }
+    }
+    reply
 }
 
 async fn webhook(ctx: &Context, inbox: &Inbox, peer: IpAddr, request: Request<Incoming>) -> Reply {

@@ -8,8 +8,8 @@ use crate::money::Kopecks;
 pub fn admin_help(lang: Lang) -> &'static str {
     t(
         lang,
-        "Для администратора: /stats — сводка, /export — выгрузка в Excel, /grant ID — безлимитный доступ, /credit ID СУММА — начислить (или списать, со знаком минус), /payment ID — история платежа, /backup — резервная копия базы в этот чат, /reply НОМЕР текст — ответить на обращение (или ответьте на его копию), /close НОМЕР — закрыть обращение.",
-        "Admin: /stats — totals, /export — the Excel workbook, /grant ID — free access, /credit ID AMOUNT — credit (or debit, with a minus), /payment ID — a top-up's story, /backup — a database backup to this chat, /reply ID text — answer a support ticket (or reply to its copy), /close ID — close a ticket.",
+        "Для администратора: /stats — сводка, /export — выгрузка в Excel, /web — вход в веб-панель, /grant ID — безлимитный доступ, /credit ID СУММА — начислить (или списать, со знаком минус), /payment ID — история платежа, /backup — резервная копия базы в этот чат, /reply НОМЕР текст — ответить на обращение (или ответьте на его копию), /close НОМЕР — закрыть обращение.",
+        "Admin: /stats — totals, /export — the Excel workbook, /web — sign in to the admin pages, /grant ID — free access, /credit ID AMOUNT — credit (or debit, with a minus), /payment ID — a top-up's story, /backup — a database backup to this chat, /reply ID text — answer a support ticket (or reply to its copy), /close ID — close a ticket.",
     )
 }
 

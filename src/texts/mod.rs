@@ -14,6 +14,7 @@ mod plans;
 mod start;
 mod support;
 mod topup;
+mod web;
 
 pub use account::*;
 pub use admin::*;
@@ -24,6 +25,7 @@ pub use plans::*;
 pub use start::*;
 pub use support::*;
 pub use topup::*;
+pub use web::*;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Lang {

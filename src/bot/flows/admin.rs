@@ -29,6 +29,7 @@ pub async fn on_command(turn: Turn, cmd: AdminCommand) -> HandlerResult {
             AdminCommand::Reply(args) => super::support::reply_command(&turn, &args).await,
             AdminCommand::Close(args) => super::support::close_command(&turn, &args).await,
             AdminCommand::Export => export(&turn).await,
+            AdminCommand::Web(args) => web_link(&turn, &args).await,
             AdminCommand::Backup => {
                 let (config, store) = (turn.ctx.config.clone(), turn.ctx.store.clone());
                 let done = crate::bot::backups::send_to_admins(&turn.bot, &config, &store).await?;
@@ -70,6 +71,30 @@ async fn stats(turn: &Turn) -> Result<()> {
         turn.say(summary).await?;
     }
     Ok(())
+}
+
+/// /web: a one-time link to the admin pages (10 minutes, once); `/web off` closes this admin's
+/// browser sessions.
+async fn web_link(turn: &Turn, args: &str) -> Result<()> {
+    let lang = turn.lang;
+    let Some(base) = turn.ctx.config.web.web_base_url.clone() else {
+        return turn.say(texts::web_not_configured(lang)).await;
+    };
+    let (store, admin) = (turn.ctx.store.clone(), turn.user.telegram_id);
+    if args.trim() == "off" {
+        let closed = blocking(move || store.revoke_sessions(None, Some(admin))).await?;
+        return turn.say(texts::web_off(lang, closed)).await;
+    }
+    let link = blocking(move || crate::web::login_link(&store, &base, admin)).await?;
+    let url = reqwest::Url::parse(&link)
+        .map_err(|e| Error::internal(format!("the login link: {e}")))?;
+    turn.say_with(
+        texts::web_link(lang, crate::web::LOGIN_LINK_SECS / 60),
+        teloxide::types::InlineKeyboardMarkup::new(vec![vec![
+            teloxide::types::InlineKeyboardButton::url(texts::web_open_label(lang), url),
+        ]]),
+    )
+    .await
 }
 
 /// /export: the operator's workbook (SPEC §8b) as a document.

@@ -97,8 +97,14 @@ pub fn wallet(turn: &Turn) -> String {
 }
 
 /// /start, or an invite link's `/start ref_<code>`: a new user who follows one is tied to its owner.
+/// The Mini App's links come back as `/start topup` (the payment menu) and `/start new` (the menu).
 async fn start(turn: &Turn, payload: &str) -> Result<()> {
     turn.set(State::Idle).await?;
+    match payload.trim() {
+        "topup" if !turn.first_contact => return super::topup::payment_menu(turn).await,
+        "new" if !turn.first_contact => return menu(turn).await,
+        _ => {}
+    }
     let lang = turn.lang;
     let mut invited = None;
     if let Some(code) = payload
