@@ -61,7 +61,8 @@ async fn web_page<B>(web: &crate::web::Web, request: &Request<B>) -> Reply {
     )
     .await;
     let mut reply = Response::new(Full::new(Bytes::from(page.body)));
-    *reply.status_mut() = StatusCode::from_u16(page.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    *reply.status_mut() =
+        StatusCode::from_u16(page.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let headers = reply.headers_mut();
     headers.insert(CONTENT_TYPE, HeaderValue::from_static(page.content_type));
     for (name, value) in page.headers {

@@ -21,11 +21,7 @@ const COOKIE: &str = "ml_admin";
 /// A new one-time login link for `admin` under `base` (WEB_BASE_URL).
 pub fn login_link(store: &Store, base: &str, admin: i64) -> Result<String> {
     let token = crate::ids::random_id("")?;
-    store.add_login_link(
-        admin,
-        &digest(&token),
-        crate::time::now() + LOGIN_LINK_SECS,
-    )?;
+    store.add_login_link(admin, &digest(&token), crate::time::now() + LOGIN_LINK_SECS)?;
     Ok(format!("{base}/admin/login?token={token}"))
 }
 
@@ -103,8 +99,13 @@ pub async fn page(web: &Web, req: &Request<'_>) -> Page {
                 return unavailable(e);
             }
             tracing::info!(admin, "admin pages: signed out");
-            return message(200, "Вы вышли", "Сессия закрыта. Новая ссылка — /web в боте.", false)
-                .with("set-cookie", cookie("", 0));
+            return message(
+                200,
+                "Вы вышли",
+                "Сессия закрыта. Новая ссылка — /web в боте.",
+                false,
+            )
+            .with("set-cookie", cookie("", 0));
         }
         _ => return message(404, "Не найдено", "Такой страницы нет.", false),
     };
@@ -118,7 +119,12 @@ fn cookie(value: &str, max_age: i64) -> String {
 
 async fn login(web: &Web, req: &Request<'_>) -> Page {
     let Some(token) = req.param("token") else {
-        return message(400, "Вход в панель", "В ссылке нет ключа. Отправьте боту /web.", false);
+        return message(
+            400,
+            "Вход в панель",
+            "В ссылке нет ключа. Отправьте боту /web.",
+            false,
+        );
     };
     let session = match crate::ids::random_id("") {
         Ok(id) => id,
@@ -126,11 +132,11 @@ async fn login(web: &Web, req: &Request<'_>) -> Page {
     };
     let (store, token_hash, session_hash) = (web.store.clone(), digest(&token), digest(&session));
     let until = crate::time::now() + SESSION_SECS;
-    let admin = match blocking(move || store.use_login_link(&token_hash, &session_hash, until)).await
-    {
-        Ok(admin) => admin,
-        Err(e) => return unavailable(e),
-    };
+    let admin =
+        match blocking(move || store.use_login_link(&token_hash, &session_hash, until)).await {
+            Ok(admin) => admin,
+            Err(e) => return unavailable(e),
+        };
     match admin.filter(|a| web.config.telegram.admin_telegram_ids.contains(a)) {
         Some(admin) => {
             tracing::info!(admin, "admin pages: signed in");
@@ -157,11 +163,17 @@ async fn dashboard(web: &Web) -> Result<Page> {
     page.cards = vec![
         ("Пользователей".into(), s.users.to_string()),
         ("Оплачено картой".into(), money(s.revenue_kopecks)),
-        ("Звёзды: пополнения".into(), format!("{} ⭐", s.revenue_stars)),
+        (
+            "Звёзды: пополнения".into(),
+            format!("{} ⭐", s.revenue_stars),
+        ),
         ("Звёзды: подписки".into(), format!("{} ⭐", s.plan_stars)),
         ("Зачислено".into(), money(s.credited_kopecks)),
         ("Начислено админами".into(), money(s.free_credits_kopecks)),
-        ("Выручка операций".into(), money(s.operations_revenue_kopecks)),
+        (
+            "Выручка операций".into(),
+            money(s.operations_revenue_kopecks),
+        ),
         ("Себестоимость".into(), money(s.cost_kopecks)),
         ("Маржа".into(), money(s.margin_kopecks)),
         ("На балансах".into(), money(s.balances_kopecks)),
@@ -191,7 +203,11 @@ async fn dashboard(web: &Web) -> Result<Page> {
             ("Маржа, ₽", Col::Money),
         ]);
         table::of(&Sheet {
-            name: if with_model { "По моделям" } else { "По режимам" },
+            name: if with_model {
+                "По моделям"
+            } else {
+                "По режимам"
+            },
             columns,
             rows: rows
                 .iter()
@@ -242,29 +258,47 @@ async fn users(web: &Web, q: String) -> Result<Page> {
 
 async fn user(web: &Web, id: Option<String>) -> Result<Page> {
     let Some(id) = id.and_then(|i| i.trim().parse::<i64>().ok()) else {
-        return Ok(message(404, "Не найдено", "Нет такого пользователя.", false));
+        return Ok(message(
+            404,
+            "Не найдено",
+            "Нет такого пользователя.",
+            false,
+        ));
     };
     let store = web.store.clone();
-    let (user, sheets) =
-        blocking(move || Ok((store.user(id)?, store.user_tables(id)?))).await?;
+    let (user, sheets) = blocking(move || Ok((store.user(id)?, store.user_tables(id)?))).await?;
     let Some(u) = user else {
-        return Ok(message(404, "Не найдено", "Нет такого пользователя.", false));
+        return Ok(message(
+            404,
+            "Не найдено",
+            "Нет такого пользователя.",
+            false,
+        ));
     };
-    let name = u.username.as_deref().map(|n| format!(" (@{n})")).unwrap_or_default();
+    let name = u
+        .username
+        .as_deref()
+        .map(|n| format!(" (@{n})"))
+        .unwrap_or_default();
     let mut page = AdminPage::new(format!("Пользователь {id}{name}"));
     page.cards = vec![
         ("Баланс".into(), texts::money(Lang::Ru, u.balance)),
-        ("Бесплатных операций".into(), u.free_operations_left.to_string()),
+        (
+            "Бесплатных операций".into(),
+            u.free_operations_left.to_string(),
+        ),
         (
             "Безлимит".into(),
             (if u.has_free_access { "да" } else { "нет" }).into(),
         ),
     ];
     if u.debt.is_positive() {
-        page.cards.push(("Долг".into(), texts::money(Lang::Ru, u.debt)));
+        page.cards
+            .push(("Долг".into(), texts::money(Lang::Ru, u.debt)));
     }
     if let Some((code, p)) = &u.standing_discount {
-        page.cards.push(("Код на операции".into(), format!("{code} −{p} %")));
+        page.cards
+            .push(("Код на операции".into(), format!("{code} −{p} %")));
     }
     if let Some(until) = u.plan_until {
         page.cards.push((
@@ -359,17 +393,31 @@ async fn ticket(web: &Web, id: Option<String>) -> Result<Page> {
         ("Пользователь".into(), t.telegram_id.to_string()),
         (
             "Статус".into(),
-            (if t.open { "открыто" } else { "закрыто" }).into(),
+            (if t.open {
+                "открыто"
+            } else {
+                "закрыто"
+            })
+            .into(),
         ),
     ];
     page.lines = messages
         .iter()
         .map(|m| {
-            let who = if m.from_admin { "Поддержка" } else { "Пользователь" };
-            format!("{} {who}: {}", crate::time::day_and_time(m.created_at), m.text)
+            let who = if m.from_admin {
+                "Поддержка"
+            } else {
+                "Пользователь"
+            };
+            format!(
+                "{} {who}: {}",
+                crate::time::day_and_time(m.created_at),
+                m.text
+            )
         })
         .collect();
-    page.lines.push("Ответить: /reply в боте или `media-lab support reply`.".into());
+    page.lines
+        .push("Ответить: /reply в боте или `media-lab support reply`.".into());
     Ok(render(200, &page))
 }
 

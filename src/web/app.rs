@@ -51,7 +51,10 @@ pub async fn page(web: &Web, req: &Request<'_>) -> Page {
     };
     match rest {
         "" | "/" => gallery(web, &user, &init).await,
-        _ => match rest.strip_prefix("/file/").and_then(|id| id.parse::<i64>().ok()) {
+        _ => match rest
+            .strip_prefix("/file/")
+            .and_then(|id| id.parse::<i64>().ok())
+        {
             Some(job) => file(web, &user, job, req.param("view").is_some()).await,
             None => message(404, "Не найдено", "Такой страницы нет.", false),
         },
@@ -110,7 +113,11 @@ async fn gallery(web: &Web, viewer: &WebUser, init: &str) -> Page {
                 Ok(mode) => texts::mode_label(lang, mode).to_string(),
                 Err(_) => k.kind.clone(),
             };
-            let model = k.model.as_deref().map(|m| format!(" · {m}")).unwrap_or_default();
+            let model = k
+                .model
+                .as_deref()
+                .map(|m| format!(" · {m}"))
+                .unwrap_or_default();
             Work {
                 caption: format!("{what}{model} · {}", crate::time::day_and_time(k.made_at)),
                 view: format!("/app/file/{}?view=1&{auth}", k.job_id),
@@ -154,7 +161,11 @@ async fn gallery(web: &Web, viewer: &WebUser, init: &str) -> Page {
             balance_label: words.balance,
             balance: texts::money(lang, balance),
             extra_label: words.free,
-            extra: if free > 0 { free.to_string() } else { String::new() },
+            extra: if free > 0 {
+                free.to_string()
+            } else {
+                String::new()
+            },
             buttons,
             works_label: words.works,
             empty: words.empty,
@@ -171,7 +182,14 @@ async fn file(web: &Web, viewer: &WebUser, job: i64, view: bool) -> Page {
     let (store, id) = (web.store.clone(), viewer.id);
     let path = match blocking(move || store.kept_file(id, job)).await {
         Ok(Some(path)) => path,
-        Ok(None) => return message(404, "Не найдено", "Этой картинки нет или она больше не хранится.", false),
+        Ok(None) => {
+            return message(
+                404,
+                "Не найдено",
+                "Этой картинки нет или она больше не хранится.",
+                false,
+            );
+        }
         Err(e) => return unavailable(e),
     };
     let bytes = match tokio::fs::read(&path).await {

@@ -49,7 +49,10 @@ pub fn of(sheet: &Sheet) -> Table {
                             Cell::Real(x) => (x.to_string(), true),
                             Cell::Text(t) => (t.clone(), false),
                             Cell::Money(k) => (Kopecks(*k).to_decimal(), true),
-                            Cell::Time(t) => (crate::time::local_datetime(*t)[..16].replace('T', " "), false),
+                            Cell::Time(t) => (
+                                crate::time::local_datetime(*t)[..16].replace('T', " "),
+                                false,
+                            ),
                             Cell::Flag(yes) => ((if *yes { "да" } else { "нет" }).into(), false),
                         };
                         HtmlCell {

@@ -86,7 +86,8 @@ pub fn start_with(
             .env("YOOKASSA_API_URL", yk.url());
     }
     for (k, v) in extra {
-        cmd.env(k, v);
+        // `{listener}` stands for this bot's own address (WEB_BASE_URL in the web tests).
+        cmd.env(k, v.replace("{listener}", &format!("http://{addr}")));
     }
     let polls = tg.get_updates_count();
     let mut child = cmd.spawn().expect("spawn media-lab");

@@ -86,8 +86,8 @@ async fn web_link(turn: &Turn, args: &str) -> Result<()> {
         return turn.say(texts::web_off(lang, closed)).await;
     }
     let link = blocking(move || crate::web::login_link(&store, &base, admin)).await?;
-    let url = reqwest::Url::parse(&link)
-        .map_err(|e| Error::internal(format!("the login link: {e}")))?;
+    let url =
+        reqwest::Url::parse(&link).map_err(|e| Error::internal(format!("the login link: {e}")))?;
     turn.say_with(
         texts::web_link(lang, crate::web::LOGIN_LINK_SECS / 60),
         teloxide::types::InlineKeyboardMarkup::new(vec![vec![
