@@ -85,20 +85,19 @@ pub fn run(config: Arc<Config>) -> Result<ExitCode> {
     // Every long-running task, started here and stopped below in the reverse of what feeds what:
     // the listener first (no new notifications), then the bot (no new requests), then the tasks
     // that finish what those queued.
-    let listener = runtime.block_on(Listener::start(
-        config.web.webhook_listen,
-        listener::Context {
-            config: config.clone(),
-            store: store.clone(),
-            payments: payments.clone(),
-            metrics,
-            web: config.web.web_base_url.as_ref().map(|_| crate::web::Web {
+    let listener =
+        runtime.block_on(Listener::start(
+            config.web.webhook_listen,
+            listener::Context {
                 config: config.clone(),
                 store: store.clone(),
-                bot_username: bot_username.clone(),
-            }),
-        },
-    ))?;
+                payments: payments.clone(),
+                metrics,
+                web: config.web.web_base_url.as_ref().map(|_| {
+                    crate::web::Web::new(config.clone(), store.clone(), bot_username.clone())
+                }),
+            },
+        ))?;
     let tasks = [
         (
             "bot",

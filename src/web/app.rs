@@ -192,6 +192,14 @@ async fn file(web: &Web, viewer: &WebUser, job: i64, view: bool) -> Page {
         }
         Err(e) => return unavailable(e),
     };
+    let Ok(_permit) = web.files.acquire().await else {
+        return message(
+            503,
+            "Временно недоступно",
+            "Попробуйте через минуту.",
+            false,
+        );
+    };
     let bytes = match tokio::fs::read(&path).await {
         Ok(bytes) => bytes,
         Err(e) => {

@@ -20,6 +20,23 @@ pub struct Web {
     pub store: Arc<Store>,
     /// The bot's @username, once the bot has connected (the Mini App's links back into the bot).
     pub bot_username: Arc<OnceLock<String>>,
+    /// Downloads of kept results read whole files: this many at once, so 512 connections cannot
+    /// hold 512 pictures in memory.
+    files: Arc<tokio::sync::Semaphore>,
+}
+
+/// Result files read at once for the Mini App.
+const FILES_AT_ONCE: usize = 4;
+
+impl Web {
+    pub fn new(config: Arc<Config>, store: Arc<Store>, bot_username: Arc<OnceLock<String>>) -> Web {
+        Web {
+            config,
+            store,
+            bot_username,
+            files: Arc::new(tokio::sync::Semaphore::new(FILES_AT_ONCE)),
+        }
+    }
 }
 
 /// The parts of a request the pages look at.
