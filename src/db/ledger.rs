@@ -228,6 +228,24 @@ pub struct Row {
     pub paid: Option<(i64, crate::model::Provider)>,
 }
 
+impl Row {
+    /// The row as a person reads it in their history (the balance screen, the Mini App).
+    pub fn line(&self, lang: crate::texts::Lang) -> String {
+        crate::texts::ledger_line(
+            lang,
+            &crate::texts::LedgerLine {
+                kind: self.kind,
+                amount: self.amount,
+                free_ops: self.free_ops,
+                reason: self.reason.as_deref(),
+                mode: self.mode.as_deref().and_then(|m| m.parse().ok()),
+                paid: self.paid,
+                when: &crate::time::day_and_time(self.created_at),
+            },
+        )
+    }
+}
+
 pub fn recent(conn: &Connection, telegram_id: i64, limit: u32, offset: u64) -> Result<Vec<Row>> {
     let mut stmt = conn.prepare_cached(
         "SELECT l.kind, l.amount, l.free_ops, l.reason, l.created_at, o.mode,

@@ -126,23 +126,7 @@ async fn gallery(web: &Web, viewer: &WebUser, init: &str) -> Page {
             }
         })
         .collect();
-    let history = ledger
-        .iter()
-        .map(|r| {
-            texts::ledger_line(
-                lang,
-                &texts::LedgerLine {
-                    kind: r.kind,
-                    amount: r.amount,
-                    free_ops: r.free_ops,
-                    reason: r.reason.as_deref(),
-                    mode: r.mode.as_deref().and_then(|m| m.parse().ok()),
-                    paid: r.paid,
-                    when: &crate::time::day_and_time(r.created_at),
-                },
-            )
-        })
-        .collect();
+    let history = ledger.iter().map(|r| r.line(lang)).collect();
     let buttons = match web.bot_username.get() {
         Some(bot) => vec![
             (words.topup, format!("https://t.me/{bot}?start=topup")),

@@ -133,22 +133,7 @@ fn share_url(lang: texts::Lang, link: &str) -> Option<reqwest::Url> {
 
 /// The balance screen's history as lines a person reads.
 fn history_lines(lang: texts::Lang, rows: &[crate::db::ledger::Row]) -> Vec<String> {
-    rows.iter()
-        .map(|r| {
-            texts::ledger_line(
-                lang,
-                &texts::LedgerLine {
-                    kind: r.kind,
-                    amount: r.amount,
-                    free_ops: r.free_ops,
-                    reason: r.reason.as_deref(),
-                    mode: r.mode.as_deref().and_then(|m| m.parse().ok()),
-                    paid: r.paid,
-                    when: &crate::time::day_and_time(r.created_at),
-                },
-            )
-        })
-        .collect()
+    rows.iter().map(|r| r.line(lang)).collect()
 }
 
 /// 📜 The whole history, a page at a time, newest first.
