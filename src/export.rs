@@ -36,7 +36,10 @@ fn xlsx(e: XlsxError) -> Error {
 pub fn operator_workbook(store: &Store, usd_rub: Kopecks) -> Result<Vec<u8>> {
     let now = crate::time::now();
     let stats = store.stats()?;
-    let mut sheets = vec![summary(&stats, usd_rub, now), by_model(&stats)];
+    let mut sheets = vec![
+        summary(&stats, usd_rub, now),
+        crate::db::export::economics("По моделям", &stats.by_model, true),
+    ];
     sheets.extend(store.export_sheets(crate::time::offset_at(now))?);
     // In the order of SPEC §8b.
     sheets.sort_by_key(|s| SHEETS.iter().position(|n| *n == s.name));
@@ -90,34 +93,6 @@ fn summary(s: &Stats, usd_rub: Kopecks, now: i64) -> Sheet {
         rows: rows
             .into_iter()
             .map(|(w, v)| vec![Cell::Text(w), v])
-            .collect(),
-    }
-}
-
-fn by_model(s: &Stats) -> Sheet {
-    Sheet {
-        name: "По моделям",
-        columns: vec![
-            ("Режим", Col::Text),
-            ("Модель", Col::Text),
-            ("Выполнено", Col::Number),
-            ("Выручка, ₽", Col::Money),
-            ("Себестоимость, ₽", Col::Money),
-            ("Маржа, ₽", Col::Money),
-        ],
-        rows: s
-            .by_model
-            .iter()
-            .map(|m| {
-                vec![
-                    Cell::Text(m.mode.clone()),
-                    Cell::Text(m.model.clone()),
-                    Cell::Int(m.operations),
-                    Cell::Money(m.revenue_kopecks),
-                    Cell::Money(m.cost_kopecks),
-                    Cell::Money(m.margin_kopecks),
-                ]
-            })
             .collect(),
     }
 }

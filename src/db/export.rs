@@ -41,12 +41,39 @@ pub struct Sheet {
     pub rows: Vec<Vec<Cell>>,
 }
 
-/// A period of the summaries by day, week and month.
-#[derive(Debug, Clone, Copy)]
-pub enum Period {
-    Day,
-    Week,
-    Month,
+/// Revenue, cost and margin per row of `stats` (by model, or by mode when `with_model` is false):
+/// the workbook's «По моделям» and the admin dashboard's two tables.
+pub fn economics(name: &'static str, rows: &[super::stats::ModelRow], with_model: bool) -> Sheet {
+    let mut columns = vec![("Режим", Col::Text)];
+    if with_model {
+        columns.push(("Модель", Col::Text));
+    }
+    columns.extend([
+        ("Выполнено", Col::Number),
+        ("Выручка, ₽", Col::Money),
+        ("Себестоимость, ₽", Col::Money),
+        ("Маржа, ₽", Col::Money),
+    ]);
+    Sheet {
+        name,
+        columns,
+        rows: rows
+            .iter()
+            .map(|m| {
+                let mut row = vec![Cell::Text(m.mode.clone())];
+                if with_model {
+                    row.push(Cell::Text(m.model.clone()));
+                }
+                row.extend([
+                    Cell::Int(m.operations),
+                    Cell::Money(m.revenue_kopecks),
+                    Cell::Money(m.cost_kopecks),
+                    Cell::Money(m.margin_kopecks),
+                ]);
+                row
+            })
+            .collect(),
+    }
 }
 
 pub(super) fn sheet(
@@ -145,8 +172,8 @@ impl Store {
                     &[],
                 )?,
             ];
-            for period in [Period::Day, Period::Week, Period::Month] {
-                out.push(periods(c, period, shift)?);
+            for (name, bucket) in PERIODS {
+                out.push(periods(c, name, bucket, shift)?);
             }
             out.push(sheet(
                 c,
@@ -265,17 +292,20 @@ impl Store {
     }
 }
 
-/// By day, week (from Monday) or month of TIME_ZONE: new users, money paid and credited, operations,
-/// their revenue, fal's cost and the margin.
-fn periods(c: &Connection, period: Period, shift: i64) -> Result<Sheet> {
-    let (name, bucket) = match period {
-        Period::Day => ("По дням", "date(t + ?1, 'unixepoch')"),
-        Period::Week => (
-            "По неделям",
-            "date(t + ?1, 'unixepoch', 'weekday 0', '-6 days')",
-        ),
-        Period::Month => ("По месяцам", "strftime('%Y-%m', t + ?1, 'unixepoch')"),
-    };
+/// The summaries' periods: each sheet's name and how a moment (shifted to TIME_ZONE) is bucketed —
+/// by day, by week from Monday, by month.
+const PERIODS: [(&str, &str); 3] = [
+    ("По дням", "date(t + ?1, 'unixepoch')"),
+    (
+        "По неделям",
+        "date(t + ?1, 'unixepoch', 'weekday 0', '-6 days')",
+    ),
+    ("По месяцам", "strftime('%Y-%m', t + ?1, 'unixepoch')"),
+];
+
+/// One period's sheet: new users, money paid and credited, operations, their revenue, fal's cost and
+/// the margin.
+fn periods(c: &Connection, name: &'static str, bucket: &str, shift: i64) -> Result<Sheet> {
     let sql = format!(
         "WITH events (t, users, card, stars, credited, ops, revenue, cost) AS (
              SELECT created_at, 1, 0, 0, 0, 0, 0, 0 FROM users

@@ -190,44 +190,11 @@ async fn dashboard(web: &Web) -> Result<Page> {
             pairs(&s.done_by_payment)
         ),
     ];
-    let rows = |rows: &[crate::db::stats::ModelRow], with_model: bool| {
-        use crate::db::export::{Cell, Col, Sheet};
-        let mut columns = vec![("Режим", Col::Text)];
-        if with_model {
-            columns.push(("Модель", Col::Text));
-        }
-        columns.extend([
-            ("Выполнено", Col::Number),
-            ("Выручка, ₽", Col::Money),
-            ("Себестоимость, ₽", Col::Money),
-            ("Маржа, ₽", Col::Money),
-        ]);
-        table::of(&Sheet {
-            name: if with_model {
-                "По моделям"
-            } else {
-                "По режимам"
-            },
-            columns,
-            rows: rows
-                .iter()
-                .map(|m| {
-                    let mut row = vec![Cell::Text(m.mode.clone())];
-                    if with_model {
-                        row.push(Cell::Text(m.model.clone()));
-                    }
-                    row.extend([
-                        Cell::Int(m.operations),
-                        Cell::Money(m.revenue_kopecks),
-                        Cell::Money(m.cost_kopecks),
-                        Cell::Money(m.margin_kopecks),
-                    ]);
-                    row
-                })
-                .collect(),
-        })
-    };
-    page.tables = vec![rows(&s.by_mode, false), rows(&s.by_model, true)];
+    use crate::db::export::economics;
+    page.tables = vec![
+        table::of(&economics("По режимам", &s.by_mode, false)),
+        table::of(&economics("По моделям", &s.by_model, true)),
+    ];
     Ok(render(200, &page))
 }
 

@@ -64,7 +64,6 @@ pub async fn page(web: &Web, req: &Request<'_>) -> Page {
 struct Work {
     caption: String,
     view: String,
-    full: String,
     download: String,
 }
 
@@ -121,7 +120,6 @@ async fn gallery(web: &Web, viewer: &WebUser, init: &str) -> Page {
             Work {
                 caption: format!("{what}{model} · {}", crate::time::day_and_time(k.made_at)),
                 view: format!("/app/file/{}?view=1&{auth}", k.job_id),
-                full: format!("/app/file/{}?view=1&{auth}", k.job_id),
                 download: format!("/app/file/{}?{auth}", k.job_id),
             }
         })
