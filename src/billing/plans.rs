@@ -139,7 +139,7 @@ impl Billing {
     pub fn plan_canceled(&self, telegram_id: i64, charge_id: &str) -> Result<()> {
         self.store.write(|tx| {
             must_get_user(tx, telegram_id)?;
-            db::plans::set_canceled(tx, charge_id, Some(crate::time::now()))?;
+            db::plans::set_canceled(tx, charge_id, crate::time::now())?;
             Ok(())
         })
     }

@@ -101,11 +101,11 @@ pub(super) fn run(
     println!(
         "free credits:     {} ₽ (admin credits: not revenue); free operations given: {}",
         Kopecks(s.free_credits_kopecks),
-        pairs(&s.free_ops_granted)
+        crate::texts::counts(crate::texts::Lang::En, &s.free_ops_granted)
     );
     println!(
         "done operations:  {} by how they were paid",
-        pairs(&s.done_by_payment)
+        crate::texts::counts(crate::texts::Lang::En, &s.done_by_payment)
     );
     println!(
         "economics:        {} ₽ taken from balances for done operations, {} ₽ fal's cost, {} ₽ margin",
@@ -136,15 +136,4 @@ pub(super) fn run(
         s.referrals, s.referrals_converted
     );
     Ok(ExitCode::SUCCESS)
-}
-
-/// `a 3, b 1`, or `none`.
-fn pairs(rows: &[(String, i64)]) -> String {
-    if rows.is_empty() {
-        return "none".into();
-    }
-    rows.iter()
-        .map(|(k, n)| format!("{k} {n}"))
-        .collect::<Vec<_>>()
-        .join(", ")
 }

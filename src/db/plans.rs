@@ -110,15 +110,6 @@ pub fn running(conn: &Connection, telegram_id: i64, now: i64) -> Result<Vec<Peri
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
-/// Every period since `since`, newest first (the workbook, `check`, reconcile).
-pub fn since(conn: &Connection, since: i64) -> Result<Vec<Period>> {
-    let mut stmt = conn.prepare(&format!(
-        "{SELECT} WHERE starts_at >= ?1 ORDER BY starts_at DESC, id DESC"
-    ))?;
-    let rows = stmt.query_map([since], from_row)?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
-}
-
 pub fn by_charge(conn: &Connection, charge_id: &str) -> Result<Option<Period>> {
     Ok(conn
         .query_row(
@@ -129,10 +120,11 @@ pub fn by_charge(conn: &Connection, charge_id: &str) -> Result<Option<Period>> {
         .optional()?)
 }
 
-/// The user cancelled the renewal of the subscription this period belongs to.
-pub fn set_canceled(conn: &Connection, charge_id: &str, at: Option<i64>) -> Result<bool> {
-    Ok(conn.execute(
+/// The user cancelled the renewal of the subscription this period belongs to, at `at`.
+pub fn set_canceled(conn: &Connection, charge_id: &str, at: i64) -> Result<()> {
+    conn.execute(
         "UPDATE plan_periods SET canceled_at = ?2 WHERE charge_id = ?1",
         params![charge_id, at],
-    )? == 1)
+    )?;
+    Ok(())
 }

@@ -64,6 +64,13 @@ pub struct Stats {
     pub margin_kopecks: i64,
 }
 
+impl Stats {
+    /// Free operations given from every source.
+    pub fn free_ops_given(&self) -> i64 {
+        self.free_ops_granted.iter().map(|(_, n)| n).sum()
+    }
+}
+
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct ModelRow {
     /// A mode's name, `prompt` (✍️), or a free language-model use: `assistant` (🤖), `translate`.

@@ -145,6 +145,17 @@ pub fn admin_balance(lang: Lang, user: i64, balance: Kopecks) -> String {
     }
 }
 
+/// Counts by what they count, for the operator's summaries: «signup 4, code 3», or «нет».
+pub fn counts(lang: Lang, rows: &[(String, i64)]) -> String {
+    if rows.is_empty() {
+        return t(lang, "нет", "none").into();
+    }
+    rows.iter()
+        .map(|(k, n)| format!("{k} {n}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// A mode's button label, ✍️ and 🤖 included, for the operator's summaries.
 fn kind_label(lang: Lang, mode: &str) -> String {
     match mode.parse() {

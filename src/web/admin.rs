@@ -179,15 +179,15 @@ async fn dashboard(web: &Web) -> Result<Page> {
         ("На балансах".into(), money(s.balances_kopecks)),
         ("Задач в работе".into(), s.jobs_in_flight.to_string()),
     ];
-    let free: i64 = s.free_ops_granted.iter().map(|(_, n)| n).sum();
     page.lines = vec![
         format!(
-            "Бесплатных операций выдано: {free} ({})",
-            pairs(&s.free_ops_granted)
+            "Бесплатных операций выдано: {} ({})",
+            s.free_ops_given(),
+            texts::counts(Lang::Ru, &s.free_ops_granted)
         ),
         format!(
             "Выполнено операций по способу оплаты: {}",
-            pairs(&s.done_by_payment)
+            texts::counts(Lang::Ru, &s.done_by_payment)
         ),
     ];
     use crate::db::export::economics;
@@ -196,16 +196,6 @@ async fn dashboard(web: &Web) -> Result<Page> {
         table::of(&economics("По моделям", &s.by_model, true)),
     ];
     Ok(render(200, &page))
-}
-
-fn pairs(rows: &[(String, i64)]) -> String {
-    if rows.is_empty() {
-        return "нет".into();
-    }
-    rows.iter()
-        .map(|(k, n)| format!("{k} {n}"))
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 async fn chart(web: &Web) -> Result<Page> {
