@@ -41,20 +41,26 @@ pub fn ask_input(lang: Lang, mode: Mode, price_line: &str) -> String {
     format!("{}\n{ask}\n\n{price_line}", mode_label(lang, mode))
 }
 
-/// What the next operation costs *this* user: free (free access, a plan's operation or a free
-/// operation left), from the balance (at `price`, already less their operation code's
-/// `discount` percent), or more than they have.
-pub fn price_line(lang: Lang, price: Kopecks, user: &PriceFor) -> String {
+/// What the next operation listed at `listed` costs *this* user: free (free access, a plan's
+/// operation or a free operation left), from the balance (less their operation code, said so), or
+/// more than they have. `whole` is false for ✍️, which takes no plan or free operations.
+pub fn price_line(lang: Lang, user: &crate::model::User, listed: Kopecks, whole: bool) -> String {
+    let price = user.price_of(listed);
     let (p, b) = (money(lang, price), money(lang, user.balance));
-    let off = match (lang, user.discount) {
-        (_, None) => String::new(),
-        (Lang::Ru, Some(d)) => format!(" — со скидкой {d} %"),
-        (Lang::En, Some(d)) => format!(" — {d}% off"),
+    let off = match (lang, user.standing_discount.as_ref().map(|(_, d)| *d)) {
+        (_, Some(d)) if price < listed => match lang {
+            Lang::Ru => format!(" — со скидкой {d} %"),
+            Lang::En => format!(" — {d}% off"),
+        },
+        _ => String::new(),
     };
-    let (plan, free_ops) = (user.plan_ops, user.free_ops);
+    let (plan, free_ops) = match whole {
+        true => (user.plan_operations_left, user.free_operations_left),
+        false => (0, 0),
+    };
     match lang {
-        Lang::Ru if user.free_access => "♾ Для вас бесплатно (безлимитный доступ).".into(),
-        Lang::En if user.free_access => "♾ Free for you (free access).".into(),
+        Lang::Ru if user.has_free_access => "♾ Для вас бесплатно (безлимитный доступ).".into(),
+        Lang::En if user.has_free_access => "♾ Free for you (free access).".into(),
         Lang::Ru if plan > 0 => format!("⭐ Спишется операция подписки (осталось {plan})."),
         Lang::En if plan > 0 => format!("⭐ Uses a subscription operation ({plan} left)."),
         Lang::Ru if free_ops > 0 => {
@@ -72,17 +78,6 @@ pub fn price_line(lang: Lang, price: Kopecks, user: &PriceFor) -> String {
             "💳 It costs {p}{off} and your balance is {b}. Top up and we go on at once; the request is kept."
         ),
     }
-}
-
-/// What `price_line` needs to know of the user.
-pub struct PriceFor {
-    pub balance: Kopecks,
-    pub free_access: bool,
-    /// Plan operations left, and free operations left (each 0 where they do not apply).
-    pub plan_ops: i64,
-    pub free_ops: i64,
-    /// The operation code's percent, when it lowered the price.
-    pub discount: Option<u8>,
 }
 
 pub fn ask_add_text_photo(lang: Lang) -> &'static str {

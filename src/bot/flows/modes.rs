@@ -212,23 +212,7 @@ async fn keep_or_enter(turn: &Turn, mode: Mode) -> Result<()> {
 
 /// What one operation listed at `price` costs this user now, in words.
 pub fn price_line(turn: &Turn, price: Kopecks) -> String {
-    let u = &turn.user;
-    let charged = u.price_of(price);
-    texts::price_line(
-        turn.lang,
-        charged,
-        &texts::PriceFor {
-            balance: u.balance,
-            free_access: u.has_free_access,
-            plan_ops: u.plan_operations_left,
-            free_ops: u.free_operations_left,
-            discount: u
-                .standing_discount
-                .as_ref()
-                .map(|(_, p)| *p)
-                .filter(|_| charged < price),
-        },
-    )
+    texts::price_line(turn.lang, &turn.user, price, true)
 }
 
 /// What one more listed at `price` costs this user, for a button: their price, or free.

@@ -42,18 +42,7 @@ fn price_line(turn: &Turn) -> String {
     match (turn.lang, free) {
         (Lang::Ru, true) => "🎁 Для вас бесплатно.".into(),
         (Lang::En, true) => "🎁 Free for you.".into(),
-        _ => {
-            let charged = u.price_of(price);
-            let discount = u.standing_discount.as_ref().map(|(_, p)| *p);
-            let pay = texts::PriceFor {
-                balance: u.balance,
-                free_access: false,
-                plan_ops: 0,
-                free_ops: 0,
-                discount: discount.filter(|_| charged < price),
-            };
-            texts::price_line(turn.lang, charged, &pay)
-        }
+        _ => texts::price_line(turn.lang, u, price, false),
     }
 }
 
