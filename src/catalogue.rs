@@ -117,9 +117,8 @@ impl Model {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Catalogue {
     models: Vec<Model>,
-    /// What one call of the language model (✍️, 🤖, a translation) costs us: `[llm] cost_usd`, and
-    /// in kopecks at FAL_USD_RUB.
-    pub llm_cost_usd: f64,
+    /// What one call of the language model (✍️, 🤖, a translation) costs us: `[llm] cost_usd` in
+    /// kopecks at FAL_USD_RUB.
     pub llm_cost: Kopecks,
 }
 
@@ -289,7 +288,6 @@ pub fn build(sources: &Sources<'_>) -> Result<Catalogue, String> {
     }
     Ok(Catalogue {
         models,
-        llm_cost_usd,
         llm_cost: Kopecks((llm_cost_usd * sources.usd_rub.0 as f64).round() as i64),
     })
 }
