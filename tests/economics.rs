@@ -430,3 +430,136 @@ fn a_stars_plan_is_granted_once_per_payment_used_first_and_cancelled() {
     common::bot::books_hold(&dir);
     drop(bot);
 }
+
+/// A plan payment given back ends its period: `payment refund <charge>` refuses a period whose
+/// operations were used (what was spent stays paid), Telegram's own refund of it withdraws what is
+/// left, an unused renewal is refunded through `refundStarPayment` once, and a refund only
+/// `reconcile` sees ends its period too. Refunded plans leave the Stars revenue.
+#[test]
+fn a_refunded_plan_payment_ends_its_period() {
+    let (dir, tg, fal) = (
+        Scratch::new("economics-plan-refund"),
+        FakeTelegram::start(),
+        FakeFal::start(),
+    );
+    let user = 2722;
+    let bot = common::bot::start_with(
+        &dir,
+        &tg,
+        None,
+        Some(&fal),
+        &[("PLANS", "Старт:250:30"), ("FREE_OPERATIONS_COUNT", "0")],
+    );
+    common::bot::say(&tg, user, "/start");
+    let payload = "mlplan:250:30:Старт";
+    let in_30_days = media_lab::time::now() + 30 * 86_400;
+    let mark = tg.mark();
+    tg.send_subscription_payment(user, payload, 250, "refund-plan-1", (false, in_30_days));
+    tg.wait_message(mark, user, "the plan granted");
+    generate(&tg, user, "кот");
+    wait_until(20, "the picture", || photos_to(&tg, user) == 1);
+
+    let cli = |args: &[&str]| {
+        media_lab(dir.path())
+            .env("TELEGRAM_BOT_TOKEN", TOKEN)
+            .env("TELEGRAM_API_URL", tg.url())
+            .args(args)
+            .output()
+            .expect("media-lab")
+    };
+    // One of its operations was used: not given back, and Telegram is not asked.
+    let refused = cli(&["payment", "refund", "refund-plan-1"]);
+    assert_eq!(refused.status.code(), Some(1));
+    let why = String::from_utf8_lossy(&refused.stderr);
+    assert!(why.contains("used 1 of the 30"), "{why}");
+    assert!(refunds_asked(&tg).is_empty());
+    assert_eq!(common::bot::user(&dir, user)["plan_operations_left"], 29);
+
+    // Telegram refunds it on its own: the 29 left are withdrawn, the used one stays done.
+    tg.send_refunded_payment(user, payload, 250, "refund-plan-1");
+    wait_until(20, "the period ended", || {
+        number(
+            &dir,
+            "SELECT count(*) FROM plan_periods WHERE refund_state = 'refunded'",
+        ) == 1
+    });
+    assert_eq!(common::bot::user(&dir, user)["plan_operations_left"], 0);
+    assert_eq!(
+        number(
+            &dir,
+            "SELECT count(*) FROM operations WHERE paid_with = 'plan' AND status = 'settled'"
+        ),
+        1
+    );
+
+    // A renewal nobody used: refunded through Telegram, once.
+    let mark = tg.mark();
+    tg.send_subscription_payment(
+        user,
+        payload,
+        250,
+        "refund-plan-2",
+        (true, in_30_days + 30 * 86_400),
+    );
+    tg.wait_message(mark, user, "the renewal");
+    assert_eq!(common::bot::user(&dir, user)["plan_operations_left"], 30);
+    let done = cli(&["payment", "refund", "refund-plan-2"]);
+    assert!(
+        done.status.success(),
+        "{}",
+        String::from_utf8_lossy(&done.stderr)
+    );
+    let said = String::from_utf8_lossy(&done.stdout);
+    assert!(said.contains("30 plan operations"), "{said}");
+    let asked = refunds_asked(&tg);
+    assert_eq!(asked.len(), 1);
+    assert_eq!(asked[0].body["telegram_payment_charge_id"], "refund-plan-2");
+    assert_eq!(asked[0].body["user_id"], user);
+    assert_eq!(common::bot::user(&dir, user)["plan_operations_left"], 0);
+    let again = cli(&["payment", "refund", "refund-plan-2"]);
+    assert_eq!(again.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&again.stderr).contains("refunded already"));
+    assert_eq!(refunds_asked(&tg).len(), 1);
+    // Telegram's own message about the refund we made changes nothing more.
+    tg.send_refunded_payment(user, payload, 250, "refund-plan-2");
+    common::bot::say(&tg, user, "/start");
+
+    // A period granted and then refunded while the bot saw neither: reconcile ends it, once.
+    tg.add_star_payment("refund-plan-3", user, 250, Some(payload));
+    let granted = cli(&["reconcile", "--since", "2020-01-01"]);
+    assert!(
+        granted.status.success(),
+        "{}",
+        String::from_utf8_lossy(&granted.stderr)
+    );
+    assert_eq!(common::bot::user(&dir, user)["plan_operations_left"], 30);
+    tg.refund_star("refund-plan-3");
+    for _ in 0..2 {
+        let out = cli(&["reconcile", "--since", "2020-01-01"]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    assert_eq!(common::bot::user(&dir, user)["plan_operations_left"], 0);
+    assert_eq!(
+        number(
+            &dir,
+            "SELECT count(*) FROM plan_periods WHERE refund_state = 'refunded'"
+        ),
+        3
+    );
+    let stats: serde_json::Value =
+        serde_json::from_str(&ok(dir.path(), &["stats", "--json"])).expect("stats json");
+    assert_eq!(stats["real_money"]["stars_plans"], 0, "{stats}");
+    common::bot::books_hold(&dir);
+    drop(bot);
+}
+
+fn refunds_asked(tg: &FakeTelegram) -> Vec<common::fake_telegram::Call> {
+    tg.calls()
+        .into_iter()
+        .filter(|c| c.method == "refundstarpayment")
+        .collect()
+}

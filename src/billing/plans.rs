@@ -3,11 +3,12 @@
 //! valid to the period's end. The invoice payload carries the plan itself, so a renewal is granted
 //! as it was sold even after PLANS changed, and a period whose update was lost is granted from it.
 
-use super::{Billing, must_get_user};
+use super::{Billing, RefundDebit, must_get_user};
 use crate::config::Plan;
-use crate::db::{self, plans::Grant};
+use crate::db::{self, plans::Grant, plans::Period};
 use crate::error::{Error, Result};
-use crate::model::CheckoutRefusal;
+use crate::model::{CheckoutRefusal, RefundState};
+use rusqlite::Connection;
 
 /// Telegram's only subscription period: 30 days.
 pub const PERIOD_SECS: u32 = 2_592_000;
@@ -143,6 +144,82 @@ impl Billing {
             Ok(())
         })
     }
+}
+
+/// What asking to refund a plan payment came to before Telegram is asked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PlanRefundHold {
+    /// The period is held (its operations unusable): ask Telegram now.
+    Held(Box<Period>),
+    /// Held by an earlier attempt that did not hear back: ask again.
+    InFlight(Box<Period>),
+    /// Refused, in words for the operator.
+    No(String),
+}
+
+impl Billing {
+    /// Checks that the plan period paid by `charge_id` can be given back and holds it, in one
+    /// transaction: only a period none of whose operations was used (what was spent cannot be
+    /// given back, as with a top-up's balance).
+    pub fn hold_plan_refund(&self, charge_id: &str) -> Result<PlanRefundHold> {
+        self.store.write(|tx| {
+            let Some(p) = db::plans::by_charge(tx, charge_id)? else {
+                return Ok(PlanRefundHold::No(format!("no plan payment {charge_id}")));
+            };
+            match p.refund_state {
+                Some(RefundState::Refunded) => {
+                    return Ok(PlanRefundHold::No(format!(
+                        "plan payment {charge_id} was refunded already"
+                    )));
+                }
+                Some(RefundState::Refunding) => return Ok(PlanRefundHold::InFlight(Box::new(p))),
+                None => {}
+            }
+            if p.used > 0 {
+                return Ok(PlanRefundHold::No(format!(
+                    "user {} used {} of the {} operations this plan payment granted: what was spent \
+                     cannot be given back",
+                    p.telegram_id, p.used, p.operations
+                )));
+            }
+            if !db::plans::hold_refund(tx, charge_id)? {
+                return Ok(PlanRefundHold::No(format!(
+                    "plan payment {charge_id} changed meanwhile; try again"
+                )));
+            }
+            Ok(PlanRefundHold::Held(Box::new(p)))
+        })
+    }
+
+    /// Telegram did not make the refund: the held period is the user's again.
+    pub fn release_plan_refund(&self, charge_id: &str) -> Result<bool> {
+        self.store
+            .write(|tx| db::plans::release_refund(tx, charge_id))
+    }
+}
+
+/// The plan period paid by `charge_id` was refunded (by `payment refund`, or by Telegram on its
+/// own): it ends now, once. Unknown when no period has that charge.
+pub(super) fn end_refunded(tx: &Connection, charge_id: &str) -> Result<RefundDebit> {
+    let Some(p) = db::plans::by_charge(tx, charge_id)? else {
+        return Ok(RefundDebit::Unknown);
+    };
+    if !db::plans::set_refunded(tx, charge_id, crate::time::now())? {
+        return Ok(RefundDebit::Already);
+    }
+    if p.used > 0 {
+        tracing::warn!(
+            user = p.telegram_id,
+            charge = charge_id,
+            used = p.used,
+            "a refunded plan period had operations used: they stay done, the rest are withdrawn"
+        );
+    }
+    Ok(RefundDebit::PlanEnded {
+        telegram_id: p.telegram_id,
+        withdrawn: p.operations - p.used,
+        used: p.used,
+    })
 }
 
 #[cfg(test)]

@@ -38,6 +38,14 @@ pub enum RefundDebit {
         /// What the balance no longer held (only when the provider refunded on its own): a debt.
         shortfall: Kopecks,
     },
+    /// A Stars plan period was given back: its `withdrawn` operations are no longer the user's;
+    /// the `used` ones were spent before Telegram refunded (only a refund Telegram made on its own
+    /// can come after a use: `payment refund` refuses a used period).
+    PlanEnded {
+        telegram_id: i64,
+        withdrawn: i64,
+        used: i64,
+    },
     /// Refunded before.
     Already,
     /// Not a payment of ours.
@@ -133,12 +141,13 @@ impl Billing {
         })
     }
 
-    /// Telegram says a Stars payment was refunded (our `payment refund`, or Telegram's own).
+    /// Telegram says a Stars payment was refunded (our `payment refund`, or Telegram's own): a
+    /// top-up's credit is taken back, a plan period's operations end.
     pub fn stars_refunded(&self, charge_id: &str) -> Result<RefundDebit> {
         self.store
             .write(|tx| match pay::by_charge_id(tx, charge_id)? {
                 Some(p) => finish(tx, &p.id, None),
-                None => Ok(RefundDebit::Unknown),
+                None => super::plans::end_refunded(tx, charge_id),
             })
     }
 

@@ -96,6 +96,12 @@ pub(super) fn reconcile(core: &Core, since: Option<&str>) -> Result<ExitCode> {
                 Finding::RefundDebited { amount, .. } => {
                     (5, format!("DEBITED   refund: {amount} ₽ taken back"))
                 }
+                Finding::PlanRefunded { withdrawn, used } => (
+                    5,
+                    format!(
+                        "ENDED     plan refund: {withdrawn} operations withdrawn, {used} were used"
+                    ),
+                ),
                 Finding::RefundAlready => (6, "ok        refund already recorded".into()),
             };
             tally[slot] += 1;
@@ -186,6 +192,9 @@ pub(super) fn run(core: &Core, cmd: PaymentCommand) -> Result<ExitCode> {
         }
         PaymentCommand::Refund { id, reason } => {
             let Some(p) = store.find_payment(&id)? else {
+                if store.has_plan_charge(&id)? {
+                    return refund_plan(core, &id, reason);
+                }
                 return Err(Error::NotFound(format!("payment {id}")));
             };
             let payments = core.payments()?;
@@ -223,6 +232,37 @@ pub(super) fn run(core: &Core, cmd: PaymentCommand) -> Result<ExitCode> {
                     return Ok(ExitCode::from(1));
                 }
             }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `payment refund <charge id>` of a Stars plan payment: its period ends, given back in Stars.
+fn refund_plan(core: &Core, charge_id: &str, reason: Option<String>) -> Result<ExitCode> {
+    use crate::billing::RefundDebit;
+    use crate::payments::RefundOutcome;
+    let payments = core.payments()?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::io("starting the async runtime", e))?;
+    let reason = reason.map(|r| format!(" ({r})")).unwrap_or_default();
+    match runtime.block_on(payments.refund_plan(charge_id))? {
+        RefundOutcome::Done(RefundDebit::PlanEnded {
+            telegram_id,
+            withdrawn,
+            ..
+        }) => println!(
+            "plan payment {charge_id}: refunded{reason}; {withdrawn} plan operations of user {telegram_id} withdrawn"
+        ),
+        RefundOutcome::Done(other) => println!("plan payment {charge_id}: refunded; {other:?}"),
+        RefundOutcome::Pending => println!(
+            "plan payment {charge_id}: Telegram did not answer; the plan's operations stay held (not usable). \
+             Run `payment refund {charge_id}` again to finish: it cannot refund twice"
+        ),
+        RefundOutcome::Refused(why) => {
+            eprintln!("error: {why}");
+            return Ok(ExitCode::from(1));
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -203,7 +203,7 @@ impl Store {
                  UNION ALL
                  SELECT 'plan-' || id, starts_at, 'stars-plan', telegram_id,
                         plan || CASE WHEN recurring THEN ' (продление)' ELSE '' END, 0, stars, 'XTR',
-                        NULL, 0, charge_id, NULL, NULL
+                        NULL, 0, charge_id, refund_state, refunded_at
                    FROM plan_periods
                   ORDER BY 2, 1",
                 &[],
@@ -315,7 +315,7 @@ fn periods(c: &Connection, name: &'static str, bucket: &str, shift: i64) -> Resu
                     CASE WHEN currency = 'XTR' THEN charge_amount ELSE 0 END, 0, 0, 0, 0
                FROM payments WHERE status = 'succeeded'
              UNION ALL
-             SELECT starts_at, 0, 0, stars, 0, 0, 0, 0 FROM plan_periods
+             SELECT starts_at, 0, 0, stars, 0, 0, 0, 0 FROM plan_periods WHERE refunded_at IS NULL
              UNION ALL
              SELECT created_at, 0, 0, 0, amount, 0, 0, 0 FROM ledger WHERE kind = 'topup'
              UNION ALL

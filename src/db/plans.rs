@@ -1,6 +1,7 @@
 //! `plan_periods`: the paid periods of Stars subscriptions (PLANS, SPEC §8b) and their operations.
 
 use crate::error::Result;
+use crate::model::RefundState;
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 impl super::Store {
@@ -24,6 +25,8 @@ pub struct Period {
     pub starts_at: i64,
     pub expires_at: i64,
     pub canceled_at: Option<i64>,
+    /// Its payment is being given back, or was: its operations are no longer usable.
+    pub refund_state: Option<RefundState>,
 }
 
 /// A period to record.
@@ -38,7 +41,7 @@ pub struct Grant<'a> {
 }
 
 const SELECT: &str = "SELECT id, telegram_id, plan, stars, operations, used, charge_id, recurring,
-    starts_at, expires_at, canceled_at FROM plan_periods";
+    starts_at, expires_at, canceled_at, refund_state FROM plan_periods";
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<Period> {
     Ok(Period {
@@ -53,6 +56,7 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Period> {
         starts_at: r.get("starts_at")?,
         expires_at: r.get("expires_at")?,
         canceled_at: r.get("canceled_at")?,
+        refund_state: r.get("refund_state")?,
     })
 }
 
@@ -84,6 +88,7 @@ pub fn take_one(conn: &Connection, telegram_id: i64, now: i64) -> Result<Option<
             "UPDATE plan_periods SET used = used + 1
               WHERE id = (SELECT id FROM plan_periods
                            WHERE telegram_id = ?1 AND expires_at > ?2 AND used < operations
+                             AND refund_state IS NULL
                            ORDER BY expires_at, id LIMIT 1)
           RETURNING id",
             params![telegram_id, now],
@@ -101,10 +106,11 @@ pub fn give_back(conn: &Connection, period: i64) -> Result<()> {
     Ok(())
 }
 
-/// The user's periods that have not ended, the one ending last first.
+/// The user's periods that have not ended (nor been given back), the one ending last first.
 pub fn running(conn: &Connection, telegram_id: i64, now: i64) -> Result<Vec<Period>> {
     let mut stmt = conn.prepare(&format!(
-        "{SELECT} WHERE telegram_id = ?1 AND expires_at > ?2 ORDER BY expires_at DESC, id DESC"
+        "{SELECT} WHERE telegram_id = ?1 AND expires_at > ?2 AND refund_state IS NULL
+          ORDER BY expires_at DESC, id DESC"
     ))?;
     let rows = stmt.query_map(params![telegram_id, now], from_row)?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
@@ -127,4 +133,35 @@ pub fn set_canceled(conn: &Connection, charge_id: &str, at: i64) -> Result<()> {
         params![charge_id, at],
     )?;
     Ok(())
+}
+
+/// Holds the period of `charge_id` for a refund (its operations unusable while Telegram is asked),
+/// only while none of them was used: false otherwise.
+pub fn hold_refund(conn: &Connection, charge_id: &str) -> Result<bool> {
+    let n = conn.execute(
+        "UPDATE plan_periods SET refund_state = 'refunding'
+          WHERE charge_id = ?1 AND refund_state IS NULL AND used = 0",
+        [charge_id],
+    )?;
+    Ok(n == 1)
+}
+
+/// Telegram did not make the refund: the held period is the user's again. False when none was held.
+pub fn release_refund(conn: &Connection, charge_id: &str) -> Result<bool> {
+    let n = conn.execute(
+        "UPDATE plan_periods SET refund_state = NULL
+          WHERE charge_id = ?1 AND refund_state = 'refunding'",
+        [charge_id],
+    )?;
+    Ok(n == 1)
+}
+
+/// The period's payment was given back at `at`: false when it was marked so before.
+pub fn set_refunded(conn: &Connection, charge_id: &str, at: i64) -> Result<bool> {
+    let n = conn.execute(
+        "UPDATE plan_periods SET refund_state = 'refunded', refunded_at = ?2
+          WHERE charge_id = ?1 AND refund_state IS NOT 'refunded'",
+        params![charge_id, at],
+    )?;
+    Ok(n == 1)
 }

@@ -180,8 +180,10 @@ pub fn collect(conn: &Connection) -> Result<Stats> {
     Ok(Stats {
         free_credits_kopecks: one("SELECT coalesce(sum(amount), 0) FROM ledger
               WHERE kind IN ('adjustment', 'promo') AND amount > 0")?,
-        plan_stars: one("SELECT coalesce(sum(stars), 0) FROM plan_periods")?,
-        plan_periods: one("SELECT count(*) FROM plan_periods")?,
+        plan_stars: one(
+            "SELECT coalesce(sum(stars), 0) FROM plan_periods WHERE refunded_at IS NULL",
+        )?,
+        plan_periods: one("SELECT count(*) FROM plan_periods WHERE refunded_at IS NULL")?,
         free_ops_granted: pairs(
             "SELECT CASE WHEN kind = 'promo' AND reason = 'referral' THEN 'referral'
                          WHEN kind = 'promo' THEN 'code' ELSE kind END AS what, sum(free_ops) AS n

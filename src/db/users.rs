@@ -10,9 +10,11 @@ const SELECT: &str =
         u.has_free_access, u.pending_discount_code, u.created_at, b.debt, u.first_update_at, u.blocked_at,
         d.code AS standing_code, d.discount_percent AS standing_percent,
         (SELECT coalesce(sum(p.operations - p.used), 0) FROM plan_periods p
-          WHERE p.telegram_id = u.telegram_id AND p.expires_at > unixepoch()) AS plan_left,
+          WHERE p.telegram_id = u.telegram_id AND p.expires_at > unixepoch()
+            AND p.refund_state IS NULL) AS plan_left,
         (SELECT max(p.expires_at) FROM plan_periods p
-          WHERE p.telegram_id = u.telegram_id AND p.expires_at > unixepoch()) AS plan_until
+          WHERE p.telegram_id = u.telegram_id AND p.expires_at > unixepoch()
+            AND p.refund_state IS NULL) AS plan_until
     FROM users u JOIN balances b ON b.telegram_id = u.telegram_id
     LEFT JOIN discount_codes d ON d.code = u.standing_code AND d.is_active
          AND (d.expires_at IS NULL OR d.expires_at > unixepoch())";

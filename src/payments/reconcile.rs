@@ -42,8 +42,30 @@ pub enum Finding {
         amount: Kopecks,
         shortfall: Kopecks,
     },
+    /// Telegram refunded a Stars plan payment we had not ended: its unused operations withdrawn now
+    /// (`used` were spent before).
+    PlanRefunded {
+        withdrawn: i64,
+        used: i64,
+    },
     /// A refund the provider lists that we had recorded already.
     RefundAlready,
+}
+
+impl Finding {
+    /// What a listed refund did to the books; None when the payment is not ours.
+    fn of_refund(debit: RefundDebit) -> Option<Finding> {
+        Some(match debit {
+            RefundDebit::Debited {
+                amount, shortfall, ..
+            } => Finding::RefundDebited { amount, shortfall },
+            RefundDebit::PlanEnded {
+                withdrawn, used, ..
+            } => Finding::PlanRefunded { withdrawn, used },
+            RefundDebit::Already => Finding::RefundAlready,
+            RefundDebit::Unknown => return None,
+        })
+    }
 }
 
 /// One line of the report: the provider's id, what was found, and who and how much.
@@ -191,14 +213,8 @@ impl Payments {
         }
         let billing = self.billing.clone();
         let id = ours.id.clone();
-        Ok(Some(
-            match blocking(move || billing.refund_succeeded(&id, None)).await? {
-                RefundDebit::Debited {
-                    amount, shortfall, ..
-                } => Finding::RefundDebited { amount, shortfall },
-                RefundDebit::Already => Finding::RefundAlready,
-                RefundDebit::Unknown => return Ok(None),
-            },
+        Ok(Finding::of_refund(
+            blocking(move || billing.refund_succeeded(&id, None)).await?,
         ))
     }
 
@@ -397,13 +413,9 @@ impl Payments {
             let c = charge.clone();
             let debit = blocking(move || billing.stars_refunded(&c)).await?;
             let user = i64::try_from(to.user.id.0).unwrap_or(0);
-            let finding = match debit {
-                RefundDebit::Debited {
-                    amount, shortfall, ..
-                } => Finding::RefundDebited { amount, shortfall },
-                RefundDebit::Already => Finding::RefundAlready,
-                // A payment we never credited: its own line says it was refunded.
-                RefundDebit::Unknown => continue,
+            // None: a payment we never credited; its own line says it was refunded.
+            let Some(finding) = Finding::of_refund(debit) else {
+                continue;
             };
             found.push(Found {
                 provider: Provider::Stars,

@@ -5,7 +5,7 @@
 //! provider says how it ended.
 
 use super::Payments;
-use crate::billing::{RefundDebit, RefundHold};
+use crate::billing::{PlanRefundHold, RefundDebit, RefundHold};
 use crate::db::{blocking, payments::Payment};
 use crate::error::{Error, Result};
 use crate::model::Provider;
@@ -53,6 +53,42 @@ impl Payments {
         self.follow(&p).await
     }
 
+    /// Gives back a Stars plan payment (SPEC §8b) whose operations are all unused: the period is held
+    /// while Telegram is asked, ended when it refunds, the user's again when it refuses. No answer
+    /// keeps it held: asking again (`payment refund` once more) cannot refund twice, and Telegram's
+    /// refunded-payment update or `reconcile` ends it if the refund was made.
+    pub async fn refund_plan(&self, charge_id: &str) -> Result<RefundOutcome> {
+        let bot = self
+            .bot
+            .as_ref()
+            .ok_or_else(|| Error::invalid("TELEGRAM_BOT_TOKEN is needed to refund Stars"))?;
+        let billing = self.billing.clone();
+        let charge = charge_id.to_string();
+        let period = match blocking(move || billing.hold_plan_refund(&charge)).await? {
+            PlanRefundHold::Held(p) | PlanRefundHold::InFlight(p) => p,
+            PlanRefundHold::No(why) => return Ok(RefundOutcome::Refused(why)),
+        };
+        let billing = self.billing.clone();
+        let charge = charge_id.to_string();
+        match ask_stars(bot, period.telegram_id, charge_id).await {
+            Ok(Answer::Succeeded(_)) => {
+                let ended = blocking(move || billing.stars_refunded(&charge)).await?;
+                tracing::info!(charge = charge_id, ?ended, "plan payment refunded");
+                Ok(RefundOutcome::Done(ended))
+            }
+            Ok(Answer::No(why)) => {
+                blocking(move || billing.release_plan_refund(&charge)).await?;
+                tracing::warn!(charge = charge_id, %why, "plan refund refused by Telegram; the period is back");
+                Ok(RefundOutcome::Refused(why))
+            }
+            Err(Error::Invalid(why)) => {
+                blocking(move || billing.release_plan_refund(&charge)).await?;
+                Ok(RefundOutcome::Refused(why))
+            }
+            Ok(Answer::Pending(_)) | Err(_) => Ok(RefundOutcome::Pending),
+        }
+    }
+
     /// Asks the provider about the held refund of `p` (making it, or asking how it stands) and
     /// applies the answer.
     async fn follow(&self, p: &Payment) -> Result<RefundOutcome> {
@@ -96,28 +132,10 @@ impl Payments {
         let client = self.client_for(p)?;
         let refund = match client {
             Client::Stars(bot) => {
-                let charge = p.charge_id.clone().ok_or_else(|| {
+                let charge = p.charge_id.as_deref().ok_or_else(|| {
                     Error::invalid(format!("payment {} has no Telegram charge id", p.id))
                 })?;
-                let user =
-                    u64::try_from(p.telegram_id).map_err(|_| Error::invalid("bad user id"))?;
-                return match bot
-                    .refund_star_payment(UserId(user), TelegramTransactionId(charge))
-                    .await
-                {
-                    Ok(_) => Ok(Answer::Succeeded(None)),
-                    Err(e) if e.to_string().contains("CHARGE_ALREADY_REFUNDED") => {
-                        Ok(Answer::Succeeded(None))
-                    }
-                    Err(e) => match crate::telegram::SendFailure::of(&e) {
-                        crate::telegram::SendFailure::RetryAfter(_)
-                        | crate::telegram::SendFailure::Transient(_) => Err(Error::Telegram {
-                            message: crate::telegram::describe(&e),
-                            retryable: true,
-                        }),
-                        _ => Ok(Answer::No(format!("Telegram refused: {e}"))),
-                    },
-                };
+                return ask_stars(bot, p.telegram_id, charge).await;
             }
             Client::YooKassa(api) => match &p.refund.provider_id {
                 Some(refund_id) => api.get_refund(refund_id).await,
@@ -186,6 +204,27 @@ impl Payments {
             }
         }
         Ok(n)
+    }
+}
+
+/// `refundStarPayment`, where CHARGE_ALREADY_REFUNDED means it is done; no answer is an error
+/// (asked again later), any other refusal is Telegram's "no".
+async fn ask_stars(bot: &Bot, telegram_id: i64, charge: &str) -> Result<Answer> {
+    let user = u64::try_from(telegram_id).map_err(|_| Error::invalid("bad user id"))?;
+    match bot
+        .refund_star_payment(UserId(user), TelegramTransactionId(charge.to_string()))
+        .await
+    {
+        Ok(_) => Ok(Answer::Succeeded(None)),
+        Err(e) if e.to_string().contains("CHARGE_ALREADY_REFUNDED") => Ok(Answer::Succeeded(None)),
+        Err(e) => match crate::telegram::SendFailure::of(&e) {
+            crate::telegram::SendFailure::RetryAfter(_)
+            | crate::telegram::SendFailure::Transient(_) => Err(Error::Telegram {
+                message: crate::telegram::describe(&e),
+                retryable: true,
+            }),
+            _ => Ok(Answer::No(format!("Telegram refused: {e}"))),
+        },
     }
 }
 

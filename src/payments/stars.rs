@@ -37,7 +37,7 @@ impl Payments {
                             tracing::warn!(charge = %f.id, detail = %f.detail,
                             "Stars reconciler: a paid Star payment was not credited; credited now")
                         }
-                        Finding::RefundDebited { .. } => {
+                        Finding::RefundDebited { .. } | Finding::PlanRefunded { .. } => {
                             tracing::warn!(charge = %f.id, detail = %f.detail,
                             "Stars reconciler: a Stars refund was not recorded; debited now")
                         }
