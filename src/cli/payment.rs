@@ -27,7 +27,8 @@ pub enum PaymentCommand {
         #[arg(long)]
         json: bool,
     },
-    /// Give a credited top-up back through its provider and debit its credit once confirmed
+    /// Give a credited top-up back through its provider and debit its credit once confirmed (a
+    /// Stars plan payment, by its charge id: its unused period ends)
     Refund {
         id: String,
         #[arg(long)]
