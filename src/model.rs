@@ -274,6 +274,13 @@ pub enum Notice {
         /// The job's "accepted" message, replaced by this one when it can be edited.
         progress_message_id: Option<i64>,
     },
+    /// A Stars plan period was granted: the first payment or a renewal (`renewal`).
+    PlanGranted {
+        plan: String,
+        operations: i64,
+        expires_at: i64,
+        renewal: bool,
+    },
     /// A user's support message, for one admin chat (the notice's addressee).
     SupportToAdmin { message_id: i64 },
     /// An admin's answer to a support ticket, for its user.
@@ -288,6 +295,7 @@ impl Notice {
             Notice::Credited { .. } | Notice::FreeAccess(_) => "account_changed",
             Notice::ReferralBonus { .. } => "referral_bonus",
             Notice::JobFailed { .. } => "job_failed",
+            Notice::PlanGranted { .. } => "plan_granted",
             Notice::SupportToAdmin { .. } => "support_to_admin",
             Notice::SupportAnswer { .. } => "support_answer",
         }
@@ -334,6 +342,13 @@ impl Notice {
                 }
                 p
             }
+            Notice::PlanGranted {
+                plan,
+                operations,
+                expires_at,
+                renewal,
+            } => json!({"plan": plan, "operations": operations, "expires_at": expires_at,
+                        "renewal": renewal}),
             Notice::SupportToAdmin { message_id } | Notice::SupportAnswer { message_id } => {
                 json!({"message_id": message_id})
             }
@@ -399,6 +414,15 @@ impl Notice {
                     None => None,
                 },
                 progress_message_id: p["progress_message_id"].as_i64(),
+            },
+            "plan_granted" => Notice::PlanGranted {
+                plan: field("plan")?
+                    .as_str()
+                    .ok_or("plan_granted payload: plan is not text")?
+                    .to_string(),
+                operations: int("operations")?,
+                expires_at: int("expires_at")?,
+                renewal: p["renewal"].as_bool().unwrap_or(false),
             },
             "support_to_admin" => Notice::SupportToAdmin {
                 message_id: int("message_id")?,

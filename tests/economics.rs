@@ -418,6 +418,7 @@ fn a_stars_plan_is_granted_once_per_payment_used_first_and_cancelled() {
             String::from_utf8_lossy(&out.stderr)
         );
     };
+    let mark = tg.mark();
     reconcile();
     reconcile();
     assert_eq!(
@@ -426,6 +427,16 @@ fn a_stars_plan_is_granted_once_per_payment_used_first_and_cancelled() {
             "SELECT count(*) FROM plan_periods WHERE charge_id = 'plan-charge-3' AND operations = 30"
         ),
         1
+    );
+    // The user is told once, through the outbox the running bot delivers.
+    let told = tg.wait_message(mark, user, "the found period told");
+    assert!(told.text().contains("30 операций"), "{}", told.text());
+    assert_eq!(
+        number(
+            &dir,
+            "SELECT count(*) FROM notices WHERE kind = 'plan_granted'"
+        ),
+        3
     );
     common::bot::books_hold(&dir);
     drop(bot);

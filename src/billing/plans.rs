@@ -7,7 +7,7 @@ use super::{Billing, RefundDebit, must_get_user};
 use crate::config::Plan;
 use crate::db::{self, plans::Grant, plans::Period};
 use crate::error::{Error, Result};
-use crate::model::{CheckoutRefusal, RefundState};
+use crate::model::{CheckoutRefusal, Notice, RefundState};
 use rusqlite::Connection;
 
 /// Telegram's only subscription period: 30 days.
@@ -113,14 +113,22 @@ impl Billing {
                 },
                 now,
             )?;
-            Ok(match granted {
-                false => PlanGrant::Already,
-                true => PlanGrant::Granted {
-                    plan: plan.label.clone(),
-                    operations: i64::from(plan.operations),
-                    expires_at,
-                    renewal: p.recurring,
-                },
+            if !granted {
+                return Ok(PlanGrant::Already);
+            }
+            // Told through the outbox, committed with the grant: a crash after it loses no word.
+            let notice = Notice::PlanGranted {
+                plan: plan.label.clone(),
+                operations: i64::from(plan.operations),
+                expires_at,
+                renewal: p.recurring,
+            };
+            db::notices::insert(tx, p.telegram_id, &notice, now)?;
+            Ok(PlanGrant::Granted {
+                plan: plan.label.clone(),
+                operations: i64::from(plan.operations),
+                expires_at,
+                renewal: p.recurring,
             })
         })
     }

@@ -206,6 +206,21 @@ async fn send(
         }
         Notice::FreeAccess(true) => (texts::free_access_granted(user_lang).to_string(), menu()),
         Notice::FreeAccess(false) => (texts::free_access_revoked(user_lang).to_string(), menu()),
+        Notice::PlanGranted {
+            plan,
+            operations,
+            expires_at,
+            renewal,
+        } => (
+            texts::plan_granted(
+                user_lang,
+                plan,
+                *operations,
+                &crate::time::day_month_year(*expires_at),
+                *renewal,
+            ),
+            menu(),
+        ),
         Notice::ReferralBonus {
             inviter,
             bonus,

@@ -84,13 +84,10 @@ pub async fn paid(turn: &Turn, paid: &SuccessfulPayment) -> Result<()> {
             expires_at,
             renewal,
         } => {
-            tracing::info!(user = id, %plan, operations, renewal, stars, "plan period granted");
-            let until = crate::time::day_month_year(expires_at);
-            turn.say_with(
-                texts::plan_granted(turn.lang, &plan, operations, &until, renewal),
-                keyboards::main_menu(turn.lang),
-            )
-            .await
+            tracing::info!(user = id, %plan, operations, renewal, expires_at, stars, "plan period granted");
+            // The outbox says so (queued with the grant).
+            turn.ctx.notices.notify_one();
+            Ok(())
         }
         PlanGrant::Already => {
             tracing::info!(user = id, charge = %paid.telegram_payment_charge_id.0, "a plan payment seen again; granted before");
