@@ -252,7 +252,10 @@ pub fn recent(conn: &Connection, telegram_id: i64, limit: u32, offset: u64) -> R
                 p.charge_amount AS paid, p.provider AS provider FROM ledger l
            LEFT JOIN operations o ON o.id = l.operation_id
            LEFT JOIN payments p ON p.id = l.payment_id AND l.kind = 'topup'
-          WHERE l.telegram_id = ?1 ORDER BY l.id DESC LIMIT ?2 OFFSET ?3",
+          WHERE l.telegram_id = ?1
+            -- A signup that granted nothing (FREE_OPERATIONS_COUNT=0) is a key, not news.
+            AND NOT (l.kind = 'signup' AND l.amount = 0 AND l.free_ops = 0)
+          ORDER BY l.id DESC LIMIT ?2 OFFSET ?3",
     )?;
     let offset = i64::try_from(offset).unwrap_or(i64::MAX);
     let rows = stmt.query_map(params![telegram_id, limit, offset], |r| {
