@@ -462,6 +462,9 @@ fn a_refunded_plan_payment_ends_its_period() {
         &[("PLANS", "Старт:250:30"), ("FREE_OPERATIONS_COUNT", "0")],
     );
     common::bot::say(&tg, user, "/start");
+    // A signup that granted nothing is not a line of the history.
+    let history = press(&tg, user, "history:0");
+    assert!(!history.text().contains("Подарок"), "{}", history.text());
     let payload = "mlplan:250:30:Старт";
     let in_30_days = media_lab::time::now() + 30 * 86_400;
     let mark = tg.mark();
