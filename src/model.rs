@@ -281,6 +281,8 @@ pub enum Notice {
         expires_at: i64,
         renewal: bool,
     },
+    /// Telegram could not take the renewal payment of a plan.
+    PlanRenewalFailed { plan: String },
     /// A user's support message, for one admin chat (the notice's addressee).
     SupportToAdmin { message_id: i64 },
     /// An admin's answer to a support ticket, for its user.
@@ -296,6 +298,7 @@ impl Notice {
             Notice::ReferralBonus { .. } => "referral_bonus",
             Notice::JobFailed { .. } => "job_failed",
             Notice::PlanGranted { .. } => "plan_granted",
+            Notice::PlanRenewalFailed { .. } => "plan_renewal_failed",
             Notice::SupportToAdmin { .. } => "support_to_admin",
             Notice::SupportAnswer { .. } => "support_answer",
         }
@@ -349,6 +352,7 @@ impl Notice {
                 renewal,
             } => json!({"plan": plan, "operations": operations, "expires_at": expires_at,
                         "renewal": renewal}),
+            Notice::PlanRenewalFailed { plan } => json!({"plan": plan}),
             Notice::SupportToAdmin { message_id } | Notice::SupportAnswer { message_id } => {
                 json!({"message_id": message_id})
             }
@@ -376,6 +380,12 @@ impl Notice {
             field(name)?
                 .as_i64()
                 .ok_or_else(|| format!("{kind} payload: {name} is not a number"))
+        };
+        let text = |name: &str| -> Result<String, String> {
+            field(name)?
+                .as_str()
+                .map(str::to_string)
+                .ok_or_else(|| format!("{kind} payload: {name} is not text"))
         };
         Ok(match kind {
             "topup_credited" => Notice::TopupCredited {
@@ -415,11 +425,11 @@ impl Notice {
                 },
                 progress_message_id: p["progress_message_id"].as_i64(),
             },
+            "plan_renewal_failed" => Notice::PlanRenewalFailed {
+                plan: text("plan")?,
+            },
             "plan_granted" => Notice::PlanGranted {
-                plan: field("plan")?
-                    .as_str()
-                    .ok_or("plan_granted payload: plan is not text")?
-                    .to_string(),
+                plan: text("plan")?,
                 operations: int("operations")?,
                 expires_at: int("expires_at")?,
                 renewal: p["renewal"].as_bool().unwrap_or(false),

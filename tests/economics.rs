@@ -374,6 +374,32 @@ fn a_stars_plan_is_granted_once_per_payment_used_first_and_cancelled() {
         59
     );
 
+    // The user stops the renewal in Telegram itself, then restarts it: Telegram's `subscription`
+    // updates (raw: teloxide 0.17 does not know them) are recorded on both running periods.
+    let subscription = |state: &str| {
+        tg.send_update(
+            "subscription",
+            serde_json::json!({"user": {"id": user, "is_bot": false, "first_name": "U"},
+                "invoice_payload": payload, "state": state}),
+        );
+    };
+    let canceled = "SELECT count(*) FROM plan_periods WHERE canceled_at IS NOT NULL";
+    subscription("canceled");
+    wait_until(20, "the renewal stopped", || number(&dir, canceled) == 2);
+    let screen = press(&tg, user, "balance");
+    assert!(
+        screen.text().contains("продление отменено"),
+        "{}",
+        screen.text()
+    );
+    assert!(
+        !screen.buttons().iter().any(|(_, d)| d == "plan_cancel"),
+        "{:?}",
+        screen.buttons()
+    );
+    subscription("active");
+    wait_until(20, "the renewal restarted", || number(&dir, canceled) == 0);
+
     // The balance screen shows the plan and cancels it through Telegram.
     let screen = press(&tg, user, "balance");
     assert!(screen.text().contains("Старт"), "{}", screen.text());
@@ -402,6 +428,26 @@ fn a_stars_plan_is_granted_once_per_payment_used_first_and_cancelled() {
     generate(&tg, user, "собака");
     wait_until(20, "the second picture", || photos_to(&tg, user) == 2);
     assert_eq!(common::bot::user(&dir, user)["free_operations_left"], 1);
+
+    // Telegram could not take the next renewal: the user is told once, with the way back.
+    let mark = tg.mark();
+    subscription("failed");
+    subscription("failed");
+    let failed = tg.wait_message(mark, user, "the failed renewal told");
+    assert!(failed.text().contains("не продлилась"), "{}", failed.text());
+    assert!(
+        failed.buttons().iter().any(|(_, d)| d == "plans"),
+        "{:?}",
+        failed.buttons()
+    );
+    common::bot::say(&tg, user, "/start");
+    assert_eq!(
+        number(
+            &dir,
+            "SELECT count(*) FROM notices WHERE kind = 'plan_renewal_failed'"
+        ),
+        1
+    );
 
     // A period Telegram took while the bot never saw its update: reconcile grants it, once.
     tg.add_star_payment("plan-charge-3", user, 250, Some(&payload));

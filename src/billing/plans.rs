@@ -154,6 +154,63 @@ impl Billing {
     }
 }
 
+/// A state Telegram's `subscription` update reports for a user's plan subscription.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SubscriptionState {
+    /// The user stopped the renewal in Telegram.
+    Canceled,
+    /// The user restarted a stopped renewal.
+    Active,
+    /// Telegram could not take the renewal payment.
+    Failed,
+}
+
+impl SubscriptionState {
+    pub fn parse(state: &str) -> Option<SubscriptionState> {
+        match state {
+            "canceled" => Some(SubscriptionState::Canceled),
+            "active" => Some(SubscriptionState::Active),
+            "failed" => Some(SubscriptionState::Failed),
+            _ => None,
+        }
+    }
+}
+
+impl Billing {
+    /// Telegram says the user's subscription to the plan in `payload` changed: the renewal stopped
+    /// or restarted is recorded on the plan's running periods (the balance screen says so); a
+    /// failed renewal payment is recorded once and the user told through the outbox. False when
+    /// nothing changed (a repeated update, or a payload that is not a plan's).
+    pub fn subscription_changed(
+        &self,
+        telegram_id: i64,
+        payload: &str,
+        state: SubscriptionState,
+    ) -> Result<bool> {
+        let Some(plan) = parse(payload) else {
+            return Ok(false);
+        };
+        let now = crate::time::now();
+        self.store.write(|tx| match state {
+            SubscriptionState::Canceled | SubscriptionState::Active => db::plans::set_renewing(
+                tx,
+                telegram_id,
+                &plan.label,
+                state == SubscriptionState::Active,
+                now,
+            ),
+            SubscriptionState::Failed => {
+                if !db::plans::set_renewal_failed(tx, telegram_id, &plan.label, now)? {
+                    return Ok(false);
+                }
+                let notice = Notice::PlanRenewalFailed { plan: plan.label };
+                db::notices::insert(tx, telegram_id, &notice, now)?;
+                Ok(true)
+            }
+        })
+    }
+}
+
 /// What asking to refund a plan payment came to before Telegram is asked.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PlanRefundHold {

@@ -447,6 +447,14 @@ pub fn held_offer(lang: Lang) -> InlineKeyboardMarkup {
     ]])
 }
 
+/// After a plan's renewal failed: subscribe again, or the menu.
+pub fn plans_offer(lang: Lang) -> InlineKeyboardMarkup {
+    InlineKeyboardMarkup::new(vec![vec![
+        button(texts::plans_label(lang), Action::Plans),
+        button(texts::menu_label(lang), Action::Menu),
+    ]])
+}
+
 /// A prompt typed outside any mode: make it, or not.
 pub fn text_offer(lang: Lang) -> InlineKeyboardMarkup {
     InlineKeyboardMarkup::new(vec![vec![

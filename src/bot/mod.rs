@@ -348,10 +348,14 @@ pub fn schema() -> UpdateHandler<HandlerError> {
         )
         .endpoint(flows::stale_button);
     let checkouts = Update::filter_pre_checkout_query().endpoint(topup::pre_checkout);
+    // Kinds newer than teloxide, read from the raw update (`updates::Newer`).
+    let subscriptions = dptree::filter_map(|newer: updates::Newer| newer.subscription)
+        .endpoint(flows::plans::subscription_changed);
     dptree::entry()
         .branch(messages)
         .branch(presses)
         .branch(checkouts)
+        .branch(subscriptions)
 }
 
 /// Builds the Bot API client for TELEGRAM_API_URL with our timeouts.

@@ -221,6 +221,10 @@ async fn send(
             ),
             menu(),
         ),
+        Notice::PlanRenewalFailed { plan } => (
+            texts::plan_renewal_failed(user_lang, plan),
+            super::keyboards::plans_offer(user_lang),
+        ),
         Notice::ReferralBonus {
             inviter,
             bonus,

@@ -13,17 +13,42 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use teloxide::dispatching::UpdateHandler;
-use teloxide::types::Update;
+use teloxide::types::{Update, UpdateKind, User};
 use tokio::sync::{Notify, mpsc, watch};
 
 /// Telegram holds a long poll open this long when nothing happens.
 pub const POLL_TIMEOUT: Duration = Duration::from_secs(25);
 /// The kinds of update the bot answers; anything else Telegram keeps to itself.
-const ALLOWED: [&str; 3] = ["message", "callback_query", "pre_checkout_query"];
+const ALLOWED: [&str; 4] = [
+    "message",
+    "callback_query",
+    "pre_checkout_query",
+    "subscription",
+];
 /// A lane with nothing to do for this long ends (a new update opens it again).
 const LANE_IDLE: Duration = Duration::from_secs(30);
 /// Handled updates are pruned about this often.
 const PRUNE_EVERY: Duration = Duration::from_secs(3600);
+
+/// A recorded update on its way to a handler: its inbox id, what teloxide read, and what it could not.
+type Item = (i64, Update, Newer);
+
+/// What an update carries that teloxide 0.17 cannot read (it knows no such kind), read from the raw
+/// JSON the inbox keeps. Handlers take it from their dependencies like the update itself.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+pub struct Newer {
+    /// Telegram's `subscription` update: a user's Stars subscription changed state.
+    pub subscription: Option<SubscriptionUpdated>,
+}
+
+/// A user's subscription to the bot changed: `canceled` (they stopped the renewal), `active` (they
+/// restarted it) or `failed` (the renewal payment failed).
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct SubscriptionUpdated {
+    pub user: User,
+    pub invoice_payload: String,
+    pub state: String,
+}
 
 /// Polls, records and dispatches until `shutdown` flips; then lets handlers in flight finish for
 /// `grace` (what does not finish stays in the inbox for the next start).
@@ -190,7 +215,7 @@ struct Inner {
     store: Arc<Store>,
     handler: UpdateHandler<HandlerError>,
     deps: teloxide::dptree::di::DependencyMap,
-    lanes: Mutex<HashMap<i64, mpsc::UnboundedSender<(i64, Update)>>>,
+    lanes: Mutex<HashMap<i64, mpsc::UnboundedSender<Item>>>,
     pending: AtomicUsize,
     idle: Notify,
 }
@@ -222,15 +247,20 @@ impl Lanes {
                 return;
             }
         };
-        let key = lane_of(&update);
+        // teloxide reads a kind newer than itself as an empty error: those are read here.
+        let newer = match update.kind {
+            UpdateKind::Error(_) => serde_json::from_str(body).unwrap_or_default(),
+            _ => Newer::default(),
+        };
+        let key = lane_of(&update, &newer);
         self.0.pending.fetch_add(1, Ordering::SeqCst);
         let mut lanes = lock(&self.0.lanes);
         let item = match lanes.get(&key) {
-            Some(tx) => match tx.send((id, update)) {
+            Some(tx) => match tx.send((id, update, newer)) {
                 Ok(()) => return,
                 Err(mpsc::error::SendError(item)) => item,
             },
-            None => (id, update),
+            None => (id, update, newer),
         };
         let (tx, rx) = mpsc::unbounded_channel();
         // A fresh channel's receiver is alive: this send cannot fail.
@@ -239,9 +269,9 @@ impl Lanes {
         tokio::spawn(self.clone().lane(key, rx));
     }
 
-    async fn lane(self, key: i64, mut rx: mpsc::UnboundedReceiver<(i64, Update)>) {
+    async fn lane(self, key: i64, mut rx: mpsc::UnboundedReceiver<Item>) {
         loop {
-            let (id, update) = match tokio::time::timeout(LANE_IDLE, rx.recv()).await {
+            let (id, update, newer) = match tokio::time::timeout(LANE_IDLE, rx.recv()).await {
                 Ok(Some(item)) => item,
                 Ok(None) => return,
                 Err(_) => {
@@ -254,13 +284,14 @@ impl Lanes {
                     continue;
                 }
             };
-            self.handle(id, update).await;
+            self.handle(id, update, newer).await;
         }
     }
 
-    async fn handle(&self, id: i64, update: Update) {
+    async fn handle(&self, id: i64, update: Update, newer: Newer) {
         let mut deps = self.0.deps.clone();
         deps.insert(update);
+        deps.insert(newer);
         let handler = self.0.handler.clone();
         // Its own task: a panic in a handler is this update's, not the lane's.
         let outcome = tokio::spawn(async move { handler.dispatch(deps).await }).await;
@@ -304,10 +335,12 @@ impl Lanes {
 /// The lane of an update: its chat. A pre-checkout query (no chat) gets a lane of its own per
 /// payer, apart from their chat's: Telegram wants its answer within 10 s, whatever else that chat is
 /// waiting for.
-fn lane_of(update: &Update) -> i64 {
-    match update.chat() {
-        Some(chat) => chat.id.0,
-        None => update
+fn lane_of(update: &Update, newer: &Newer) -> i64 {
+    match (update.chat(), &newer.subscription) {
+        (Some(chat), _) => chat.id.0,
+        // A subscription is the user's business with the bot: in order with their private chat.
+        (None, Some(s)) => i64::try_from(s.user.id.0).unwrap_or(0),
+        (None, None) => update
             .from()
             .and_then(|u| i64::try_from(u.id.0).ok())
             .map_or(0, |id| id | 1 << 62),

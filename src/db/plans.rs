@@ -165,3 +165,39 @@ pub fn set_refunded(conn: &Connection, charge_id: &str, at: i64) -> Result<bool>
     )?;
     Ok(n == 1)
 }
+
+/// The user stopped (`canceled`) or restarted (not) the renewal of their subscription to `plan` in
+/// Telegram: recorded on its running periods; false when nothing changed (a repeated update).
+pub fn set_renewing(
+    conn: &Connection,
+    telegram_id: i64,
+    plan: &str,
+    renewing: bool,
+    now: i64,
+) -> Result<bool> {
+    let n = conn.execute(
+        "UPDATE plan_periods SET canceled_at = CASE WHEN ?4 THEN NULL ELSE ?3 END
+          WHERE telegram_id = ?1 AND plan = ?2 AND expires_at > ?3 AND refund_state IS NULL
+            AND (canceled_at IS NULL) = NOT ?4",
+        params![telegram_id, plan, now, renewing],
+    )?;
+    Ok(n > 0)
+}
+
+/// Telegram could not take the renewal payment of `plan`: recorded once on the user's latest
+/// period of it (no renewal comes). False when it was recorded before, or there is no such period.
+pub fn set_renewal_failed(
+    conn: &Connection,
+    telegram_id: i64,
+    plan: &str,
+    now: i64,
+) -> Result<bool> {
+    let n = conn.execute(
+        "UPDATE plan_periods SET renewal_failed_at = ?3, canceled_at = coalesce(canceled_at, ?3)
+          WHERE id = (SELECT id FROM plan_periods WHERE telegram_id = ?1 AND plan = ?2
+                       ORDER BY expires_at DESC, id DESC LIMIT 1)
+            AND renewal_failed_at IS NULL",
+        params![telegram_id, plan, now],
+    )?;
+    Ok(n == 1)
+}

@@ -102,6 +102,20 @@ pub fn plan_granted(lang: Lang, label: &str, ops: i64, until: &str, renewal: boo
     }
 }
 
+/// Telegram could not take a renewal payment: the plan ends with its period.
+pub fn plan_renewal_failed(lang: Lang, label: &str) -> String {
+    match lang {
+        Lang::Ru => format!(
+            "⭐ Подписка «{label}» не продлилась: Telegram не смог списать звёзды. \
+             Оформить её снова — кнопкой ниже."
+        ),
+        Lang::En => format!(
+            "⭐ Your “{label}” plan was not renewed: Telegram could not take the Stars. \
+             The button below subscribes again."
+        ),
+    }
+}
+
 /// The balance screen's line about the plan.
 pub fn plan_line(lang: Lang, label: &str, left: i64, until: &str, renews: bool) -> String {
     let renews = match (lang, renews) {

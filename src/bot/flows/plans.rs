@@ -1,7 +1,7 @@
 //! ⭐ Stars plans (PLANS, SPEC §8b): the plans, an invoice link per plan with Telegram's 30-day
 //! subscription period, the payment (first and renewals) granted once, and the cancellation.
 
-use crate::billing::{PERIOD_SECS, PlanGrant, PlanPayment, plan_payload};
+use crate::billing::{PERIOD_SECS, PlanGrant, PlanPayment, SubscriptionState, plan_payload};
 use crate::bot::turn::Turn;
 use crate::bot::{HandlerResult, keyboards};
 use crate::db::blocking;
@@ -129,4 +129,33 @@ pub async fn cancel(turn: &Turn) -> Result<()> {
 pub async fn on_paid(turn: Turn, paid: SuccessfulPayment) -> HandlerResult {
     turn.answer(move |turn| async move { self::paid(&turn, &paid).await })
         .await
+}
+
+/// Telegram's `subscription` update (read from the raw update, teloxide 0.17 predates it): the user
+/// stopped or restarted the renewal in Telegram, or the renewal payment failed. Recorded on the
+/// plan's periods; a failed renewal tells the user through the outbox, once.
+pub async fn subscription_changed(
+    ctx: crate::bot::Ctx,
+    update: crate::bot::updates::SubscriptionUpdated,
+) -> HandlerResult {
+    let Ok(id) = i64::try_from(update.user.id.0) else {
+        return Ok(());
+    };
+    let Some(state) = SubscriptionState::parse(&update.state) else {
+        tracing::info!(user = id, state = %update.state, "a subscription state we do not know; ignored");
+        return Ok(());
+    };
+    let billing = ctx.billing.clone();
+    let payload = update.invoice_payload.clone();
+    let changed = blocking(move || billing.subscription_changed(id, &payload, state)).await?;
+    tracing::info!(
+        user = id,
+        ?state,
+        changed,
+        "plan subscription changed in Telegram"
+    );
+    if changed && state == SubscriptionState::Failed {
+        ctx.notices.notify_one();
+    }
+    Ok(())
 }
