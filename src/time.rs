@@ -74,11 +74,21 @@ pub fn expiry_from_date(text: &str) -> Result<i64> {
     if d < 1 || d > days_in_month {
         return Err(bad());
     }
-    let midnight = (days_from_civil(y, m, d) + 1) * 86_400;
-    // Midnight on the zone's clock: the offset there (taken twice, so a change of offset near that
-    // midnight still lands on it).
+    Ok(midnight_of_day(days_from_civil(y, m, d) + 1))
+}
+
+/// The unix time of midnight in TIME_ZONE that begins `day` (days since 1970-01-01 on the zone's
+/// calendar): the offset there, taken twice so a change of offset near that midnight still lands on
+/// it.
+pub fn midnight_of_day(day: i64) -> i64 {
+    let midnight = day * 86_400;
     let guess = midnight - offset_at(midnight);
-    Ok(midnight - offset_at(guess))
+    midnight - offset_at(guess)
+}
+
+/// The day (since 1970-01-01 on TIME_ZONE's calendar) that `unix` falls on there.
+pub fn day_of(unix: i64) -> i64 {
+    local(unix).div_euclid(86_400)
 }
 
 /// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).

@@ -78,3 +78,31 @@ fn stats_chart_draws_a_month() {
     assert!(png.pixels().any(|p| p.0 == [31, 119, 180]));
     assert!(png.pixels().any(|p| p.0 == [255, 127, 14]));
 }
+
+/// The chart's days begin at midnight in TIME_ZONE (Europe/Moscow, UTC+3, in tests): a user who came
+/// a second before Moscow's midnight counts on the day before, one who came at it on the day itself,
+/// though both are the same UTC day.
+#[test]
+fn chart_days_begin_at_midnight_in_the_time_zone() {
+    let dir = Scratch::new("chart-midnight");
+    ok(dir.path(), &["migrate"]);
+    let store = media_lab::db::Store::open(&dir.db()).expect("store");
+    let today = media_lab::time::day_of(media_lab::time::now());
+    let midnight = media_lab::time::midnight_of_day(today);
+    assert_eq!(
+        midnight.rem_euclid(86_400),
+        21 * 3600,
+        "Moscow's midnight is 21:00 UTC"
+    );
+    let conn = rusqlite::Connection::open(dir.db()).expect("db");
+    for (id, at) in [(1, midnight - 1), (2, midnight), (3, midnight - 86_400)] {
+        conn.execute(
+            "INSERT INTO users (telegram_id, language_code, created_at) VALUES (?1, 'ru', ?2)",
+            rusqlite::params![id, at],
+        )
+        .expect("user");
+    }
+    let days = store.daily(2).expect("daily");
+    let counts: Vec<(i64, i64)> = days.iter().map(|d| (d.day, d.new_users)).collect();
+    assert_eq!(counts, [(today - 1, 2), (today, 1)]);
+}
