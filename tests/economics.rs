@@ -580,6 +580,17 @@ fn a_refunded_plan_payment_ends_its_period() {
     assert_eq!(again.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&again.stderr).contains("refunded already"));
     assert_eq!(refunds_asked(&tg).len(), 1);
+    let shown: serde_json::Value = serde_json::from_str(&ok(
+        dir.path(),
+        &["payment", "show", "refund-plan-2", "--json"],
+    ))
+    .expect("payment show json");
+    assert_eq!(shown["status"], "refunded", "{shown}");
+    assert_eq!(shown["plan"], "Старт", "{shown}");
+    assert_eq!(shown["paid"], 250, "{shown}");
+    assert!(shown["refunded_at"].is_string(), "{shown}");
+    let story = ok(dir.path(), &["payment", "show", "refund-plan-1"]);
+    assert!(story.contains("(1 used), refunded"), "{story}");
     // Telegram's own message about the refund we made changes nothing more.
     tg.send_refunded_payment(user, payload, 250, "refund-plan-2");
     common::bot::say(&tg, user, "/start");

@@ -134,6 +134,10 @@ pub(super) fn run(core: &Core, cmd: PaymentCommand) -> Result<ExitCode> {
     match cmd {
         PaymentCommand::Show { id, json } => {
             let Some((p, events)) = store.payment_story(&id)? else {
+                if let Some(period) = store.plan_period(&id)? {
+                    show_plan(&period, json);
+                    return Ok(ExitCode::SUCCESS);
+                }
                 return Err(Error::NotFound(format!("payment {id}")));
             };
             let mut value = payment_json(store, &p)?;
@@ -236,6 +240,59 @@ pub(super) fn run(core: &Core, cmd: PaymentCommand) -> Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `payment show <charge id>` of a Stars plan payment: the period it bought and where it stands.
+fn show_plan(p: &crate::db::plans::Period, json: bool) {
+    let at = |t: Option<i64>| t.map(crate::time::local_datetime);
+    let status = p.refund_state.map_or("succeeded", |s| s.as_str());
+    if json {
+        let value = serde_json::json!({
+            "id": p.charge_id,
+            "provider": "stars",
+            "kind": "plan",
+            "plan": p.plan,
+            "telegram_id": p.telegram_id,
+            "paid": p.stars,
+            "currency": "XTR",
+            "status": status,
+            "renewal": p.recurring,
+            "operations": p.operations,
+            "used": p.used,
+            "starts_at": crate::time::local_datetime(p.starts_at),
+            "expires_at": crate::time::local_datetime(p.expires_at),
+            "canceled_at": at(p.canceled_at),
+            "renewal_failed_at": at(p.renewal_failed_at),
+            "refunded_at": at(p.refunded_at),
+        });
+        println!("{value}");
+        return;
+    }
+    println!(
+        "{} (stars plan «{}»{}) user {}: paid {} XTR, {} operations ({} used), {status}",
+        p.charge_id,
+        p.plan,
+        if p.recurring { ", renewal" } else { "" },
+        p.telegram_id,
+        p.stars,
+        p.operations,
+        p.used
+    );
+    println!(
+        "  {}  period starts",
+        crate::time::local_datetime(p.starts_at)
+    );
+    let mut events = vec![(p.expires_at, "period ends")];
+    events.extend(p.canceled_at.map(|t| (t, "renewal stopped")));
+    events.extend(p.renewal_failed_at.map(|t| (t, "renewal payment failed")));
+    events.extend(
+        p.refunded_at
+            .map(|t| (t, "refunded: the operations left withdrawn")),
+    );
+    events.sort();
+    for (t, what) in events {
+        println!("  {}  {what}", crate::time::local_datetime(t));
+    }
 }
 
 /// `payment refund <charge id>` of a Stars plan payment: its period ends, given back in Stars.

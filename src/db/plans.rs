@@ -9,6 +9,11 @@ impl super::Store {
     pub fn has_plan_charge(&self, charge_id: &str) -> Result<bool> {
         self.read(|c| Ok(by_charge(c, charge_id)?.is_some()))
     }
+
+    /// The plan period a Star payment with this charge id granted.
+    pub fn plan_period(&self, charge_id: &str) -> Result<Option<Period>> {
+        self.read(|c| by_charge(c, charge_id))
+    }
 }
 
 /// One paid period: the first payment of a subscription or a renewal.
@@ -27,6 +32,9 @@ pub struct Period {
     pub canceled_at: Option<i64>,
     /// Its payment is being given back, or was: its operations are no longer usable.
     pub refund_state: Option<RefundState>,
+    pub refunded_at: Option<i64>,
+    /// Telegram could not take the renewal payment after this period.
+    pub renewal_failed_at: Option<i64>,
 }
 
 /// A period to record.
@@ -41,7 +49,7 @@ pub struct Grant<'a> {
 }
 
 const SELECT: &str = "SELECT id, telegram_id, plan, stars, operations, used, charge_id, recurring,
-    starts_at, expires_at, canceled_at, refund_state FROM plan_periods";
+    starts_at, expires_at, canceled_at, refund_state, refunded_at, renewal_failed_at FROM plan_periods";
 
 fn from_row(r: &Row<'_>) -> rusqlite::Result<Period> {
     Ok(Period {
@@ -57,6 +65,8 @@ fn from_row(r: &Row<'_>) -> rusqlite::Result<Period> {
         expires_at: r.get("expires_at")?,
         canceled_at: r.get("canceled_at")?,
         refund_state: r.get("refund_state")?,
+        refunded_at: r.get("refunded_at")?,
+        renewal_failed_at: r.get("renewal_failed_at")?,
     })
 }
 
