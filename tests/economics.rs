@@ -8,9 +8,8 @@ mod common;
 use common::bot::{apply_code, number, pay_stars, press};
 use common::fake_fal::FakeFal;
 use common::fake_telegram::FakeTelegram;
-use common::fake_telegram::TOKEN;
 use common::jobs::{credit, db, generate, photos_to};
-use common::{Scratch, media_lab, ok, wait_until};
+use common::{Scratch, ok, wait_until};
 use std::io::Read;
 
 fn balance(dir: &Scratch, user: i64) -> String {
@@ -452,12 +451,7 @@ fn a_stars_plan_is_granted_once_per_payment_used_first_and_cancelled() {
     // A period Telegram took while the bot never saw its update: reconcile grants it, once.
     tg.add_star_payment("plan-charge-3", user, 250, Some(&payload));
     let reconcile = || {
-        let out = media_lab(dir.path())
-            .env("TELEGRAM_BOT_TOKEN", TOKEN)
-            .env("TELEGRAM_API_URL", tg.url())
-            .args(["reconcile", "--since", "2020-01-01"])
-            .output()
-            .expect("reconcile");
+        let out = common::bot::telegram_cli(&dir, &tg, &["reconcile", "--since", "2020-01-01"]);
         assert!(
             out.status.success(),
             "{}",
@@ -519,20 +513,13 @@ fn a_refunded_plan_payment_ends_its_period() {
     generate(&tg, user, "кот");
     wait_until(20, "the picture", || photos_to(&tg, user) == 1);
 
-    let cli = |args: &[&str]| {
-        media_lab(dir.path())
-            .env("TELEGRAM_BOT_TOKEN", TOKEN)
-            .env("TELEGRAM_API_URL", tg.url())
-            .args(args)
-            .output()
-            .expect("media-lab")
-    };
+    let cli = |args: &[&str]| common::bot::telegram_cli(&dir, &tg, args);
     // One of its operations was used: not given back, and Telegram is not asked.
     let refused = cli(&["payment", "refund", "refund-plan-1"]);
     assert_eq!(refused.status.code(), Some(1));
     let why = String::from_utf8_lossy(&refused.stderr);
     assert!(why.contains("used 1 of the 30"), "{why}");
-    assert!(refunds_asked(&tg).is_empty());
+    assert!(tg.calls_to("refundstarpayment").is_empty());
     assert_eq!(common::bot::user(&dir, user)["plan_operations_left"], 29);
 
     // Telegram refunds it on its own: the 29 left are withdrawn, the used one stays done.
@@ -571,7 +558,7 @@ fn a_refunded_plan_payment_ends_its_period() {
     );
     let said = String::from_utf8_lossy(&done.stdout);
     assert!(said.contains("30 plan operations"), "{said}");
-    let asked = refunds_asked(&tg);
+    let asked = tg.calls_to("refundstarpayment");
     assert_eq!(asked.len(), 1);
     assert_eq!(asked[0].body["telegram_payment_charge_id"], "refund-plan-2");
     assert_eq!(asked[0].body["user_id"], user);
@@ -579,7 +566,7 @@ fn a_refunded_plan_payment_ends_its_period() {
     let again = cli(&["payment", "refund", "refund-plan-2"]);
     assert_eq!(again.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&again.stderr).contains("refunded already"));
-    assert_eq!(refunds_asked(&tg).len(), 1);
+    assert_eq!(tg.calls_to("refundstarpayment").len(), 1);
     let shown: serde_json::Value = serde_json::from_str(&ok(
         dir.path(),
         &["payment", "show", "refund-plan-2", "--json"],
@@ -626,11 +613,4 @@ fn a_refunded_plan_payment_ends_its_period() {
     assert_eq!(stats["real_money"]["stars_plans"], 0, "{stats}");
     common::bot::books_hold(&dir);
     drop(bot);
-}
-
-fn refunds_asked(tg: &FakeTelegram) -> Vec<common::fake_telegram::Call> {
-    tg.calls()
-        .into_iter()
-        .filter(|c| c.method == "refundstarpayment")
-        .collect()
 }

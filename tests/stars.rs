@@ -313,20 +313,8 @@ fn a_stars_top_up_is_refunded_once_and_only_while_covered() {
     let (_, charge) = tg.pay_invoice(user, &inv);
     let charge = charge.expect("paid");
     wait_until(10, "the credit", || balance(&dir, user) == "100.00");
-    let cli = |args: &[&str]| {
-        media_lab(dir.path())
-            .env("TELEGRAM_BOT_TOKEN", TOKEN)
-            .env("TELEGRAM_API_URL", tg.url())
-            .args(args)
-            .output()
-            .expect("run")
-    };
-    let refunds = || {
-        tg.calls()
-            .iter()
-            .filter(|c| c.method == "refundstarpayment")
-            .count()
-    };
+    let cli = |args: &[&str]| common::bot::telegram_cli(&dir, &tg, args);
+    let refunds = || tg.calls_to("refundstarpayment").len();
     // Found by Telegram's charge id as well as ours.
     let shown = cli(&["payment", "show", &charge, "--json"]);
     let story: serde_json::Value = serde_json::from_slice(&shown.stdout).expect("json");

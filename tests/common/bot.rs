@@ -127,6 +127,16 @@ pub fn listen(dir: &Scratch, vars: &[(&str, String)]) -> Running {
 }
 
 /// `user` sends `text`; the bot's next message to them.
+/// Runs a `media-lab` command that talks to the fake Telegram (`reconcile`, `payment refund`, …).
+pub fn telegram_cli(dir: &Scratch, tg: &FakeTelegram, args: &[&str]) -> std::process::Output {
+    media_lab(dir.path())
+        .env("TELEGRAM_BOT_TOKEN", TOKEN)
+        .env("TELEGRAM_API_URL", tg.url())
+        .args(args)
+        .output()
+        .expect("media-lab")
+}
+
 pub fn say(tg: &FakeTelegram, user: i64, text: &str) -> Call {
     let mark = tg.mark();
     tg.send_text(user, text);

@@ -310,6 +310,17 @@ impl FakeTelegram {
         self.with(|s| s.calls.clone())
     }
 
+    /// The calls of one Bot API method (lower-case, as recorded), oldest first.
+    pub fn calls_to(&self, method: &str) -> Vec<Call> {
+        self.with(|s| {
+            s.calls
+                .iter()
+                .filter(|c| c.method == method)
+                .cloned()
+                .collect()
+        })
+    }
+
     /// When each sendMessage arrived, with its chat.
     pub fn message_times(&self) -> Vec<(i64, Instant)> {
         self.with(|s| s.message_times.clone())
