@@ -40,7 +40,7 @@ pub fn operator_workbook(store: &Store, usd_rub: Kopecks) -> Result<Vec<u8>> {
         summary(&stats, usd_rub, now),
         crate::db::export::economics("По моделям", &stats.by_model, true),
     ];
-    sheets.extend(store.export_sheets(crate::time::offset_at(now))?);
+    sheets.extend(store.export_sheets()?);
     // In the order of SPEC §8b.
     sheets.sort_by_key(|s| SHEETS.iter().position(|n| *n == s.name));
     write(&sheets)

@@ -35,6 +35,23 @@ pub fn offset_at(unix: i64) -> i64 {
         .unwrap_or(0)
 }
 
+/// TIME_ZONE's offsets between `from` and `to`: (since when, offset seconds), oldest first; the
+/// first is the one in force at `from` (and is given for every earlier moment too).
+pub fn offsets(from: i64, to: i64) -> Vec<(i64, i64)> {
+    let mut out = vec![(i64::MIN, offset_at(from))];
+    let Ok(start) = jiff::Timestamp::from_second(from) else {
+        return out;
+    };
+    for t in zone().following(start) {
+        let at = t.timestamp().as_second();
+        if at > to {
+            break;
+        }
+        out.push((at, i64::from(t.offset().seconds())));
+    }
+    out
+}
+
 /// `unix` as the wall-clock seconds of TIME_ZONE (for day buckets and spreadsheets).
 pub fn local(unix: i64) -> i64 {
     unix + offset_at(unix)
@@ -193,6 +210,7 @@ mod tests {
             date_of(expiry_from_date("2024-02-29").expect("valid") - 1),
             "2024-02-29"
         );
+        assert_eq!(midnight_of_day(day_of(0)), -3 * 3600);
         for bad in [
             "2025-02-29",
             "2026-13-01",
@@ -202,5 +220,17 @@ mod tests {
         ] {
             assert!(expiry_from_date(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn offsets_follow_the_zone_through_its_changes() {
+        // Moscow 2010–2014: summer time in 2010, +4 from March 2011, back to +3 in October 2014.
+        let (from, to) = (1_262_304_000, 1_420_070_400);
+        let seen: Vec<i64> = offsets(from, to).iter().map(|(_, o)| o / 3600).collect();
+        assert_eq!(seen, [3, 4, 3, 4, 3]);
+        let changes = offsets(from, to);
+        assert!(changes.windows(2).all(|w| w[0].0 < w[1].0));
+        assert_eq!(offset_at(changes[2].0 - 1), 4 * 3600);
+        assert_eq!(offset_at(changes[2].0), 3 * 3600);
     }
 }

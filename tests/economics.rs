@@ -162,6 +162,11 @@ fn stats_split_real_money_from_credits_and_the_workbook_holds_it() {
         strings.contains("stars") && strings.contains("Nano Banana"),
         "{strings}"
     );
+    // Sheet 5 is «По дням»: today on Moscow's calendar, with the 100 ⭐ paid.
+    let days = text(&files, "xl/worksheets/sheet5.xml");
+    assert!(days.contains("<v>100</v>"), "{days}");
+    let today = media_lab::time::date_of(media_lab::time::now());
+    assert!(strings.contains(&today), "{today}: {strings}");
     // «По моделям»: 20 ₽ revenue, 7.02 ₽ cost as numbers.
     let models = text(&files, "xl/worksheets/sheet4.xml");
     assert!(

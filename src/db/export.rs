@@ -113,9 +113,13 @@ use Col::{Flag, Money, Number, Text, Time};
 
 impl Store {
     /// Every sheet of the workbook after the summary (which `export` writes from `stats`), in the
-    /// order of SPEC §8b. `shift` is TIME_ZONE's offset now, for the periods' boundaries.
-    pub fn export_sheets(&self, shift: i64) -> Result<Vec<Sheet>> {
+    /// order of SPEC §8b.
+    pub fn export_sheets(&self) -> Result<Vec<Sheet>> {
         self.read(|c| {
+            let first: Option<i64> =
+                c.query_row("SELECT min(created_at) FROM users", [], super::only)?;
+            let now = crate::time::now();
+            let zone = crate::time::offsets(first.unwrap_or(now), now);
             let mut out = vec![
                 sheet(
                     c,
@@ -173,7 +177,7 @@ impl Store {
                 )?,
             ];
             for (name, bucket) in PERIODS {
-                out.push(periods(c, name, bucket, shift)?);
+                out.push(periods(c, name, bucket, &zone)?);
             }
             out.push(sheet(
                 c,
@@ -292,22 +296,30 @@ impl Store {
     }
 }
 
-/// The summaries' periods: each sheet's name and how a moment (shifted to TIME_ZONE) is bucketed —
-/// by day, by week from Monday, by month.
+/// The summaries' periods: each sheet's name and how a moment on TIME_ZONE's clock (`lt`) is
+/// bucketed — by day, by week from Monday, by month.
 const PERIODS: [(&str, &str); 3] = [
-    ("По дням", "date(t + ?1, 'unixepoch')"),
+    ("По дням", "date(lt, 'unixepoch')"),
     (
         "По неделям",
-        "date(t + ?1, 'unixepoch', 'weekday 0', '-6 days')",
+        "date(lt, 'unixepoch', 'weekday 0', '-6 days')",
     ),
-    ("По месяцам", "strftime('%Y-%m', t + ?1, 'unixepoch')"),
+    ("По месяцам", "strftime('%Y-%m', lt, 'unixepoch')"),
 ];
 
 /// One period's sheet: new users, money paid and credited, operations, their revenue, fal's cost and
-/// the margin.
-fn periods(c: &Connection, name: &'static str, bucket: &str, shift: i64) -> Result<Sheet> {
+/// the margin. `zone` is TIME_ZONE's offsets over the data's span (`time::offsets`): each moment is
+/// put on the clock of its own day, summer time or not.
+fn periods(c: &Connection, name: &'static str, bucket: &str, zone: &[(i64, i64)]) -> Result<Sheet> {
+    // Numbers we computed, not input: written into the statement as a table of values.
+    let zone = zone
+        .iter()
+        .map(|(since, offset)| format!("({since}, {offset})"))
+        .collect::<Vec<_>>()
+        .join(", ");
     let sql = format!(
-        "WITH events (t, users, card, stars, credited, ops, revenue, cost) AS (
+        "WITH zone (since, offset) AS (VALUES {zone}),
+         events (t, users, card, stars, credited, ops, revenue, cost) AS (
              SELECT created_at, 1, 0, 0, 0, 0, 0, 0 FROM users
              UNION ALL
              SELECT created_at,  0,
@@ -325,7 +337,9 @@ fn periods(c: &Connection, name: &'static str, bucket: &str, shift: i64) -> Resu
          )
          SELECT {bucket} AS period, sum(users), sum(card), sum(stars), sum(credited), sum(ops),
                 sum(revenue), sum(cost), sum(revenue) - sum(cost)
-           FROM events GROUP BY period ORDER BY period",
+           FROM (SELECT *, t + (SELECT offset FROM zone WHERE since <= t ORDER BY since DESC LIMIT 1)
+                            AS lt FROM events)
+          GROUP BY period ORDER BY period",
         costs = super::stats::COSTS
     );
     sheet(
@@ -343,6 +357,6 @@ fn periods(c: &Connection, name: &'static str, bucket: &str, shift: i64) -> Resu
             ("Маржа, ₽", Money),
         ],
         &sql,
-        &[&shift],
+        &[],
     )
 }
