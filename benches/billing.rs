@@ -208,6 +208,45 @@ fn discounted_topups(db: &Path) -> (f64, Vec<Duration>) {
     (rate, lat)
 }
 
+/// Reading a user as every turn does (balance, operation code, running plan periods summed), for
+/// users with two plan periods each and for users with none; reads per second and latency.
+fn user_reads(db: &Path) -> [(f64, Vec<Duration>); 2] {
+    let b = billing(db);
+    let store = Store::open(db).expect("store");
+    let later = media_lab::time::now() + 86_400 * 20;
+    const USERS: i64 = 2_000;
+    for user in 1..=2 * USERS {
+        b.ensure_user(user).expect("user");
+        if user > USERS {
+            continue;
+        }
+        for n in 0..2 {
+            b.grant_plan(&media_lab::billing::PlanPayment {
+                telegram_id: user,
+                payload: "mlplan:250:30:Старт",
+                stars: 250,
+                charge_id: &format!("bench-{user}-{n}"),
+                recurring: n == 1,
+                expires_at: Some(later + n * 86_400),
+            })
+            .expect("plan");
+        }
+    }
+    [1, USERS + 1].map(|first| {
+        let (start, mut lat, mut n) = (Instant::now(), Vec::new(), 0i64);
+        while start.elapsed() < secs() {
+            let t = Instant::now();
+            let user = store.user(first + n % USERS).expect("read").expect("user");
+            lat.push(t.elapsed());
+            assert_eq!(user.plan_operations_left, if first == 1 { 60 } else { 0 });
+            n += 1;
+        }
+        let rate = lat.len() as f64 / start.elapsed().as_secs_f64();
+        lat.sort();
+        (rate, lat)
+    })
+}
+
 fn main() {
     let base = std::env::var_os("BENCH_DIR")
         .map(PathBuf::from)
@@ -246,6 +285,16 @@ fn main() {
         pct(&lat, 0.50),
         pct(&lat, 0.99),
     );
+    for ((rate, lat), who) in user_reads(&dir.join("reads.db"))
+        .into_iter()
+        .zip(["with 2 plan periods", "with no plan"])
+    {
+        println!(
+            "user read, {who:<20} {rate:>9.0} /s; p50 {:.3} ms, p99 {:.3} ms",
+            pct(&lat, 0.50),
+            pct(&lat, 0.99),
+        );
+    }
     for group in [1, 4, 16] {
         let rate = grouped(&dir.join(format!("g{group}.db")), group);
         println!("same writes, {group:>2} pairs per commit:    {rate:>9.0} pairs/s");
