@@ -15,6 +15,8 @@ pub struct WebUser {
     pub id: i64,
     pub first_name: String,
     pub language_code: Option<String>,
+    /// When Telegram signed the launch (unix seconds): what it opens lasts until a day after.
+    pub auth_date: i64,
 }
 
 /// Why a launch is refused (none of them says more to the client than "not authorised").
@@ -74,6 +76,7 @@ pub fn verify(init_data: &str, token: &str, now: i64) -> Result<WebUser, Refusal
         id: user["id"].as_i64().ok_or(Refusal::Malformed)?,
         first_name: user["first_name"].as_str().unwrap_or_default().to_string(),
         language_code: user["language_code"].as_str().map(str::to_string),
+        auth_date,
     })
 }
 
@@ -95,11 +98,54 @@ pub fn sign(fields: &[(&str, &str)], token: &str) -> String {
         .map(|(k, v)| format!("{k}={v}"))
         .collect::<Vec<_>>()
         .join("\n");
-    hmac::sign(&key(token), check.as_bytes())
-        .as_ref()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    hex(hmac::sign(&key(token), check.as_bytes()).as_ref())
+}
+
+/// The gallery's links to files: each signed for one viewer and one result until the launch it came
+/// from expires. A link carries no launch data (a proxy's log sees one picture's address, not who
+/// the viewer is), and Telegram's own downloader, which sends no header, can fetch it.
+pub struct FileLinks {
+    key: hmac::Key,
+}
+
+impl FileLinks {
+    /// Keyed by HMAC-SHA256 of the bot token under a name of its own, so a link's signature can
+    /// never stand for a launch's.
+    pub fn new(token: &str) -> FileLinks {
+        let secret = hmac::sign(
+            &hmac::Key::new(hmac::HMAC_SHA256, b"media-lab file links"),
+            token.as_bytes(),
+        );
+        FileLinks {
+            key: hmac::Key::new(hmac::HMAC_SHA256, secret.as_ref()),
+        }
+    }
+
+    /// The query string that opens result `job` to `user` until `until`.
+    pub fn query(&self, user: i64, job: i64, until: i64) -> String {
+        let sig = hmac::sign(&self.key, Self::message(user, job, until).as_bytes());
+        format!("u={user}&e={until}&s={}", hex(sig.as_ref()))
+    }
+
+    /// The user a link to `job` names, when its signature is ours for that job and it has not
+    /// expired at `now`.
+    pub fn check(&self, job: i64, user: &str, until: &str, sig: &str, now: i64) -> Option<i64> {
+        let (user, until) = (user.parse().ok()?, until.parse::<i64>().ok()?);
+        if until <= now {
+            return None;
+        }
+        let sig = decode_hex(sig)?;
+        hmac::verify(&self.key, Self::message(user, job, until).as_bytes(), &sig).ok()?;
+        Some(user)
+    }
+
+    fn message(user: i64, job: i64, until: i64) -> String {
+        format!("file:{user}:{job}:{until}")
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn decode_hex(text: &str) -> Option<Vec<u8>> {
@@ -144,7 +190,8 @@ mod tests {
             Ok(WebUser {
                 id: 2801,
                 first_name: "Аня".into(),
-                language_code: Some("ru".into())
+                language_code: Some("ru".into()),
+                auth_date: now - 60,
             })
         );
         // Another bot's token, a changed user id, a stale or future date, a missing hash.
@@ -166,5 +213,35 @@ mod tests {
         }
         let twice = format!("{good}&hash={}", "0".repeat(64));
         assert_eq!(verify(&twice, TOKEN, now), Err(Refusal::Malformed));
+    }
+
+    #[test]
+    fn a_file_link_opens_one_result_to_one_user_until_it_expires() {
+        let (links, now) = (FileLinks::new(TOKEN), 1_800_000_000);
+        let query = links.query(2801, 17, now + 60);
+        let field = |name: &str| {
+            query
+                .split('&')
+                .find_map(|kv| kv.strip_prefix(&format!("{name}=")))
+                .unwrap_or_default()
+                .to_string()
+        };
+        let (u, e, sig) = (field("u"), field("e"), field("s"));
+        assert_eq!(links.check(17, &u, &e, &sig, now), Some(2801));
+        // Another result, another user, a later end, too late, another bot, a launch's hash.
+        assert_eq!(links.check(18, &u, &e, &sig, now), None);
+        assert_eq!(links.check(17, "2802", &e, &sig, now), None);
+        assert_eq!(
+            links.check(17, &u, &(now + 3600).to_string(), &sig, now),
+            None
+        );
+        assert_eq!(links.check(17, &u, &e, &sig, now + 60), None);
+        assert_eq!(
+            FileLinks::new("999:other").check(17, &u, &e, &sig, now),
+            None
+        );
+        let launch_hash = sign(&[("auth_date", &e), ("user", &u)], TOKEN);
+        assert_eq!(links.check(17, &u, &e, &launch_hash, now), None);
+        assert_eq!(links.check(17, &u, &e, "zz", now), None);
     }
 }

@@ -195,6 +195,27 @@ fn the_web_refuses_without_auth_and_shows_each_viewer_only_their_own() {
         page.contains("100") || page.contains("90"),
         "the balance: {page}"
     );
+    // Its links to files carry no launch data: each is signed for this viewer and this picture,
+    // and opens it without any other credential (as Telegram's downloader fetches it).
+    assert!(!page.contains("initData"), "{page}");
+    let signed = page
+        .split('"')
+        .find(|s| s.starts_with(&format!("/app/file/{mine}?u=")))
+        .expect("a signed download link")
+        .replace("&#38;", "&");
+    let (status, head, bytes) = get(addr, &signed, &[]);
+    assert_eq!(status, 200, "{signed}");
+    assert!(head.contains("content-disposition: attachment"), "{head}");
+    assert_eq!(bytes, result_png());
+    let (status, _, _) = get(
+        addr,
+        &signed.replace(&format!("/{mine}?"), &format!("/{theirs}?")),
+        &[],
+    );
+    assert_eq!(status, 401, "the signature is for one picture");
+    let forged = format!("{}0", &signed[..signed.len() - 1]);
+    let (status, _, _) = get(addr, &forged, &[]);
+    assert_eq!(status, 401, "a changed signature");
     // The same through the header Telegram's libraries use; the download is fal's file.
     let auth = format!("tma {good}");
     let (status, head, bytes) = get(
@@ -414,6 +435,33 @@ fn the_gallery_and_the_admin_pages_in_a_real_browser() {
         assert_eq!(size, serde_json::json!(result_png().len()));
         std::fs::write(shots.join("gallery.png"), c.screenshot().await.expect("screenshot"))
             .expect("save");
+        // Inside Telegram (8.0, its webview bridge present) the download is asked of Telegram,
+        // with the signed link and the file's name.
+        c.execute(
+            "window.TelegramWebviewProxy = {postEvent: function (type, data) {
+                 window.asked = [type, JSON.parse(data)]; }};",
+            vec![],
+        )
+        .await
+        .expect("the bridge");
+        c.find(Locator::Css("a[download]"))
+            .await
+            .expect("the download link")
+            .click()
+            .await
+            .expect("click");
+        let asked = c.execute("return window.asked;", vec![]).await.expect("asked");
+        assert_eq!(asked[0], "web_app_request_file_download", "{asked}");
+        assert_eq!(
+            asked[1]["url"],
+            serde_json::json!(format!("{base}{download}")),
+            "{asked}"
+        );
+        assert_eq!(
+            asked[1]["file_name"],
+            serde_json::json!(format!("media-lab-{mine}.png")),
+            "{asked}"
+        );
 
         // A tampered launch.
         let forged = launch.replace("2801", "2802");

@@ -15,6 +15,8 @@ pub struct Kept {
     pub format: Option<String>,
     pub made_at: i64,
     pub kept_until: i64,
+    /// The kept file's extension (png, jpg, webp), for the name it is saved under.
+    pub ext: String,
 }
 
 use Col::{Flag, Money, Number, Text, Time};
@@ -90,7 +92,7 @@ impl Store {
     pub fn gallery(&self, telegram_id: i64, limit: u32) -> Result<Vec<Kept>> {
         self.read(|c| {
             let mut stmt = c.prepare(
-                "SELECT id, kind, model_label, format, updated_at, kept_until FROM jobs
+                "SELECT id, kind, model_label, format, updated_at, kept_until, result_path FROM jobs
                   WHERE telegram_id = ?1 AND status = 'done' AND kept_until > ?2
                     AND result_path IS NOT NULL
                   ORDER BY id DESC LIMIT ?3",
@@ -103,6 +105,11 @@ impl Store {
                     format: r.get("format")?,
                     made_at: r.get("updated_at")?,
                     kept_until: r.get("kept_until")?,
+                    ext: std::path::Path::new(&r.get::<_, String>("result_path")?)
+                        .extension()
+                        .and_then(|e| e.to_str())
+                        .unwrap_or("jpg")
+                        .to_string(),
                 })
             })?;
             Ok(rows.collect::<rusqlite::Result<_>>()?)

@@ -1,11 +1,13 @@
 //! `/app`, the Mini App: the viewer's kept results (full-size downloads from the kept files), balance
-//! and history, and links back into the bot. Every request carries Telegram's initData (the
-//! `Authorization: tma …` header, or the `initData` parameter the launch page and the links carry),
-//! checked before anything is read; a viewer sees only their own work.
+//! and history, and links back into the bot. The page is opened with Telegram's initData (the
+//! `Authorization: tma …` header, or the `initData` parameter the launch page sends once), checked
+//! before anything is read; its links to files are signed for that viewer and that result until the
+//! launch expires (`initdata::FileLinks`), so they carry no launch data and Telegram's downloader
+//! can fetch them. A viewer sees only their own work.
 
 use super::{Page, Request, Web, image_type, message, render, unavailable};
 use crate::db::blocking;
-use crate::initdata::{self, WebUser};
+use crate::initdata::{self, FileLinks, WebUser};
 use crate::texts::{self, Lang};
 
 /// Results shown at most.
@@ -13,6 +15,23 @@ const GALLERY_SIZE: u32 = 60;
 
 pub async fn page(web: &Web, req: &Request<'_>) -> Page {
     let rest = req.path.strip_prefix("/app").unwrap_or_default();
+    let token = web
+        .config
+        .telegram
+        .telegram_bot_token
+        .as_ref()
+        .map(|t| t.expose().to_string())
+        .unwrap_or_default();
+    let job = rest
+        .strip_prefix("/file/")
+        .and_then(|id| id.parse::<i64>().ok());
+    // A signed link from the gallery opens its one result.
+    if let Some(job) = job
+        && let (Some(u), Some(e), Some(sig)) = (req.param("u"), req.param("e"), req.param("s"))
+        && let Some(user) = FileLinks::new(&token).check(job, &u, &e, &sig, crate::time::now())
+    {
+        return file(web, user, job, req.param("view").is_some()).await;
+    }
     let init = req
         .authorization
         .and_then(|a| a.strip_prefix("tma "))
@@ -30,13 +49,6 @@ pub async fn page(web: &Web, req: &Request<'_>) -> Page {
             _ => message(401, "Нет доступа", "Откройте «🖼 Мои работы» в боте.", false),
         };
     };
-    let token = web
-        .config
-        .telegram
-        .telegram_bot_token
-        .as_ref()
-        .map(|t| t.expose().to_string())
-        .unwrap_or_default();
     let user = match initdata::verify(&init, &token, crate::time::now()) {
         Ok(user) => user,
         Err(why) => {
@@ -49,15 +61,10 @@ pub async fn page(web: &Web, req: &Request<'_>) -> Page {
             );
         }
     };
-    match rest {
-        "" | "/" => gallery(web, &user, &init).await,
-        _ => match rest
-            .strip_prefix("/file/")
-            .and_then(|id| id.parse::<i64>().ok())
-        {
-            Some(job) => file(web, &user, job, req.param("view").is_some()).await,
-            None => message(404, "Не найдено", "Такой страницы нет.", false),
-        },
+    match (rest, job) {
+        ("" | "/", _) => gallery(web, &user, &FileLinks::new(&token)).await,
+        (_, Some(job)) => file(web, user.id, job, req.param("view").is_some()).await,
+        _ => message(404, "Не найдено", "Такой страницы нет.", false),
     }
 }
 
@@ -65,6 +72,8 @@ struct Work {
     caption: String,
     view: String,
     download: String,
+    /// The name the download is saved under.
+    name: String,
 }
 
 #[derive(askama::Template)]
@@ -85,7 +94,7 @@ struct Gallery<'a> {
     history: Vec<String>,
 }
 
-async fn gallery(web: &Web, viewer: &WebUser, init: &str) -> Page {
+async fn gallery(web: &Web, viewer: &WebUser, links: &FileLinks) -> Page {
     let (store, id) = (web.store.clone(), viewer.id);
     let read = blocking(move || {
         Ok((
@@ -101,10 +110,8 @@ async fn gallery(web: &Web, viewer: &WebUser, init: &str) -> Page {
     };
     let lang = Lang::of(viewer.language_code.as_deref());
     let words = texts::gallery_words(lang);
-    let auth = reqwest::Url::parse_with_params("http://x.invalid/", &[("initData", init)])
-        .ok()
-        .and_then(|u| u.query().map(str::to_string))
-        .unwrap_or_default();
+    // The links last as long as the launch that opened the page.
+    let until = viewer.auth_date + initdata::MAX_AGE_SECS;
     let works = kept
         .iter()
         .map(|k| {
@@ -117,10 +124,12 @@ async fn gallery(web: &Web, viewer: &WebUser, init: &str) -> Page {
                 .as_deref()
                 .map(|m| format!(" · {m}"))
                 .unwrap_or_default();
+            let signed = links.query(viewer.id, k.job_id, until);
             Work {
                 caption: format!("{what}{model} · {}", crate::time::day_and_time(k.made_at)),
-                view: format!("/app/file/{}?view=1&{auth}", k.job_id),
-                download: format!("/app/file/{}?{auth}", k.job_id),
+                view: format!("/app/file/{}?view=1&{signed}", k.job_id),
+                download: format!("/app/file/{}?{signed}", k.job_id),
+                name: format!("media-lab-{}.{}", k.job_id, k.ext),
             }
         })
         .collect();
@@ -160,8 +169,8 @@ async fn gallery(web: &Web, viewer: &WebUser, init: &str) -> Page {
 }
 
 /// One of the viewer's kept results: shown (`view`) or downloaded, as fal made it.
-async fn file(web: &Web, viewer: &WebUser, job: i64, view: bool) -> Page {
-    let (store, id) = (web.store.clone(), viewer.id);
+async fn file(web: &Web, viewer: i64, job: i64, view: bool) -> Page {
+    let (store, id) = (web.store.clone(), viewer);
     let path = match blocking(move || store.kept_file(id, job)).await {
         Ok(Some(path)) => path,
         Ok(None) => {
