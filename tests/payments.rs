@@ -540,7 +540,9 @@ fn idempotence_key_replays_and_discounts_reach_the_api() {
     assert_eq!(started.payment.charge_amount, Kopecks(9_000));
     assert_eq!(fake.payments().len(), 1);
     let yk = started.payment.yookassa_id.expect("id");
-    assert_eq!(fake.payment(&yk).expect("at fake").value, "90.00");
+    let sent = fake.payment(&yk).expect("at fake");
+    assert_eq!(sent.value, "90.00");
+    assert_eq!(sent.body["metadata"]["discount_code"], "WELCOME10");
     // A 4xx is not retried and the draft is canceled.
     fake.fail_next(&[400]);
     let err = rt

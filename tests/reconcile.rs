@@ -42,6 +42,53 @@ fn ours(id: &str, user: i64, credit: &str) -> serde_json::Value {
     serde_json::json!({"payment_id": id, "telegram_id": user.to_string(), "credit": credit})
 }
 
+/// A discounted top-up paid in the seconds a restore lost: adopting it records its code's use, so the
+/// restored database's pending code does not discount the user's next top-up as well.
+#[test]
+fn an_adopted_discounted_top_up_uses_its_code() {
+    let (dir, yk, tg) = (
+        Scratch::new("reconcile-code"),
+        FakeYooKassa::start(),
+        FakeTelegram::start(),
+    );
+    ok(dir.path(), &["migrate"]);
+    ok(dir.path(), &["promo", "add", "SALE10", "--percent", "10"]);
+    ok(
+        dir.path(),
+        &["user", "credit", "720", "1", "--reason", "restored"],
+    );
+    let db = rusqlite::Connection::open(dir.db()).expect("db");
+    // As the backup had it: the code applied, waiting for the top-up.
+    db.execute(
+        "UPDATE users SET pending_discount_code = 'SALE10' WHERE telegram_id = 720",
+        [],
+    )
+    .expect("pending code");
+    let mut meta = ours("mlp-lostcode", 720, "100.00");
+    meta["discount_code"] = "SALE10".into();
+    yk.add_payment("succeeded", "90.00", meta);
+    for _ in 0..2 {
+        let (success, text) = reconcile(&dir, &yk, &tg);
+        assert!(success, "{text}");
+    }
+    assert_eq!(balance(&dir, 720), 10_000, "the top-up credits 100 ₽ once");
+    let (code, percent, pending, used, uses): (String, i64, Option<String>, i64, i64) = db
+        .query_row(
+            "SELECT p.discount_code, p.discount_percent, u.pending_discount_code,
+                    (SELECT used_count FROM discount_codes WHERE code = 'SALE10'),
+                    (SELECT count(*) FROM user_discount_codes
+                      WHERE telegram_id = 720 AND code = 'SALE10' AND state = 'used')
+               FROM payments p JOIN users u ON u.telegram_id = p.telegram_id
+              WHERE p.id = 'mlp-lostcode'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+        )
+        .expect("the adopted row");
+    assert_eq!((code.as_str(), percent), ("SALE10", 10));
+    assert_eq!(pending, None, "the code is used, not pending");
+    assert_eq!((used, uses), (1, 1));
+}
+
 #[test]
 fn reconcile_credits_what_is_ours_and_missing_once_and_lists_the_rest() {
     let (dir, yk, tg) = (

@@ -25,13 +25,15 @@ pub(super) struct Offer {
 
 /// A succeeded YooKassa payment to adopt: what the API and our metadata in it say.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Adoption<'a> {
-    pub payment_id: &'a str,
+pub struct Adoption {
+    pub payment_id: String,
     pub telegram_id: i64,
     pub credit: Kopecks,
     pub paid: Kopecks,
-    pub currency: &'a str,
-    pub yookassa_id: &'a str,
+    pub currency: String,
+    pub yookassa_id: String,
+    /// The discount code the payment was drafted with (metadata `discount_code`).
+    pub discount_code: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -203,26 +205,46 @@ impl Billing {
     /// `metadata`, and the success applied as for any other payment, in one transaction, so it is credited once. The
     /// caller has checked that the API, asked with our credentials, shows it is ours. A user whose
     /// row was lost too is created as on first contact.
-    pub fn adopt_payment(&self, a: &Adoption<'_>) -> Result<PaymentUpdate> {
+    pub fn adopt_payment(&self, a: &Adoption) -> Result<PaymentUpdate> {
         self.store.write(|tx| {
             let now = crate::time::now();
-            if db::payments::get(tx, a.payment_id)?.is_none() {
+            if db::payments::get(tx, &a.payment_id)?.is_none() {
                 self.ensure_user_in(tx, a.telegram_id, None)?;
                 let payment = Payment::created(
-                    a.payment_id.to_string(),
+                    a.payment_id.clone(),
                     a.telegram_id,
                     Provider::YooKassa,
                     a.credit,
                     a.paid,
-                    a.currency,
+                    &a.currency,
                     now,
                 );
+                // The code it was drafted with rides on the row, so the credit below records its
+                // use as for any discounted draft (a restored database may still hold it as the
+                // user's pending code).
+                let code = match &a.discount_code {
+                    Some(code) => promo::get(tx, code)?,
+                    None => None,
+                };
+                let payment = match code {
+                    Some(PromoCode {
+                        code,
+                        kind: PromoKind::Percent(percent),
+                        ..
+                    }) => Payment {
+                        discount_code: Some(code),
+                        discount_percent: percent,
+                        ..payment
+                    },
+                    _ => payment,
+                };
                 db::payments::insert(tx, &payment, now)?;
-                db::payments::set_created(tx, a.payment_id, a.yookassa_id, None, "pending", now, now)?;
-                tracing::warn!(payment = a.payment_id, yookassa = a.yookassa_id, user = a.telegram_id,
-                    credit = %a.credit, "adopted a YooKassa payment we had no row for");
+                db::payments::set_created(tx, &a.payment_id, &a.yookassa_id, None, "pending", now, now)?;
+                tracing::warn!(payment = %a.payment_id, yookassa = %a.yookassa_id, user = a.telegram_id,
+                    credit = %a.credit, code = ?payment.discount_code,
+                    "adopted a YooKassa payment we had no row for");
             }
-            apply_status(tx, a.payment_id, PaymentStatus::Succeeded, a.paid, a.currency, self.bonus())
+            apply_status(tx, &a.payment_id, PaymentStatus::Succeeded, a.paid, &a.currency, self.bonus())
         })
     }
 

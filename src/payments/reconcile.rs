@@ -228,27 +228,8 @@ impl Payments {
             Ok(a) => a,
             Err(skip) => return Ok(Err(skip)),
         };
-        let owned = (
-            adoption.payment_id.to_string(),
-            adoption.telegram_id,
-            adoption.credit,
-            adoption.paid,
-            adoption.currency.to_string(),
-            adoption.yookassa_id.to_string(),
-        );
         let billing = self.billing.clone();
-        let update = blocking(move || {
-            let (payment_id, telegram_id, credit, paid, currency, yookassa_id) = owned;
-            billing.adopt_payment(&Adoption {
-                payment_id: &payment_id,
-                telegram_id,
-                credit,
-                paid,
-                currency: &currency,
-                yookassa_id: &yookassa_id,
-            })
-        })
-        .await?;
+        let update = blocking(move || billing.adopt_payment(&adoption)).await?;
         if let PaymentUpdate::Credited {
             telegram_id,
             amount,
@@ -266,7 +247,7 @@ impl Payments {
     /// Whether `theirs` may be adopted, read from the API's answer alone: a succeeded payment to
     /// this shop (never a test one to a live shop) in our currency, whose metadata names a
     /// media-lab payment, a user and a credit no smaller than what was paid.
-    fn adoption<'a>(&self, theirs: &'a ApiPayment) -> std::result::Result<Adoption<'a>, Skip> {
+    fn adoption(&self, theirs: &ApiPayment) -> std::result::Result<Adoption, Skip> {
         let not_ours = |why: &str| Err(Skip::NotOurs(why.to_string()));
         let Some(payment_id) = metadata(theirs, "payment_id")
             .filter(|id| id.starts_with("mlp-") && id.len() <= 64 && id.is_ascii())
@@ -311,12 +292,13 @@ impl Payments {
             return Err(Skip::NotPaid);
         }
         Ok(Adoption {
-            payment_id,
+            payment_id: payment_id.to_string(),
             telegram_id,
             credit,
             paid,
-            currency: &theirs.amount.currency,
-            yookassa_id: &theirs.id,
+            currency: theirs.amount.currency.clone(),
+            yookassa_id: theirs.id.clone(),
+            discount_code: metadata(theirs, "discount_code").map(str::to_string),
         })
     }
 

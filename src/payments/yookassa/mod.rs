@@ -468,7 +468,8 @@ fn metadata_payment_id(p: &ApiPayment) -> Option<&str> {
     reconcile::metadata(p, "payment_id")
 }
 
-/// The body of `POST /payments`: what the payer pays, our ids and the credit in metadata (so a
+/// The body of `POST /payments`: what the payer pays, our ids, the credit and the discount code in
+/// metadata (so a
 /// payment whose row was lost can be adopted, SPEC §5), and a receipt when
 /// YOOKASSA_RECEIPT_EMAIL is configured (its one item totals exactly the amount paid).
 /// The checkout page speaks the payer's language (`description`, `confirmation.locale`).
@@ -493,6 +494,11 @@ pub fn create_body(
         "metadata": {"payment_id": p.id, "telegram_id": p.telegram_id.to_string(),
                      "credit": p.amount.to_decimal()},
     });
+    // The code goes along too: a payment adopted after a restore records its use, so the code
+    // does not discount a second top-up.
+    if let Some(code) = &p.discount_code {
+        body["metadata"]["discount_code"] = code.as_str().into();
+    }
     if let Some(email) = &config.payments.yookassa_receipt_email {
         body["receipt"] = serde_json::json!({
             "customer": {"email": email},
