@@ -42,8 +42,8 @@ fn ours(id: &str, user: i64, credit: &str) -> serde_json::Value {
     serde_json::json!({"payment_id": id, "telegram_id": user.to_string(), "credit": credit})
 }
 
-/// A discounted top-up paid in the seconds a restore lost: adopting it records its code's use, so the
-/// restored database's pending code does not discount the user's next top-up as well.
+/// Discounted top-ups paid in the seconds a restore lost, by card and in Stars: adopting each records
+/// its code's use, so the restored database's pending code does not discount the next top-up too.
 #[test]
 fn an_adopted_discounted_top_up_uses_its_code() {
     let (dir, yk, tg) = (
@@ -64,6 +64,16 @@ fn an_adopted_discounted_top_up_uses_its_code() {
         [],
     )
     .expect("pending code");
+    ok(
+        dir.path(),
+        &["user", "credit", "721", "1", "--reason", "restored"],
+    );
+    db.execute(
+        "UPDATE users SET pending_discount_code = 'SALE10' WHERE telegram_id = 721",
+        [],
+    )
+    .expect("pending code");
+    tg.add_star_payment("stxcode", 721, 90, Some("mlp-starcode:10000:SALE10"));
     let mut meta = ours("mlp-lostcode", 720, "100.00");
     meta["discount_code"] = "SALE10".into();
     yk.add_payment("succeeded", "90.00", meta);
@@ -86,7 +96,19 @@ fn an_adopted_discounted_top_up_uses_its_code() {
         .expect("the adopted row");
     assert_eq!((code.as_str(), percent), ("SALE10", 10));
     assert_eq!(pending, None, "the code is used, not pending");
-    assert_eq!((used, uses), (1, 1));
+    assert_eq!((used, uses), (2, 1));
+    // The Stars payment the same way, from its payload.
+    assert_eq!(balance(&dir, 721), 10_000);
+    let (code, pending): (String, Option<String>) = db
+        .query_row(
+            "SELECT p.discount_code, u.pending_discount_code
+               FROM payments p JOIN users u ON u.telegram_id = p.telegram_id
+              WHERE p.id = 'mlp-starcode'",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .expect("the Stars row");
+    assert_eq!((code.as_str(), pending), ("SALE10", None));
 }
 
 #[test]

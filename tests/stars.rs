@@ -139,6 +139,14 @@ fn discounts_lower_the_stars_price_once() {
     let first = invoice(&tg, other, 300);
     let second = invoice(&tg, other, 300);
     assert_eq!((price(&first), price(&second)), (150, 300));
+    // The discounted invoice's payload names its code (a restore that lost the row still uses it).
+    let payload = |inv: &Call| inv.body["payload"].as_str().unwrap_or_default().to_string();
+    assert!(
+        payload(&first).ends_with(":30000:MEGA50"),
+        "{}",
+        payload(&first)
+    );
+    assert!(payload(&second).ends_with(":30000"), "{}", payload(&second));
     tg.pay_invoice(other, &second);
     tg.pay_invoice(other, &first);
     wait_until(10, "both credits", || balance(&dir, other) == "600.00");

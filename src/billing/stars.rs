@@ -28,17 +28,30 @@ pub enum StarsCredit {
     Already,
 }
 
-/// The invoice payload: our payment id and the kopecks it credits, so a payment whose row was lost
-/// (a database restored from an older copy) is still credited right.
+/// The invoice payload: our payment id, the kopecks it credits and the discount code it was drafted
+/// with (`mlp-…:10000[:CODE]`), so a payment whose row was lost (a database restored from an older
+/// copy) is still credited right and uses its code. At most 128 bytes, Telegram's limit: a code that
+/// would not fit is left off.
 pub fn payload(p: &Payment) -> String {
-    format!("{}:{}", p.id, p.amount.0)
+    let plain = format!("{}:{}", p.id, p.amount.0);
+    match &p.discount_code {
+        Some(code) if plain.len() + 1 + code.len() <= 128 => format!("{plain}:{code}"),
+        _ => plain,
+    }
 }
 
-fn parse_payload(payload: &str) -> Option<(&str, Kopecks)> {
-    let (id, credit) = payload.split_once(':')?;
+/// (payment id, credit, discount code) of one of our payloads.
+fn parse_payload(payload: &str) -> Option<(&str, Kopecks, Option<&str>)> {
+    let mut parts = payload.splitn(3, ':');
+    let (id, credit, code) = (parts.next()?, parts.next()?, parts.next());
     let credit = Kopecks(credit.parse().ok()?);
-    (id.starts_with("mlp-") && id.len() <= 64 && credit.is_positive() && credit <= super::MAX_TOPUP)
-        .then_some((id, credit))
+    let code_ok = code.is_none_or(|c| super::normalize_code(c).is_ok_and(|n| n == c));
+    (id.starts_with("mlp-")
+        && id.len() <= 64
+        && credit.is_positive()
+        && credit <= super::MAX_TOPUP
+        && code_ok)
+        .then_some((id, credit, code))
 }
 
 impl Billing {
@@ -73,7 +86,7 @@ impl Billing {
         currency: &str,
         total: u32,
     ) -> Result<std::result::Result<(), CheckoutRefusal>> {
-        let Some((id, credit)) = parse_payload(invoice_payload) else {
+        let Some((id, credit, _)) = parse_payload(invoice_payload) else {
             return Ok(Err(CheckoutRefusal::Unknown));
         };
         let Some(p) = self.store.payment(id)? else {
@@ -106,7 +119,7 @@ impl Billing {
         total: u32,
         charge_id: &str,
     ) -> Result<StarsCredit> {
-        let (id, credit) = parse_payload(invoice_payload).ok_or_else(|| {
+        let (id, credit, code) = parse_payload(invoice_payload).ok_or_else(|| {
             Error::invalid(format!("not our invoice payload: {invoice_payload:?}"))
         })?;
         let new_id = crate::ids::random_id("mlp-")?;
@@ -124,6 +137,7 @@ impl Billing {
                     };
                     let stars = Kopecks(i64::from(total).max(1));
                     let p = Payment::created(row_id, telegram_id, Provider::Stars, credit, stars, "XTR", now);
+                    let p = super::topup::with_lost_code(tx, p, code)?;
                     // The user's row may be lost with it: created as on first contact.
                     self.ensure_user_in(tx, telegram_id, None)?;
                     db::payments::insert(tx, &p, now)?;
@@ -173,9 +187,16 @@ mod tests {
         assert_eq!(discounted_stars(100, 0), 100);
         assert_eq!(
             parse_payload("mlp-abc:10000"),
-            Some(("mlp-abc", Kopecks(10000)))
+            Some(("mlp-abc", Kopecks(10000), None))
+        );
+        assert_eq!(
+            parse_payload("mlp-abc:10000:MEGA50"),
+            Some(("mlp-abc", Kopecks(10000), Some("MEGA50")))
         );
         for bad in [
+            "mlp-abc:100:mega50",
+            "mlp-abc:100:",
+            "mlp-abc:100:A:B",
             "",
             "mlp-abc",
             "x-abc:100",

@@ -219,25 +219,7 @@ impl Billing {
                     &a.currency,
                     now,
                 );
-                // The code it was drafted with rides on the row, so the credit below records its
-                // use as for any discounted draft (a restored database may still hold it as the
-                // user's pending code).
-                let code = match &a.discount_code {
-                    Some(code) => promo::get(tx, code)?,
-                    None => None,
-                };
-                let payment = match code {
-                    Some(PromoCode {
-                        code,
-                        kind: PromoKind::Percent(percent),
-                        ..
-                    }) => Payment {
-                        discount_code: Some(code),
-                        discount_percent: percent,
-                        ..payment
-                    },
-                    _ => payment,
-                };
+                let payment = with_lost_code(tx, payment, a.discount_code.as_deref())?;
                 db::payments::insert(tx, &payment, now)?;
                 db::payments::set_created(tx, &a.payment_id, &a.yookassa_id, None, "pending", now, now)?;
                 tracing::warn!(payment = %a.payment_id, yookassa = %a.yookassa_id, user = a.telegram_id,
@@ -264,6 +246,33 @@ impl Billing {
             Ok(moved)
         })
     }
+}
+
+/// A payment made again from what its provider kept (YooKassa's metadata, a Stars payload) after its
+/// row was lost, with the discount code it was drafted with: its credit then records that code's
+/// use as for any discounted draft, so a restored database's pending code does not discount a
+/// second top-up. A code we no longer have (or not a top-up code) is left off.
+pub(super) fn with_lost_code(
+    tx: &rusqlite::Connection,
+    payment: Payment,
+    code: Option<&str>,
+) -> Result<Payment> {
+    let found = match code {
+        Some(code) => promo::get(tx, code)?,
+        None => None,
+    };
+    Ok(match found {
+        Some(PromoCode {
+            code,
+            kind: PromoKind::Percent(percent),
+            ..
+        }) => Payment {
+            discount_code: Some(code),
+            discount_percent: percent,
+            ..payment
+        },
+        _ => payment,
+    })
 }
 
 /// Applies the API's `status` and `paid` amount to our payment `payment_id` inside `tx` (see
