@@ -3,7 +3,7 @@
 use super::Core;
 use crate::config::Config;
 use crate::db::Store;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -24,10 +24,7 @@ pub(super) fn run(config: &Arc<Config>) -> Result<ExitCode> {
     let warn = |what: &str| println!("WARN  {what}");
     let ok = |what: String| println!("OK    {what}");
 
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| Error::io("starting the async runtime", e))?;
+    let runtime = super::runtime()?;
     match &config.telegram.telegram_bot_token {
         None => warn("TELEGRAM_BOT_TOKEN is not set: `run` needs it (get one from @BotFather)"),
         Some(_) => {

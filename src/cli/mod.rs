@@ -151,6 +151,15 @@ pub fn execute(cli: Cli) -> Result<ExitCode> {
 
 /// What an admin verb works on: the database as it is, never migrated (SPEC §3), and the billing
 /// core over it.
+/// The async runtime a command that talks to a provider runs its calls on (one thread: a command
+/// does one thing at a time).
+fn runtime() -> crate::error::Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| crate::error::Error::io("starting the async runtime", e))
+}
+
 pub(super) struct Core {
     pub config: Arc<Config>,
     pub store: Arc<Store>,

@@ -3,7 +3,7 @@
 
 use crate::catalogue::Model;
 use crate::config::Config;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::jobs::fal::{Platform, Price};
 use crate::money::Kopecks;
 use std::process::ExitCode;
@@ -12,7 +12,7 @@ pub(super) fn run(config: &Config) -> Result<ExitCode> {
     let models = config.fal.catalogue.all();
     let live = match Platform::from_config(config)? {
         None => None,
-        Some(platform) => match runtime()?.block_on(platform.prices(&ids(models))) {
+        Some(platform) => match super::runtime()?.block_on(platform.prices(&ids(models))) {
             Ok(prices) => Some(prices),
             Err(e) => {
                 eprintln!("fal's current prices could not be read ({e}); showing the catalogue's");
@@ -90,13 +90,6 @@ fn ids(models: &[Model]) -> Vec<&str> {
     ids.sort_unstable();
     ids.dedup();
     ids
-}
-
-fn runtime() -> Result<tokio::runtime::Runtime> {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| Error::io("starting the async runtime", e))
 }
 
 /// What `check` says of the catalogue: FAIL lines (an endpoint fal does not know, fal refusing us)

@@ -45,10 +45,7 @@ pub(super) fn reconcile(core: &Core, since: Option<&str>) -> Result<ExitCode> {
         None => (crate::time::now() / 86_400 - 7) * 86_400,
     };
     let payments = core.payments()?;
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| Error::io("starting the async runtime", e))?;
+    let runtime = super::runtime()?;
     println!("reconcile: payments since {} (UTC)", date_of(since));
     let mut lists = Vec::new();
     if payments.is_configured() {
@@ -203,10 +200,7 @@ pub(super) fn run(core: &Core, cmd: PaymentCommand) -> Result<ExitCode> {
                 return Err(Error::NotFound(format!("payment {id}")));
             };
             let payments = core.payments()?;
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .map_err(|e| Error::io("starting the async runtime", e))?;
+            let runtime = super::runtime()?;
             let outcome = runtime.block_on(payments.refund(&p.id))?;
             use crate::billing::RefundDebit;
             use crate::payments::RefundOutcome;
@@ -300,10 +294,7 @@ fn refund_plan(core: &Core, charge_id: &str, reason: Option<String>) -> Result<E
     use crate::billing::RefundDebit;
     use crate::payments::RefundOutcome;
     let payments = core.payments()?;
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| Error::io("starting the async runtime", e))?;
+    let runtime = super::runtime()?;
     let reason = reason.map(|r| format!(" ({r})")).unwrap_or_default();
     match runtime.block_on(payments.refund_plan(charge_id))? {
         RefundOutcome::Done(RefundDebit::PlanEnded {
