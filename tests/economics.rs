@@ -613,6 +613,53 @@ fn a_refunded_plan_payment_ends_its_period() {
         ),
         3
     );
+
+    // Telegram does not answer a refund: the period stays held (unusable), and the follower asks
+    // again (here `reconcile`, which follows every held refund) and ends it, once.
+    let mark = tg.mark();
+    tg.send_subscription_payment(
+        user,
+        payload,
+        250,
+        "refund-plan-4",
+        (true, in_30_days + 60 * 86_400),
+    );
+    tg.wait_message(mark, user, "the next renewal");
+    tg.fail_refunds(1);
+    let held = cli(&["payment", "refund", "refund-plan-4"]);
+    assert!(
+        held.status.success(),
+        "{}",
+        String::from_utf8_lossy(&held.stderr)
+    );
+    let said = String::from_utf8_lossy(&held.stdout);
+    assert!(said.contains("did not answer"), "{said}");
+    assert_eq!(
+        common::bot::user(&dir, user)["plan_operations_left"],
+        0,
+        "held"
+    );
+    let out = cli(&["reconcile", "--since", "2020-01-01"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        number(
+            &dir,
+            "SELECT count(*) FROM plan_periods WHERE refund_state = 'refunded'"
+        ),
+        4
+    );
+    let asked = tg.calls_to("refundstarpayment");
+    assert_eq!(
+        asked
+            .iter()
+            .filter(|c| c.body["telegram_payment_charge_id"] == "refund-plan-4")
+            .count(),
+        2
+    );
     let stats: serde_json::Value =
         serde_json::from_str(&ok(dir.path(), &["stats", "--json"])).expect("stats json");
     assert_eq!(stats["real_money"]["stars_plans"], 0, "{stats}");

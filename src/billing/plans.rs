@@ -247,7 +247,8 @@ impl Billing {
                     p.telegram_id, p.used, p.operations
                 )));
             }
-            if !db::plans::hold_refund(tx, charge_id)? {
+            let check_at = crate::time::now() + super::refunds::RECHECK_SECS;
+            if !db::plans::hold_refund(tx, charge_id, check_at)? {
                 return Ok(PlanRefundHold::No(format!(
                     "plan payment {charge_id} changed meanwhile; try again"
                 )));
@@ -260,6 +261,19 @@ impl Billing {
     pub fn release_plan_refund(&self, charge_id: &str) -> Result<bool> {
         self.store
             .write(|tx| db::plans::release_refund(tx, charge_id))
+    }
+
+    /// Telegram did not answer about a held plan refund: asked again later, still held.
+    pub fn plan_refund_pending(&self, charge_id: &str) -> Result<()> {
+        let check_at = crate::time::now() + super::refunds::RECHECK_SECS;
+        self.store
+            .write(|tx| db::plans::recheck_refund(tx, charge_id, check_at))
+    }
+
+    /// Held plan refunds to ask Telegram about now (with `all`, every held one).
+    pub fn plan_refunds_due(&self, limit: u32, all: bool) -> Result<Vec<Period>> {
+        let until = if all { i64::MAX } else { crate::time::now() };
+        self.store.read(|c| db::plans::refunds_due(c, until, limit))
     }
 }
 

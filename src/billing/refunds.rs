@@ -16,7 +16,7 @@ use crate::money::Kopecks;
 use rusqlite::Connection;
 
 /// A held refund whose provider has not answered is asked about again after this long.
-const RECHECK_SECS: i64 = 60;
+pub(super) const RECHECK_SECS: i64 = 60;
 
 /// What asking to refund a payment came to before the provider is asked.
 #[derive(Debug, Clone, PartialEq, Eq)]

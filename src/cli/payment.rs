@@ -306,8 +306,8 @@ fn refund_plan(core: &Core, charge_id: &str, reason: Option<String>) -> Result<E
         ),
         RefundOutcome::Done(other) => println!("plan payment {charge_id}: refunded; {other:?}"),
         RefundOutcome::Pending => println!(
-            "plan payment {charge_id}: Telegram did not answer; the plan's operations stay held (not usable). \
-             Run `payment refund {charge_id}` again to finish: it cannot refund twice"
+            "plan payment {charge_id}: Telegram did not answer; the plan's operations stay held (not usable) \
+             and the running bot (or `reconcile`) asks again until Telegram says how it ended"
         ),
         RefundOutcome::Refused(why) => {
             eprintln!("error: {why}");

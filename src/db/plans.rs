@@ -146,14 +146,35 @@ pub fn set_canceled(conn: &Connection, charge_id: &str, at: i64) -> Result<()> {
 }
 
 /// Holds the period of `charge_id` for a refund (its operations unusable while Telegram is asked),
-/// only while none of them was used: false otherwise.
-pub fn hold_refund(conn: &Connection, charge_id: &str) -> Result<bool> {
+/// only while none of them was used: false otherwise. Unanswered, it is asked about again at
+/// `check_at`.
+pub fn hold_refund(conn: &Connection, charge_id: &str, check_at: i64) -> Result<bool> {
     let n = conn.execute(
-        "UPDATE plan_periods SET refund_state = 'refunding'
+        "UPDATE plan_periods SET refund_state = 'refunding', refund_check_at = ?2
           WHERE charge_id = ?1 AND refund_state IS NULL AND used = 0",
-        [charge_id],
+        params![charge_id, check_at],
     )?;
     Ok(n == 1)
+}
+
+/// A held refund Telegram did not answer: asked about again at `check_at`.
+pub fn recheck_refund(conn: &Connection, charge_id: &str, check_at: i64) -> Result<()> {
+    conn.execute(
+        "UPDATE plan_periods SET refund_check_at = ?2
+          WHERE charge_id = ?1 AND refund_state = 'refunding'",
+        params![charge_id, check_at],
+    )?;
+    Ok(())
+}
+
+/// Held plan refunds whose next question to Telegram is due by `until`, oldest first.
+pub fn refunds_due(conn: &Connection, until: i64, limit: u32) -> Result<Vec<Period>> {
+    let mut stmt = conn.prepare(&format!(
+        "{SELECT} WHERE refund_state = 'refunding' AND refund_check_at <= ?1
+          ORDER BY refund_check_at LIMIT ?2"
+    ))?;
+    let rows = stmt.query_map(params![until, limit], from_row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
 /// Telegram did not make the refund: the held period is the user's again. False when none was held.

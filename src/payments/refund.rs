@@ -6,7 +6,7 @@
 
 use super::Payments;
 use crate::billing::{PlanRefundHold, RefundDebit, RefundHold};
-use crate::db::{blocking, payments::Payment};
+use crate::db::{blocking, payments::Payment, plans::Period};
 use crate::error::{Error, Result};
 use crate::model::Provider;
 use teloxide::prelude::*;
@@ -55,8 +55,8 @@ impl Payments {
 
     /// Gives back a Stars plan payment (SPEC §8b) whose operations are all unused: the period is held
     /// while Telegram is asked, ended when it refunds, the user's again when it refuses. No answer
-    /// keeps it held: asking again (`payment refund` once more) cannot refund twice, and Telegram's
-    /// refunded-payment update or `reconcile` ends it if the refund was made.
+    /// keeps it held for the follower (asking again cannot refund twice; Telegram's refunded-payment
+    /// update or `reconcile` also end it if the refund was made).
     pub async fn refund_plan(&self, charge_id: &str) -> Result<RefundOutcome> {
         let bot = self
             .bot
@@ -64,28 +64,33 @@ impl Payments {
             .ok_or_else(|| Error::invalid("TELEGRAM_BOT_TOKEN is needed to refund Stars"))?;
         let billing = self.billing.clone();
         let charge = charge_id.to_string();
-        let period = match blocking(move || billing.hold_plan_refund(&charge)).await? {
-            PlanRefundHold::Held(p) | PlanRefundHold::InFlight(p) => p,
-            PlanRefundHold::No(why) => return Ok(RefundOutcome::Refused(why)),
-        };
+        match blocking(move || billing.hold_plan_refund(&charge)).await? {
+            PlanRefundHold::Held(p) | PlanRefundHold::InFlight(p) => {
+                self.follow_plan(bot, &p).await
+            }
+            PlanRefundHold::No(why) => Ok(RefundOutcome::Refused(why)),
+        }
+    }
+
+    /// Asks Telegram to make the held refund of plan period `p` and applies the answer.
+    async fn follow_plan(&self, bot: &Bot, p: &Period) -> Result<RefundOutcome> {
         let billing = self.billing.clone();
-        let charge = charge_id.to_string();
-        match ask_stars(bot, period.telegram_id, charge_id).await {
+        let charge = p.charge_id.clone();
+        match ask_stars(bot, p.telegram_id, &p.charge_id).await {
             Ok(Answer::Succeeded(_)) => {
                 let ended = blocking(move || billing.stars_refunded(&charge)).await?;
-                tracing::info!(charge = charge_id, ?ended, "plan payment refunded");
+                tracing::info!(charge = %p.charge_id, ?ended, "plan payment refunded");
                 Ok(RefundOutcome::Done(ended))
             }
-            Ok(Answer::No(why)) => {
+            Ok(Answer::No(why)) | Err(Error::Invalid(why)) => {
                 blocking(move || billing.release_plan_refund(&charge)).await?;
-                tracing::warn!(charge = charge_id, %why, "plan refund refused by Telegram; the period is back");
+                tracing::warn!(charge = %p.charge_id, %why, "plan refund refused by Telegram; the period is back");
                 Ok(RefundOutcome::Refused(why))
             }
-            Err(Error::Invalid(why)) => {
-                blocking(move || billing.release_plan_refund(&charge)).await?;
-                Ok(RefundOutcome::Refused(why))
+            Ok(Answer::Pending(_)) | Err(_) => {
+                blocking(move || billing.plan_refund_pending(&charge)).await?;
+                Ok(RefundOutcome::Pending)
             }
-            Ok(Answer::Pending(_)) | Err(_) => Ok(RefundOutcome::Pending),
         }
     }
 
@@ -182,8 +187,8 @@ impl Payments {
         }
     }
 
-    /// The follower: every held refund whose check is due (with `all`, every held refund) is
-    /// asked about once more. Run by the payment processor, and by `reconcile` with `all`; a Stars
+    /// The follower: every held refund whose check is due (with `all`, every held refund), top-ups
+    /// and plan payments alike, is asked about once more. Run by the payment processor, and by `reconcile` with `all`; a Stars
     /// refund needs the Bot API client.
     pub async fn follow_refunds(&self, all: bool) -> Result<usize> {
         let billing = self.billing.clone();
@@ -201,6 +206,20 @@ impl Payments {
                 Ok(RefundOutcome::Pending) => {}
                 Ok(_) => n += 1,
                 Err(e) => tracing::warn!(payment = %p.id, error = %e, "following a refund failed"),
+            }
+        }
+        // Held plan refunds, asked again while a Bot API client is at hand.
+        if let Some(bot) = &self.bot {
+            let billing = self.billing.clone();
+            let due = blocking(move || billing.plan_refunds_due(32, all)).await?;
+            for p in due {
+                match self.follow_plan(bot, &p).await {
+                    Ok(RefundOutcome::Pending) => {}
+                    Ok(_) => n += 1,
+                    Err(e) => {
+                        tracing::warn!(charge = %p.charge_id, error = %e, "following a plan refund failed")
+                    }
+                }
             }
         }
         Ok(n)

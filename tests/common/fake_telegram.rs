@@ -96,6 +96,8 @@ struct State {
     kill_on_confirm: Option<(i64, u32)>,
     /// refundStarPayment answers only after this long.
     refund_delay: Option<Duration>,
+    /// refundStarPayment calls still to answer 502 (Telegram unreachable).
+    refunds_failing: usize,
 }
 
 pub struct FakeTelegram {
@@ -544,6 +546,11 @@ impl FakeTelegram {
     pub fn delay_refunds(&self, delay: Option<Duration>) {
         self.with(|s| s.refund_delay = delay);
     }
+
+    /// The next `n` refundStarPayment calls fail with 502, as an outage would (recorded, not made).
+    pub fn fail_refunds(&self, n: usize) {
+        self.with(|s| s.refunds_failing = n);
+    }
 }
 
 impl Drop for FakeTelegram {
@@ -684,6 +691,13 @@ fn answer(
             }
             let mut s = lock.lock().expect("state");
             record(&mut s, cv, method, &body);
+            if s.refunds_failing > 0 {
+                s.refunds_failing -= 1;
+                return (
+                    502,
+                    serde_json::json!({"ok": false, "error_code": 502, "description": "Bad Gateway"}),
+                );
+            }
             let charge = body["telegram_payment_charge_id"]
                 .as_str()
                 .unwrap_or("")
