@@ -299,6 +299,25 @@ fn the_web_refuses_without_auth_and_shows_each_viewer_only_their_own() {
     }
     let (_, _, dashboard) = get(addr, "/admin", &[("Cookie", &cookie)]);
     assert!(String::from_utf8_lossy(&dashboard).contains("Маржа"));
+    // A user with a plan: its periods, with the renewal stopped and the refund state.
+    let (_, _, page) = get(addr, "/admin/user?id=2801", &[("Cookie", &cookie)]);
+    assert!(!String::from_utf8_lossy(&page).contains("Подписка"));
+    rusqlite::Connection::open(dir.db())
+        .expect("db")
+        .execute(
+            "INSERT INTO plan_periods (telegram_id, plan, stars, operations, used, grant_key, charge_id,
+                                       recurring, starts_at, expires_at, canceled_at, refund_state,
+                                       created_at)
+             VALUES (2801, 'Старт', 250, 30, 2, 'plan:web-charge', 'web-charge', 0, unixepoch(),
+                     unixepoch() + 86400, unixepoch(), 'refunded', unixepoch())",
+            [],
+        )
+        .expect("a plan period");
+    let (_, _, page) = get(addr, "/admin/user?id=2801", &[("Cookie", &cookie)]);
+    let page = String::from_utf8_lossy(&page);
+    for shown in ["Подписка", "web-charge", "Старт", "refunded"] {
+        assert!(page.contains(shown), "{shown}: {page}");
+    }
     let (status, head, png) = get(addr, "/admin/chart.png", &[("Cookie", &cookie)]);
     assert_eq!(status, 200);
     assert!(head.contains("content-type: image/png") && png.starts_with(b"\x89PNG"));

@@ -211,6 +211,26 @@ impl Store {
                        FROM payments WHERE telegram_id = ?1 ORDER BY created_at DESC LIMIT 200",
                     &[&telegram_id],
                 )?,
+                sheet(
+                    c,
+                    "Подписка",
+                    &[
+                        ("Оплата", Text),
+                        ("План", Text),
+                        ("Звёзд", Number),
+                        ("Начало", Time),
+                        ("Конец", Time),
+                        ("Операций", Number),
+                        ("Использовано", Number),
+                        ("Продление остановлено", Time),
+                        ("Продление не прошло", Time),
+                        ("Возврат", Text),
+                    ],
+                    "SELECT charge_id, plan, stars, starts_at, expires_at, operations, used,
+                            canceled_at, renewal_failed_at, refund_state
+                       FROM plan_periods WHERE telegram_id = ?1 ORDER BY starts_at DESC LIMIT 200",
+                    &[&telegram_id],
+                )?,
             ])
         })
     }

@@ -267,7 +267,12 @@ async fn user(web: &Web, id: Option<String>) -> Result<Page> {
             ),
         ));
     }
-    page.tables = sheets.iter().map(table::of).collect();
+    // A user who never had a plan has no «Подписка» table.
+    page.tables = sheets
+        .iter()
+        .filter(|s| s.name != "Подписка" || !s.rows.is_empty())
+        .map(table::of)
+        .collect();
     Ok(render(200, &page))
 }
 
