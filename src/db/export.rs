@@ -1,7 +1,7 @@
 //! The rows of the operator's workbook (SPEC §8b) and of a user's own history, as plain tables: each
 //! sheet is one query with its column headings and what each column holds. `export` writes them.
 
-use super::Store;
+use super::{LocalClock, Store};
 use crate::error::Result;
 use rusqlite::types::ValueRef;
 use rusqlite::{Connection, ToSql};
@@ -119,7 +119,7 @@ impl Store {
             let first: Option<i64> =
                 c.query_row("SELECT min(created_at) FROM users", [], super::only)?;
             let now = crate::time::now();
-            let zone = crate::time::offsets(first.unwrap_or(now), now);
+            let clock = super::LocalClock::over(first.unwrap_or(now), now);
             let mut out = vec![
                 sheet(
                     c,
@@ -177,7 +177,7 @@ impl Store {
                 )?,
             ];
             for (name, bucket) in PERIODS {
-                out.push(periods(c, name, bucket, &zone)?);
+                out.push(periods(c, name, bucket, &clock)?);
             }
             out.push(sheet(
                 c,
@@ -308,17 +308,10 @@ const PERIODS: [(&str, &str); 3] = [
 ];
 
 /// One period's sheet: new users, money paid and credited, operations, their revenue, fal's cost and
-/// the margin. `zone` is TIME_ZONE's offsets over the data's span (`time::offsets`): each moment is
-/// put on the clock of its own day, summer time or not.
-fn periods(c: &Connection, name: &'static str, bucket: &str, zone: &[(i64, i64)]) -> Result<Sheet> {
-    // Numbers we computed, not input: written into the statement as a table of values.
-    let zone = zone
-        .iter()
-        .map(|(since, offset)| format!("({since}, {offset})"))
-        .collect::<Vec<_>>()
-        .join(", ");
+/// the margin, each moment on `clock`'s day.
+fn periods(c: &Connection, name: &'static str, bucket: &str, clock: &LocalClock) -> Result<Sheet> {
     let sql = format!(
-        "WITH zone (since, offset) AS (VALUES {zone}),
+        "WITH {zone},
          events (t, users, card, stars, credited, ops, revenue, cost) AS (
              SELECT created_at, 1, 0, 0, 0, 0, 0, 0 FROM users
              UNION ALL
@@ -337,9 +330,10 @@ fn periods(c: &Connection, name: &'static str, bucket: &str, zone: &[(i64, i64)]
          )
          SELECT {bucket} AS period, sum(users), sum(card), sum(stars), sum(credited), sum(ops),
                 sum(revenue), sum(cost), sum(revenue) - sum(cost)
-           FROM (SELECT *, t + (SELECT offset FROM zone WHERE since <= t ORDER BY since DESC LIMIT 1)
-                            AS lt FROM events)
+           FROM (SELECT *, {lt} AS lt FROM events)
           GROUP BY period ORDER BY period",
+        zone = clock.table(),
+        lt = LocalClock::local("t"),
         costs = super::stats::COSTS
     );
     sheet(

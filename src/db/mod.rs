@@ -64,6 +64,35 @@ text_columns!(
     crate::model::Format
 );
 
+/// TIME_ZONE inside a query: the table `zone (since, offset)` of its offsets over a span
+/// (`time::offsets`, numbers we computed, not input, written as values), and the expression that
+/// puts a moment on the zone's clock of its own day, summer time or not.
+pub(crate) struct LocalClock(String);
+
+impl LocalClock {
+    /// The zone's offsets from `from` to `to` (and the first one for every earlier moment).
+    pub(crate) fn over(from: i64, to: i64) -> LocalClock {
+        let values = crate::time::offsets(from, to)
+            .iter()
+            .map(|(since, offset)| format!("({since}, {offset})"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        LocalClock(format!("zone (since, offset) AS (VALUES {values})"))
+    }
+
+    /// The common table, to follow `WITH`.
+    pub(crate) fn table(&self) -> &str {
+        &self.0
+    }
+
+    /// `column` (unix seconds) as wall-clock seconds in TIME_ZONE.
+    pub(crate) fn local(column: &str) -> String {
+        format!(
+            "({column} + (SELECT offset FROM zone WHERE since <= {column} ORDER BY since DESC LIMIT 1))"
+        )
+    }
+}
+
 /// Reads a statement's only column (a count, a max, one id). Every other read names its columns;
 /// this one fails if the statement has more than one, so a widened SELECT is never read by position.
 pub fn only<T: rusqlite::types::FromSql>(r: &rusqlite::Row<'_>) -> rusqlite::Result<T> {

@@ -230,19 +230,16 @@ pub struct Day {
     pub cost_kopecks: i64,
 }
 
-/// The chart's rows are summed by this many seconds, then put on their day in TIME_ZONE.
-const QUARTER: i64 = 900;
-
 impl super::Store {
     /// The last `days` days, oldest first, every day present (zeros where nothing happened).
     pub fn daily(&self, days: i64) -> Result<Vec<Day>> {
-        // Days begin at midnight in TIME_ZONE, whatever its offset was that day: rows are summed by
-        // quarter hour here (every zone's offset is a whole number of them) and each quarter is put
-        // on its local day.
+        // Days begin at midnight in TIME_ZONE, whatever its offset was that day.
         let now = crate::time::now();
         let today = crate::time::day_of(now);
         let first = today - days + 1;
         let since = crate::time::midnight_of_day(first);
+        let clock = super::LocalClock::over(since, now);
+        let day = |column: &str| format!("{} / 86400", super::LocalClock::local(column));
         self.read(|c| {
             let mut out: Vec<Day> = (first..=today)
                 .map(|day| Day {
@@ -250,74 +247,81 @@ impl super::Store {
                     ..Day::default()
                 })
                 .collect();
-            let at =
-                |quarter: i64| usize::try_from(crate::time::day_of(quarter * QUARTER) - first).ok();
-            let mut stmt = c.prepare(
-                "SELECT l.created_at / ?2 AS quarter, coalesce(p.provider, 'yookassa') AS provider,
+            let at = |day: i64| usize::try_from(day - first).ok();
+            let mut stmt = c.prepare(&format!(
+                "WITH {zone}
+                 SELECT {day} AS day, coalesce(p.provider, 'yookassa') AS provider,
                         sum(l.amount) AS amount
                    FROM ledger l LEFT JOIN payments p ON p.id = l.payment_id
                   WHERE l.kind = 'topup' AND l.created_at >= ?1 GROUP BY 1, 2",
-            )?;
-            let rows = stmt.query_map([since, QUARTER], |r| {
+                zone = clock.table(),
+                day = day("l.created_at"),
+            ))?;
+            let rows = stmt.query_map([since], |r| {
                 Ok((
-                    r.get::<_, i64>("quarter")?,
+                    r.get::<_, i64>("day")?,
                     r.get::<_, String>("provider")?,
                     r.get::<_, i64>("amount")?,
                 ))
             })?;
             for row in rows {
-                let (quarter, provider, kopecks) = row?;
-                if let Some(d) = at(quarter).and_then(|i| out.get_mut(i)) {
+                let (day, provider, kopecks) = row?;
+                if let Some(d) = at(day).and_then(|i| out.get_mut(i)) {
                     match provider.as_str() {
                         "stars" => d.stars_kopecks += kopecks,
                         _ => d.yookassa_kopecks += kopecks,
                     }
                 }
             }
-            let mut stmt = c.prepare(
-                "SELECT created_at / ?2 AS quarter, mode, count(*) AS n FROM operations
+            let mut stmt = c.prepare(&format!(
+                "WITH {zone}
+                 SELECT {day} AS day, mode, count(*) AS n FROM operations
                   WHERE created_at >= ?1 AND status != 'refunded' GROUP BY 1, 2 ORDER BY 2",
-            )?;
-            let rows = stmt.query_map([since, QUARTER], |r| {
+                zone = clock.table(),
+                day = day("created_at"),
+            ))?;
+            let rows = stmt.query_map([since], |r| {
                 Ok((
-                    r.get::<_, i64>("quarter")?,
+                    r.get::<_, i64>("day")?,
                     r.get::<_, String>("mode")?,
                     r.get::<_, i64>("n")?,
                 ))
             })?;
             for row in rows {
-                let (quarter, mode, n) = row?;
-                if let Some(d) = at(quarter).and_then(|i| out.get_mut(i)) {
-                    match d.operations.iter_mut().find(|(m, _)| *m == mode) {
-                        Some((_, count)) => *count += n,
-                        None => d.operations.push((mode, n)),
-                    }
-                }
-            }
-            let mut stmt = c.prepare(
-                "SELECT created_at / ?2 AS quarter, count(*) AS n FROM users
-                  WHERE created_at >= ?1 GROUP BY 1",
-            )?;
-            let rows = stmt.query_map([since, QUARTER], |r| {
-                Ok((r.get::<_, i64>("quarter")?, r.get::<_, i64>("n")?))
-            })?;
-            for row in rows {
-                let (quarter, n) = row?;
-                if let Some(d) = at(quarter).and_then(|i| out.get_mut(i)) {
-                    d.new_users += n;
+                let (day, mode, n) = row?;
+                if let Some(d) = at(day).and_then(|i| out.get_mut(i)) {
+                    d.operations.push((mode, n));
                 }
             }
             let mut stmt = c.prepare(&format!(
-                "SELECT created_at / ?2 AS quarter, sum(cost) AS cost FROM ({COSTS})
-                  WHERE created_at >= ?1 GROUP BY 1"
+                "WITH {zone}
+                 SELECT {day} AS day, count(*) AS n FROM users WHERE created_at >= ?1 GROUP BY 1",
+                zone = clock.table(),
+                day = day("created_at"),
             ))?;
-            let rows = stmt.query_map([since, QUARTER], |r| {
-                Ok((r.get::<_, i64>("quarter")?, r.get::<_, i64>("cost")?))
+            let rows = stmt.query_map([since], |r| {
+                Ok((r.get::<_, i64>("day")?, r.get::<_, i64>("n")?))
             })?;
             for row in rows {
-                let (quarter, cost) = row?;
-                if let Some(d) = at(quarter).and_then(|i| out.get_mut(i)) {
-                    d.cost_kopecks += cost;
+                let (day, n) = row?;
+                if let Some(d) = at(day).and_then(|i| out.get_mut(i)) {
+                    d.new_users = n;
+                }
+            }
+            let mut stmt = c.prepare(&format!(
+                "WITH {zone}
+                 SELECT {day} AS day, sum(cost) AS cost FROM ({COSTS})
+                  WHERE created_at >= ?1 GROUP BY 1",
+                zone = clock.table(),
+                day = day("created_at"),
+            ))?;
+            let rows = stmt.query_map([since], |r| {
+                Ok((r.get::<_, i64>("day")?, r.get::<_, i64>("cost")?))
+            })?;
+            for row in rows {
+                let (day, cost) = row?;
+                if let Some(d) = at(day).and_then(|i| out.get_mut(i)) {
+                    d.cost_kopecks = cost;
                 }
             }
             Ok(out)
