@@ -13,8 +13,7 @@ mod words;
 
 pub use operations::{Finish, Reservation, Reserve};
 pub use plans::{
-    PERIOD_SECS, PlanGrant, PlanPayment, PlanRefundHold, SubscriptionState, is_plan_payload,
-    plan_payload,
+    PERIOD_SECS, PlanGrant, PlanPayment, SubscriptionState, is_plan_payload, plan_payload,
 };
 pub use promo::{Redeemed, STANDARD_CODES, normalize_code};
 pub use referrals::{LINK_PREFIX as REFERRAL_LINK_PREFIX, REFERRAL_REASON, Standing, Tie};

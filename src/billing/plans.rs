@@ -3,7 +3,7 @@
 //! valid to the period's end. The invoice payload carries the plan itself, so a renewal is granted
 //! as it was sold even after PLANS changed, and a period whose update was lost is granted from it.
 
-use super::{Billing, RefundDebit, must_get_user};
+use super::{Billing, RefundDebit, RefundHold, must_get_user};
 use crate::config::Plan;
 use crate::db::{self, plans::Grant, plans::Period};
 use crate::error::{Error, Result};
@@ -211,37 +211,26 @@ impl Billing {
     }
 }
 
-/// What asking to refund a plan payment came to before Telegram is asked.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum PlanRefundHold {
-    /// The period is held (its operations unusable): ask Telegram now.
-    Held(Box<Period>),
-    /// Held by an earlier attempt that did not hear back: ask again.
-    InFlight(Box<Period>),
-    /// Refused, in words for the operator.
-    No(String),
-}
-
 impl Billing {
     /// Checks that the plan period paid by `charge_id` can be given back and holds it, in one
     /// transaction: only a period none of whose operations was used (what was spent cannot be
     /// given back, as with a top-up's balance).
-    pub fn hold_plan_refund(&self, charge_id: &str) -> Result<PlanRefundHold> {
+    pub fn hold_plan_refund(&self, charge_id: &str) -> Result<RefundHold<Period>> {
         self.store.write(|tx| {
             let Some(p) = db::plans::by_charge(tx, charge_id)? else {
-                return Ok(PlanRefundHold::No(format!("no plan payment {charge_id}")));
+                return Ok(RefundHold::No(format!("no plan payment {charge_id}")));
             };
             match p.refund_state {
                 Some(RefundState::Refunded) => {
-                    return Ok(PlanRefundHold::No(format!(
+                    return Ok(RefundHold::No(format!(
                         "plan payment {charge_id} was refunded already"
                     )));
                 }
-                Some(RefundState::Refunding) => return Ok(PlanRefundHold::InFlight(Box::new(p))),
+                Some(RefundState::Refunding) => return Ok(RefundHold::InFlight(Box::new(p))),
                 None => {}
             }
             if p.used > 0 {
-                return Ok(PlanRefundHold::No(format!(
+                return Ok(RefundHold::No(format!(
                     "user {} used {} of the {} operations this plan payment granted: what was spent \
                      cannot be given back",
                     p.telegram_id, p.used, p.operations
@@ -249,11 +238,11 @@ impl Billing {
             }
             let check_at = crate::time::now() + super::refunds::RECHECK_SECS;
             if !db::plans::hold_refund(tx, charge_id, check_at)? {
-                return Ok(PlanRefundHold::No(format!(
+                return Ok(RefundHold::No(format!(
                     "plan payment {charge_id} changed meanwhile; try again"
                 )));
             }
-            Ok(PlanRefundHold::Held(Box::new(p)))
+            Ok(RefundHold::Held(Box::new(p)))
         })
     }
 

@@ -18,13 +18,14 @@ use rusqlite::Connection;
 /// A held refund whose provider has not answered is asked about again after this long.
 pub(super) const RECHECK_SECS: i64 = 60;
 
-/// What asking to refund a payment came to before the provider is asked.
+/// What asking to refund a payment (a top-up's `Payment`, a plan's `Period`) came to before the
+/// provider is asked.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum RefundHold {
-    /// The credit is held (debited); ask the provider now.
-    Held(Box<Payment>),
+pub enum RefundHold<T = Payment> {
+    /// The credit is held (a top-up's debited, a plan's operations unusable); ask the provider now.
+    Held(Box<T>),
     /// A refund of this payment is already held and waits for its provider: follow that one.
-    InFlight(Box<Payment>),
+    InFlight(Box<T>),
     /// Refused, in words for the operator.
     No(String),
 }

@@ -5,7 +5,7 @@
 //! provider says how it ended.
 
 use super::Payments;
-use crate::billing::{PlanRefundHold, RefundDebit, RefundHold};
+use crate::billing::{RefundDebit, RefundHold};
 use crate::db::{blocking, payments::Payment, plans::Period};
 use crate::error::{Error, Result};
 use crate::model::Provider;
@@ -65,10 +65,8 @@ impl Payments {
         let billing = self.billing.clone();
         let charge = charge_id.to_string();
         match blocking(move || billing.hold_plan_refund(&charge)).await? {
-            PlanRefundHold::Held(p) | PlanRefundHold::InFlight(p) => {
-                self.follow_plan(bot, &p).await
-            }
-            PlanRefundHold::No(why) => Ok(RefundOutcome::Refused(why)),
+            RefundHold::Held(p) | RefundHold::InFlight(p) => self.follow_plan(bot, &p).await,
+            RefundHold::No(why) => Ok(RefundOutcome::Refused(why)),
         }
     }
 
@@ -188,8 +186,8 @@ impl Payments {
     }
 
     /// The follower: every held refund whose check is due (with `all`, every held refund), top-ups
-    /// and plan payments alike, is asked about once more. Run by the payment processor, and by `reconcile` with `all`; a Stars
-    /// refund needs the Bot API client.
+    /// and plan payments alike, is asked about once more. Run by the payment processor, and by
+    /// `reconcile` with `all`; a Stars refund needs the Bot API client.
     pub async fn follow_refunds(&self, all: bool) -> Result<usize> {
         let billing = self.billing.clone();
         let due = blocking(move || billing.refunds_due(32, all)).await?;
