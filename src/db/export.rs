@@ -119,7 +119,7 @@ impl Store {
             let first: Option<i64> =
                 c.query_row("SELECT min(created_at) FROM users", [], super::only)?;
             let now = crate::time::now();
-            let clock = super::LocalClock::over(first.unwrap_or(now), now);
+            let clock = LocalClock::over(first.unwrap_or(now), now);
             let mut out = vec![
                 sheet(
                     c,

@@ -1,6 +1,6 @@
 //! Aggregates for `stats`, `/stats` and `/metrics`.
 
-use super::Store;
+use super::{LocalClock, Store};
 use crate::error::Result;
 use rusqlite::Connection;
 
@@ -238,8 +238,8 @@ impl super::Store {
         let today = crate::time::day_of(now);
         let first = today - days + 1;
         let since = crate::time::midnight_of_day(first);
-        let clock = super::LocalClock::over(since, now);
-        let day = |column: &str| format!("{} / 86400", super::LocalClock::local(column));
+        let clock = LocalClock::over(since, now);
+        let local_day = |column: &str| format!("{} / 86400", LocalClock::local(column));
         self.read(|c| {
             let mut out: Vec<Day> = (first..=today)
                 .map(|day| Day {
@@ -255,7 +255,7 @@ impl super::Store {
                    FROM ledger l LEFT JOIN payments p ON p.id = l.payment_id
                   WHERE l.kind = 'topup' AND l.created_at >= ?1 GROUP BY 1, 2",
                 zone = clock.table(),
-                day = day("l.created_at"),
+                day = local_day("l.created_at"),
             ))?;
             let rows = stmt.query_map([since], |r| {
                 Ok((
@@ -278,7 +278,7 @@ impl super::Store {
                  SELECT {day} AS day, mode, count(*) AS n FROM operations
                   WHERE created_at >= ?1 AND status != 'refunded' GROUP BY 1, 2 ORDER BY 2",
                 zone = clock.table(),
-                day = day("created_at"),
+                day = local_day("created_at"),
             ))?;
             let rows = stmt.query_map([since], |r| {
                 Ok((
@@ -297,7 +297,7 @@ impl super::Store {
                 "WITH {zone}
                  SELECT {day} AS day, count(*) AS n FROM users WHERE created_at >= ?1 GROUP BY 1",
                 zone = clock.table(),
-                day = day("created_at"),
+                day = local_day("created_at"),
             ))?;
             let rows = stmt.query_map([since], |r| {
                 Ok((r.get::<_, i64>("day")?, r.get::<_, i64>("n")?))
@@ -313,7 +313,7 @@ impl super::Store {
                  SELECT {day} AS day, sum(cost) AS cost FROM ({COSTS})
                   WHERE created_at >= ?1 GROUP BY 1",
                 zone = clock.table(),
-                day = day("created_at"),
+                day = local_day("created_at"),
             ))?;
             let rows = stmt.query_map([since], |r| {
                 Ok((r.get::<_, i64>("day")?, r.get::<_, i64>("cost")?))
